@@ -1,0 +1,5 @@
+"""Allow ``python -m netwatch``."""
+
+from netwatch.cli.app import main
+
+main()

@@ -1,0 +1,95 @@
+"""Assemble the running agent: config -> collectors -> engine -> HTTP server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from netwatch.collectors.registry import CollectorSpec, builtin_specs
+from netwatch.config.types import is_loopback_host, split_listen_address
+from netwatch.engine import Engine, EngineCollector
+from netwatch.hostaccess import HostAccess
+
+log = logging.getLogger("netwatch.agent")
+
+
+class UsageError(Exception):
+    """The requested setup cannot run as asked; the message says how to proceed."""
+
+
+class _BrokenCollector:
+    """Stands in for a collector whose construction failed, reporting why on every run."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def collect(self) -> Iterable[Any]:
+        raise self._error
+
+
+def with_overrides(
+    config: Any,
+    listen: str | None = None,
+    insecure: bool | None = None,
+    enable: Sequence[str] = (),
+    disable: Sequence[str] = (),
+) -> Any:
+    """Apply command-line flags over the file's settings; re-validates the result."""
+    known = set(type(config.collectors).model_fields)
+    unknown = sorted((set(enable) | set(disable)) - known)
+    if unknown:
+        raise UsageError(
+            f"unknown collector(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    both = sorted(set(enable) & set(disable))
+    if both:
+        raise UsageError(f"collector(s) both enabled and disabled: {', '.join(both)}")
+    data = config.model_dump(mode="json")
+    if listen is not None:
+        data["server"]["listen"] = listen
+    if insecure is not None:
+        data["server"]["insecure"] = insecure
+    for name in enable:
+        data["collectors"][name]["enabled"] = True
+    for name in disable:
+        data["collectors"][name]["enabled"] = False
+    return type(config).model_validate(data)
+
+
+def listen_address(config: Any) -> tuple[str, int]:
+    """Where to listen, refusing plain HTTP on a network address unless opted in."""
+    host, port = split_listen_address(config.server.listen)
+    if not is_loopback_host(host) and not config.server.insecure:
+        raise UsageError(
+            f"refusing to serve on {config.server.listen} without TLS: anyone on the network "
+            "could read this host's inventory and security posture. Listen on 127.0.0.1 "
+            "(the default), or accept plain HTTP with --insecure (or server.insecure: true "
+            "in the config file)."
+        )
+    return host, port
+
+
+def build_collectors(
+    config: Any, access: HostAccess, specs: Sequence[CollectorSpec] | None = None
+) -> list[EngineCollector]:
+    """Instantiate every enabled collector with its settings."""
+    chosen = specs if specs is not None else builtin_specs()
+    result = []
+    for spec in chosen:
+        settings = getattr(config.collectors, spec.name)
+        if not settings.enabled:
+            continue
+        try:
+            collector = spec.factory(settings, access)
+        except Exception as exc:  # noqa: BLE001 - reported through collector_success
+            log.warning("collector %s could not start: %s", spec.name, exc)
+            collector = _BrokenCollector(exc)
+        interval = getattr(settings, "interval", None) if spec.scheduled else None
+        result.append(EngineCollector(spec.name, collector, settings.timeout, interval))
+    return result
+
+
+def build_engine(config: Any, access: HostAccess | None = None) -> Engine:
+    """An engine (not yet started) for the enabled collectors of ``config``."""
+    return Engine(build_collectors(config, access or HostAccess()))

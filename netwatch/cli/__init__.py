@@ -1,0 +1,1 @@
+"""The ``netwatch`` command line (typer + rich)."""

@@ -1,0 +1,54 @@
+"""The root ``netwatch`` command; sub-commands live in their own modules.
+
+Heavy modules (pydantic models, psutil, prometheus_client) are imported inside
+the commands, so ``netwatch --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from netwatch import __version__
+from netwatch.cli import config_cmd, inventory_cmd, serve_cmd
+from netwatch.cli.context import CliState
+
+app = typer.Typer(
+    name="netwatch",
+    help="Monitoring agent for office networks: host inventory, service health, security "
+    "posture and LAN discovery as Prometheus metrics.\n\n"
+    "Exit codes: 0 ok, 1 findings, 2 usage or config error, 3 runtime error, 130 interrupted.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show tracebacks and debug logs.", envvar="NETWATCH_DEBUG"),
+    ] = False,
+) -> None:
+    """Monitoring agent for office networks."""
+    ctx.obj = CliState(debug=debug)
+
+
+@app.command()
+def version() -> None:
+    """Print the netwatch version."""
+    typer.echo(f"netwatch {__version__}")
+
+
+app.command(name="serve")(serve_cmd.serve)
+app.command(name="inventory")(inventory_cmd.inventory)
+app.add_typer(config_cmd.app, name="config")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,113 @@
+"""``netwatch inventory``: the host inventory on the terminal or as JSON."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Annotated, Any
+
+import typer
+
+from netwatch.cli.context import cli_state
+from netwatch.cli.errors import friendly_errors
+from netwatch.cli.options import ConfigOption
+
+
+class OutputFormat(str, enum.Enum):
+    """How to print results."""
+
+    table = "table"
+    json = "json"
+
+
+def inventory(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table for people, json for scripts.")
+    ] = OutputFormat.table,
+) -> None:
+    """Show the host inventory: OS, CPU, memory, disks, NICs, sessions and installed software."""
+    with friendly_errors(cli_state(ctx).debug):
+        from netwatch.config.loader import load_config
+        from netwatch.hostaccess import HostAccess
+        from netwatch.inventory.snapshot import gather_inventory
+
+        settings = load_config(config)
+        data = gather_inventory(
+            HostAccess(),
+            exclude_fstypes=list(settings.collectors.filesystem.exclude_fstypes),
+            exclude_mountpoints=settings.collectors.filesystem.exclude_mountpoints,
+            exclude_interfaces=settings.collectors.network.exclude_interfaces,
+            software_timeout=settings.collectors.software.timeout,
+        )
+        if output_format is OutputFormat.json:
+            typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        else:
+            print_tables(data)
+
+
+def _size(value: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    return str(value)
+
+
+def print_tables(data: dict[str, Any]) -> None:
+    """Render the inventory as rich tables."""
+    from datetime import datetime, timezone
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    host, cpu, memory = data["host"], data["cpu"], data["memory"]
+    summary = Table(title="Host", show_header=False, title_justify="left")
+    summary.add_column(style="bold")
+    summary.add_column()
+    boot = datetime.fromtimestamp(data["boot_time"], tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for label, value in (
+        ("Hostname", host["hostname"]),
+        ("FQDN", host["fqdn"]),
+        ("OS", f"{host['os_name']} {host['os_version']}".strip()),
+        ("Kernel", host["kernel"]),
+        ("Architecture", host["arch"]),
+        ("Machine ID", host["machine_id"]),
+        ("Booted", boot),
+        ("CPU", f"{cpu['model']} ({cpu['physical_cores']} cores, {cpu['logical_cores']} threads)"),
+        ("Memory", f"{_size(memory['total'])} ({_size(memory['available'])} available)"),
+        ("Swap", f"{_size(memory['swap_total'])} ({_size(memory['swap_free'])} free)"),
+        ("Sessions", str(len(data["sessions"]))),
+        ("Software", f"{len(data['software'])} packages"),
+    ):
+        summary.add_row(label, str(value))
+    console.print(summary)
+
+    disks = Table(title="Filesystems", title_justify="left")
+    for column in ("Mountpoint", "Device", "Type", "Size", "Free", "Used %"):
+        disks.add_column(
+            column, justify="right" if column in ("Size", "Free", "Used %") else "left"
+        )
+    for fs in data["filesystems"]:
+        used = 100 * (1 - fs["available"] / fs["size"]) if fs["size"] else 0.0
+        disks.add_row(fs["mountpoint"], fs["device"], fs["fstype"], _size(fs["size"]),
+                      _size(fs["available"]), f"{used:.0f}%")  # fmt: skip
+    console.print(disks)
+
+    nics = Table(title="Network interfaces", title_justify="left")
+    for column in ("Name", "MAC", "Up", "Speed", "Addresses"):
+        nics.add_column(column)
+    for nic in data["network_interfaces"]:
+        addresses = ", ".join(f"{a['address']}/{a['prefix']}" for a in nic["addresses"])
+        speed = f"{nic['speed_mbps']} Mb/s" if nic["speed_mbps"] else "-"
+        nics.add_row(nic["name"], nic["mac"], "yes" if nic["up"] else "no", speed, addresses)
+    console.print(nics)
+
+    software = Table(title=f"Installed software ({len(data['software'])})", title_justify="left")
+    for column in ("Name", "Version", "Arch", "Manager"):
+        software.add_column(column)
+    for package in data["software"]:
+        software.add_row(package["name"], package["version"], package["arch"], package["manager"])
+    console.print(software)

@@ -1,0 +1,58 @@
+"""``netwatch serve``: run the agent and export metrics over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from netwatch.cli.context import cli_state
+from netwatch.cli.errors import ExitCode, fail, friendly_errors
+from netwatch.cli.options import ConfigOption
+
+
+def serve(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    listen: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option("--listen", "-l", help="HOST:PORT to listen on [default: 127.0.0.1:8934]."),
+    ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Allow plain HTTP on a non-loopback address (anyone on the LAN can read it).",
+        ),
+    ] = False,
+    enable: Annotated[
+        list[str] | None,  # noqa: UP007
+        typer.Option("--enable", "-e", help="Enable a collector (repeatable)."),
+    ] = None,
+    disable: Annotated[
+        list[str] | None,  # noqa: UP007
+        typer.Option("--disable", "-d", help="Disable a collector (repeatable)."),
+    ] = None,
+) -> None:
+    """Run the agent: serve /metrics until SIGTERM or Ctrl-C; SIGHUP reloads the config."""
+    debug = cli_state(ctx).debug
+    with friendly_errors(debug):
+        from netwatch.agent import with_overrides
+        from netwatch.config.loader import load_config
+        from netwatch.hostaccess import HostAccess
+        from netwatch.logsetup import setup_logging
+        from netwatch.service import AgentService
+
+        def effective() -> object:
+            return with_overrides(
+                load_config(config), listen, insecure or None, enable or (), disable or ()
+            )
+
+        settings = effective()
+        setup_logging("debug" if debug else settings.log.level, settings.log.format)
+        try:
+            service = AgentService(settings, effective, HostAccess())
+        except OSError as exc:
+            fail(f"cannot listen on {settings.server.listen}: {exc.strerror or exc}",
+                 ExitCode.RUNTIME)  # fmt: skip
+        service.run()

@@ -1,0 +1,1 @@
+"""Collectors: one module each, registered in :mod:`netwatch.collectors.registry`."""

@@ -1,0 +1,77 @@
+"""``host``: host identity (OS, kernel, machine id) and boot time."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import psutil
+from prometheus_client.core import Metric
+from pydantic import Field
+
+from netwatch.collectors.metrics import MetricSpec
+from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.config.types import Duration
+from netwatch.hostaccess import HostAccess
+from netwatch.inventory.osinfo import gather_os_info
+
+HOST_INFO = MetricSpec(
+    "netwatch_host_info",
+    "info",
+    "Host identity: hostname, FQDN, OS family, id, name and version, kernel, architecture, "
+    "machine id.",
+    ("hostname", "fqdn", "os_family", "os_id", "os_name", "os_version", "kernel", "arch",
+     "machine_id"),
+)  # fmt: skip
+BOOT_TIME = MetricSpec("netwatch_host_boot_time_seconds", "gauge", "Unix time the host booted.")
+
+
+class HostSettings(CollectorSettings):
+    """Host identity settings."""
+
+    fqdn_refresh: Duration = Field(
+        600.0, description="How long a resolved FQDN is reused before asking DNS again."
+    )
+
+
+class HostCollector:
+    """Reads host identity each scrape; the FQDN lookup (DNS) is cached."""
+
+    def __init__(self, settings: HostSettings, access: HostAccess) -> None:
+        self._access = access
+        self._refresh = settings.fqdn_refresh
+        self._fqdn: tuple[float, str] | None = None
+        self._lock = threading.Lock()
+
+    def _cached_fqdn(self) -> str:
+        with self._lock:
+            if self._fqdn and time.monotonic() - self._fqdn[0] < self._refresh:
+                return self._fqdn[1]
+        fqdn = socket.getfqdn()
+        with self._lock:
+            self._fqdn = (time.monotonic(), fqdn)
+        return fqdn
+
+    def collect(self) -> Iterator[Metric]:
+        info = gather_os_info(self._access, self._cached_fqdn())
+        family = HOST_INFO.family()
+        family.add_metric([], {label: getattr(info, label) for label in HOST_INFO.labels})
+        yield family
+        yield BOOT_TIME.single(psutil.boot_time())
+
+
+def _build(settings: HostSettings, access: HostAccess) -> HostCollector:
+    return HostCollector(settings, access)
+
+
+SPEC = register(
+    CollectorSpec(
+        name="host",
+        description="Host identity and boot time (netwatch_host_info).",
+        settings_model=HostSettings,
+        factory=_build,
+        metrics=(HOST_INFO, BOOT_TIME),
+    )
+)

@@ -1,0 +1,93 @@
+"""The collector registry: each collector module registers a name, settings and factory.
+
+Mirrors node_exporter's collector folder: the enable/disable switches and the
+config section of each collector derive from its registration.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from prometheus_client.core import Metric
+from pydantic import Field
+
+from netwatch.collectors.metrics import MetricSpec
+from netwatch.config.types import Duration, StrictModel
+from netwatch.hostaccess import HostAccess
+
+BUILTIN_MODULES = (
+    "build",
+    "host",
+    "cpu",
+    "memory",
+    "filesystem",
+    "network",
+    "users",
+    "software",
+)
+
+
+class Collector(Protocol):
+    """Anything that yields fresh metric families on each call."""
+
+    def collect(self) -> Iterable[Metric]:
+        """Gather and return metric families; raise on failure."""
+        ...
+
+
+class CollectorSettings(StrictModel):
+    """Settings every collector has. Live collectors run at scrape time."""
+
+    enabled: bool = Field(True, description="Run this collector.")
+    timeout: Duration = Field(5.0, description="Hard limit for one run.")
+
+
+class ScheduledSettings(CollectorSettings):
+    """Settings of collectors that run in the background on their own interval."""
+
+    interval: Duration = Field(60.0, description="Time between two runs.")
+    timeout: Duration = Field(30.0, description="Hard limit for one run.")
+
+
+@dataclass(frozen=True)
+class CollectorSpec:
+    """How to build one collector, and what it exposes."""
+
+    name: str
+    description: str
+    settings_model: type[CollectorSettings]
+    factory: Callable[[Any, HostAccess], Collector]
+    metrics: tuple[MetricSpec, ...]
+
+    @property
+    def scheduled(self) -> bool:
+        """True when the collector runs in the background instead of at scrape time."""
+        return issubclass(self.settings_model, ScheduledSettings)
+
+    @property
+    def default_enabled(self) -> bool:
+        """Whether the collector runs when the config does not say."""
+        return bool(self.settings_model.model_fields["enabled"].default)
+
+
+_REGISTRY: dict[str, CollectorSpec] = {}
+
+
+def register(spec: CollectorSpec) -> CollectorSpec:
+    """Add a collector to the built-in registry (called at module import)."""
+    if spec.name in _REGISTRY and _REGISTRY[spec.name] is not spec:
+        raise ValueError(f"collector {spec.name!r} registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+@cache
+def builtin_specs() -> tuple[CollectorSpec, ...]:
+    """Import every built-in collector module and return their specs in order."""
+    for module in BUILTIN_MODULES:
+        importlib.import_module(f"netwatch.collectors.{module}")
+    return tuple(_REGISTRY[name] for name in BUILTIN_MODULES)

@@ -1,0 +1,69 @@
+"""The configuration model: every setting has an embedded default."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import Field, create_model
+
+from netwatch.collectors.registry import CollectorSpec, builtin_specs
+from netwatch.config.types import Duration, ListenAddress, StrictModel
+
+DEFAULT_PORT = 8934
+DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
+
+
+class ServerSettings(StrictModel):
+    """The HTTP exporter."""
+
+    listen: ListenAddress = Field(
+        DEFAULT_LISTEN, description="HOST:PORT to serve /metrics on. Loopback by default."
+    )
+    insecure: bool = Field(
+        False,
+        description="Allow plain HTTP on a non-loopback address. Anyone on the network can then "
+        "read the inventory and posture data.",
+    )
+    max_concurrent_requests: int = Field(
+        4, ge=1, le=64, description="Requests served at once; more get HTTP 503."
+    )
+    scrape_timeout: Duration = Field(
+        10.0,
+        description="Upper bound for one scrape when Prometheus sends no "
+        "X-Prometheus-Scrape-Timeout-Seconds header.",
+    )
+
+
+class LogSettings(StrictModel):
+    """Agent logging (to standard error)."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["text", "json"] = "text"
+
+
+@cache
+def collectors_model(specs: tuple[CollectorSpec, ...] | None = None) -> type[StrictModel]:
+    """Build the ``collectors:`` model from the registered collectors' settings models."""
+    chosen = specs if specs is not None else builtin_specs()
+    fields: dict[str, Any] = {
+        spec.name: (
+            spec.settings_model,
+            Field(default_factory=spec.settings_model, description=spec.description),
+        )
+        for spec in chosen
+    }
+    return create_model("CollectorsConfig", __base__=StrictModel, **fields)
+
+
+@cache
+def config_model() -> type[StrictModel]:
+    """The whole configuration file's model."""
+    collectors = collectors_model()
+    return create_model(
+        "NetwatchConfig",
+        __base__=StrictModel,
+        server=(ServerSettings, Field(default_factory=ServerSettings)),
+        log=(LogSettings, Field(default_factory=LogSettings)),
+        collectors=(collectors, Field(default_factory=collectors)),
+    )

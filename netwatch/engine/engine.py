@@ -1,0 +1,138 @@
+"""Combine live and scheduled collectors into one scrape."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from prometheus_client.core import Metric
+
+from netwatch.collectors.metrics import MetricSpec
+from netwatch.collectors.registry import Collector
+from netwatch.engine.runner import FAILURE_REASONS, CollectorRunner, RunOutcome
+from netwatch.engine.scheduler import ScheduledWorker
+
+SUCCESS = MetricSpec(
+    "netwatch_collector_success",
+    "gauge",
+    "1 when the collector's latest run succeeded, 0 when it raised, timed out or lacked privilege.",
+    ("collector",),
+)
+DURATION = MetricSpec(
+    "netwatch_collector_duration_seconds",
+    "gauge",
+    "How long the collector's latest run took.",
+    ("collector",),
+)
+LAST_SUCCESS = MetricSpec(
+    "netwatch_collector_last_success_timestamp_seconds",
+    "gauge",
+    "Unix time the collector last succeeded; scheduled collectors serve the data of that run.",
+    ("collector",),
+)
+FAILURES = MetricSpec(
+    "netwatch_collector_failures_total",
+    "counter",
+    "Failed collector runs since the agent started, by reason (error, timeout, permission).",
+    ("collector", "reason"),
+)
+ENGINE_METRICS = (SUCCESS, DURATION, LAST_SUCCESS, FAILURES)
+
+
+@dataclass(frozen=True)
+class EngineCollector:
+    """A collector ready to run, with its effective timing settings."""
+
+    name: str
+    collector: Collector
+    timeout: float
+    interval: float | None = None
+
+    @property
+    def scheduled(self) -> bool:
+        """True when it runs in the background on its own interval."""
+        return self.interval is not None
+
+
+class Engine:
+    """Runs live collectors at scrape time and scheduled ones in background workers."""
+
+    def __init__(self, collectors: Sequence[EngineCollector]) -> None:
+        self._live = [
+            (c, CollectorRunner(c.name, c.collector)) for c in collectors if not c.scheduled
+        ]
+        self._workers = [
+            ScheduledWorker(CollectorRunner(c.name, c.collector), c.interval or 0.0, c.timeout)
+            for c in collectors
+            if c.scheduled
+        ]
+        self._last_success: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def names(self) -> list[str]:
+        """Names of all collectors, live first."""
+        return [c.name for c, _ in self._live] + [w.runner.name for w in self._workers]
+
+    def start(self) -> None:
+        """Start the scheduled workers."""
+        for worker in self._workers:
+            worker.start()
+
+    def stop(self, wait: float = 2.0) -> None:
+        """Stop the scheduled workers, waiting up to ``wait`` seconds in total."""
+        for worker in self._workers:
+            worker.stop()
+        deadline = time.monotonic() + wait
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+
+    def gather(self, budget: float) -> list[Metric]:
+        """Run live collectors concurrently within ``budget`` seconds and add the snapshots."""
+        deadline = time.monotonic() + budget
+        results: dict[str, RunOutcome] = {}
+        threads = []
+        for settings, runner in self._live:
+
+            def run(settings: EngineCollector = settings, runner: CollectorRunner = runner) -> None:
+                remaining = max(0.0, deadline - time.monotonic())
+                results[settings.name] = runner.run(min(settings.timeout, remaining))
+
+            thread = threading.Thread(target=run, name=f"scrape-{settings.name}", daemon=True)
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            thread.join()
+        families: list[Metric] = []
+        status: list[tuple[str, RunOutcome | None, RunOutcome | None, CollectorRunner]] = []
+        for settings, runner in self._live:
+            outcome = results[settings.name]
+            families.extend(outcome.families)
+            status.append((settings.name, outcome, outcome if outcome.success else None, runner))
+        for worker in self._workers:
+            good = worker.last_good
+            if good is not None:
+                families.extend(good.families)
+            status.append((worker.runner.name, worker.latest, good, worker.runner))
+        families.extend(self._status_families(status))
+        return families
+
+    def _status_families(
+        self, status: Iterable[tuple[str, RunOutcome | None, RunOutcome | None, CollectorRunner]]
+    ) -> list[Metric]:
+        success, duration, last, failures = (spec.family() for spec in ENGINE_METRICS)
+        for name, latest, good, runner in status:
+            with self._lock:
+                if good is not None:
+                    self._last_success[name] = good.finished_at
+                last_success = self._last_success.get(name)
+            if latest is not None:
+                success.add_metric([name], 1.0 if latest.success else 0.0)
+                duration.add_metric([name], latest.duration)
+            if last_success is not None:
+                last.add_metric([name], last_success)
+            for reason in FAILURE_REASONS:
+                failures.add_metric([name, reason], runner.failures[reason])
+        return [success, duration, last, failures]

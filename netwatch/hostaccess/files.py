@@ -1,0 +1,43 @@
+"""Read files relative to a root directory (``/`` for the running system)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+MAX_READ_BYTES = 16 * 1024 * 1024
+
+
+class FileReader:
+    """Reads system files below ``root``; absolute paths are taken as relative to it."""
+
+    def __init__(self, root: str | os.PathLike[str] = "/") -> None:
+        self.root = str(Path(root))
+
+    def path(self, system_path: str) -> Path:
+        """The real path of ``system_path`` (e.g. ``/etc/os-release``) under the root."""
+        return Path(self.root) / system_path.lstrip("/")
+
+    def exists(self, system_path: str) -> bool:
+        """True when the file or directory exists under the root."""
+        return self.path(system_path).exists()
+
+    def read_text(self, system_path: str, limit: int = MAX_READ_BYTES) -> str:
+        """Read a text file (UTF-8, undecodable bytes replaced), at most ``limit`` bytes."""
+        with self.path(system_path).open("rb") as handle:
+            return handle.read(limit).decode("utf-8", errors="replace")
+
+    def read_text_or_none(self, system_path: str) -> str | None:
+        """Like :meth:`read_text`, but None when the file is missing or unreadable."""
+        try:
+            return self.read_text(system_path)
+        except OSError:
+            return None
+
+    def list_dir(self, system_path: str) -> Iterator[str]:
+        """Names in a directory, sorted; nothing when it does not exist."""
+        try:
+            yield from sorted(os.listdir(self.path(system_path)))
+        except (FileNotFoundError, NotADirectoryError):
+            return

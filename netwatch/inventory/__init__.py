@@ -1,0 +1,1 @@
+"""Host inventory: plain data gathered from the machine, shared by collectors and the CLI."""

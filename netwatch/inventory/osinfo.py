@@ -1,0 +1,106 @@
+"""Operating-system identity: /etc/os-release on Linux, the registry on Windows."""
+
+from __future__ import annotations
+
+import platform
+import shlex
+import socket
+import sys
+from dataclasses import dataclass
+
+from netwatch.hostaccess import HostAccess
+
+WINDOWS_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+WINDOWS_CRYPTOGRAPHY_KEY = r"HKLM\SOFTWARE\Microsoft\Cryptography"
+WINDOWS_11_FIRST_BUILD = 22000
+
+
+@dataclass(frozen=True)
+class OsInfo:
+    """What the host is and runs."""
+
+    hostname: str
+    fqdn: str
+    os_family: str
+    os_id: str
+    os_name: str
+    os_version: str
+    kernel: str
+    arch: str
+    machine_id: str
+
+
+def parse_os_release(text: str) -> dict[str, str]:
+    """Parse os-release(5) ``KEY="value"`` lines, ignoring comments and junk."""
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, raw = line.partition("=")
+        try:
+            parts = shlex.split(raw)
+        except ValueError:
+            parts = [raw.strip("\"'")]
+        fields[key.strip()] = parts[0] if parts else ""
+    return fields
+
+
+def linux_os_info(access: HostAccess, hostname: str, fqdn: str) -> OsInfo:
+    """OS identity of a Linux host (or a mounted Linux image under ``access.files.root``)."""
+    text = access.files.read_text_or_none("/etc/os-release")
+    if text is None:
+        text = access.files.read_text_or_none("/usr/lib/os-release") or ""
+    release = parse_os_release(text)
+    machine_id = (access.files.read_text_or_none("/etc/machine-id") or "").strip()
+    live = access.is_live_root
+    return OsInfo(
+        hostname=hostname,
+        fqdn=fqdn,
+        os_family="linux",
+        os_id=release.get("ID", "linux"),
+        os_name=release.get("NAME", "Linux"),
+        os_version=release.get("VERSION_ID", release.get("VERSION", "")),
+        kernel=platform.release() if live else "",
+        arch=platform.machine() if live else "",
+        machine_id=machine_id,
+    )
+
+
+def windows_os_info(access: HostAccess, hostname: str, fqdn: str, arch: str) -> OsInfo:
+    """OS identity of a Windows host from the registry.
+
+    ``ProductName`` still says "Windows 10" on Windows 11, so the build number
+    decides; ``DisplayVersion`` (e.g. 23H2) and ``UBR`` complete the version.
+    """
+    registry = access.registry
+    values = registry.values(WINDOWS_VERSION_KEY) if registry else {}
+    product = str(values.get("ProductName", "Windows"))
+    build_text = str(values.get("CurrentBuildNumber", values.get("CurrentBuild", "")))
+    build = int(build_text) if build_text.isdigit() else 0
+    if build >= WINDOWS_11_FIRST_BUILD and product.startswith("Windows 10"):
+        product = "Windows 11" + product[len("Windows 10") :]
+    release = str(values.get("DisplayVersion", values.get("ReleaseId", "")))
+    ubr = values.get("UBR")
+    kernel = f"10.0.{build}.{ubr}" if build and isinstance(ubr, int) else f"10.0.{build}"
+    guid = registry.values(WINDOWS_CRYPTOGRAPHY_KEY).get("MachineGuid", "") if registry else ""
+    return OsInfo(
+        hostname=hostname,
+        fqdn=fqdn,
+        os_family="windows",
+        os_id="windows",
+        os_name=product,
+        os_version=release or build_text,
+        kernel=kernel,
+        arch=arch,
+        machine_id=str(guid),
+    )
+
+
+def gather_os_info(access: HostAccess, fqdn: str | None = None) -> OsInfo:
+    """OS identity of the host ``access`` looks at."""
+    hostname = socket.gethostname()
+    resolved = fqdn if fqdn is not None else hostname
+    if access.registry is not None and sys.platform == "win32":
+        return windows_os_info(access, hostname, resolved, platform.machine())
+    return linux_os_info(access, hostname, resolved)
