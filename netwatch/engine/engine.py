@@ -47,7 +47,7 @@ class EngineCollector:
 
     name: str
     collector: Collector
-    timeout: float
+    timeout: float = 5.0
     interval: float | None = None
 
     @property

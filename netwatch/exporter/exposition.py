@@ -10,6 +10,10 @@ from prometheus_client.core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics_format
 
 GZIP_MIN_BYTES = 1024
+# Every Prometheus version parses 0.0.4; newer client libraries label the same text 1.0.0.
+TEXT_CONTENT_TYPE = getattr(
+    text_format, "CONTENT_TYPE_PLAIN_0_0_4", text_format.CONTENT_TYPE_LATEST
+)
 
 
 class _Families:
@@ -37,7 +41,7 @@ def render(
         content_type = openmetrics_format.CONTENT_TYPE_LATEST
     else:
         body = text_format.generate_latest(registry)
-        content_type = text_format.CONTENT_TYPE_LATEST
+        content_type = TEXT_CONTENT_TYPE
     headers = {"Content-Type": content_type}
     if accept_encoding and "gzip" in accept_encoding and len(body) >= GZIP_MIN_BYTES:
         body = gzip.compress(body, compresslevel=1)

@@ -1,0 +1,120 @@
+"""Shared test helpers: free loopback ports and a real ``netwatch serve`` subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_get(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a GET (HTTP errors are returned, not raised)."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@dataclass
+class ServeProcess:
+    """A running ``netwatch serve`` subprocess."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return self.process.returncode
+
+
+def netwatch_argv(*args: str) -> list[str]:
+    """argv running the netwatch CLI of this checkout."""
+    return [sys.executable, "-m", "netwatch", *args]
+
+
+def start_serve(tmp_path: Path, *args: str) -> ServeProcess:
+    """Start ``netwatch serve`` on a free loopback port; wait until /-/healthy answers."""
+    port = free_port()
+    log_path = tmp_path / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            netwatch_argv("serve", "--listen", f"127.0.0.1:{port}", *args),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    serve = ServeProcess(process, port, log_path)
+
+    def healthy() -> bool:
+        try:
+            return http_get(f"{serve.url}/-/healthy", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    if not wait_until(lambda: healthy() or process.poll() is not None, timeout=20):
+        serve.stop()
+        raise AssertionError(f"netwatch serve did not come up:\n{serve.log()}")
+    if process.poll() is not None:
+        raise AssertionError(f"netwatch serve exited with {process.returncode}:\n{serve.log()}")
+    return serve
+
+
+@pytest.fixture
+def serve_factory(tmp_path: Path) -> Iterator:
+    """Start ``netwatch serve`` processes that are stopped after the test."""
+    started: list[ServeProcess] = []
+
+    def factory(*args: str) -> ServeProcess:
+        serve = start_serve(tmp_path, *args)
+        started.append(serve)
+        return serve
+
+    yield factory
+    for serve in started:
+        serve.stop()

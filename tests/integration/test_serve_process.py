@@ -1,0 +1,165 @@
+"""``netwatch serve`` as a real subprocess: start-up, refusals, reload and shutdown."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import free_port, http_get, netwatch_argv, wait_until
+
+BAD_CONFIG = """\
+server:
+  colour: blue
+collectors:
+  cpu:
+    enabled: maybe
+  software:
+    interval: 5 minutes
+"""
+
+
+def collectors_reported(body: bytes) -> dict[str, float]:
+    for family in text_string_to_metric_families(body.decode()):
+        if family.name == "netwatch_collector_success":
+            return {s.labels["collector"]: s.value for s in family.samples}
+    return {}
+
+
+def test_metrics_within_two_seconds_of_start(tmp_path: Path) -> None:
+    port = free_port()
+    start = time.monotonic()
+    process = subprocess.Popen(
+        netwatch_argv("serve", "--listen", f"127.0.0.1:{port}"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    body = b""
+    try:
+
+        def scraped() -> bool:
+            nonlocal body
+            try:
+                status, _, body = http_get(f"http://127.0.0.1:{port}/metrics", timeout=1)
+            except OSError:
+                return False
+            return status == 200 and b"netwatch_host_info{" in body
+
+        assert wait_until(scraped, timeout=10, interval=0.02)
+        elapsed = time.monotonic() - start
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert elapsed < 2.0, f"first host metrics after {elapsed:.2f}s"
+    assert b"netwatch_memory_total_bytes" in body
+    assert process.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr
+
+
+def test_bad_config_exits_2_without_starting(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(BAD_CONFIG)
+    port = free_port()
+    result = subprocess.run(
+        netwatch_argv("serve", "-c", str(config), "--listen", f"127.0.0.1:{port}"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"netwatch: config error: {config}: line 2: server.colour: unknown key",
+        f"netwatch: config error: {config}: line 5: collectors.cpu.enabled: Input should be a "
+        "valid boolean, unable to interpret input (got 'maybe')",
+        f"netwatch: config error: {config}: line 7: collectors.software.interval: invalid "
+        "duration '5 minutes': use a number with a unit, e.g. 500ms, 30s, 5m, 1h, 1h30m",
+    ]
+    assert result.stdout == ""
+
+
+def test_config_check_same_file_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(BAD_CONFIG)
+    result = subprocess.run(
+        netwatch_argv("config", "check", str(config)), capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 3
+    assert "Traceback" not in result.stderr
+
+
+def test_non_loopback_listen_refused_without_opt_in() -> None:
+    result = subprocess.run(
+        netwatch_argv("serve", "--listen", f"0.0.0.0:{free_port()}"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "refusing to serve on 0.0.0.0" in result.stderr
+    assert "--insecure" in result.stderr and "127.0.0.1" in result.stderr
+
+
+def test_port_in_use_is_a_runtime_error(serve_factory) -> None:
+    running = serve_factory()
+    result = subprocess.run(
+        netwatch_argv("serve", "--listen", f"127.0.0.1:{running.port}"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 3
+    assert f"cannot listen on 127.0.0.1:{running.port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_collector_flag_is_a_usage_error() -> None:
+    result = subprocess.run(
+        netwatch_argv("serve", "--disable", "nosuch"), capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "unknown collector(s): nosuch" in result.stderr
+
+
+def test_flags_enable_and_disable_collectors(serve_factory) -> None:
+    serve = serve_factory("--disable", "software", "--disable", "network")
+    _, _, body = http_get(f"{serve.url}/metrics")
+    reported = collectors_reported(body)
+    assert "software" not in reported and "network" not in reported
+    assert reported["cpu"] == 1
+    assert b"netwatch_network_up" not in body
+
+
+def test_sighup_reloads_and_rejects_a_bad_config(serve_factory, tmp_path: Path) -> None:
+    config = tmp_path / "netwatch.yaml"
+    config.write_text("collectors:\n  software:\n    enabled: false\n")
+    serve = serve_factory("-c", str(config))
+    assert "software" not in collectors_reported(http_get(f"{serve.url}/metrics")[2])
+
+    config.write_text("collectors:\n  users:\n    enabled: false\n")
+    serve.process.send_signal(signal.SIGHUP)
+    assert wait_until(
+        lambda: "users" not in collectors_reported(http_get(f"{serve.url}/metrics")[2]), timeout=10
+    ), serve.log()
+    assert "software" in collectors_reported(http_get(f"{serve.url}/metrics")[2])
+
+    config.write_text(BAD_CONFIG)
+    serve.process.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: "reload rejected" in serve.log(), timeout=10)
+    assert serve.process.poll() is None, "a bad config on reload must not stop the agent"
+    reported = collectors_reported(http_get(f"{serve.url}/metrics")[2])
+    assert "users" not in reported and reported["cpu"] == 1
+    assert "line 5: collectors.cpu.enabled" in serve.log()
+    assert serve.stop() == 0
+    assert "Traceback" not in serve.log()
+
+
+def test_sigint_shuts_down_cleanly(serve_factory) -> None:
+    serve = serve_factory()
+    serve.process.send_signal(signal.SIGINT)
+    assert serve.process.wait(10) == 0
+    assert "shutting down" in serve.log()

@@ -1,0 +1,53 @@
+"""The README's metrics reference and the metrics the agent really emits agree."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from netwatch.agent import build_collectors
+from netwatch.collectors.catalogue import catalogue, render_markdown
+from netwatch.config.loader import load_config
+from netwatch.engine import Engine
+from netwatch.hostaccess import HostAccess
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_readme_reference_is_generated_from_code() -> None:
+    text = README.read_text()
+    match = re.search(r"<!-- metrics:start -->\n(.*?)<!-- metrics:end -->", text, re.S)
+    assert match, "README lacks the metrics markers"
+    assert match.group(1) == render_markdown(), (
+        "README metrics table is stale: run python -m netwatch.collectors.catalogue"
+    )
+
+
+def test_every_emitted_family_is_catalogued_and_vice_versa() -> None:
+    engine = Engine(build_collectors(load_config(None), HostAccess()))
+    engine.start()
+    try:
+        deadline = time.monotonic() + 30
+        families = engine.gather(budget=10)
+        while "netwatch_software_installed_packages" not in {f.name for f in families}:
+            assert time.monotonic() < deadline, "software collector never produced a snapshot"
+            time.sleep(0.1)
+            families = engine.gather(budget=10)
+    finally:
+        engine.stop()
+    emitted = {
+        f.name + ("_total" if f.type == "counter" else "_info" if f.type == "info" else "")
+        for f in families
+    }
+    catalogued = {spec.name for _, spec in catalogue()}
+    assert emitted - catalogued == set(), "emitted but not in the catalogue"
+    assert catalogued - emitted == set(), "catalogued but never emitted on Linux"
+
+
+def test_names_follow_conventions() -> None:
+    for _, spec in catalogue():
+        assert spec.name.startswith("netwatch_")
+        assert spec.help.strip(), spec.name
+        assert "type" not in spec.labels
+        assert not re.search(r"_(milliseconds|kilobytes|megabytes|percent)", spec.name)
