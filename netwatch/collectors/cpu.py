@@ -35,6 +35,12 @@ LOAD = tuple(
     for window in (1, 5, 15)
 )
 _IDLE_MODES = ("idle", "iowait")
+# Linux already counts guest time inside user and nice time.
+_DOUBLE_COUNTED = ("guest", "guest_nice")
+
+
+def _busy_and_idle(times: psutil._common.namedtuple) -> float:
+    return sum(times) - sum(getattr(times, mode, 0.0) for mode in _DOUBLE_COUNTED)
 
 
 class CpuSettings(CollectorSettings):
@@ -52,7 +58,7 @@ class CpuCollector:
     def _usage_since_previous(self, times: psutil._common.namedtuple) -> float:
         with self._lock:
             previous, self._previous = self._previous, times
-        total = sum(times) - sum(previous)
+        total = _busy_and_idle(times) - _busy_and_idle(previous)
         if total <= 0:
             return 0.0
         idle = sum(getattr(times, m, 0.0) - getattr(previous, m, 0.0) for m in _IDLE_MODES)

@@ -82,7 +82,13 @@ def windows_os_info(access: HostAccess, hostname: str, fqdn: str, arch: str) -> 
         product = "Windows 11" + product[len("Windows 10") :]
     release = str(values.get("DisplayVersion", values.get("ReleaseId", "")))
     ubr = values.get("UBR")
-    kernel = f"10.0.{build}.{ubr}" if build and isinstance(ubr, int) else f"10.0.{build}"
+    # CurrentVersion is frozen at "6.3" since Windows 8.1; Windows 10+ adds the real numbers.
+    major, minor = values.get("CurrentMajorVersionNumber"), values.get("CurrentMinorVersionNumber")
+    if isinstance(major, int) and isinstance(minor, int):
+        nt = f"{major}.{minor}"
+    else:
+        nt = str(values.get("CurrentVersion", "10.0"))
+    kernel = f"{nt}.{build}.{ubr}" if build and isinstance(ubr, int) else f"{nt}.{build}"
     guid = registry.values(WINDOWS_CRYPTOGRAPHY_KEY).get("MachineGuid", "") if registry else ""
     return OsInfo(
         hostname=hostname,
