@@ -1,0 +1,1 @@
+"""Service probes, one module per prober (blackbox_exporter is the model)."""

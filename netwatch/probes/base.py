@@ -1,0 +1,91 @@
+"""The prober interface and the map of probers."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import importlib
+import socket
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from netwatch.config.types import StrictModel
+from netwatch.probes.result import ProbeFailure, ProbeResult
+
+PROBER_MODULES = ("http", "tcp", "tls", "dns", "icmp", "smtp", "ntp")
+
+ProbeFunction = Callable[[str, Any, ProbeResult], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Prober:
+    """A prober: its name, its parameter model and the coroutine that probes.
+
+    The coroutine fills the given :class:`ProbeResult` (phases, values, info)
+    and either returns (success) or raises :class:`ProbeFailure`. It never
+    needs to enforce the overall timeout: :func:`run_probe` cancels it.
+    """
+
+    name: str
+    params_model: type[StrictModel]
+    probe: ProbeFunction
+    description: str
+
+
+@cache
+def probers() -> dict[str, Prober]:
+    """Every prober by name, in a fixed order."""
+    found = {}
+    for module in PROBER_MODULES:
+        prober = importlib.import_module(f"netwatch.probes.{module}").PROBER
+        found[prober.name] = prober
+    return found
+
+
+def classify_error(error: BaseException) -> tuple[str, str]:
+    """Map a network exception to a failure reason and a short detail."""
+    if isinstance(error, ProbeFailure):
+        return error.reason, error.detail
+    if isinstance(error, (asyncio.TimeoutError, TimeoutError, socket.timeout)):
+        return "timeout", "timed out"
+    if isinstance(error, socket.gaierror):
+        return "resolve", f"cannot resolve: {error.strerror or error}"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return "tls", f"certificate not trusted: {error.verify_message or error.reason}"
+    if isinstance(error, ssl.SSLError):
+        return "tls", f"TLS error: {error.reason or error}"
+    if isinstance(error, ConnectionRefusedError):
+        return "refused", "connection refused"
+    if isinstance(error, PermissionError):
+        return "permission", f"permission denied: {error.strerror or error}"
+    if isinstance(error, OSError) and error.errno in (
+        errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL
+    ):  # fmt: skip
+        return "unreachable", error.strerror or str(error)
+    if isinstance(error, (ConnectionError, asyncio.IncompleteReadError, EOFError)):
+        return "connection", f"connection closed: {error}" if str(error) else "connection closed"
+    if isinstance(error, OSError):
+        return "connection", error.strerror or str(error)
+    return "error", f"{type(error).__name__}: {error}"
+
+
+async def run_probe(prober: Prober, target: str, params: Any, timeout: float) -> ProbeResult:
+    """Run one probe; it never outlives ``timeout`` seconds and never raises."""
+    result = ProbeResult()
+    start = time.perf_counter()
+    try:
+        await asyncio.wait_for(prober.probe(target, params, result), timeout)
+    except asyncio.CancelledError:
+        raise
+    except (asyncio.TimeoutError, TimeoutError):
+        result.fail("timeout", f"no complete answer within {timeout:g}s")
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a result
+        result.fail(*classify_error(exc))
+    else:
+        result.succeed(result.detail)
+    result.duration = time.perf_counter() - start
+    return result

@@ -1,0 +1,97 @@
+"""Connection helpers shared by the probers: targets, resolution, TCP and TLS phases."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from typing import Literal
+
+from netwatch.probes.result import ProbeFailure, ProbeResult
+
+IpFamily = Literal["any", "ipv4", "ipv6"]
+_FAMILIES = {"any": socket.AF_UNSPEC, "ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
+
+
+def split_host_port(target: str, default_port: int | None = None) -> tuple[str, int]:
+    """``host:port``, ``[v6]:port`` or (with a default port) a bare host."""
+    text = target.strip()
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+        if not sep:
+            raise ProbeFailure("config", f"invalid target {target!r}: unclosed '['")
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    else:
+        host, port_text = text, ""
+    if not port_text:
+        if default_port is None:
+            raise ProbeFailure("config", f"invalid target {target!r}: expected HOST:PORT")
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ProbeFailure("config", f"invalid port in target {target!r}")
+    return host, int(port_text)
+
+
+async def resolve(
+    host: str, port: int, result: ProbeResult, family: IpFamily = "any"
+) -> tuple[int, str]:
+    """Resolve ``host`` (timed as the ``resolve`` phase); returns (address family, address)."""
+    loop = asyncio.get_running_loop()
+    with result.phase("resolve"):
+        try:
+            infos = await loop.getaddrinfo(
+                host, port, family=_FAMILIES[family], type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as exc:
+            raise ProbeFailure("resolve", f"cannot resolve {host}: {exc.strerror}") from exc
+    if not infos:
+        raise ProbeFailure("resolve", f"cannot resolve {host}: no address")
+    address_family, _, _, _, sockaddr = infos[0]
+    result.info["address"] = str(sockaddr[0])
+    return address_family, str(sockaddr[0])
+
+
+async def connect(
+    host: str, port: int, result: ProbeResult, family: IpFamily = "any"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Resolve and open a TCP connection, timing the ``resolve`` and ``connect`` phases."""
+    _, address = await resolve(host, port, result, family)
+    with result.phase("connect"):
+        return await asyncio.open_connection(address, port, limit=1024 * 1024)
+
+
+async def start_tls(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    context: ssl.SSLContext,
+    server_name: str | None,
+    result: ProbeResult,
+) -> ssl.SSLObject:
+    """Upgrade an open stream to TLS (timed as the ``tls`` phase); returns the SSL object."""
+    with result.phase("tls"):
+        if hasattr(writer, "start_tls"):  # Python >= 3.11
+            await writer.start_tls(context, server_hostname=server_name)
+        else:  # Python 3.10: the same steps StreamWriter.start_tls performs
+            loop = asyncio.get_running_loop()
+            transport = await loop.start_tls(
+                writer.transport, writer.transport.get_protocol(), context,
+                server_hostname=server_name,
+            )  # fmt: skip
+            writer._transport = transport  # type: ignore[attr-defined]
+            reader._transport = transport  # type: ignore[attr-defined]
+    ssl_object = writer.get_extra_info("ssl_object")
+    if ssl_object is None:
+        raise ProbeFailure("tls", "TLS handshake did not produce a session")
+    result.info["tls_version"] = ssl_object.version() or ""
+    return ssl_object
+
+
+async def close(writer: asyncio.StreamWriter) -> None:
+    """Close a stream without letting a slow or broken peer raise or stall."""
+    writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
+    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+        pass

@@ -1,0 +1,74 @@
+"""What a probe returns, how it fails, and how its phases are timed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+# Failure reasons are label values of netwatch_probe_failures_total: keep this set bounded.
+FAILURE_REASONS = (
+    "timeout",  # no answer before the probe's deadline
+    "resolve",  # the name did not resolve
+    "refused",  # TCP connection refused / port unreachable
+    "unreachable",  # network or host unreachable, no route
+    "connection",  # other connection errors (reset, closed early)
+    "tls",  # handshake failed or the certificate did not verify
+    "protocol",  # the peer spoke, but not the expected protocol
+    "status",  # HTTP status not in the expected set, DNS rcode unexpected
+    "content",  # body / banner / answer did not match the expectations
+    "permission",  # the agent lacks a privilege (e.g. ICMP sockets)
+    "config",  # the probe's own settings cannot work (e.g. missing secret env var)
+    "error",  # anything else
+)
+
+
+class ProbeFailure(Exception):
+    """A probe ended in a known failure; ``reason`` is one of :data:`FAILURE_REASONS`."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        if reason not in FAILURE_REASONS:
+            raise ValueError(f"unknown failure reason {reason!r}")
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class ProbeResult:
+    """The outcome of one probe.
+
+    ``values`` holds numeric facts exported as metrics (e.g. ``http_status_code``,
+    ``tls_expiry_timestamp``), ``info`` holds short text facts for people (issuer,
+    HTTP version); neither may contain secrets.
+    """
+
+    success: bool = False
+    reason: str = ""
+    detail: str = ""
+    duration: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=dict)
+    info: dict[str, str] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase (resolve, connect, tls, first_byte, transfer, ...); adds up on repeats."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
+
+    def fail(self, reason: str, detail: str) -> ProbeResult:
+        """Mark failed with a reason from :data:`FAILURE_REASONS` and a one-line detail."""
+        if reason not in FAILURE_REASONS:
+            raise ValueError(f"unknown failure reason {reason!r}")
+        self.success, self.reason, self.detail = False, reason, detail
+        return self
+
+    def succeed(self, detail: str = "") -> ProbeResult:
+        """Mark successful."""
+        self.success, self.reason, self.detail = True, "", detail
+        return self

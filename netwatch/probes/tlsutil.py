@@ -1,0 +1,135 @@
+"""TLS settings shared by the probers, and the certificate facts they report."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from netwatch.config.types import StrictModel
+
+_VERSIONS = {
+    "TLS1.0": ssl.TLSVersion.TLSv1,
+    "TLS1.1": ssl.TLSVersion.TLSv1_1,
+    "TLS1.2": ssl.TLSVersion.TLSv1_2,
+    "TLS1.3": ssl.TLSVersion.TLSv1_3,
+}
+
+
+class TlsParams(StrictModel):
+    """How to speak TLS to a target."""
+
+    verify: bool = Field(
+        True, description="Verify the certificate chain and the host name. Turn off only for "
+        "self-signed test systems; the certificate facts are still reported."
+    )  # fmt: skip
+    ca_file: str | None = Field(
+        None, description="PEM file of CA certificates to trust instead of the system store "
+        "(e.g. the office's internal CA)."
+    )  # fmt: skip
+    server_name: str | None = Field(
+        None, description="Name for SNI and certificate checks; default: the target's host."
+    )
+    min_version: Literal["TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"] | None = Field(
+        None, description="Refuse TLS versions older than this."
+    )
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"CA file {value!r} does not exist or is not a file")
+        return value
+
+
+def client_context(params: TlsParams) -> ssl.SSLContext:
+    """An SSL client context for ``params`` (system CAs unless ``ca_file`` is given)."""
+    context = ssl.create_default_context(cafile=params.ca_file)
+    if not params.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if params.min_version:
+        context.minimum_version = _VERSIONS[params.min_version]
+    return context
+
+
+def inspection_context() -> ssl.SSLContext:
+    """A context that accepts any certificate, used only to read an untrusted chain."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+@dataclass(frozen=True)
+class CertFacts:
+    """What a certificate chain says about itself (leaf first)."""
+
+    subject: str
+    issuer: str
+    sans: tuple[str, ...]
+    not_before: float
+    not_after: float
+    earliest_expiry: float
+    serial: str
+    chain_length: int
+
+
+def peer_chain_der(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes]:
+    """The peer's certificates as DER, leaf first (the leaf alone where Python hides the chain)."""
+    inner = getattr(ssl_object, "_sslobj", ssl_object)
+    for method in ("get_verified_chain", "get_unverified_chain"):
+        getter = getattr(inner, method, None)
+        if getter is None:
+            continue
+        try:
+            chain = getter()
+        except (ssl.SSLError, ValueError):
+            continue
+        if chain:
+            return [
+                cert if isinstance(cert, bytes) else cert.public_bytes(ssl.Encoding.DER)
+                for cert in chain
+            ]
+    leaf = ssl_object.getpeercert(binary_form=True)
+    return [leaf] if leaf else []
+
+
+def cert_facts(chain: list[bytes]) -> CertFacts | None:
+    """Parse a DER chain (leaf first) with :mod:`cryptography`; None when empty."""
+    if not chain:
+        return None
+    from cryptography import x509
+
+    certs = [x509.load_der_x509_certificate(der) for der in chain]
+    leaf = certs[0]
+    try:
+        san_ext = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        sans = tuple(
+            [*san_ext.value.get_values_for_type(x509.DNSName),
+             *(str(ip) for ip in san_ext.value.get_values_for_type(x509.IPAddress))]
+        )  # fmt: skip
+    except x509.ExtensionNotFound:
+        sans = ()
+    return CertFacts(
+        subject=leaf.subject.rfc4514_string(),
+        issuer=leaf.issuer.rfc4514_string(),
+        sans=sans,
+        not_before=_utc(leaf, "not_valid_before"),
+        not_after=_utc(leaf, "not_valid_after"),
+        earliest_expiry=min(_utc(cert, "not_valid_after") for cert in certs),
+        serial=format(leaf.serial_number, "x"),
+        chain_length=len(certs),
+    )
+
+
+def _utc(cert: object, attribute: str) -> float:
+    """A certificate validity bound as a Unix timestamp (cryptography old and new APIs)."""
+    value = getattr(cert, f"{attribute}_utc", None)
+    if value is None:
+        value = getattr(cert, attribute).replace(tzinfo=timezone.utc)
+    return float(value.timestamp())
