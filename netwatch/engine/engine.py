@@ -77,12 +77,20 @@ class Engine:
         return [c.name for c, _ in self._live] + [w.runner.name for w in self._workers]
 
     def start(self) -> None:
-        """Start the scheduled workers."""
+        """Start the scheduled workers and the background work of live collectors."""
+        for settings, _ in self._live:
+            start = getattr(settings.collector, "start", None)
+            if callable(start):
+                start()
         for worker in self._workers:
             worker.start()
 
     def stop(self, wait: float = 2.0) -> None:
-        """Stop the scheduled workers, waiting up to ``wait`` seconds in total."""
+        """Stop all background work, waiting up to ``wait`` seconds in total."""
+        for settings, _ in self._live:
+            stop = getattr(settings.collector, "stop", None)
+            if callable(stop):
+                stop()
         for worker in self._workers:
             worker.stop()
         deadline = time.monotonic() + wait
@@ -91,20 +99,11 @@ class Engine:
 
     def gather(self, budget: float) -> list[Metric]:
         """Run live collectors concurrently within ``budget`` seconds and add the snapshots."""
-        deadline = time.monotonic() + budget
+        attempts = [(settings, runner, runner.begin()) for settings, runner in self._live]
         results: dict[str, RunOutcome] = {}
-        threads = []
-        for settings, runner in self._live:
-
-            def run(settings: EngineCollector = settings, runner: CollectorRunner = runner) -> None:
-                remaining = max(0.0, deadline - time.monotonic())
-                results[settings.name] = runner.run(min(settings.timeout, remaining))
-
-            thread = threading.Thread(target=run, name=f"scrape-{settings.name}", daemon=True)
-            thread.start()
-            threads.append(thread)
-        for thread in threads:
-            thread.join()
+        for settings, runner, attempt in attempts:
+            # Each wait is measured from the attempt's own start, all begun just now.
+            results[settings.name] = runner.finish(attempt, min(settings.timeout, budget))
         families: list[Metric] = []
         status: list[tuple[str, RunOutcome | None, RunOutcome | None, CollectorRunner]] = []
         for settings, runner in self._live:

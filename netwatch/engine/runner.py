@@ -30,6 +30,7 @@ class RunOutcome:
 
 @dataclass
 class _Attempt:
+    started: float
     done: threading.Event = field(default_factory=threading.Event)
     families: tuple[Metric, ...] = ()
     error: BaseException | None = None
@@ -52,6 +53,10 @@ class CollectorRunner:
 
     def run(self, timeout: float) -> RunOutcome:
         """Run once, waiting at most ``timeout`` seconds."""
+        return self.finish(self.begin(), timeout)
+
+    def begin(self) -> _Attempt | RunOutcome:
+        """Start a run in its own thread; a failed outcome at once while a run is hung."""
         start = time.monotonic()
         with self._lock:
             hung = self._hung if self._hung and not self._hung.done.is_set() else None
@@ -59,19 +64,28 @@ class CollectorRunner:
                 self._hung = None
         if hung is not None:
             return self._finish(start, None, "timeout", "previous run still hung past its timeout")
-        attempt = _Attempt()
+        attempt = _Attempt(started=start)
         worker = threading.Thread(
             target=self._work, args=(attempt,), name=f"collector-{self.name}", daemon=True
         )
         worker.start()
-        if not attempt.done.wait(max(timeout, 0.0)):
+        return attempt
+
+    def finish(self, attempt: _Attempt | RunOutcome, timeout: float) -> RunOutcome:
+        """Wait for a run started by :meth:`begin` until ``timeout`` seconds after its start."""
+        if isinstance(attempt, RunOutcome):
+            return attempt
+        remaining = timeout - (time.monotonic() - attempt.started)
+        if not attempt.done.wait(max(remaining, 0.0)):
             with self._lock:
                 self._hung = attempt
-            return self._finish(start, None, "timeout", f"did not finish within {timeout:.3g}s")
+            return self._finish(
+                attempt.started, None, "timeout", f"did not finish within {timeout:.3g}s"
+            )
         if attempt.error is None:
-            return self._finish(start, attempt.families, None, None)
+            return self._finish(attempt.started, attempt.families, None, None)
         kind, reason = classify(attempt.error)
-        return self._finish(start, None, kind, reason)
+        return self._finish(attempt.started, None, kind, reason)
 
     def _work(self, attempt: _Attempt) -> None:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 from typing import Literal
@@ -91,7 +92,5 @@ async def start_tls(
 async def close(writer: asyncio.StreamWriter) -> None:
     """Close a stream without letting a slow or broken peer raise or stall."""
     writer.close()
-    try:
+    with contextlib.suppress(OSError, asyncio.TimeoutError, ssl.SSLError):
         await asyncio.wait_for(writer.wait_closed(), 1.0)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
-        pass
