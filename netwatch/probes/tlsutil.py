@@ -80,21 +80,27 @@ class CertFacts:
 
 
 def peer_chain_der(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes]:
-    """The peer's certificates as DER, leaf first (the leaf alone where Python hides the chain)."""
-    inner = getattr(ssl_object, "_sslobj", ssl_object)
-    for method in ("get_verified_chain", "get_unverified_chain"):
-        getter = getattr(inner, method, None)
-        if getter is None:
-            continue
-        try:
-            chain = getter()
-        except (ssl.SSLError, ValueError):
-            continue
-        if chain:
-            return [
-                cert if isinstance(cert, bytes) else cert.public_bytes(ssl.Encoding.DER)
-                for cert in chain
-            ]
+    """The peer's certificates as DER, leaf first (the leaf alone where Python hides the chain).
+
+    Python 3.13 made ``get_verified_chain``/``get_unverified_chain`` public (DER bytes);
+    3.10-3.12 have them on the private ``_sslobj`` returning ``_ssl.Certificate``.
+    """
+    import _ssl
+
+    for holder in (ssl_object, getattr(ssl_object, "_sslobj", None)):
+        for method in ("get_verified_chain", "get_unverified_chain"):
+            getter = getattr(holder, method, None)
+            if getter is None:
+                continue
+            try:
+                chain = getter()
+            except (ssl.SSLError, ValueError):
+                continue
+            if chain:
+                return [
+                    cert if isinstance(cert, bytes) else cert.public_bytes(_ssl.ENCODING_DER)
+                    for cert in chain
+                ]
     leaf = ssl_object.getpeercert(binary_form=True)
     return [leaf] if leaf else []
 
