@@ -347,7 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the results."""
     args = parse_args(argv)
     netwatch = Target("netwatch", [], free_port())
-    netwatch.argv = [args.netwatch, "serve", "--listen", f"{HOST}:{netwatch.port}"]
+    # No service probes: node_exporter does not probe, and a benchmark must not send
+    # packets to the host's real gateway or resolvers.
+    netwatch.argv = [
+        args.netwatch, "serve", "--listen", f"{HOST}:{netwatch.port}", "--disable", "services"
+    ]
     node = Target("node_exporter", [], free_port())
     node.argv = [args.node_exporter, f"--web.listen-address={HOST}:{node.port}"]
     targets = [netwatch, node]

@@ -81,7 +81,7 @@ def build_collectors(
         if not settings.enabled:
             continue
         try:
-            collector = spec.factory(settings, access)
+            collector = spec.factory(settings, access, config)
         except Exception as exc:  # noqa: BLE001 - reported through collector_success
             log.warning("collector %s could not start: %s", spec.name, exc)
             collector = _BrokenCollector(exc)

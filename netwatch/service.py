@@ -10,10 +10,16 @@ from typing import Any
 
 from netwatch.agent import build_engine, listen_address
 from netwatch.config.loader import ConfigError
+from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.server import AgentHTTPServer, AgentState
 from netwatch.hostaccess import HostAccess
 
 log = logging.getLogger("netwatch.agent")
+
+
+def probe_endpoint(config: Any) -> ProbeEndpoint:
+    """The /probe endpoint for the configured modules."""
+    return ProbeEndpoint(dict(config.probe_modules), config.collectors.services.probe_timeout)
 
 
 class AgentService:
@@ -26,7 +32,10 @@ class AgentService:
         engine = build_engine(config, access)
         host, port = listen_address(config)
         self.state = AgentState(
-            engine, config.server.scrape_timeout, config.server.max_concurrent_requests
+            engine,
+            config.server.scrape_timeout,
+            config.server.max_concurrent_requests,
+            probe_endpoint(config),
         )
         self.server = AgentHTTPServer(host, port, self.state)
         self._stop = threading.Event()
@@ -53,6 +62,7 @@ class AgentService:
         new_engine.start()
         self.state.engine = new_engine
         self.state.scrape_timeout = config.server.scrape_timeout
+        self.state.probe = probe_endpoint(config)
         old_engine.stop()
         self._config = config
         log.info("configuration reloaded; collectors: %s", ", ".join(new_engine.names))

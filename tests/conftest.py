@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,15 @@ def netwatch_argv(*args: str) -> list[str]:
 
 
 def start_serve(tmp_path: Path, *args: str) -> ServeProcess:
-    """Start ``netwatch serve`` on a free loopback port; wait until /-/healthy answers."""
+    """Start ``netwatch serve`` on a free loopback port; wait until /-/healthy answers.
+
+    Without ``-c``, the agent gets a config with an empty services list, so it
+    never probes the host's real gateway or DNS resolvers from a test.
+    """
+    if "-c" not in args:
+        config = tmp_path / "no-services.yaml"
+        config.write_text("services: []\n")
+        args = ("-c", str(config), *args)
     port = free_port()
     log_path = tmp_path / f"serve-{port}.log"
     with log_path.open("wb") as log:
@@ -103,6 +112,13 @@ def start_serve(tmp_path: Path, *args: str) -> ServeProcess:
     if process.poll() is not None:
         raise AssertionError(f"netwatch serve exited with {process.returncode}:\n{serve.log()}")
     return serve
+
+
+def offline_config(extra: str = "") -> Any:
+    """The default config with no services to probe (nothing leaves loopback)."""
+    from netwatch.config.loader import parse_config_text
+
+    return parse_config_text("services: []\n" + extra, "test-config")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import Metric
 
@@ -40,7 +41,7 @@ class BuildCollector:
         yield family
 
 
-def _build(settings: BuildSettings, access: HostAccess) -> BuildCollector:
+def _build(settings: BuildSettings, access: HostAccess, config: Any) -> BuildCollector:
     return BuildCollector()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import psutil
 from prometheus_client.core import Metric
@@ -81,7 +82,7 @@ class CpuCollector:
                 yield spec.single(value)
 
 
-def _build(settings: CpuSettings, access: HostAccess) -> CpuCollector:
+def _build(settings: CpuSettings, access: HostAccess, config: Any) -> CpuCollector:
     return CpuCollector(access)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import Metric
 from pydantic import Field, field_validator
@@ -82,7 +83,7 @@ class FilesystemCollector:
         yield OMITTED.single(omitted)
 
 
-def _build(settings: FilesystemSettings, access: HostAccess) -> FilesystemCollector:
+def _build(settings: FilesystemSettings, access: HostAccess, config: Any) -> FilesystemCollector:
     return FilesystemCollector(settings)
 
 

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import psutil
 from prometheus_client.core import Metric
@@ -62,7 +63,7 @@ class HostCollector:
         yield BOOT_TIME.single(psutil.boot_time())
 
 
-def _build(settings: HostSettings, access: HostAccess) -> HostCollector:
+def _build(settings: HostSettings, access: HostAccess, config: Any) -> HostCollector:
     return HostCollector(settings, access)
 
 

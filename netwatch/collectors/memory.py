@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import Metric
 
@@ -36,7 +37,7 @@ class MemoryCollector:
         yield SWAP_FREE.single(memory.swap_free)
 
 
-def _build(settings: MemorySettings, access: HostAccess) -> MemoryCollector:
+def _build(settings: MemorySettings, access: HostAccess, config: Any) -> MemoryCollector:
     return MemoryCollector()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import Metric
 from pydantic import Field, field_validator
@@ -115,7 +116,7 @@ class NetworkCollector:
         yield OMITTED.single(omitted)
 
 
-def _build(settings: NetworkSettings, access: HostAccess) -> NetworkCollector:
+def _build(settings: NetworkSettings, access: HostAccess, config: Any) -> NetworkCollector:
     return NetworkCollector(settings)
 
 

@@ -28,11 +28,16 @@ BUILTIN_MODULES = (
     "network",
     "users",
     "software",
+    "services",
 )
 
 
 class Collector(Protocol):
-    """Anything that yields fresh metric families on each call."""
+    """Anything that yields fresh metric families on each call.
+
+    A live collector may also have ``start()`` and ``stop()`` methods for
+    background work of its own (the service probes); the engine calls them.
+    """
 
     def collect(self) -> Iterable[Metric]:
         """Gather and return metric families; raise on failure."""
@@ -55,12 +60,17 @@ class ScheduledSettings(CollectorSettings):
 
 @dataclass(frozen=True)
 class CollectorSpec:
-    """How to build one collector, and what it exposes."""
+    """How to build one collector, and what it exposes.
+
+    ``factory(settings, access, config)`` gets the collector's own settings, the
+    host-access layer and the whole effective config (for top-level sections
+    such as ``services``).
+    """
 
     name: str
     description: str
     settings_model: type[CollectorSettings]
-    factory: Callable[[Any, HostAccess], Collector]
+    factory: Callable[[Any, HostAccess, Any], Collector]
     metrics: tuple[MetricSpec, ...]
 
     @property

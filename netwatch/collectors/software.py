@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import Metric
 from pydantic import Field
@@ -44,7 +45,7 @@ class SoftwareCollector:
         yield family
 
 
-def _build(settings: SoftwareSettings, access: HostAccess) -> SoftwareCollector:
+def _build(settings: SoftwareSettings, access: HostAccess, config: Any) -> SoftwareCollector:
     return SoftwareCollector(settings, access)
 
 

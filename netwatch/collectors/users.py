@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import Metric
 
@@ -30,7 +31,7 @@ class UsersCollector:
         yield SESSIONS.single(len(sessions))
 
 
-def _build(settings: UsersSettings, access: HostAccess) -> UsersCollector:
+def _build(settings: UsersSettings, access: HostAccess, config: Any) -> UsersCollector:
     return UsersCollector()
 
 

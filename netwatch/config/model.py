@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import Field, create_model
+from pydantic import Field, create_model, field_validator
 
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
 from netwatch.config.types import Duration, ListenAddress, StrictModel
@@ -59,11 +59,37 @@ def collectors_model(specs: tuple[CollectorSpec, ...] | None = None) -> type[Str
 @cache
 def config_model() -> type[StrictModel]:
     """The whole configuration file's model."""
+    from netwatch.probes.config import default_modules, module_model, service_model
+
     collectors = collectors_model()
-    return create_model(
+    model = create_model(
         "NetwatchConfig",
         __base__=StrictModel,
         server=(ServerSettings, Field(default_factory=ServerSettings)),
         log=(LogSettings, Field(default_factory=LogSettings)),
         collectors=(collectors, Field(default_factory=collectors)),
+        services=(
+            list[service_model()] | None,  # type: ignore[misc]
+            Field(
+                None,
+                description="Services to probe. When absent, the default gateway and DNS "
+                "resolvers are probed (collectors.services.discover).",
+            ),
+        ),
+        probe_modules=(
+            dict[str, module_model()],
+            Field(
+                default_factory=default_modules,
+                description="Modules for the blackbox-style /probe?target=...&module=... "
+                "endpoint.",
+            ),
+        ),
+        __validators__={"_unique_services": field_validator("services")(_unique_services)},
     )
+    return model
+
+
+def _unique_services(cls: type, services: list[Any] | None) -> list[Any] | None:
+    from netwatch.probes.config import unique_service_names
+
+    return unique_service_names(services)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from netwatch import __version__
 from netwatch.engine import Engine
 from netwatch.exporter.exposition import render
+from netwatch.exporter.probe_endpoint import ProbeEndpoint, ProbeRequestError
 
 log = logging.getLogger("netwatch.http")
 
@@ -23,6 +24,11 @@ REQUEST_READ_TIMEOUT = 10.0
 ENDPOINTS = (
     ("/metrics", "Metrics in the Prometheus text format (OpenMetrics on request)"),
     ("/-/healthy", "Health check: 200 while the agent runs"),
+)
+PROBE_USAGE = (
+    "/probe?target=TARGET&amp;module=MODULE probes one target with a module from "
+    "probe_modules, like blackbox_exporter (modules: http_2xx, tcp_connect, tls, icmp, dns, "
+    "smtp_starttls, ntp unless configured otherwise)."
 )
 
 
@@ -53,17 +59,24 @@ def landing_page() -> bytes:
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>netwatch</title></head>"
         f"<body><h1>netwatch {html.escape(__version__)}</h1>"
         "<p>Office host monitoring agent.</p>"
-        f"<ul>{items}</ul></body></html>"
+        f"<ul>{items}<li>{PROBE_USAGE}</li></ul></body></html>"
     ).encode()
 
 
 class AgentState:
-    """What request handlers read: the current engine (swapped on reload) and limits."""
+    """What request handlers read: the current engine and probe modules (swapped on reload)."""
 
-    def __init__(self, engine: Engine, scrape_timeout: float, max_requests: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        scrape_timeout: float,
+        max_requests: int,
+        probe: ProbeEndpoint | None = None,
+    ) -> None:
         self.engine = engine
         self.scrape_timeout = scrape_timeout
         self.slots = threading.BoundedSemaphore(max_requests)
+        self.probe = probe
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -97,7 +110,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             self._route(urlsplit(self.path).path, state, send_body)
-        except BadRequest as exc:
+        except (BadRequest, ProbeRequestError) as exc:
             self._reply(HTTPStatus.BAD_REQUEST, f"{exc}\n".encode(), {}, send_body)
         finally:
             state.slots.release()
@@ -105,6 +118,7 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, path: str, state: AgentState, send_body: bool) -> None:
         handlers: dict[str, Callable[[AgentState, bool], None]] = {
             "/metrics": self._metrics,
+            "/probe": self._probe,
             "/": self._landing,
             "/-/healthy": self._healthy,
         }
@@ -118,6 +132,17 @@ class Handler(BaseHTTPRequestHandler):
     def _metrics(self, state: AgentState, send_body: bool) -> None:
         budget = scrape_budget(self.headers.get(SCRAPE_TIMEOUT_HEADER), state.scrape_timeout)
         families = state.engine.gather(budget)
+        body, headers = render(
+            families, self.headers.get("Accept"), self.headers.get("Accept-Encoding")
+        )
+        self._reply(HTTPStatus.OK, body, headers, send_body)
+
+    def _probe(self, state: AgentState, send_body: bool) -> None:
+        if state.probe is None:
+            self._reply(HTTPStatus.NOT_FOUND, b"/probe is not enabled\n", {}, send_body)
+            return
+        budget = scrape_budget(self.headers.get(SCRAPE_TIMEOUT_HEADER), state.scrape_timeout)
+        families = state.probe.handle(urlsplit(self.path).query, budget)
         body, headers = render(
             families, self.headers.get("Accept"), self.headers.get("Accept-Encoding")
         )

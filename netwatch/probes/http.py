@@ -17,13 +17,7 @@ from netwatch.config.types import StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
-from netwatch.probes.tlsutil import (
-    TlsParams,
-    cert_facts,
-    client_context,
-    inspection_context,
-    peer_chain_der,
-)
+from netwatch.probes.tlsutil import TlsParams, client_context, inspection_context, record_cert
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -406,12 +400,8 @@ async def _read_response(
 
 def _record_tls(result: ProbeResult, ssl_object: ssl.SSLObject, verified: bool) -> None:
     """Certificate facts of a TLS session as values and info."""
-    facts = cert_facts(peer_chain_der(ssl_object))
     result.values["tls_verified"] = 1.0 if verified else 0.0
-    if facts is not None:
-        result.values["tls_expiry_timestamp"] = facts.earliest_expiry
-        result.info["tls_subject"] = facts.subject
-        result.info["tls_issuer"] = facts.issuer
+    record_cert(result, ssl_object)
 
 
 async def _inspect_untrusted(url: _Url, params: HttpParams, result: ProbeResult) -> None:

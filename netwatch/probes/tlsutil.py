@@ -5,12 +5,14 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 from datetime import timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from netwatch.config.types import StrictModel
+from netwatch.probes.result import ProbeResult
 
 _VERSIONS = {
     "TLS1.0": ssl.TLSVersion.TLSv1,
@@ -46,8 +48,13 @@ class TlsParams(StrictModel):
         return value
 
 
+@lru_cache(maxsize=256)
 def client_context(params: TlsParams) -> ssl.SSLContext:
-    """An SSL client context for ``params`` (system CAs unless ``ca_file`` is given)."""
+    """An SSL client context for ``params`` (system CAs unless ``ca_file`` is given).
+
+    Cached per (frozen, hashable) settings: loading the CA store is slow and
+    blocking, and a context may be shared by concurrent connections.
+    """
     context = ssl.create_default_context(cafile=params.ca_file)
     if not params.verify:
         context.check_hostname = False
@@ -139,3 +146,13 @@ def _utc(cert: object, attribute: str) -> float:
     if value is None:
         value = getattr(cert, attribute).replace(tzinfo=timezone.utc)
     return float(value.timestamp())
+
+
+def record_cert(result: ProbeResult, ssl_object: ssl.SSLObject) -> CertFacts | None:
+    """Store the presented chain's earliest expiry, subject and issuer in ``result``."""
+    facts = cert_facts(peer_chain_der(ssl_object))
+    if facts is not None:
+        result.values["tls_expiry_timestamp"] = facts.earliest_expiry
+        result.info["tls_subject"] = facts.subject
+        result.info["tls_issuer"] = facts.issuer
+    return facts

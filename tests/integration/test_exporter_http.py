@@ -18,11 +18,10 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from netwatch.agent import build_collectors
-from netwatch.config.loader import load_config
 from netwatch.engine import Engine, EngineCollector
 from netwatch.exporter.server import AgentHTTPServer, AgentState
 from netwatch.hostaccess import HostAccess
-from tests.conftest import http_get
+from tests.conftest import http_get, offline_config
 
 
 class Raising:
@@ -42,7 +41,7 @@ class Sleeping:
 @pytest.fixture
 def agent() -> Iterator[tuple[str, AgentState, Sleeping]]:
     sleeper = Sleeping()
-    collectors = build_collectors(load_config(None), HostAccess()) + [
+    collectors = build_collectors(offline_config(), HostAccess()) + [
         EngineCollector("raiser", Raising()),
         EngineCollector("sleeper", sleeper, timeout=0.5),
     ]

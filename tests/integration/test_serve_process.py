@@ -33,7 +33,8 @@ def test_metrics_within_two_seconds_of_start(tmp_path: Path) -> None:
     port = free_port()
     start = time.monotonic()
     process = subprocess.Popen(
-        netwatch_argv("serve", "--listen", f"127.0.0.1:{port}"),
+        # Default config, but no probing of the real gateway and resolvers from a test.
+        netwatch_argv("serve", "--listen", f"127.0.0.1:{port}", "--disable", "services"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -136,11 +137,11 @@ def test_flags_enable_and_disable_collectors(serve_factory) -> None:
 
 def test_sighup_reloads_and_rejects_a_bad_config(serve_factory, tmp_path: Path) -> None:
     config = tmp_path / "netwatch.yaml"
-    config.write_text("collectors:\n  software:\n    enabled: false\n")
+    config.write_text("services: []\ncollectors:\n  software:\n    enabled: false\n")
     serve = serve_factory("-c", str(config))
     assert "software" not in collectors_reported(http_get(f"{serve.url}/metrics")[2])
 
-    config.write_text("collectors:\n  users:\n    enabled: false\n")
+    config.write_text("services: []\ncollectors:\n  users:\n    enabled: false\n")
     serve.process.send_signal(signal.SIGHUP)
     assert wait_until(
         lambda: "users" not in collectors_reported(http_get(f"{serve.url}/metrics")[2]), timeout=10

@@ -15,6 +15,7 @@ from netwatch.config.render import MASK, render_schema, render_yaml
 from netwatch.config.types import StrictModel
 
 EXAMPLE = Path(__file__).parents[2] / "configs" / "netwatch.example.yaml"
+SERVICES_EXAMPLE = EXAMPLE.with_name("services.example.yaml")
 
 BAD = """\
 server:
@@ -107,9 +108,21 @@ def _keys(data: object, prefix: str = "") -> set[str]:
 
 
 def test_example_config_mentions_every_setting() -> None:
-    example = yaml.safe_load(EXAMPLE.read_text())
+    text = EXAMPLE.read_text()
+    example = yaml.safe_load(text)
     defaults = load_config(None).model_dump(mode="json")
-    assert _keys(defaults) - _keys(example) == set()
+    # services and probe_modules are shown commented out: their defaults are computed.
+    computed = {"services", "probe_modules"}
+    assert {k for k in _keys(defaults) if k.split(".")[0] not in computed} - _keys(example) == set()
+    for key in computed:
+        assert f"# {key}:" in text
+
+
+def test_services_example_is_valid() -> None:
+    config = load_config(SERVICES_EXAMPLE)
+    probers = {service.prober for service in config.services}
+    assert probers == {"http", "tcp", "tls", "dns", "icmp", "smtp", "ntp"}
+    assert "intranet_2xx" in config.probe_modules
 
 
 def test_show_round_trips_and_schema_describes_durations() -> None:

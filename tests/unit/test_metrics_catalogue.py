@@ -8,9 +8,9 @@ from pathlib import Path
 
 from netwatch.agent import build_collectors
 from netwatch.collectors.catalogue import catalogue, render_markdown
-from netwatch.config.loader import load_config
 from netwatch.engine import Engine
 from netwatch.hostaccess import HostAccess
+from tests.conftest import offline_config
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -25,7 +25,7 @@ def test_readme_reference_is_generated_from_code() -> None:
 
 
 def test_every_emitted_family_is_catalogued_and_vice_versa() -> None:
-    engine = Engine(build_collectors(load_config(None), HostAccess()))
+    engine = Engine(build_collectors(offline_config(), HostAccess()))
     engine.start()
     try:
         deadline = time.monotonic() + 30

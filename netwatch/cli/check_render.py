@@ -1,0 +1,79 @@
+"""Print ``netwatch check`` results as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import typer
+
+from netwatch.probes.result import ProbeResult
+from netwatch.probes.scheduler import ProbeJob
+from netwatch.probes.targets import display_target
+
+SECONDS_PER_DAY = 86400.0
+
+
+def cert_days_left(result: ProbeResult, now: float) -> float | None:
+    """Days until the earliest certificate in the chain expires (negative when expired)."""
+    expiry = result.values.get("tls_expiry_timestamp")
+    return None if expiry is None else (expiry - now) / SECONDS_PER_DAY
+
+
+def as_record(job: ProbeJob, result: ProbeResult, now: float) -> dict[str, Any]:
+    """One result as a JSON-ready record (no secrets: targets are shown without credentials)."""
+    days = cert_days_left(result, now)
+    return {
+        "service": job.service,
+        "kind": job.kind,
+        "target": display_target(job.target),
+        "success": result.success,
+        "reason": result.reason or None,
+        "detail": result.detail,
+        "duration_seconds": round(result.duration, 6),
+        "phases": {k: round(v, 6) for k, v in sorted(result.phases.items())},
+        "values": result.values,
+        "info": {k: v for k, v in result.info.items()},
+        "cert_days_left": None if days is None else round(days, 2),
+    }
+
+
+def print_json(outcomes: list[tuple[ProbeJob, ProbeResult]], started: float) -> None:
+    """The results as one JSON document on stdout."""
+    now = time.time()
+    document = {
+        "checked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "up": sum(1 for _, r in outcomes if r.success),
+        "down": sum(1 for _, r in outcomes if not r.success),
+        "results": [as_record(job, result, now) for job, result in outcomes],
+    }
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def print_table(outcomes: list[tuple[ProbeJob, ProbeResult]]) -> None:
+    """The results as a rich table, down services first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    now = time.time()
+    table = Table(title="Service checks", title_justify="left")
+    for column, justify in (("Service", "left"), ("Kind", "left"), ("Target", "left"),
+                            ("Status", "left"), ("Latency", "right"), ("Cert days", "right"),
+                            ("Detail", "left")):  # fmt: skip
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    ordered = sorted(outcomes, key=lambda pair: (pair[1].success, pair[0].service))
+    for job, result in ordered:
+        days = cert_days_left(result, now)
+        status = "[green]UP[/]" if result.success else f"[red]DOWN[/] ({result.reason})"
+        detail = result.detail or result.info.get("http_version", "")
+        table.add_row(
+            job.service, job.kind, display_target(job.target), status,
+            f"{result.duration * 1000:.0f} ms",
+            "" if days is None else f"[{'red' if days < 14 else 'default'}]{days:.0f}[/]",
+            detail,
+        )  # fmt: skip
+    console = Console()
+    console.print(table)
+    down = sum(1 for _, r in outcomes if not r.success)
+    console.print(f"{len(outcomes) - down} up, {down} down")

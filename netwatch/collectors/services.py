@@ -1,0 +1,118 @@
+"""``services``: health of internal services, probed in the background on their intervals.
+
+The probes run in one asyncio loop (see :mod:`netwatch.probes.scheduler`); a
+scrape only reads the latest results, so it never waits for a slow service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client.core import Metric
+from pydantic import Field
+
+from netwatch.collectors.metrics import MetricSpec
+from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.config.types import Duration
+from netwatch.hostaccess import HostAccess
+from netwatch.probes.metrics import PROBE_METRICS, result_families
+from netwatch.probes.scheduler import ProbeJob, ProbeScheduler
+from netwatch.probes.targets import display_target
+
+PROBE_INFO = MetricSpec(
+    "netwatch_probe_info",
+    "info",
+    "A configured service: its target (credentials removed) and the extra labels from the "
+    "config; join on `service`.",
+    ("service", "kind", "target"),
+)
+LAST_PROBE = MetricSpec(
+    "netwatch_probe_last_run_timestamp_seconds",
+    "gauge",
+    "Unix time the service was last probed.",
+    ("service", "kind"),
+)
+
+
+class ServicesSettings(CollectorSettings):
+    """Defaults and limits for the services listed under ``services:``."""
+
+    interval: Duration = Field(30.0, description="Default time between probes of a service.")
+    probe_timeout: Duration = Field(5.0, description="Default hard limit for one probe.")
+    max_concurrency: int = Field(
+        32, ge=1, le=1024, description="Probes in flight at once, across all services."
+    )
+    discover: bool = Field(
+        True,
+        description="When the config has no `services:` list, probe the default gateway "
+        "(ICMP) and the configured DNS resolvers (DNS).",
+    )
+
+
+def build_jobs(services: list[Any], settings: ServicesSettings) -> list[ProbeJob]:
+    """Resolve each configured service into a job with its effective timing."""
+    return [
+        ProbeJob(
+            service=service.name,
+            prober=service.prober_impl(),
+            target=service.target,
+            params=service.params(),
+            interval=service.interval or settings.interval,
+            timeout=service.timeout or settings.probe_timeout,
+            labels=tuple(sorted(service.labels.items())),
+        )
+        for service in services
+    ]
+
+
+class ServicesCollector:
+    """Serves the scheduler's latest results; the engine starts and stops it."""
+
+    def __init__(self, jobs: list[ProbeJob], max_concurrency: int) -> None:
+        self.scheduler = ProbeScheduler(jobs, max_concurrency)
+
+    def start(self) -> None:
+        """Begin probing in the background."""
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop probing."""
+        self.scheduler.stop()
+
+    def collect(self) -> Iterator[Metric]:
+        snapshot = self.scheduler.snapshot
+        info = PROBE_INFO.family()
+        for job in self.scheduler.jobs:
+            labels = {"service": job.service, "kind": job.kind,
+                      "target": display_target(job.target), **dict(job.labels)}  # fmt: skip
+            info.add_metric([], labels)
+        yield info
+        last = LAST_PROBE.family()
+        for service, (job, _result, finished) in sorted(snapshot.results.items()):
+            last.add_metric([service, job.kind], finished)
+        yield last
+        ordered = sorted(snapshot.results.items())
+        triples = [(service, job.kind, result) for service, (job, result, _) in ordered]
+        yield from result_families(triples, snapshot.failures)
+
+
+def _build(settings: ServicesSettings, access: HostAccess, config: Any) -> ServicesCollector:
+    from netwatch.probes.config import service_model
+    from netwatch.probes.discovery import default_services
+
+    services = config.services
+    if services is None:
+        services = default_services(access, service_model()) if settings.discover else []
+    return ServicesCollector(build_jobs(services, settings), settings.max_concurrency)
+
+
+SPEC = register(
+    CollectorSpec(
+        name="services",
+        description="Service health probes (http, tcp, tls, dns, icmp, smtp, ntp).",
+        settings_model=ServicesSettings,
+        factory=_build,
+        metrics=(PROBE_INFO, LAST_PROBE, *PROBE_METRICS),
+    )
+)

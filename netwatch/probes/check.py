@@ -1,0 +1,129 @@
+"""Run probes once (for ``netwatch check``): choose services, probe concurrently, report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from netwatch.hostaccess import HostAccess
+from netwatch.probes.base import run_probe
+from netwatch.probes.config import service_model
+from netwatch.probes.discovery import default_services
+from netwatch.probes.result import ProbeResult
+from netwatch.probes.scheduler import ProbeJob
+from netwatch.probes.targets import display_target
+
+
+class SelectionError(ValueError):
+    """Asked for services that are not configured."""
+
+
+def adhoc_services(urls: Sequence[str], tcp_targets: Sequence[str]) -> list[Any]:
+    """Services for ``--url`` and ``--tcp`` arguments."""
+    model = service_model()
+    services = []
+    for index, url in enumerate(urls, start=1):
+        services.append(model(name=f"url-{index}", prober="http", target=url))
+    for index, target in enumerate(tcp_targets, start=1):
+        services.append(model(name=f"tcp-{index}", prober="tcp", target=target))
+    return services
+
+
+def select_services(
+    config: Any, names: Sequence[str], urls: Sequence[str], tcp_targets: Sequence[str]
+) -> list[Any]:
+    """The services to probe: ad hoc ones when given, else the configured (or discovered) ones."""
+    from netwatch.agent import UsageError
+
+    if urls or tcp_targets:
+        if names:
+            raise UsageError("give service names or --url/--tcp, not both")
+        try:
+            return adhoc_services(urls, tcp_targets)
+        except ValueError as exc:
+            raise UsageError(_first_error_line(exc)) from None
+    services = config.services
+    if services is None:
+        discover = config.collectors.services.discover
+        services = default_services(HostAccess(), service_model()) if discover else []
+    if not names:
+        return list(services)
+    by_name = {service.name: service for service in services}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise UsageError(f"unknown service(s): {', '.join(unknown)}; configured: {known}")
+    return [by_name[name] for name in names]
+
+
+def _first_error_line(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        message = str(first.get("ctx", {}).get("error", first["msg"]))
+        return f"{location}: {message}" if location else message
+    return str(error)
+
+
+def run_once(
+    jobs: list[ProbeJob], max_concurrency: int, progress: bool = False
+) -> list[tuple[ProbeJob, ProbeResult]]:
+    """Probe every job once, concurrently; results in the jobs' order."""
+    return asyncio.run(_run_all(jobs, max_concurrency, progress))
+
+
+async def _run_all(
+    jobs: list[ProbeJob], max_concurrency: int, progress: bool
+) -> list[tuple[ProbeJob, ProbeResult]]:
+    slots = asyncio.Semaphore(max_concurrency)
+    display = _Progress(len(jobs)) if progress else None
+
+    async def one(job: ProbeJob) -> ProbeResult:
+        async with slots:
+            result = await run_probe(job.prober, job.target, job.params, job.timeout)
+        if display is not None:
+            display.advance(job, result)
+        return result
+
+    if display is not None:
+        display.start()
+    try:
+        results = await asyncio.gather(*(one(job) for job in jobs))
+    finally:
+        if display is not None:
+            display.stop()
+    return list(zip(jobs, results, strict=True))
+
+
+class _Progress:
+    """A transient rich progress bar on stderr."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("probing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task("", total=total)
+
+    def start(self) -> None:
+        self._progress.start()
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+    def advance(self, job: ProbeJob, result: ProbeResult) -> None:
+        mark = "up" if result.success else "DOWN"
+        self._progress.update(
+            self._task,
+            advance=1,
+            description=f"{job.service}: {mark} ({display_target(job.target)})",
+        )

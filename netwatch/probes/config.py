@@ -1,0 +1,149 @@
+"""Configuration of services to probe and of /probe modules.
+
+A service names one prober and may carry a section named after it with that
+prober's parameters::
+
+    services:
+      - name: portal
+        prober: http
+        target: https://portal.ubnd.local/
+        http:
+          valid_status_codes: [200]
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
+
+from netwatch.config.types import Duration, StrictModel
+from netwatch.probes.base import Prober, probers
+
+SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
+RESERVED_LABELS = frozenset({"service", "kind", "target", "type", "job", "instance", "phase"})
+
+
+class _ProbeSpecBase(StrictModel):
+    """Fields shared by services and /probe modules: the prober and its parameters."""
+
+    prober: str = Field(description="Which prober runs: http, tcp, tls, dns, icmp, smtp or ntp.")
+    timeout: Duration | None = Field(
+        None, description="Hard limit for one probe; default: collectors.services.probe_timeout."
+    )
+
+    @field_validator("prober")
+    @classmethod
+    def _known_prober(cls, value: str) -> str:
+        if value not in probers():
+            raise ValueError(f"unknown prober {value!r}; use one of: {', '.join(probers())}")
+        return value
+
+    @model_validator(mode="after")
+    def _only_own_section(self) -> _ProbeSpecBase:
+        for name in probers():
+            if name != self.prober and getattr(self, name, None) is not None:
+                raise ValueError(
+                    f"section {name!r} does not apply to prober {self.prober!r}; "
+                    f"put the parameters under {self.prober!r}"
+                )
+        return self
+
+    def params(self) -> StrictModel:
+        """The prober's parameters: the service's section, or the prober's defaults."""
+        section = getattr(self, self.prober, None)
+        return section if section is not None else probers()[self.prober].params_model()
+
+    def prober_impl(self) -> Prober:
+        """The prober this spec runs."""
+        return probers()[self.prober]
+
+
+class _ServiceBase(_ProbeSpecBase):
+    """One service to probe on a schedule."""
+
+    name: str = Field(
+        description="Short unique name, used as the `service` label (letters, digits, . _ -)."
+    )
+    target: str = Field(description="What to probe: a URL for http, HOST:PORT or a host name.")
+    interval: Duration | None = Field(
+        None, description="Time between probes; default: collectors.services.interval."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra labels on netwatch_probe_info (e.g. site, owner) for dashboards.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not SERVICE_NAME.match(value):
+            raise ValueError(
+                f"invalid service name {value!r}: use 1-64 letters, digits, '.', '_' or '-'"
+            )
+        return value
+
+    @field_validator("target")
+    @classmethod
+    def _non_empty_target(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("target must not be empty")
+        return value.strip()
+
+    @field_validator("labels")
+    @classmethod
+    def _valid_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not LABEL_NAME.match(key) or key.startswith("__"):
+                raise ValueError(f"invalid label name {key!r}")
+            if key in RESERVED_LABELS:
+                raise ValueError(f"label name {key!r} is reserved")
+        return value
+
+
+def _sections() -> dict[str, Any]:
+    return {
+        name: (prober.params_model | None, Field(None, description=prober.description))
+        for name, prober in probers().items()
+    }
+
+
+@cache
+def service_model() -> type[_ServiceBase]:
+    """The model of one ``services:`` entry, with a section per prober."""
+    return create_model("ServiceConfig", __base__=_ServiceBase, **_sections())
+
+
+@cache
+def module_model() -> type[_ProbeSpecBase]:
+    """The model of one ``probe_modules:`` entry (for the /probe endpoint)."""
+    return create_model("ProbeModuleConfig", __base__=_ProbeSpecBase, **_sections())
+
+
+def default_modules() -> dict[str, BaseModel]:
+    """Modules available at /probe when the config defines none."""
+    model = module_model()
+    return {
+        "http_2xx": model(prober="http"),
+        "tcp_connect": model(prober="tcp"),
+        "tls": model(prober="tls"),
+        "icmp": model(prober="icmp"),
+        "dns": model(prober="dns"),
+        "smtp_starttls": model(prober="smtp"),
+        "ntp": model(prober="ntp"),
+    }
+
+
+def unique_service_names(services: list[Any] | None) -> list[Any] | None:
+    """Reject two services with one name (they would share metric series)."""
+    if services is None:
+        return None
+    seen: set[str] = set()
+    for service in services:
+        if service.name in seen:
+            raise ValueError(f"service name {service.name!r} is used twice")
+        seen.add(service.name)
+    return services
