@@ -45,16 +45,26 @@ def with_overrides(
     both = sorted(set(enable) & set(disable))
     if both:
         raise UsageError(f"collector(s) both enabled and disabled: {', '.join(both)}")
-    data = config.model_dump(mode="json")
+    server_update: dict[str, Any] = {}
     if listen is not None:
-        data["server"]["listen"] = listen
+        try:
+            split_listen_address(listen)
+        except ValueError as exc:
+            raise UsageError(f"--listen: {exc}") from None
+        server_update["listen"] = listen
     if insecure is not None:
-        data["server"]["insecure"] = insecure
-    for name in enable:
-        data["collectors"][name]["enabled"] = True
-    for name in disable:
-        data["collectors"][name]["enabled"] = False
-    return type(config).model_validate(data)
+        server_update["insecure"] = insecure
+    collectors_update = {
+        name: getattr(config.collectors, name).model_copy(update={"enabled": name in enable})
+        for name in (*enable, *disable)
+    }
+    # model_copy keeps every other value as validated (secrets stay secrets).
+    return config.model_copy(
+        update={
+            "server": config.server.model_copy(update=server_update),
+            "collectors": config.collectors.model_copy(update=collectors_update),
+        }
+    )
 
 
 def listen_address(config: Any) -> tuple[str, int]:

@@ -5,27 +5,34 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from netwatch.hostaccess import HostAccess
 from netwatch.probes.base import run_probe
 from netwatch.probes.config import service_model
 from netwatch.probes.discovery import default_services
-from netwatch.probes.result import ProbeResult
+from netwatch.probes.netutil import split_host_port
+from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.scheduler import ProbeJob
 from netwatch.probes.targets import display_target
 
 
-class SelectionError(ValueError):
-    """Asked for services that are not configured."""
-
-
 def adhoc_services(urls: Sequence[str], tcp_targets: Sequence[str]) -> list[Any]:
-    """Services for ``--url`` and ``--tcp`` arguments."""
+    """Services for ``--url`` and ``--tcp`` arguments; malformed ones are usage errors."""
+    from netwatch.agent import UsageError
+
     model = service_model()
     services = []
     for index, url in enumerate(urls, start=1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--url {url}: use an http:// or https:// URL")
         services.append(model(name=f"url-{index}", prober="http", target=url))
     for index, target in enumerate(tcp_targets, start=1):
+        try:
+            split_host_port(target)
+        except ProbeFailure as exc:
+            raise UsageError(f"--tcp {target}: expected HOST:PORT ({exc.detail})") from None
         services.append(model(name=f"tcp-{index}", prober="tcp", target=target))
     return services
 
@@ -39,10 +46,7 @@ def select_services(
     if urls or tcp_targets:
         if names:
             raise UsageError("give service names or --url/--tcp, not both")
-        try:
-            return adhoc_services(urls, tcp_targets)
-        except ValueError as exc:
-            raise UsageError(_first_error_line(exc)) from None
+        return adhoc_services(urls, tcp_targets)
     services = config.services
     if services is None:
         discover = config.collectors.services.discover
@@ -55,16 +59,6 @@ def select_services(
         known = ", ".join(sorted(by_name)) or "none"
         raise UsageError(f"unknown service(s): {', '.join(unknown)}; configured: {known}")
     return [by_name[name] for name in names]
-
-
-def _first_error_line(error: ValueError) -> str:
-    errors = getattr(error, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        message = str(first.get("ctx", {}).get("error", first["msg"]))
-        return f"{location}: {message}" if location else message
-    return str(error)
 
 
 def run_once(
