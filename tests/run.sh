@@ -5,12 +5,13 @@
 #   bash tests/run.sh -k engine  # extra arguments go to pytest
 #
 # Installs missing Debian packages (prometheus for promtool and the integration
-# tests; needs root), creates .venv with netwatch[test], lints, then runs pytest.
+# tests, prometheus-blackbox-exporter to compare /probe with; needs root), creates .venv with netwatch[test], lints, then runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-blackbox-exporter >/dev/null 2>&1 || missing+=(prometheus-blackbox-exporter)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then
