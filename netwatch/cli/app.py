@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from netwatch import __version__
-from netwatch.cli import check_cmd, config_cmd, inventory_cmd, serve_cmd
+from netwatch.cli import check_cmd, config_cmd, inventory_cmd, posture_cmd, serve_cmd
 from netwatch.cli.context import CliState
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ def version() -> None:
 app.command(name="serve")(serve_cmd.serve)
 app.command(name="inventory")(inventory_cmd.inventory)
 app.command(name="check")(check_cmd.check)
+app.command(name="posture")(posture_cmd.posture)
 app.add_typer(config_cmd.app, name="config")
 
 

@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "users",
     "software",
     "services",
+    "posture",
 )
 
 

@@ -76,9 +76,8 @@ def _problem(error: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> Config
     return ConfigProblem(dotted, message, _line_for(location, lines))
 
 
-def parse_config_text(text: str, source: str, model: type[BaseModel] | None = None) -> Any:
-    """Validate YAML text; raise :class:`ConfigError` naming every bad key and its line."""
-    chosen = model or config_model()
+def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
+    """A YAML mapping and the line of each key in it; :class:`ConfigError` when malformed."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -94,19 +93,32 @@ def parse_config_text(text: str, source: str, model: type[BaseModel] | None = No
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         _key_lines(node, (), lines)
+    return data, lines
+
+
+def validation_problems(
+    error: ValidationError, lines: dict[tuple[Any, ...], int], prefix: tuple[Any, ...] = ()
+) -> list[ConfigProblem]:
+    """One located problem per pydantic error; ``prefix`` is where the validated data sits."""
+    problems = []
+    for item in error.errors():
+        located = {**item, "loc": (*prefix, *item["loc"])}
+        problems.append(_problem(located, lines))
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def parse_config_text(text: str, source: str, model: type[BaseModel] | None = None) -> Any:
+    """Validate YAML text; raise :class:`ConfigError` naming every bad key and its line."""
+    chosen = model or config_model()
+    data, lines = parse_yaml(text, source)
     try:
         return chosen.model_validate(data)
     except ValidationError as exc:
-        problems = sorted(
-            (_problem(error, lines) for error in exc.errors()), key=lambda p: p.line or 0
-        )
-        raise ConfigError(source, problems) from None
+        raise ConfigError(source, validation_problems(exc, lines)) from None
 
 
-def load_config(path: str | Path | None) -> Any:
-    """The effective config: the embedded defaults, overlaid by ``path`` when given."""
-    if path is None:
-        return config_model()()
+def read_text_file(path: str | Path) -> str:
+    """A small UTF-8 config file's text; :class:`ConfigError` naming the file otherwise."""
     source = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -116,7 +128,13 @@ def load_config(path: str | Path | None) -> Any:
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(source, [ConfigProblem("", "file is larger than 4 MiB")])
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(source, [ConfigProblem("", f"not UTF-8 text ({exc.reason})")]) from None
-    return parse_config_text(text, source)
+
+
+def load_config(path: str | Path | None) -> Any:
+    """The effective config: the embedded defaults, overlaid by ``path`` when given."""
+    if path is None:
+        return config_model()()
+    return parse_config_text(read_text_file(path), str(path))

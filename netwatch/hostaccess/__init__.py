@@ -21,11 +21,16 @@ class HostAccess:
     files: FileReader = field(default_factory=FileReader)
     commands: CommandRunner = field(default_factory=CommandRunner)
     registry: RegistryReader | None = field(default_factory=default_registry)
+    live: bool | None = None
 
     @property
     def is_live_root(self) -> bool:
-        """True when reading the running system rather than a mounted image."""
-        return self.files.root == "/"
+        """True when looking at a running system (commands describe the same machine).
+
+        Defaults to "the root is /"; tests set ``live=True`` to pair a fixture
+        tree with recorded command output, as if both came from one host.
+        """
+        return self.files.root == "/" if self.live is None else self.live
 
 
 __all__ = ["CommandResult", "CommandRunner", "FileReader", "HostAccess", "RegistryReader"]

@@ -35,6 +35,43 @@ class FileReader:
         except OSError:
             return None
 
+    def stat(self, system_path: str) -> os.stat_result:
+        """File status (follows symlinks); raises OSError like :func:`os.stat`."""
+        return self.path(system_path).stat()
+
+    def walk_files(self, system_path: str, limit: int) -> Iterator[tuple[str, os.stat_result]]:
+        """Regular files below a directory (system path, status), at most ``limit`` entries seen.
+
+        Does not follow directory symlinks or cross into other filesystems.
+        """
+        top = self.path(system_path)
+        device = top.stat().st_dev
+        stack = [top]
+        seen = 0
+        while stack and seen < limit:
+            directory = stack.pop()
+            try:
+                entries = list(os.scandir(directory))
+            except OSError:
+                continue
+            for entry in entries:
+                seen += 1
+                if seen > limit:
+                    return
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if info.st_dev == device:
+                        stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    yield self._system_path(entry.path), info
+
+    def _system_path(self, real_path: str) -> str:
+        relative = os.path.relpath(real_path, self.root)
+        return "/" + relative.replace(os.sep, "/") if self.root != "/" else real_path
+
     def list_dir(self, system_path: str) -> Iterator[str]:
         """Names in a directory, sorted; nothing when it does not exist."""
         try:

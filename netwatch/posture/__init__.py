@@ -1,0 +1,1 @@
+"""Security posture: checks are code (small functions with metadata), policies are data."""

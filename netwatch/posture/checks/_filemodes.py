@@ -1,0 +1,145 @@
+"""File modes and owners read through the command runner (``stat``, ``find``), never ``os.stat``.
+
+Path naming: on a live host the command runner and the file reader look at the
+same machine, so commands name files by their system path (``/etc/shadow``) and
+recordings are keyed on those. On a mounted image (``ctx.live`` False) commands
+name the file under the mount root (``/mnt/disk/etc/shadow``) and the output is
+mapped back to system paths. Owner and group names then come from the image's
+own ``/etc/passwd`` and ``/etc/group``: the auditing machine's names would be wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netwatch.hostaccess.commands import CommandError
+from netwatch.posture.context import CheckContext
+
+STAT_FORMAT = "%a %u %g %U %G %n"
+TIMEOUT = 10.0
+
+
+class FileModeError(Exception):
+    """Modes could not be read (the tool failed or printed something unexpected)."""
+
+
+@dataclass(frozen=True)
+class FileMode:
+    """Permission bits and ownership of one file."""
+
+    path: str
+    mode: int
+    uid: int
+    gid: int
+    user: str
+    group: str
+
+    def describe(self) -> str:
+        """``mode 0640, owner root, group shadow``."""
+        return f"mode {self.mode:04o}, owner {self.user}, group {self.group}"
+
+    def within(self, allowed: int) -> bool:
+        """True when no permission (or setuid/setgid/sticky) bit is set outside ``allowed``."""
+        return self.mode & 0o7777 & ~allowed == 0
+
+
+def command_path(ctx: CheckContext, system_path: str) -> str:
+    """The path to name in a command: the system path when live, else the path under the root."""
+    return system_path if ctx.live else str(ctx.access.files.path(system_path))
+
+
+def system_path(ctx: CheckContext, reported: str) -> str:
+    """Map a path printed by a command back to the system path (strip the mount root)."""
+    if ctx.live:
+        return reported
+    root = ctx.access.files.root.rstrip("/")
+    return reported[len(root) :] if reported.startswith(root + "/") else reported
+
+
+def _id_names(ctx: CheckContext, system_file: str) -> dict[int, str]:
+    """Numeric id -> name from an ``/etc/passwd``-style file of the audited root."""
+    names: dict[int, str] = {}
+    for line in (ctx.access.files.read_text_or_none(system_file) or "").splitlines():
+        fields = line.split(":")
+        if len(fields) >= 3 and fields[2].isdigit():
+            names.setdefault(int(fields[2]), fields[0])
+    return names
+
+
+def _parse(ctx: CheckContext, output: str, tool: str) -> list[FileMode]:
+    """Parse ``mode uid gid user group path`` lines."""
+    users = groups = None
+    if not ctx.live:
+        users, groups = _id_names(ctx, "/etc/passwd"), _id_names(ctx, "/etc/group")
+    found = []
+    for line in output.splitlines():
+        fields = line.split(" ", 5)
+        if len(fields) != 6 or not all(f.isdigit() for f in fields[1:3]):
+            raise FileModeError(f"unexpected line in {tool} output: {line[:120]!r}")
+        try:
+            mode = int(fields[0], 8)
+        except ValueError:
+            raise FileModeError(f"unexpected mode in {tool} output: {line[:120]!r}") from None
+        uid, gid = int(fields[1]), int(fields[2])
+        user, group = fields[3], fields[4]
+        if users is not None and groups is not None:
+            user, group = users.get(uid, str(uid)), groups.get(gid, str(gid))
+        found.append(FileMode(system_path(ctx, fields[5]), mode, uid, gid, user, group))
+    return found
+
+
+def stat_argv(ctx: CheckContext, paths: list[str]) -> list[str]:
+    """The ``stat`` command reading modes of ``paths`` (system paths)."""
+    return ["stat", "-c", STAT_FORMAT, "--", *(command_path(ctx, p) for p in paths)]
+
+
+def file_modes(ctx: CheckContext, paths: list[str]) -> dict[str, FileMode]:
+    """Modes of the existing files among ``paths``, keyed by system path (missing ones left out).
+
+    Raises :class:`FileModeError` when ``stat`` cannot run or fails other than on a missing file;
+    the command runner's :class:`CommandError` is turned into it.
+    """
+    try:
+        result = ctx.access.commands.run(stat_argv(ctx, paths), timeout=TIMEOUT)
+    except CommandError as exc:
+        raise FileModeError(str(exc)) from None
+    modes = {m.path: m for m in _parse(ctx, result.stdout, "stat")}
+    problems = [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and "No such file or directory" not in line
+    ]
+    if problems or (result.returncode != 0 and not result.stderr.strip()):
+        detail = problems[0] if problems else f"exit status {result.returncode}"
+        raise FileModeError(f"stat failed: {detail}")
+    return modes
+
+
+def host_key_argv(ctx: CheckContext) -> list[str]:
+    """The ``find`` command listing SSH private host keys with their modes."""
+    return [
+        "find",
+        command_path(ctx, "/etc/ssh"),
+        "-maxdepth",
+        "1",
+        "-type",
+        "f",
+        "-name",
+        "ssh_host_*_key",
+        "-printf",
+        "%m %U %G %u %g %p\\n",
+    ]
+
+
+def host_key_modes(ctx: CheckContext) -> list[FileMode]:
+    """Modes of ``/etc/ssh/ssh_host_*_key`` (nothing when ``/etc/ssh`` does not exist)."""
+    try:
+        result = ctx.access.commands.run(host_key_argv(ctx), timeout=TIMEOUT)
+    except CommandError as exc:
+        raise FileModeError(str(exc)) from None
+    if result.returncode != 0:
+        if "No such file or directory" in result.stderr:
+            return []
+        detail = result.stderr.strip().splitlines()[0] if result.stderr.strip() else ""
+        raise FileModeError(f"find failed: {detail or f'exit status {result.returncode}'}")
+    return sorted(_parse(ctx, result.stdout, "find"), key=lambda m: m.path)

@@ -1,0 +1,105 @@
+"""Where file systems live: /etc/fstab, /etc/crypttab, LVM metadata backups and lsblk JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from netwatch.hostaccess import FileReader
+
+FSTAB = "/etc/fstab"
+CRYPTTAB = "/etc/crypttab"
+LVM_BACKUP = "/etc/lvm/backup"
+
+Chain = tuple[tuple[str, str], ...]
+"""Block devices from the disk down to a mounted one, as (name, type) pairs."""
+
+
+@dataclass(frozen=True)
+class FstabEntry:
+    """One mount of /etc/fstab."""
+
+    device: str
+    fstype: str
+    source: str
+
+
+def _table_lines(files: FileReader, path: str) -> list[tuple[int, list[str]]]:
+    """Non-comment lines of a whitespace-separated table file, split, with line numbers."""
+    text = files.read_text_or_none(path) or ""
+    rows = (
+        (number, line.split("#", 1)[0].split()) for number, line in enumerate(text.splitlines(), 1)
+    )
+    return [(number, fields) for number, fields in rows if fields]
+
+
+def fstab(files: FileReader) -> dict[str, FstabEntry]:
+    """Mounts of /etc/fstab by mount point (the last line for a mount point wins)."""
+    entries: dict[str, FstabEntry] = {}
+    for number, fields in _table_lines(files, FSTAB):
+        if len(fields) >= 3:
+            mountpoint = fields[1].rstrip("/") or "/"
+            entries[mountpoint] = FstabEntry(fields[0], fields[2], f"{FSTAB}:{number}")
+    return entries
+
+
+def crypttab(files: FileReader) -> dict[str, str]:
+    """dm-crypt mappings opened at boot: mapping name -> where it is declared."""
+    return {fields[0]: f"{CRYPTTAB}:{number}" for number, fields in _table_lines(files, CRYPTTAB)}
+
+
+def mapper_name(device: str) -> str | None:
+    """The device-mapper name of ``/dev/mapper/NAME`` (or ``/dev/disk/by-id/dm-name-NAME``)."""
+    for prefix in ("/dev/mapper/", "/dev/disk/by-id/dm-name-"):
+        if device.startswith(prefix):
+            return device[len(prefix) :]
+    return None
+
+
+def crypt_source(files: FileReader, device: str, crypt: dict[str, str]) -> str | None:
+    """Where ``device`` is declared encrypted: its crypttab line, directly or through LVM.
+
+    An LVM volume (``/dev/mapper/VG-LV`` or ``/dev/VG/LV``) counts when every physical
+    volume named in the LVM metadata backup (/etc/lvm/backup/VG) is a crypttab mapping.
+    """
+    mapper = mapper_name(device)
+    if mapper is not None and mapper in crypt:
+        return crypt[mapper]
+    if device.startswith("/dev/disk/"):
+        return None
+    parts = re.split(r"(?<!-)-(?!-)", mapper) if mapper else device.split("/")[2:]
+    if len(parts) != 2:
+        return None
+    group = parts[0].replace("--", "-")
+    text = files.read_text_or_none(f"{LVM_BACKUP}/{group}") or ""
+    volumes = [mapper_name(pv) or pv for pv in re.findall(r'device\s*=\s*"([^"]+)"', text)]
+    if volumes and all(name in crypt for name in volumes):
+        return crypt[volumes[0]]
+    return None
+
+
+def lsblk_chains(stdout: str) -> dict[str, list[Chain]]:
+    """Mount point -> device chains, from ``lsblk -J -o NAME,TYPE,MOUNTPOINT,...`` output.
+
+    Raises ValueError (json.JSONDecodeError is one) when the output is not lsblk JSON.
+    """
+    data = json.loads(stdout)
+    found: dict[str, list[Chain]] = {}
+
+    def walk(devices: Any, chain: Chain) -> None:
+        if not isinstance(devices, list):
+            raise ValueError("a list of devices was expected")
+        for device in devices:
+            if not isinstance(device, dict) or not isinstance(device.get("name"), str):
+                raise ValueError("a device without a name")
+            link = (*chain, (device["name"], str(device.get("type"))))
+            if isinstance(device.get("mountpoint"), str):
+                found.setdefault(device["mountpoint"], []).append(link)
+            walk(device.get("children", []), link)
+
+    if not isinstance(data, dict) or "blockdevices" not in data:
+        raise ValueError("no blockdevices key")
+    walk(data["blockdevices"], ())
+    return found

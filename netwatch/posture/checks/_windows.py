@@ -1,0 +1,362 @@
+"""Reading Windows state for the windows_* check packs: PowerShell JSON and registry values.
+
+Never parse text meant for people: Windows localises it (a Vietnamese machine
+prints Vietnamese). Checks read registry values, numeric enums, SIDs and JSON
+that PowerShell emits with ``ConvertTo-Json``. That JSON has quirks handled
+here: one object instead of a one-element array, nothing at all for an empty
+result, enums as integers (or their .NET names), dates as ``/Date(ms)/`` in
+Windows PowerShell 5.1 but ISO 8601 in PowerShell 7, and SIDs as objects with
+a ``Value`` property.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from netwatch.hostaccess.commands import CommandError
+from netwatch.hostaccess.registry import RegistryReader
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import Evidence, Outcome, error, not_applicable
+
+POWERSHELL = "powershell.exe"
+POWERSHELL_TIMEOUT = 15.0
+# stdout of a redirected powershell.exe uses the OEM code page, which cannot carry
+# Vietnamese; switch it to UTF-8 (no BOM) before the script writes anything.
+_UTF8_OUTPUT = "[Console]::OutputEncoding = [Text.UTF8Encoding]::new($false); "
+_TO_JSON = " | ConvertTo-Json -Depth 4 -Compress"
+
+NOT_LIVE = (
+    "needs the running Windows system: the registry and PowerShell would describe "
+    "the auditing machine, not the audited image"
+)
+NO_REGISTRY = "the Windows registry is not available on this host"
+
+START_TYPES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
+START_DISABLED = 4
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class WindowsDataError(Exception):
+    """Windows answered, but not with something a check can decide from."""
+
+    def __init__(self, message: str, *evidence: Evidence) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+
+
+# --- PowerShell -------------------------------------------------------------------------
+
+
+def powershell_argv(script: str) -> list[str]:
+    """The fixed argv running ``script`` and printing its result as compact JSON."""
+    return [
+        POWERSHELL,
+        "-NoProfile",
+        "-NonInteractive",
+        "-Command",
+        f"{_UTF8_OUTPUT}{script}{_TO_JSON}",
+    ]
+
+
+def command_source(script: str) -> str:
+    """Evidence source naming a PowerShell pipeline."""
+    return f"command: {script}"
+
+
+def run_powershell(
+    ctx: CheckContext, script: str, what: str = "", timeout: float = POWERSHELL_TIMEOUT
+) -> Any:
+    """Run ``script`` and return its JSON output (None when it printed nothing).
+
+    ``what`` names the script in errors (default: its first cmdlet). Raises
+    :class:`CommandError` when PowerShell is missing or too slow and
+    :class:`WindowsDataError` when the script failed or printed something else.
+    """
+    label = what or _first_cmdlet(script)
+    result = ctx.access.commands.run(powershell_argv(script), timeout=timeout)
+    if result.returncode != 0:
+        detail = _first_line(result.stderr)
+        raise WindowsDataError(
+            f"{label} failed with exit code {result.returncode}"
+            + (f": {detail}" if detail else ""),
+            Evidence(command_source(script), f"exit code {result.returncode}", "exit code 0"),
+        )
+    try:
+        return parse_json(result.stdout)
+    except ValueError as exc:
+        raise WindowsDataError(
+            f"{label}: {exc}",
+            Evidence(command_source(script), _first_line(result.stdout)[:200], "JSON"),
+        ) from None
+
+
+def _first_cmdlet(script: str) -> str:
+    match = re.search(r"\b[A-Z][a-z]+-[A-Za-z]+\b", script)
+    return match.group(0) if match else "PowerShell"
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def parse_json(text: str) -> Any:
+    """Parse ``ConvertTo-Json`` output; empty output (no objects) is None."""
+    stripped = text.lstrip("\ufeff").strip()
+    if not stripped:
+        return None
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"output is not JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def as_list(value: Any) -> list[dict[str, Any]]:
+    """The objects of a result: ``ConvertTo-Json`` writes one object without brackets."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, dict) for item in items):
+        raise WindowsDataError("expected JSON objects from PowerShell")
+    return items
+
+
+def as_object(value: Any, what: str) -> dict[str, Any]:
+    """The single object a cmdlet returned."""
+    items = as_list(value)
+    if len(items) != 1:
+        raise WindowsDataError(f"{what}: expected one object, got {len(items)}")
+    return items[0]
+
+
+def to_bool(value: Any, what: str) -> bool:
+    """A .NET Boolean, also accepted as 0/1 or "True"/"False"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise WindowsDataError(f"{what}: expected true or false, got {value!r}")
+
+
+def to_int(value: Any, what: str) -> int:
+    """A whole number (JSON number, or its decimal text)."""
+    if isinstance(value, bool):
+        raise WindowsDataError(f"{what}: expected a number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    raise WindowsDataError(f"{what}: expected a number, got {value!r}")
+
+
+def to_enum(value: Any, names: Mapping[str, int], what: str) -> int:
+    """An enum value: ``ConvertTo-Json`` writes the integer; the .NET name is accepted too.
+
+    Enum names are identifiers, never translated, so reading them is safe.
+    """
+    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        for name, number in names.items():
+            if name.lower() == value.strip().lower():
+                return number
+        raise WindowsDataError(f"{what}: unknown value {value!r}")
+    return to_int(value, what)
+
+
+_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+def parse_date(value: Any) -> dt.datetime | None:
+    """A date from PowerShell JSON as an aware UTC datetime; None when empty.
+
+    Windows PowerShell 5.1 writes ``/Date(1718000000000)/`` (milliseconds since
+    1970 UTC, an optional ``+hhmm`` only tells the original offset); PowerShell 7
+    writes ISO 8601. WMI's own text dates (``6/12/2024``) are month/day/year.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    text = value.strip()
+    match = _MS_DATE.match(text)
+    if match:
+        return dt.datetime.fromtimestamp(int(match.group(1)) / 1000, tz=dt.timezone.utc)
+    us_date = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if us_date:
+        month, day, year = (int(part) for part in us_date.groups())
+        return dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a date: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def day_text(moment: dt.datetime) -> str:
+    """A moment for evidence, in UTC (PowerShell 5.1 converts local times to UTC)."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- SIDs -------------------------------------------------------------------------------
+
+
+def sid_of(value: Any) -> str:
+    """A SID as text: a string, or the ``{"Value": "S-1-..."}`` object of PowerShell 5.1."""
+    if isinstance(value, dict):
+        value = value.get("Value")
+    if isinstance(value, str) and value.upper().startswith("S-1-"):
+        return value.upper()
+    raise WindowsDataError(f"expected a SID, got {value!r}")
+
+
+def relative_id(sid: str) -> int | None:
+    """The last part of a SID (500 for the built-in Administrator), None if not numeric."""
+    last = sid.rsplit("-", 1)[-1]
+    return int(last) if last.isdigit() else None
+
+
+def is_account_sid(sid: str) -> bool:
+    """A machine or domain account (S-1-5-21-...), as opposed to a well-known SID."""
+    return re.fullmatch(r"S-1-5-21-\d+-\d+-\d+-\d+", sid) is not None
+
+
+# --- Windows Security Center -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecurityProduct:
+    """An antivirus registered with Windows Security Center (``root/SecurityCenter2``).
+
+    ``productState`` packs three fields (wscapi.h): bits 12-15 the product state
+    (1 on, 0 off, 2 snoozed, 3 expired), bits 8-11 the owner (1 Microsoft,
+    0 another vendor) and bits 4-7 the signature status (0 up to date, 1 out of date).
+    """
+
+    name: str
+    state: int
+
+    @property
+    def enabled(self) -> bool:
+        """Real-time protection is on (not off, snoozed or expired)."""
+        return self.state & 0xF000 == 0x1000
+
+    @property
+    def up_to_date(self) -> bool:
+        """The product reports current signatures."""
+        return self.state & 0x00F0 == 0
+
+    @property
+    def by_microsoft(self) -> bool:
+        """Microsoft Defender itself rather than a third-party product."""
+        return self.state & 0x0F00 == 0x0100
+
+    def describe(self) -> str:
+        """Evidence text: the raw state and what it means."""
+        return (
+            f"{self.name}: productState=0x{self.state:06X} ({'on' if self.enabled else 'off'}, "
+            f"signatures {'up to date' if self.up_to_date else 'out of date'}, "
+            f"{'Microsoft' if self.by_microsoft else 'third-party'})"
+        )
+
+
+def security_products(value: Any) -> list[SecurityProduct]:
+    """The ``AntiVirusProduct`` instances of ``Select-Object displayName,productState``."""
+    return [
+        SecurityProduct(
+            str(item.get("displayName") or "?"), to_int(item.get("productState"), "productState")
+        )
+        for item in as_list(value)
+    ]
+
+
+# --- registry ---------------------------------------------------------------------------
+
+
+def registry(ctx: CheckContext) -> RegistryReader:
+    """The registry reader; :func:`windows_check` turns its absence into not_applicable."""
+    reader = ctx.access.registry
+    if reader is None:
+        raise WindowsDataError(NO_REGISTRY)
+    return reader
+
+
+def value_source(key: str, name: str) -> str:
+    """Evidence source naming a registry value."""
+    return f"{key}\\{name}"
+
+
+def dword(values: Mapping[str, Any], key: str, name: str) -> int | None:
+    """A REG_DWORD value, None when not set; decimal text is accepted."""
+    if name not in values:
+        return None
+    try:
+        return to_int(values[name], value_source(key, name))
+    except WindowsDataError:
+        raise WindowsDataError(
+            f"{value_source(key, name)}: unexpected value {values[name]!r}",
+            Evidence(value_source(key, name), repr(values[name]), "a number"),
+        ) from None
+
+
+def shown(value: int | None, default: int, meaning: str = "") -> str:
+    """Evidence text for a DWORD that may be unset (then the Windows default applies)."""
+    suffix = f" ({meaning})" if meaning else ""
+    if value is None:
+        return f"not set (Windows default {default}){suffix}"
+    return f"{value}{suffix}"
+
+
+def service_start(ctx: CheckContext, service: str) -> tuple[int | None, str]:
+    """A service's start type from its registry key (None: not installed) and the source."""
+    key = f"HKLM\\SYSTEM\\CurrentControlSet\\Services\\{service}"
+    return dword(registry(ctx).values(key), key, "Start"), value_source(key, "Start")
+
+
+def start_text(start: int | None) -> str:
+    """Evidence text for a service start type."""
+    if start is None:
+        return "service not installed"
+    return f"Start={start} ({START_TYPES.get(start, 'unknown')})"
+
+
+# --- the guard around every Windows check -----------------------------------------------
+
+
+def params_of(ctx: CheckContext, model: type[P]) -> P:
+    """The check's parameters, or the model's defaults when none were given."""
+    return ctx.params if isinstance(ctx.params, model) else model()
+
+
+def windows_check(
+    needs_registry: bool = False,
+) -> Callable[[Callable[[CheckContext], Outcome]], Callable[[CheckContext], Outcome]]:
+    """Wrap a check: live system required; command and data problems become ``error``."""
+
+    def wrap(function: Callable[[CheckContext], Outcome]) -> Callable[[CheckContext], Outcome]:
+        @functools.wraps(function)
+        def run(ctx: CheckContext) -> Outcome:
+            if not ctx.live:
+                return not_applicable(NOT_LIVE)
+            if needs_registry and ctx.access.registry is None:
+                return not_applicable(NO_REGISTRY)
+            try:
+                return function(ctx)
+            except CommandError as exc:
+                return error(str(exc))
+            except WindowsDataError as exc:
+                return error(str(exc), *exc.evidence)
+
+        return run
+
+    return wrap

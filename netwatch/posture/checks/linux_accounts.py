@@ -1,0 +1,425 @@
+"""Account checks: password policy, extra UID 0 accounts, empty passwords, sudo NOPASSWD: ALL.
+
+All of them read files only (passwd, shadow, login.defs, PAM stacks, sudoers),
+so they decide the same way on a running host and on a mounted disk image.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from netwatch.config.types import StrictModel
+from netwatch.hostaccess import FileReader
+from netwatch.posture.checks._linux_users import (
+    SUDOERS,
+    PamRule,
+    Setting,
+    UnreadableFile,
+    list_dir,
+    nopasswd_all_grants,
+    parse_pam,
+    parse_passwd,
+    parse_settings,
+    parse_shadow,
+    read_optional,
+    read_sudoers,
+)
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import (
+    CheckMeta,
+    Evidence,
+    Outcome,
+    Severity,
+    Text,
+    error,
+    failed,
+    not_applicable,
+    passed,
+)
+from netwatch.posture.registry import check
+
+PASSWD = "/etc/passwd"
+SHADOW = "/etc/shadow"
+LOGIN_DEFS = "/etc/login.defs"
+PWQUALITY = "/etc/security/pwquality.conf"
+PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
+FAILLOCK = "/etc/security/faillock.conf"
+PASSWORD_STACKS = ("/etc/pam.d/common-password", "/etc/pam.d/system-auth")
+AUTH_STACKS = ("/etc/pam.d/common-auth", "/etc/pam.d/system-auth")
+# Built-in minimum lengths when no minlen= is given (pam_pwquality never goes below 6).
+DEFAULT_MINLEN = {"pam_pwquality": 8, "pam_cracklib": 9, "pam_unix": 6}
+FAILLOCK_DEFAULT_DENY = 3
+
+Verdict = tuple[bool, Evidence]
+
+
+class PasswordPolicyParams(StrictModel):
+    """What the password policy must enforce."""
+
+    max_days: int | None = Field(
+        90,
+        ge=1,
+        le=99999,
+        description="Longest password age in days (PASS_MAX_DAYS and every account with a "
+        "password in /etc/shadow); null to not require expiry, as NIST SP 800-63B advises.",
+    )
+    min_length: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Shortest password PAM must accept. 8 is the NIST SP 800-63B minimum for "
+        "user-chosen passwords; raise it (e.g. 12) where the office policy asks for more.",
+    )
+    lockout_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Most failed logins pam_faillock (or pam_tally2) may allow before locking.",
+    )
+
+
+class SudoNopasswdParams(StrictModel):
+    """Accepted exceptions to the NOPASSWD: ALL rule."""
+
+    allowed: tuple[str, ...] = Field(
+        (),
+        description="Users and %groups, written as in sudoers (e.g. ansible, %automation), "
+        "whose NOPASSWD: ALL grants are accepted.",
+    )
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _first_stack(files: FileReader, candidates: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first PAM stack file that exists: its path and text."""
+    for path in candidates:
+        text = read_optional(files, path)
+        if text is not None:
+            return path, text
+    return None
+
+
+# password policy -----------------------------------------------------------------------------
+
+
+def _expiry(files: FileReader, limit: int) -> list[Verdict]:
+    """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
+    verdicts: list[Verdict] = []
+    expected = f"PASS_MAX_DAYS between 1 and {limit}"
+    defs = parse_settings(read_optional(files, LOGIN_DEFS) or "", LOGIN_DEFS, spaced=True)
+    setting = defs.get("PASS_MAX_DAYS")
+    if setting is None:
+        observed = "PASS_MAX_DAYS not set: passwords of new accounts never expire"
+        verdicts.append((False, Evidence(LOGIN_DEFS, observed, expected)))
+    else:
+        days = _int(setting.value)
+        ok = days is not None and 0 < days <= limit
+        verdicts.append((ok, Evidence(setting.source, f"PASS_MAX_DAYS {setting.value}", expected)))
+    shadow = read_optional(files, SHADOW)
+    if shadow is None:
+        return verdicts
+    stale = []
+    for entry in parse_shadow(shadow):
+        days = _int(entry.max_days)
+        if entry.usable_password and not (days is not None and 0 <= days <= limit):
+            observed = f"account '{entry.name}': maximum password age {entry.max_days or 'unset'}"
+            stale.append(Evidence(f"{SHADOW}:{entry.line}", observed, f"at most {limit} days"))
+    verdicts.extend((False, evidence) for evidence in stale)
+    if not stale:
+        observed = f"no account with a password may keep it longer than {limit} days"
+        verdicts.append((True, Evidence(SHADOW, observed, f"at most {limit} days")))
+    return verdicts
+
+
+def _pwquality_settings(files: FileReader) -> dict[str, Setting]:
+    """pwquality.conf.d/*.conf in ASCII order, then pwquality.conf; later values win."""
+    settings: dict[str, Setting] = {}
+    paths = [f"{PWQUALITY_DIR}/{n}" for n in list_dir(files, PWQUALITY_DIR) if n.endswith(".conf")]
+    for path in [*paths, PWQUALITY]:
+        settings.update(parse_settings(read_optional(files, path) or "", path))
+    return settings
+
+
+def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, str, str]:
+    """A password module's minimum length, where it comes from, and how it was set."""
+    argument = _int(rule.arg("minlen") or "")
+    configured = pwquality.get("minlen") if rule.module == "pam_pwquality" else None
+    if argument is not None:
+        length, source, how = argument, rule.source, f"minlen={argument}"
+    elif configured is not None and _int(configured.value) is not None:
+        length, source = int(configured.value), configured.source
+        how = f"minlen = {configured.value}"
+    else:
+        length = DEFAULT_MINLEN[rule.module]
+        source, how = rule.source, f"no minlen: built-in default {length}"
+    if rule.module == "pam_pwquality" and length < 6:
+        length, how = 6, f"{how}, raised to the pwquality floor of 6"
+    return length, source, f"{rule.module} ({rule.source}): {how}"
+
+
+def _min_length(files: FileReader, minimum: int) -> tuple[list[Verdict], list[Evidence]]:
+    """The effective minimum length of the PAM password stack, and explanatory notes."""
+    expected = f"at least {minimum} characters"
+    notes: list[Evidence] = []
+    defs = parse_settings(read_optional(files, LOGIN_DEFS) or "", LOGIN_DEFS, spaced=True)
+    if "PASS_MIN_LEN" in defs:
+        setting = defs["PASS_MIN_LEN"]
+        observed = f"PASS_MIN_LEN {setting.value} (ignored: PAM sets the length, not login.defs)"
+        notes.append(Evidence(setting.source, observed))
+    stack = _first_stack(files, PASSWORD_STACKS)
+    if stack is None:
+        observed = "no PAM password stack (common-password or system-auth)"
+        return [(False, Evidence(PASSWORD_STACKS[0], observed, expected))], notes
+    path, text = stack
+    pwquality = _pwquality_settings(files)
+    rules = [r for r in parse_pam(text, path) if r.kind == "password"]
+    modules = [r for r in rules if r.module in DEFAULT_MINLEN]
+    configured = pwquality.get("minlen")
+    if configured is not None and not any(r.module == "pam_pwquality" for r in modules):
+        observed = f"minlen = {configured.value} has no effect: pam_pwquality is not in {path}"
+        notes.append(Evidence(configured.source, observed))
+    if not modules:
+        observed = "no pam_pwquality, pam_cracklib or pam_unix password rule"
+        return [(False, Evidence(path, observed, expected))], notes
+    length, source, how = max(_module_minlen(rule, pwquality) for rule in modules)
+    observed = f"minimum password length {length}: {how}"
+    return [(length >= minimum, Evidence(source, observed, expected))], notes
+
+
+def _faillock_deny(rule: PamRule, conf: dict[str, Setting]) -> tuple[int | None, str, str]:
+    """pam_faillock's deny: the module argument, else faillock.conf, else the default 3."""
+    argument = rule.arg("deny")
+    if argument is not None:
+        return _int(argument), rule.source, f"deny={argument}"
+    if "deny" in conf:
+        return _int(conf["deny"].value), conf["deny"].source, f"deny = {conf['deny'].value}"
+    return FAILLOCK_DEFAULT_DENY, rule.source, f"no deny set: default {FAILLOCK_DEFAULT_DENY}"
+
+
+def _lockout(files: FileReader, attempts: int) -> list[Verdict]:
+    """pam_faillock (recording failures with authfail) or pam_tally2 in the auth stack."""
+    expected = f"pam_faillock authfail with deny between 1 and {attempts}"
+    stack = _first_stack(files, AUTH_STACKS)
+    if stack is None:
+        observed = "no PAM auth stack (common-auth or system-auth)"
+        return [(False, Evidence(AUTH_STACKS[0], observed, expected))]
+    path, text = stack
+    rules = [r for r in parse_pam(text, path) if r.kind == "auth"]
+    faillock = [r for r in rules if r.module == "pam_faillock" and "authfail" in r.args]
+    tally = [r for r in rules if r.module == "pam_tally2"]
+    if faillock:
+        conf = parse_settings(read_optional(files, FAILLOCK) or "", FAILLOCK)
+        deny, source, how = _faillock_deny(faillock[0], conf)
+        observed = f"pam_faillock ({faillock[0].source}): {how}"
+    elif tally:
+        deny, source = _int(tally[0].arg("deny") or "0"), tally[0].source
+        observed = f"pam_tally2: deny={tally[0].arg('deny') or '0 (never locks)'}"
+    else:
+        observed = "no pam_faillock authfail or pam_tally2 rule: password guessing is unlimited"
+        return [(False, Evidence(path, observed, expected))]
+    ok = deny is not None and 0 < deny <= attempts
+    return [(ok, Evidence(source, observed, expected))]
+
+
+@check(
+    CheckMeta(
+        id="linux.accounts.password_policy",
+        title=Text(
+            "Password policy: expiry, minimum length and lockout",
+            "Chính sách mật khẩu: thời hạn, độ dài tối thiểu và khóa tài khoản",
+        ),
+        rationale=Text(
+            "Short passwords and unlimited guessing let attackers take over accounts; expiry "
+            "limits how long a leaked password stays useful.",
+            "Mật khẩu ngắn và việc cho đoán sai không giới hạn giúp kẻ tấn công chiếm tài khoản; "
+            "thời hạn mật khẩu giới hạn khoảng thời gian một mật khẩu bị lộ còn dùng được.",
+        ),
+        remediation=Text(
+            "Set PASS_MAX_DAYS in /etc/login.defs and run `chage -M <days> <user>` for existing "
+            "accounts; install libpam-pwquality and set `minlen` in "
+            "/etc/security/pwquality.conf; enable pam_faillock in /etc/pam.d/common-auth "
+            "(preauth and authfail) with `deny` in /etc/security/faillock.conf.",
+            "Đặt PASS_MAX_DAYS trong /etc/login.defs và chạy `chage -M <số ngày> <tài khoản>` cho "
+            "các tài khoản hiện có; cài libpam-pwquality và đặt `minlen` trong "
+            "/etc/security/pwquality.conf; bật pam_faillock trong /etc/pam.d/common-auth "
+            "(preauth và authfail) với `deny` trong /etc/security/faillock.conf.",
+        ),
+        category="accounts",
+        severity=Severity.medium,
+        platforms=("linux",),
+        params_model=PasswordPolicyParams,
+    )
+)
+def password_policy(ctx: CheckContext) -> Outcome:
+    """Fail listing every unmet element: expiry, minimum length, lockout."""
+    params = ctx.params if isinstance(ctx.params, PasswordPolicyParams) else None
+    params = params or PasswordPolicyParams()
+    files = ctx.access.files
+    if not any(files.exists(p) for p in (LOGIN_DEFS, *PASSWORD_STACKS, *AUTH_STACKS)):
+        return not_applicable(f"no {LOGIN_DEFS} and no PAM stack: not a shadow/PAM based system")
+    try:
+        verdicts = _expiry(files, params.max_days) if params.max_days is not None else []
+        length, notes = _min_length(files, params.min_length)
+        verdicts += length + _lockout(files, params.lockout_attempts)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    unmet = [evidence for ok, evidence in verdicts if not ok]
+    if unmet:
+        return failed(*unmet, *notes)
+    return passed(*(evidence for _, evidence in verdicts), *notes)
+
+
+# UID 0 and empty passwords -------------------------------------------------------------------
+
+
+@check(
+    CheckMeta(
+        id="linux.accounts.extra_uid0",
+        title=Text("Only root has UID 0", "Chỉ tài khoản root có UID 0"),
+        rationale=Text(
+            "Any account with UID 0 is root under another name: it controls the whole machine "
+            "and its actions hide among root's.",
+            "Mọi tài khoản có UID 0 đều là root dưới một tên khác: có toàn quyền trên máy và hoạt "
+            "động của nó lẫn vào hoạt động của root.",
+        ),
+        remediation=Text(
+            "Delete the extra account (`userdel <name>`) or give it its own UID "
+            "(`usermod -u <uid> <name>`); administer through sudo.",
+            "Xóa tài khoản thừa (`userdel <tên>`) hoặc cấp cho nó UID riêng "
+            "(`usermod -u <uid> <tên>`); quản trị thông qua sudo.",
+        ),
+        category="accounts",
+        severity=Severity.critical,
+        platforms=("linux",),
+    )
+)
+def extra_uid0(ctx: CheckContext) -> Outcome:
+    """Fail for every account other than root with UID 0 in /etc/passwd."""
+    try:
+        text = read_optional(ctx.access.files, PASSWD)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    if text is None:
+        return not_applicable(f"no {PASSWD} under the audited root")
+    entries = parse_passwd(text)
+    expected = "only root has UID 0"
+    extra = [
+        Evidence(f"{PASSWD}:{e.line}", f"account '{e.name}' has UID 0 (full root rights)", expected)
+        for e in entries
+        if e.uid == 0 and e.name != "root"
+    ]
+    if extra:
+        return failed(*extra)
+    root = [e for e in entries if e.name == "root"]
+    source = f"{PASSWD}:{root[0].line}" if root else PASSWD
+    observed = f"UID 0 belongs to root only ({len(entries)} accounts)"
+    return passed(Evidence(source, observed, expected))
+
+
+@check(
+    CheckMeta(
+        id="linux.accounts.empty_password_hash",
+        title=Text("No account has an empty password", "Không có tài khoản nào để trống mật khẩu"),
+        rationale=Text(
+            "An empty password field lets anyone log in to that account without a password, at "
+            "the console and through any service that allows it.",
+            "Trường mật khẩu để trống cho phép bất kỳ ai đăng nhập vào tài khoản đó mà không cần "
+            "mật khẩu, tại máy và qua mọi dịch vụ cho phép điều đó.",
+        ),
+        remediation=Text(
+            "Set a password (`passwd <name>`) or lock the account (`passwd -l <name>`), and "
+            "remove `nullok` from pam_unix in /etc/pam.d/common-auth.",
+            "Đặt mật khẩu (`passwd <tên>`) hoặc khóa tài khoản (`passwd -l <tên>`), đồng thời bỏ "
+            "tùy chọn `nullok` của pam_unix trong /etc/pam.d/common-auth.",
+        ),
+        category="accounts",
+        severity=Severity.critical,
+        platforms=("linux",),
+    )
+)
+def empty_password_hash(ctx: CheckContext) -> Outcome:
+    """Fail for accounts whose password field is empty (never printing any hash)."""
+    files = ctx.access.files
+    try:
+        passwd, shadow = read_optional(files, PASSWD), read_optional(files, SHADOW)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    if passwd is None and shadow is None:
+        return not_applicable(f"no {PASSWD} or {SHADOW} under the audited root")
+    expected = "a password hash, or a lock (! or *)"
+    found = [(PASSWD, e.line, e.name) for e in parse_passwd(passwd or "") if not e.password]
+    accounts = parse_shadow(shadow or "")
+    found += [(SHADOW, e.line, e.name) for e in accounts if not e.password]
+    if found:
+        return failed(
+            *(
+                Evidence(f"{path}:{line}", f"account '{name}': empty password field", expected)
+                for path, line, name in found
+            )
+        )
+    if shadow is None:
+        observed = f"no {SHADOW}; no empty password field in {PASSWD}"
+        return passed(Evidence(PASSWD, observed, expected))
+    observed = f"all {len(accounts)} accounts have a password hash or are locked"
+    return passed(Evidence(SHADOW, observed, expected))
+
+
+# sudo ----------------------------------------------------------------------------------------
+
+
+@check(
+    CheckMeta(
+        id="linux.accounts.sudo_nopasswd",
+        title=Text(
+            "sudo asks for a password before full root rights",
+            "sudo yêu cầu mật khẩu trước khi cấp toàn quyền root",
+        ),
+        rationale=Text(
+            "A `NOPASSWD: ALL` grant turns any foothold in that account (a stolen session, a "
+            "malicious script) into full root control with no second barrier.",
+            "Quyền `NOPASSWD: ALL` biến bất kỳ chỗ đứng nào trong tài khoản đó (phiên đăng nhập "
+            "bị chiếm, đoạn mã độc) thành toàn quyền root mà không còn lớp bảo vệ thứ hai.",
+        ),
+        remediation=Text(
+            "Remove `NOPASSWD:` from the line (edit with `visudo -f <file>`) or limit it to the "
+            "commands really needed; list unavoidable automation accounts in the policy's "
+            "`allowed` parameter.",
+            "Xóa `NOPASSWD:` khỏi dòng đó (sửa bằng `visudo -f <tệp>`) hoặc chỉ cho phép đúng các "
+            "lệnh thật sự cần; các tài khoản tự động hóa bắt buộc phải có thì khai báo trong tham "
+            "số `allowed` của chính sách.",
+        ),
+        category="accounts",
+        severity=Severity.high,
+        platforms=("linux",),
+        params_model=SudoNopasswdParams,
+    )
+)
+def sudo_nopasswd(ctx: CheckContext) -> Outcome:
+    """Fail for NOPASSWD: ALL grants in sudoers and its includes, except allowed principals."""
+    params = ctx.params if isinstance(ctx.params, SudoNopasswdParams) else SudoNopasswdParams()
+    try:
+        lines, read = read_sudoers(ctx.access.files)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    if not read:
+        return not_applicable(f"sudo is not installed (no {SUDOERS})")
+    expected = "a password prompt before running any command as root"
+    bad: list[Evidence] = []
+    accepted: list[Evidence] = []
+    for grant in nopasswd_all_grants(lines):
+        others = [p for p in grant.principals if p not in params.allowed]
+        if others:
+            observed = f"{grant.line.text} ({', '.join(others)}: any command as root, no password)"
+            bad.append(Evidence(grant.line.source, observed, expected))
+        else:
+            observed = f"{grant.line.text} (accepted: {', '.join(grant.principals)} allowed)"
+            accepted.append(Evidence(grant.line.source, observed, expected))
+    if bad:
+        return failed(*bad, *accepted)
+    observed = f"no NOPASSWD: ALL grant in {', '.join(read)}"
+    return passed(Evidence(SUDOERS, observed, expected), *accepted)

@@ -1,0 +1,37 @@
+"""What a check function receives: host access, its parameters, the platform and the time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from netwatch.hostaccess import HostAccess
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Read-only view of the machine for one check.
+
+    ``live`` is False when auditing a mounted image (``--root``): commands and
+    the running kernel then describe the auditing machine, not the image, so
+    checks must read files only or say not_applicable.
+    """
+
+    access: HostAccess
+    platform: str
+    params: BaseModel | None = None
+    now: float = field(default_factory=time.time)
+
+    @property
+    def live(self) -> bool:
+        """True when the checks look at the running system."""
+        return self.access.is_live_root
+
+    def param(self, name: str) -> Any:
+        """A parameter of the check (from its params model, as set by the policy)."""
+        if self.params is None:
+            raise KeyError(f"this check has no parameter {name!r}")
+        return getattr(self.params, name)

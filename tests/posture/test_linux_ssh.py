@@ -1,0 +1,489 @@
+"""SSH checks: the effective sshd configuration across Include files and Match blocks."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from netwatch.hostaccess import FileReader, HostAccess
+from netwatch.posture.checks._sshd import load_sshd_config, split_args
+from netwatch.posture.checks.linux_ssh import (
+    ssh_empty_passwords,
+    ssh_password_auth,
+    ssh_root_login,
+    ssh_weak_crypto,
+)
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import Outcome, Status
+from netwatch.posture.policy import load_policy
+from netwatch.posture.runner import run_policy
+from tests.helpers.posture_hosts import offline_image, recorded_host
+from tests.helpers.recorded import RecordedCommands
+
+CHECKS = (ssh_root_login, ssh_password_auth, ssh_empty_passwords, ssh_weak_crypto)
+MAIN = "/etc/ssh/sshd_config"
+LEGACY = "/etc/ssh/sshd_config.d/50-legacy.conf"
+
+
+def on(host: str) -> CheckContext:
+    return CheckContext(recorded_host(host), "linux")
+
+
+def tree(root: Path, files: dict[str, str], sshd: bool = True) -> CheckContext:
+    """A host whose file system holds ``files`` (and the sshd program unless told not to)."""
+    if sshd:
+        files = {"usr/sbin/sshd": "", **files}
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    access = HostAccess(FileReader(root), RecordedCommands({}), None, live=True)  # type: ignore[arg-type]
+    return CheckContext(access, "linux")
+
+
+def config(root: Path, text: str, **extra: str) -> CheckContext:
+    return tree(root, {"etc/ssh/sshd_config": text, **extra})
+
+
+def first(outcome: Outcome) -> tuple[str, str]:
+    return outcome.evidence[0].source, outcome.evidence[0].observed
+
+
+def sources(outcome: Outcome) -> list[str]:
+    return [e.source for e in outcome.evidence]
+
+
+# fixture hosts
+
+
+def test_hardened_host_passes_every_ssh_check() -> None:
+    outcomes = {check.__name__: check(on("linux-hardened")) for check in CHECKS}
+    assert {name: o.status for name, o in outcomes.items()} == dict.fromkeys(
+        outcomes, Status.passed
+    )
+    hardening = "/etc/ssh/sshd_config.d/10-hardening.conf"
+    assert first(outcomes["ssh_root_login"]) == (f"{hardening}:4", "PermitRootLogin no")
+    assert first(outcomes["ssh_password_auth"]) == (f"{hardening}:5", "PasswordAuthentication no")
+    assert outcomes["ssh_password_auth"].evidence[1].source == f"{MAIN}:43"
+    assert first(outcomes["ssh_empty_passwords"]) == (f"{hardening}:6", "PermitEmptyPasswords no")
+    crypto = outcomes["ssh_weak_crypto"]
+    assert sources(crypto) == [f"/etc/ssh/sshd_config.d/20-crypto.conf:{n}" for n in (2, 3, 4)]
+    assert crypto.evidence[1].observed.startswith("MACs hmac-sha2-512-etm@openssh.com,")
+
+
+def test_weak_host_root_login_comes_from_the_included_file_read_first() -> None:
+    outcome = ssh_root_login(on("linux-weak"))
+    assert outcome.status is Status.failed
+    assert first(outcome) == (
+        f"{LEGACY}:2",
+        "PermitRootLogin yes (root may log in with a password)",
+    )
+    assert outcome.evidence[0].expected == "PermitRootLogin no"
+    notes = {e.source: e.observed for e in outcome.evidence[1:]}
+    # Later "no" lines (a later include and the bottom of sshd_config) do not count.
+    assert notes["/etc/ssh/sshd_config.d/60-baseline.conf:2"].endswith(
+        "(ignored: sshd already took an earlier value)"
+    )
+    assert notes[f"{MAIN}:61"] == "PermitRootLogin no (ignored: sshd already took an earlier value)"
+    assert (
+        notes[f"{MAIN}:66"]
+        == "PermitRootLogin no (only for connections matching 'Match Address 10.20.0.0/16')"
+    )
+    # A file renamed to *.conf.disabled is not matched by the Include glob.
+    assert not any("40-lockdown" in source for source in sources(outcome))
+
+
+def test_weak_host_password_auth_fails_on_both_password_paths() -> None:
+    outcome = ssh_password_auth(on("linux-weak"))
+    assert outcome.status is Status.failed
+    assert first(outcome) == (f"{LEGACY}:3", "PasswordAuthentication yes")
+    assert outcome.evidence[1].source == f"{LEGACY}:4"
+    assert outcome.evidence[1].observed == (
+        "KbdInteractiveAuthentication yes with UsePAM yes (/etc/ssh/sshd_config:46): "
+        "PAM can ask for the password"
+    )
+    notes = {e.source: e.observed for e in outcome.evidence[2:]}
+    assert (
+        notes[f"{MAIN}:43"]
+        == "KbdInteractiveAuthentication no (ignored: sshd already took an earlier value)"
+    )
+    assert notes[f"{MAIN}:67"] == (
+        "PasswordAuthentication yes (only for connections matching 'Match Address 10.20.0.0/16')"
+    )
+
+
+def test_weak_host_empty_passwords_and_crypto_fail() -> None:
+    empty = ssh_empty_passwords(on("linux-weak"))
+    assert empty.status is Status.failed
+    assert first(empty) == (f"{LEGACY}:5", "PermitEmptyPasswords yes")
+    crypto = ssh_weak_crypto(on("linux-weak"))
+    assert crypto.status is Status.failed
+    assert sources(crypto)[:3] == [f"{LEGACY}:{n}" for n in (6, 7, 8)]
+    observed = [e.observed for e in crypto.evidence[:3]]
+    assert (
+        observed[0]
+        == "Ciphers aes128-ctr,aes256-ctr,aes128-cbc,3des-cbc (weak: aes128-cbc, 3des-cbc)"
+    )
+    assert observed[1] == "MACs +hmac-sha1,hmac-md5 (weak: hmac-sha1, hmac-md5)"
+    assert observed[2].endswith("(weak: diffie-hellman-group1-sha1, diffie-hellman-group14-sha1)")
+    assert crypto.evidence[3].source == "/etc/ssh/sshd_config.d/60-baseline.conf:5"
+    assert "ignored" in crypto.evidence[3].observed
+
+
+@pytest.mark.parametrize("host", ["linux-hardened", "linux-weak"])
+def test_offline_image_gives_the_same_verdicts_and_evidence(host: str) -> None:
+    for check in CHECKS:
+        live = check(on(host))
+        offline = check(CheckContext(offline_image(host), "linux"))
+        assert offline.status is live.status
+        assert offline.evidence == live.evidence
+
+
+@pytest.mark.parametrize(
+    ("host", "status"), [("linux-hardened", Status.passed), ("linux-weak", Status.failed)]
+)
+def test_runner_path_with_the_baseline_policy(host: str, status: Status) -> None:
+    baseline = load_policy(None)
+    mine = tuple(s for s in baseline.selected if s.check.meta.id.startswith("linux.ssh."))
+    results = run_policy(dataclasses.replace(baseline, selected=mine), recorded_host(host), "linux")
+    assert [r.meta.id for r in results] == [
+        "linux.ssh.empty_passwords",
+        "linux.ssh.password_auth",
+        "linux.ssh.root_login",
+        "linux.ssh.weak_crypto",
+    ]
+    assert {r.status for r in results} == {status}
+    assert all(r.outcome.evidence[0].source.startswith("/etc/ssh/sshd_config") for r in results)
+
+
+# not applicable, errors
+
+
+def test_no_sshd_program_is_not_applicable(tmp_path: Path) -> None:
+    for check in CHECKS:
+        outcome = check(on("empty-root"))
+        assert outcome.status is Status.not_applicable
+        assert outcome.reason == "no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)"
+    leftover = tree(tmp_path, {"etc/ssh/sshd_config": "PermitRootLogin yes\n"}, sshd=False)
+    assert ssh_root_login(leftover).status is Status.not_applicable
+
+
+def test_sshd_without_its_config_is_not_applicable(tmp_path: Path) -> None:
+    outcome = ssh_root_login(tree(tmp_path, {}))
+    assert outcome.status is Status.not_applicable
+    assert (
+        outcome.reason == "sshd is installed but /etc/ssh/sshd_config is missing: sshd cannot start"
+    )
+
+
+def test_unreadable_include_is_an_error(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path, "Include sshd_config.d/*.conf\n", **{"etc/ssh/sshd_config.d/a.conf": "x y\n"}
+    )
+
+    class Denied(FileReader):
+        def read_text(self, system_path: str, limit: int = 1 << 24) -> str:
+            if system_path.endswith("a.conf"):
+                raise PermissionError(13, "Permission denied")
+            return super().read_text(system_path, limit)
+
+    access = HostAccess(Denied(tmp_path), ctx.access.commands, None, live=True)
+    outcome = ssh_root_login(CheckContext(access, "linux"))
+    assert outcome.status is Status.error
+    assert outcome.reason == "cannot read /etc/ssh/sshd_config.d/a.conf: Permission denied"
+
+
+# effective configuration semantics
+
+
+def test_defaults_when_nothing_is_set(tmp_path: Path) -> None:
+    ctx = config(tmp_path, "# nothing but comments\n\nUsePAM no\n")
+    root = ssh_root_login(ctx)
+    assert root.status is Status.failed
+    assert first(root) == (
+        MAIN,
+        "not set: the OpenSSH default prohibit-password lets root log in with a key",
+    )
+    password = ssh_password_auth(ctx)
+    assert password.status is Status.failed
+    assert first(password) == (MAIN, "not set: the OpenSSH default is yes")
+    assert len(password.evidence) == 1  # keyboard-interactive without PAM offers no password
+    empty = ssh_empty_passwords(ctx)
+    assert (empty.status, first(empty)) == (
+        Status.passed,
+        (MAIN, "not set: the OpenSSH default is no"),
+    )
+    crypto = ssh_weak_crypto(ctx)
+    assert crypto.status is Status.passed
+    assert [e.observed for e in crypto.evidence] == [
+        "Ciphers not set: OpenSSH defaults",
+        "MACs not set: OpenSSH defaults",
+        "KexAlgorithms not set: OpenSSH defaults",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "observed"),
+    [
+        ("no", Status.passed, "PermitRootLogin no"),
+        ("No", Status.passed, "PermitRootLogin No"),
+        (
+            "prohibit-password",
+            Status.failed,
+            "PermitRootLogin prohibit-password (root may still log in with a key, so actions are not tied to a person)",
+        ),
+        (
+            "without-password",
+            Status.failed,
+            "PermitRootLogin without-password (root may still log in with a key, so actions are not tied to a person)",
+        ),
+        (
+            "forced-commands-only",
+            Status.failed,
+            "PermitRootLogin forced-commands-only (root may log in with a key that runs a forced command)",
+        ),
+        ("maybe", Status.failed, "PermitRootLogin maybe (not a value sshd accepts)"),
+    ],
+)
+def test_root_login_values(tmp_path: Path, value: str, status: Status, observed: str) -> None:
+    outcome = ssh_root_login(config(tmp_path, f"PermitRootLogin {value}\n"))
+    assert outcome.status is status
+    assert first(outcome) == (f"{MAIN}:1", observed)
+
+
+def test_first_value_wins_across_include_in_lexical_order(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "Port 22\nInclude sshd_config.d/*.conf\nPermitRootLogin yes\n",
+        **{
+            "etc/ssh/sshd_config.d/20-b.conf": "PermitRootLogin yes\n",
+            "etc/ssh/sshd_config.d/10-a.conf": "# first in lexical order\nPermitRootLogin no\n",
+            "etc/ssh/sshd_config.d/.hidden.conf": "PermitRootLogin yes\n",
+            "etc/ssh/sshd_config.d/05-notes.txt": "PermitRootLogin yes\n",
+        },
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert sources(outcome) == [
+        "/etc/ssh/sshd_config.d/10-a.conf:2",
+        "/etc/ssh/sshd_config.d/20-b.conf:1",
+        f"{MAIN}:3",
+    ]
+
+
+def test_value_before_the_include_wins_over_included_files(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nInclude /etc/ssh/extra/*\n",
+        **{"etc/ssh/extra/legacy": "PasswordAuthentication yes\n"},
+    )
+    outcome = ssh_password_auth(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == (f"{MAIN}:1", "PasswordAuthentication no")
+    assert outcome.evidence[-1].source == "/etc/ssh/extra/legacy:1"
+
+
+def test_nested_includes_and_several_patterns(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "Include missing.conf conf.d/one.conf\n",
+        **{
+            "etc/ssh/conf.d/one.conf": "Include /etc/ssh/conf.d/two.conf\n",
+            "etc/ssh/conf.d/two.conf": "PermitEmptyPasswords yes\n",
+        },
+    )
+    outcome = ssh_empty_passwords(ctx)
+    assert outcome.status is Status.failed
+    assert first(outcome) == ("/etc/ssh/conf.d/two.conf:1", "PermitEmptyPasswords yes")
+
+
+def test_include_loop_stops_and_is_reported(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "Include loop.conf\n",
+        **{"etc/ssh/loop.conf": "Include loop.conf\nPermitRootLogin no\n"},
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome)[1] == "PermitRootLogin no"
+    assert any(
+        e.observed == "line rejected by sshd (missing argument, bad quoting or Include loop)"
+        for e in outcome.evidence
+    )
+
+
+def test_match_block_does_not_set_the_global_value(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "Match User backup\n    PermitRootLogin no\n    PasswordAuthentication no\n",
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.failed
+    assert first(outcome)[0] == MAIN
+    assert outcome.evidence[1].source == f"{MAIN}:2"
+    assert (
+        outcome.evidence[1].observed
+        == "PermitRootLogin no (only for connections matching 'Match User backup')"
+    )
+
+
+def test_match_all_ends_the_conditional_block(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path, "Match Group sftp\n  PermitRootLogin yes\nMatch all\nPermitRootLogin no\n"
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == (f"{MAIN}:4", "PermitRootLogin no")
+
+
+def test_match_in_an_included_file_ends_with_that_file(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "Include sshd_config.d/*.conf\nPermitRootLogin no\n",
+        **{"etc/ssh/sshd_config.d/sftp.conf": "Match Group sftp\n  PermitRootLogin yes\n"},
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == (f"{MAIN}:2", "PermitRootLogin no")
+    assert "Match Group sftp" in outcome.evidence[1].observed
+
+
+def test_include_inside_a_match_block_is_conditional(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "Match Address 192.0.2.0/24\n  Include lab.conf\n",
+        **{"etc/ssh/lab.conf": "PermitRootLogin no\n"},
+    )
+    loaded = load_sshd_config(ctx.access.files)
+    assert loaded is not None
+    assert loaded.effective("PermitRootLogin") is None
+    assert [d.match for d in loaded.conditional("PermitRootLogin")] == ["Address 192.0.2.0/24"]
+
+
+def test_keyword_syntax_variants(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        'permitrootlogin=no\nPASSWORDAUTHENTICATION = "no"  # trailing comment\n'
+        "KbdInteractiveAuthentication\tno\n",
+    )
+    assert first(ssh_root_login(ctx)) == (f"{MAIN}:1", "permitrootlogin no")
+    password = ssh_password_auth(ctx)
+    assert password.status is Status.passed
+    assert first(password) == (f"{MAIN}:2", "PASSWORDAUTHENTICATION no")
+
+
+def test_malformed_lines_are_skipped_not_fatal(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        'PermitRootLogin\nPermitRootLogin "no\nPermitRootLogin no\n=yes\n\x00\xff garbage line\n',
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == (f"{MAIN}:3", "PermitRootLogin no")
+    rejected = [
+        e.source for e in outcome.evidence if e.observed.startswith("line rejected by sshd")
+    ]
+    assert rejected == [f"{MAIN}:{n}" for n in (1, 2, 4, 5)]
+
+
+def test_split_args_quotes_and_comments() -> None:
+    assert split_args('"a b" c # d') == ["a b", "c"]
+    assert split_args("'x' \"\"") == ["x", ""]
+    assert split_args('"open') is None
+
+
+# password authentication paths
+
+
+def test_keyboard_interactive_with_pam_allows_passwords(tmp_path: Path) -> None:
+    ctx = config(tmp_path, "PasswordAuthentication no\nUsePAM yes\n")
+    outcome = ssh_password_auth(ctx)
+    assert outcome.status is Status.failed
+    assert first(outcome) == (
+        MAIN,
+        "KbdInteractiveAuthentication not set (default yes) with UsePAM yes (/etc/ssh/sshd_config:2): "
+        "PAM can ask for the password",
+    )
+
+
+def test_challenge_response_is_the_old_name_of_keyboard_interactive(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "ChallengeResponseAuthentication yes\nKbdInteractiveAuthentication no\n"
+        "PasswordAuthentication no\nUsePAM yes\n",
+    )
+    outcome = ssh_password_auth(ctx)
+    assert outcome.status is Status.failed
+    assert first(outcome)[0] == f"{MAIN}:1"
+    assert outcome.evidence[1].source == f"{MAIN}:2"
+    assert "ignored" in outcome.evidence[1].observed
+
+
+def test_key_only_authentication_methods_pass_whatever_the_password_flags(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "AuthenticationMethods publickey publickey,gssapi-with-mic\nPasswordAuthentication yes\n",
+    )
+    outcome = ssh_password_auth(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == (
+        f"{MAIN}:1",
+        "AuthenticationMethods publickey publickey,gssapi-with-mic: no allowed login uses a password",
+    )
+
+
+def test_authentication_methods_with_a_password_step_fall_back_to_the_flags(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "AuthenticationMethods publickey,keyboard-interactive:pam\nUsePAM yes\nPasswordAuthentication no\n",
+    )
+    outcome = ssh_password_auth(ctx)
+    assert outcome.status is Status.failed
+    assert "PAM can ask for the password" in first(outcome)[1]
+
+
+# algorithms
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "observed"),
+    [
+        (
+            "Ciphers -aes128-cbc,3des-cbc",
+            Status.passed,
+            "Ciphers -aes128-cbc,3des-cbc (removes algorithms from the OpenSSH defaults)",
+        ),
+        ("Ciphers ^arcfour256", Status.failed, "Ciphers ^arcfour256 (weak: arcfour256)"),
+        (
+            "Ciphers +blowfish-cbc,cast128-cbc",
+            Status.failed,
+            "Ciphers +blowfish-cbc,cast128-cbc (weak: blowfish-cbc, cast128-cbc)",
+        ),
+        (
+            "MACs umac-64-etm@openssh.com,hmac-sha2-256",
+            Status.failed,
+            "MACs umac-64-etm@openssh.com,hmac-sha2-256 (weak: umac-64-etm@openssh.com)",
+        ),
+        (
+            "MACs hmac-sha1-etm@openssh.com",
+            Status.failed,
+            "MACs hmac-sha1-etm@openssh.com (weak: hmac-sha1-etm@openssh.com)",
+        ),
+        (
+            "KexAlgorithms diffie-hellman-group-exchange-sha1",
+            Status.failed,
+            "KexAlgorithms diffie-hellman-group-exchange-sha1 (weak: diffie-hellman-group-exchange-sha1)",
+        ),
+        (
+            "KexAlgorithms +diffie-hellman-group14-sha256",
+            Status.passed,
+            "KexAlgorithms +diffie-hellman-group14-sha256",
+        ),
+    ],
+)
+def test_algorithm_lists(tmp_path: Path, line: str, status: Status, observed: str) -> None:
+    outcome = ssh_weak_crypto(config(tmp_path, line + "\n"))
+    assert outcome.status is status
+    assert (f"{MAIN}:1", observed) in [(e.source, e.observed) for e in outcome.evidence]
