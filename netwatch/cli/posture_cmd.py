@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from netwatch.posture.model import CheckResult
     from netwatch.posture.score import Score
 
+HEADINGS = {
+    "en": {
+        "title": "Security posture",
+        "columns": ("Result", "Severity", "Check", "Title", "Evidence / reason"),
+        "score": "Score",
+    },
+    "vi": {
+        "title": "Tình trạng an toàn thông tin",
+        "columns": ("Kết quả", "Mức độ", "Mã kiểm tra", "Nội dung", "Bằng chứng / lý do"),
+        "score": "Điểm",
+    },
+}
 STATUS_STYLE = {
     "pass": "[green]PASS[/]",
     "fail": "[red]FAIL[/]",
@@ -83,8 +95,9 @@ def _print_table(results: list[CheckResult], score: Score, lang: str) -> None:
 
     order = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
     severity_order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    table = Table(title="Security posture", title_justify="left")
-    for column in ("Result", "Severity", "Check", "Title", "Evidence / reason"):
+    words = HEADINGS[lang]
+    table = Table(title=words["title"], title_justify="left")
+    for column in words["columns"]:
         table.add_column(column)
     for result in sorted(
         results, key=lambda r: (order[result_label(r)], severity_order[r.severity.value], r.meta.id)
@@ -98,4 +111,4 @@ def _print_table(results: list[CheckResult], score: Score, lang: str) -> None:
     console = Console()
     console.print(table)
     counts = ", ".join(f"{name} {count}" for name, count in score.counts.items())
-    console.print(f"Score {score.value:.0f}/100 ({score.band_text(lang)}); {counts}")
+    console.print(f"{words['score']} {score.value:.0f}/100 ({score.band_text(lang)}); {counts}")

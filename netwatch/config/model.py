@@ -80,8 +80,7 @@ def config_model() -> type[StrictModel]:
             dict[str, module_model()],
             Field(
                 default_factory=default_modules,
-                description="Modules for the blackbox-style /probe?target=...&module=... "
-                "endpoint.",
+                description="Modules for the blackbox-style /probe?target=...&module=... endpoint.",
             ),
         ),
         __validators__={"_unique_services": field_validator("services")(_unique_services)},

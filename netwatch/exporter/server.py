@@ -87,6 +87,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
     timeout = REQUEST_READ_TIMEOUT
     protocol_version = "HTTP/1.1"
 

@@ -91,8 +91,9 @@ def default_services(access: HostAccess, service_model: type) -> list:
     """Services probed when the config lists none: gateways by ICMP, resolvers by DNS."""
     gateways, resolvers, domain = discover(access)
     services = [
-        service_model(name=f"gateway-{gateway}", prober="icmp", target=gateway,
-                      labels={"role": "gateway"})  # fmt: skip
+        service_model(
+            name=f"gateway-{gateway}", prober="icmp", target=gateway, labels={"role": "gateway"}
+        )  # fmt: skip
         for gateway in gateways
     ]
     query = {"query_name": domain, "query_type": "SOA"} if domain else {"query_type": "NS"}

@@ -17,7 +17,7 @@ SUCCESS = MetricSpec(
 DURATION = MetricSpec(
     "netwatch_probe_duration_seconds",
     "gauge",
-    "Duration of the latest probe: phase=\"total\", plus each phase that applies "
+    'Duration of the latest probe: phase="total", plus each phase that applies '
     "(resolve, connect, tls, first_byte, transfer, ...).",
     (*LABELS, "phase"),
 )
