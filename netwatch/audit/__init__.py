@@ -1,0 +1,1 @@
+"""Audit reports: one host's inventory, posture and services as JSON, HTML and Markdown."""

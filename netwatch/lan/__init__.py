@@ -1,0 +1,1 @@
+"""LAN discovery: ARP sweeps, a device registry with arpwatch semantics, Prometheus targets."""
