@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client.core import Metric
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.config.types import Regex
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.storage import DEFAULT_EXCLUDED_MOUNTS, PSEUDO_FSTYPES, gather_filesystems
 
@@ -38,21 +38,12 @@ class FilesystemSettings(CollectorSettings):
         default_factory=lambda: sorted(PSEUDO_FSTYPES),
         description="Filesystem types never reported (pseudo and virtual filesystems).",
     )
-    exclude_mountpoints: str = Field(
+    exclude_mountpoints: Regex = Field(
         DEFAULT_EXCLUDED_MOUNTS, description="Regular expression of mountpoints never reported."
     )
     max_filesystems: int = Field(
         64, ge=1, le=4096, description="At most this many filesystems (bounds label values)."
     )
-
-    @field_validator("exclude_mountpoints")
-    @classmethod
-    def _valid_regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from exc
-        return value
 
 
 class FilesystemCollector:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client.core import Metric
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.config.types import Regex
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.nics import DEFAULT_EXCLUDED_INTERFACES, gather_nics
 
@@ -64,7 +64,7 @@ OMITTED = MetricSpec(
 class NetworkSettings(CollectorSettings):
     """Which interfaces to report."""
 
-    exclude_interfaces: str = Field(
+    exclude_interfaces: Regex = Field(
         DEFAULT_EXCLUDED_INTERFACES,
         description="Regular expression of interface names never reported (loopback, container "
         "and bridge interfaces by default).",
@@ -72,15 +72,6 @@ class NetworkSettings(CollectorSettings):
     max_interfaces: int = Field(
         64, ge=1, le=4096, description="At most this many interfaces (bounds label values)."
     )
-
-    @field_validator("exclude_interfaces")
-    @classmethod
-    def _valid_regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from exc
-        return value
 
 
 class NetworkCollector:

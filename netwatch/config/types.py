@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from netwatch.durations import format_duration, parse_duration
 
@@ -35,6 +43,19 @@ Duration = Annotated[
     ),
 ]
 """Seconds, written in the config as ``30s``, ``5m``, ``1h``."""
+
+
+def _check_regex(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from exc
+    return value
+
+
+Regex = Annotated[str, AfterValidator(_check_regex)]
+"""A regular expression, checked to compile when the config loads."""
 
 
 def split_listen_address(text: str) -> tuple[str, int]:
