@@ -62,7 +62,9 @@ class AgentService:
         new_engine.start()
         self.state.engine = new_engine
         self.state.scrape_timeout = config.server.scrape_timeout
-        self.state.probe = probe_endpoint(config)
+        old_probe, self.state.probe = self.state.probe, probe_endpoint(config)
+        if old_probe is not None:
+            old_probe.close()
         old_engine.stop()
         self._config = config
         log.info("configuration reloaded; collectors: %s", ", ".join(new_engine.names))

@@ -76,6 +76,11 @@ class Engine:
         """Names of all collectors, live first."""
         return [c.name for c, _ in self._live] + [w.runner.name for w in self._workers]
 
+    def collector(self, name: str) -> Collector | None:
+        """The running collector called ``name`` (e.g. for the /sd endpoint), if any."""
+        runners = [runner for _, runner in self._live] + [w.runner for w in self._workers]
+        return next((r.collector for r in runners if r.name == name), None)
+
     def start(self) -> None:
         """Start the scheduled workers and the background work of live collectors."""
         for settings, _ in self._live:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from typing import Any
 from urllib.parse import parse_qs
 
 from prometheus_client.core import Metric
 
 from netwatch.probes.base import run_probe
+from netwatch.probes.loop import LoopThread
 from netwatch.probes.metrics import result_families
 from netwatch.probes.targets import display_target
 
@@ -26,6 +27,21 @@ class ProbeEndpoint:
     def __init__(self, modules: dict[str, Any], default_timeout: float) -> None:
         self.modules = modules
         self.default_timeout = default_timeout
+        self._loop: LoopThread | None = None
+        self._lock = threading.Lock()
+
+    def _probe_loop(self) -> LoopThread:
+        with self._lock:
+            if self._loop is None:
+                self._loop = LoopThread()
+            return self._loop
+
+    def close(self) -> None:
+        """Stop the probe loop thread, if one was started."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.close()
 
     def _single(self, query: dict[str, list[str]], name: str, default: str | None) -> str:
         values = query.get(name, [])
@@ -50,5 +66,7 @@ class ProbeEndpoint:
             raise ProbeRequestError(f"unknown module {name!r}; configured modules: {known}")
         service = self._single(query, "service", display_target(target))
         timeout = min(module.timeout or self.default_timeout, budget)
-        result = asyncio.run(run_probe(module.prober_impl(), target, module.params(), timeout))
+        probe = run_probe(module.prober_impl(), target, module.params(), timeout)
+        # run_probe ends itself at ``timeout``; the extra second only guards the wait.
+        result = self._probe_loop().run(probe, timeout + 1.0)
         return result_families([(service, module.prober, result)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import socket
 import ssl
 from typing import Literal
@@ -35,10 +36,28 @@ def split_host_port(target: str, default_port: int | None = None) -> tuple[str, 
     return host, int(port_text)
 
 
+def _ip_literal(host: str, family: IpFamily) -> int | None:
+    """The address family of an IP literal usable with ``family``; None for names."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    found = socket.AF_INET if address.version == 4 else socket.AF_INET6
+    wanted = _FAMILIES[family]
+    if wanted not in (socket.AF_UNSPEC, found):
+        raise ProbeFailure("config", f"{host} is not an {family} address")
+    return found
+
+
 async def resolve(
     host: str, port: int, result: ProbeResult, family: IpFamily = "any"
 ) -> tuple[int, str]:
     """Resolve ``host`` (timed as the ``resolve`` phase); returns (address family, address)."""
+    literal = _ip_literal(host, family)
+    if literal is not None:
+        result.phases["resolve"] = 0.0
+        result.info["address"] = host
+        return literal, host
     loop = asyncio.get_running_loop()
     with result.phase("resolve"):
         try:

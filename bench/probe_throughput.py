@@ -1,0 +1,1011 @@
+#!/usr/bin/env python3
+"""Benchmark: 1,000 HTTP probes with netwatch against Debian's prometheus-blackbox-exporter.
+
+Part A (throughput). Starts one local HTTP target (an asyncio server in a
+subprocess answering 200 "ok" on any path), then probes it 1,000 times with:
+
+- blackbox_exporter: ``/probe?target=http://127.0.0.1:PORT/pathI&module=http_2xx``
+  requests sent at concurrency C by the client driver of this script;
+- ``netwatch serve``: the same requests, same client, same concurrency, against its
+  ``/probe`` endpoint (config: ``services: []``, ``probe_modules.http_2xx``,
+  ``server.max_concurrent_requests`` = 2 x C, at most 64);
+- ``netwatch check``: the native path, one process probing 1,000 configured http
+  services with ``collectors.services.max_concurrency`` = C.
+
+Per contender it reports the wall time, the CPU seconds of the exporter process,
+probes per second and the successful probes (``probe_success`` /
+``netwatch_probe_success`` parsed from each response, or the JSON of ``netwatch
+check``), plus the CPU of the client driver and of the target server.
+
+Part B (background cost). Runs ``netwatch serve`` with 200 configured http services
+on the same target (default interval, 30 s) next to a ``netwatch serve`` with
+``services: []``, and reports the CPU of each over a measured window as a
+percentage of one core.
+
+Every target is 127.0.0.1, and every netwatch config lists its services explicitly,
+so nothing probes the host's real gateway or resolvers. Every collector but
+``services`` is disabled in those configs (scheduled ones such as ``software`` and
+``posture`` run subprocesses that would land in the measured windows). All subprocesses are
+stopped on exit, including on Ctrl-C and SIGTERM.
+
+Usage::
+
+    python bench/probe_throughput.py [--probes 1000] [--concurrency 32] [--rounds 3]
+                                     [--window 120] [--json]
+
+This is a benchmark, not a test: it asserts nothing and only prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+from urllib.parse import urlencode
+
+import psutil
+
+HOST = "127.0.0.1"
+BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
+READY_TIMEOUT = 30.0
+REQUEST_TIMEOUT = 30.0
+STOP_TIMEOUT = 5.0
+CHECK_TIMEOUT = 300.0
+PROBE_TIMEOUT = "5s"  # per-probe limit, the same for both exporters
+SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds: 10"  # as Prometheus sends
+COUNT_PATH = b"/__bench_count"  # the target answers its request count here (not counted)
+TARGET_LIFETIME = 3 * 3600.0  # the target server exits by itself after this long
+MAX_HEADERS = 100
+MAX_BODY = 4 * 1024 * 1024
+MAX_CHUNKS = 10_000
+BLACKBOX_SUCCESS = re.compile(rb"^probe_success (\S+)$", re.MULTILINE)
+NETWATCH_SUCCESS = re.compile(rb"^netwatch_probe_success\{[^}]*\} (\S+)$", re.MULTILINE)
+
+BLACKBOX_NAME = "blackbox_exporter /probe"
+SERVE_NAME = "netwatch serve /probe"
+CHECK_NAME = "netwatch check"
+
+
+# --------------------------------------------------------------------------------------
+# The HTTP target (runs in its own process: ``probe_throughput.py --serve-target PORT``)
+
+
+class _OkProtocol(asyncio.Protocol):
+    """Answers one request per connection with 200 "ok" and closes."""
+
+    served = 0
+    _RESPONSE = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: 2\r\nConnection: close\r\n\r\nok"
+    )
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.buffer += data
+        if b"\r\n\r\n" not in self.buffer:
+            if len(self.buffer) > 65536:
+                self.transport.close()
+            return
+        request_line = self.buffer.split(b"\r\n", 1)[0].split(b" ")
+        if len(request_line) > 1 and request_line[1] == COUNT_PATH:
+            body = str(_OkProtocol.served).encode()
+            self.transport.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                % (len(body), body)
+            )
+        else:
+            _OkProtocol.served += 1
+            self.transport.write(self._RESPONSE)
+        self.transport.close()
+
+
+async def _serve_target(port: int, lifetime: float) -> None:
+    """Serve until the parent goes away or ``lifetime`` seconds have passed."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(_OkProtocol, HOST, port, backlog=4096, reuse_address=True)
+    parent = os.getppid()
+    deadline = loop.time() + lifetime
+    async with server:
+        while loop.time() < deadline and os.getppid() == parent:
+            await asyncio.sleep(1.0)
+
+
+def serve_target(port: int) -> int:
+    """Entry point of the target-server subprocess."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with suppress(KeyboardInterrupt):
+        asyncio.run(_serve_target(port, TARGET_LIFETIME))
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# The client driver: asyncio, HTTP/1.1 keep-alive, one connection per worker
+
+
+class _ClosedEarly(ConnectionError):
+    """The server closed a reused connection before answering (safe to retry once)."""
+
+
+class KeepAliveClient:
+    """One HTTP/1.1 keep-alive connection, reopened when the server closes it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def close(self) -> None:
+        """Close the connection, if open."""
+        writer, self.reader, self.writer = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with suppress(OSError, asyncio.TimeoutError):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        """GET ``path``; returns (status, body). Retries once only if a reused
+        connection was closed before any response byte arrived."""
+        for attempt in range(2):
+            reused = self.writer is not None
+            if not reused:
+                self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+            assert self.reader is not None and self.writer is not None
+            request = (
+                f"GET {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
+                f"User-Agent: netwatch-bench/1\r\nAccept: text/plain;version=0.0.4\r\n"
+                f"{SCRAPE_TIMEOUT_HEADER}\r\n\r\n"
+            ).encode()
+            try:
+                self.writer.write(request)
+                await self.writer.drain()
+                return await self._read_response(self.reader)
+            except (_ClosedEarly, ConnectionResetError, BrokenPipeError):
+                await self.close()
+                if not reused or attempt:
+                    raise
+        raise AssertionError("not reached")
+
+    async def _read_response(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
+        status_line = await reader.readline()
+        if not status_line:
+            raise _ClosedEarly("connection closed before the response")
+        parts = status_line.split(b" ", 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+            raise ValueError(f"bad status line {status_line[:80]!r}")
+        status = int(parts[1])
+        headers: dict[str, str] = {}
+        for _ in range(MAX_HEADERS):
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n"):
+                break
+            if not line:
+                raise ConnectionError("connection closed inside the headers")
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        else:
+            raise ValueError("too many response headers")
+        keep_alive = parts[0] == b"HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = await _read_chunked(reader)
+        elif "content-length" in headers:
+            body = await reader.readexactly(int(headers["content-length"]))
+        else:
+            body = await _read_to_close(reader)
+            keep_alive = False
+        if not keep_alive:
+            await self.close()
+        return status, body
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    """A chunked body (trailers skipped)."""
+    body = bytearray()
+    for _ in range(MAX_CHUNKS):
+        size = int((await reader.readline()).split(b";")[0].strip(), 16)
+        if size == 0:
+            for _ in range(MAX_HEADERS):
+                if (await reader.readline()).strip() == b"":
+                    return bytes(body)
+            raise ValueError("too many trailer lines")
+        body += await reader.readexactly(size)
+        await reader.readexactly(2)
+        if len(body) > MAX_BODY:
+            raise ValueError("response body too large")
+    raise ValueError("too many chunks")
+
+
+async def _read_to_close(reader: asyncio.StreamReader) -> bytes:
+    """A body delimited by the connection closing."""
+    body = bytearray()
+    while len(body) <= MAX_BODY:
+        chunk = await reader.read(65536)
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    raise ValueError("response body too large")
+
+
+@dataclass
+class DriveOutcome:
+    """What the client driver saw for one batch of /probe requests."""
+
+    ok: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+
+async def _drive(
+    port: int, paths: Sequence[str], concurrency: int, success: re.Pattern[bytes],
+    fresh: bool = False,
+) -> DriveOutcome:  # fmt: skip
+    """Send every path with ``concurrency`` workers; ``fresh``: a new connection per request."""
+    outcome = DriveOutcome()
+    pending = iter(paths)  # shared by the workers; asyncio runs one at a time
+
+    async def worker() -> None:
+        client = KeepAliveClient(port)
+        try:
+            for path in pending:
+                try:
+                    status, body = await asyncio.wait_for(client.get(path), REQUEST_TIMEOUT)
+                except (OSError, ValueError, asyncio.TimeoutError,
+                        asyncio.IncompleteReadError) as exc:  # fmt: skip
+                    outcome.failures[type(exc).__name__] += 1
+                    await client.close()
+                    continue
+                if fresh:
+                    await client.close()
+                if status != 200:
+                    outcome.failures[f"HTTP {status}"] += 1
+                    continue
+                match = success.search(body)
+                if match is None:
+                    outcome.failures["no success metric in the body"] += 1
+                elif float(match[1]) != 1.0:
+                    outcome.failures["probe reported failure"] += 1
+                else:
+                    outcome.ok += 1
+        finally:
+            await client.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return outcome
+
+
+def probe_paths(target_port: int, count: int, prefix: str = "path") -> list[str]:
+    """The /probe request paths for ``count`` probes of the target, one path each."""
+    return [
+        "/probe?" + urlencode(
+            {"target": f"http://{HOST}:{target_port}/{prefix}{i}", "module": "http_2xx"}
+        )
+        for i in range(count)
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# Processes
+
+
+@dataclass
+class Proc:
+    """A subprocess under test (or the target server), logging to a file."""
+
+    name: str
+    argv: list[str]
+    port: int
+    ready_path: str = "/-/healthy"
+    proc: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The process id (the process must be running)."""
+        assert self.proc is not None
+        return self.proc.pid
+
+
+def free_port() -> int:
+    """A TCP port on the loopback address that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start(proc: Proc, log_dir: Path) -> None:
+    """Launch the process in its own session, logging to a file under ``log_dir``."""
+    proc.log = open(log_dir / f"{proc.name.replace(' ', '_')}.log", "wb")  # noqa: SIM115
+    proc.proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        proc.argv, stdin=subprocess.DEVNULL, stdout=proc.log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def log_tail(proc: Proc, lines: int = 20) -> str:
+    """The last lines the process logged, for error messages."""
+    if proc.log is None:
+        return ""
+    proc.log.flush()
+    return "\n".join(Path(proc.log.name).read_text(errors="replace").splitlines()[-lines:])
+
+
+def http_get(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> tuple[int, bytes]:
+    """A plain GET on a fresh connection: (status, body)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"User-Agent": "netwatch-bench/1"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def wait_ready(proc: Proc, timeout: float = READY_TIMEOUT) -> None:
+    """Poll the ready path until it answers 200; fail if the process exits or time runs out."""
+    assert proc.proc is not None
+    deadline = time.monotonic() + timeout
+    last_error: object = None
+    while time.monotonic() < deadline:
+        if proc.proc.poll() is not None:
+            raise RuntimeError(f"{proc.name} exited with {proc.proc.returncode}:\n{log_tail(proc)}")
+        try:
+            status, _ = http_get(proc.port, proc.ready_path, timeout=5.0)
+            if status == 200:
+                return
+            last_error = f"HTTP {status}"
+        except (OSError, http.client.HTTPException) as exc:
+            last_error = exc
+        time.sleep(0.1)
+    raise RuntimeError(f"{proc.name} not ready after {timeout:.0f}s ({last_error}):\n"
+                       f"{log_tail(proc)}")  # fmt: skip
+
+
+def stop(proc: Proc) -> None:
+    """Terminate the process (SIGTERM, then SIGKILL) and reap it; safe to call twice."""
+    popen = proc.proc
+    if popen is not None and popen.poll() is None:
+        popen.terminate()
+        try:
+            popen.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait(STOP_TIMEOUT)
+    if proc.log is not None and not proc.log.closed:
+        proc.log.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of the process and its reaped children (psutil cpu_times)."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system + times.children_user + times.children_system)
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU of this process's terminated, reaped children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident set size) from /proc/PID/status, in MB (10^6 bytes)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def target_count(port: int) -> int:
+    """Requests the target server has answered so far (excluding count requests)."""
+    status, body = http_get(port, COUNT_PATH.decode(), timeout=5.0)
+    if status != 200:
+        raise RuntimeError(f"target count: HTTP {status}")
+    return int(body)
+
+
+# --------------------------------------------------------------------------------------
+# Configs
+
+
+def write_blackbox_config(path: Path) -> None:
+    """blackbox.yml with the http_2xx module (the Debian default plus an explicit timeout)."""
+    path.write_text(f"modules:\n  http_2xx:\n    prober: http\n    timeout: {PROBE_TIMEOUT}\n")
+
+
+def netwatch_collectors(netwatch: str) -> list[str]:
+    """The collector names this netwatch knows, from ``netwatch config schema``."""
+    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [netwatch, "config", "schema"], capture_output=True, text=True, timeout=60, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{netwatch} config schema exited with {done.returncode}: "
+                           f"{done.stderr.strip()[-500:]}")  # fmt: skip
+    schema = json.loads(done.stdout)
+    return list(schema["$defs"]["CollectorsConfig"]["properties"])
+
+
+def netwatch_config(
+    listen: str,
+    services: list[dict[str, Any]],
+    collectors: Sequence[str],
+    max_requests: int = 4,
+    max_concurrency: int = 32,
+) -> dict[str, Any]:
+    """A netwatch config with an explicit services list (never discovery).
+
+    Every collector but ``services`` is disabled: the scheduled ones (``software``,
+    ``posture``, ...) run subprocesses at start-up and on their own intervals, which would
+    land in the measured windows and have nothing to do with probing.
+    """
+    disabled = {name: {"enabled": False} for name in collectors if name != "services"}
+    return {
+        "server": {"listen": listen, "max_concurrent_requests": max_requests},
+        "collectors": {
+            **disabled,
+            "services": {"max_concurrency": max_concurrency, "probe_timeout": PROBE_TIMEOUT,
+                         "discover": False},  # fmt: skip
+        },
+        "services": services,
+        "probe_modules": {"http_2xx": {"prober": "http", "timeout": PROBE_TIMEOUT}},
+    }
+
+
+def http_services(target_port: int, count: int) -> list[dict[str, Any]]:
+    """``count`` http services, each on its own path of the local target."""
+    return [
+        {"name": f"svc-{i:04d}", "prober": "http", "target": f"http://{HOST}:{target_port}/path{i}"}
+        for i in range(count)
+    ]
+
+
+def write_config(path: Path, config: dict[str, Any]) -> Path:
+    """Write a config as JSON, which is valid YAML."""
+    path.write_text(json.dumps(config, indent=1) + "\n")
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# Measurements
+
+
+@dataclass
+class Run:
+    """One contender's batch of probes in one round."""
+
+    contender: str
+    round: int
+    wall_s: float
+    exporter_cpu_s: float
+    client_cpu_s: float | None
+    target_cpu_s: float
+    ok: int
+    target_hits: int
+    failures: dict[str, int]
+
+
+@dataclass
+class Summary:
+    """Medians over the rounds for one contender."""
+
+    contender: str
+    probes: int
+    rounds: int
+    wall_s: float
+    wall_s_range: tuple[float, float]
+    probes_per_s: float
+    exporter_cpu_s: float
+    exporter_cpu_ms_per_probe: float
+    client_cpu_s: float | None
+    target_cpu_s: float
+    ok_worst_round: int
+    target_hits_worst_round: int
+    failures: dict[str, int]
+    peak_rss_mb: float | None = None
+
+
+def measure_exporter(
+    name: str, exporter: Proc, target: Proc, paths: Sequence[str], concurrency: int,
+    success: re.Pattern[bytes], round_no: int, fresh: bool,
+) -> Run:  # fmt: skip
+    """Drive one batch of /probe requests at an exporter and record its figures."""
+    hits_before = target_count(target.port)
+    exporter_before, target_before = cpu_seconds(exporter.pid), cpu_seconds(target.pid)
+    client_before = time.process_time()
+    begin = time.perf_counter()
+    outcome = asyncio.run(_drive(exporter.port, paths, concurrency, success, fresh))
+    wall = time.perf_counter() - begin
+    client_cpu = time.process_time() - client_before
+    exporter_cpu = cpu_seconds(exporter.pid) - exporter_before
+    target_cpu = cpu_seconds(target.pid) - target_before
+    if exporter.proc is not None and exporter.proc.poll() is not None:
+        raise RuntimeError(f"{name} exited during the run:\n{log_tail(exporter)}")
+    return Run(name, round_no, wall, exporter_cpu, client_cpu, target_cpu, outcome.ok,
+               target_count(target.port) - hits_before, dict(outcome.failures))  # fmt: skip
+
+
+@dataclass
+class CheckOutcome:
+    """One ``netwatch check`` process: wall, CPU and what it reported."""
+
+    wall_s: float
+    cpu_s: float
+    ok: int
+    failures: dict[str, int]
+
+
+def run_check(argv: list[str], log: IO[bytes]) -> CheckOutcome:
+    """Run ``netwatch check --format json`` to completion; CPU from the reaped child's rusage."""
+    cpu_before = children_cpu_seconds()
+    begin = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        stdout, _ = proc.communicate(timeout=CHECK_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+    wall = time.perf_counter() - begin
+    cpu = children_cpu_seconds() - cpu_before
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{argv[0]} check exited with {proc.returncode}")
+    document = json.loads(stdout)
+    failures = Counter(
+        f"{r['reason']}: {r['detail']}" for r in document["results"] if not r["success"]
+    )
+    ok = sum(1 for r in document["results"] if r["success"])
+    return CheckOutcome(wall, cpu, ok, dict(failures))
+
+
+def measure_check(argv: list[str], target: Proc, log: IO[bytes], round_no: int) -> Run:
+    """Run ``netwatch check`` once and record its figures."""
+    hits_before = target_count(target.port)
+    target_before = cpu_seconds(target.pid)
+    outcome = run_check(argv, log)
+    target_cpu = cpu_seconds(target.pid) - target_before
+    return Run(CHECK_NAME, round_no, outcome.wall_s, outcome.cpu_s, None, target_cpu,
+               outcome.ok, target_count(target.port) - hits_before, outcome.failures)  # fmt: skip
+
+
+def summarize(runs: Sequence[Run], probes: int) -> Summary:
+    """Medians over the rounds of one contender."""
+    walls = [r.wall_s for r in runs]
+    wall = statistics.median(walls)
+    cpu = statistics.median(r.exporter_cpu_s for r in runs)
+    clients = [r.client_cpu_s for r in runs if r.client_cpu_s is not None]
+    failures: Counter[str] = Counter()
+    for run in runs:
+        failures.update(run.failures)
+    return Summary(
+        contender=runs[0].contender, probes=probes, rounds=len(runs), wall_s=wall,
+        wall_s_range=(min(walls), max(walls)), probes_per_s=probes / wall,
+        exporter_cpu_s=cpu, exporter_cpu_ms_per_probe=cpu * 1000 / probes,
+        client_cpu_s=statistics.median(clients) if clients else None,
+        target_cpu_s=statistics.median(r.target_cpu_s for r in runs),
+        ok_worst_round=min(r.ok for r in runs),
+        target_hits_worst_round=min(r.target_hits for r in runs), failures=dict(failures),
+    )  # fmt: skip
+
+
+@dataclass
+class Background:
+    """CPU of one ``netwatch serve`` over the measured window."""
+
+    name: str
+    services: int
+    window_s: float
+    cpu_s: float
+    pct_one_core: float
+    probes_in_window: int | None
+    up_at_end: int | None
+    peak_rss_mb: float
+
+
+def count_up(port: int) -> int:
+    """Services whose latest probe succeeded, from one /metrics scrape."""
+    status, body = http_get(port, "/metrics")
+    if status != 200:
+        raise RuntimeError(f"/metrics: HTTP {status}")
+    return sum(1 for m in NETWATCH_SUCCESS.finditer(body) if float(m[1]) == 1.0)
+
+
+def wait_first_round(target: Proc, hits_before: int, expected: int, timeout: float) -> None:
+    """Wait until the target has seen ``expected`` more requests (the first probe round)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if target_count(target.port) - hits_before >= expected:
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"the first round of {expected} probes did not finish in {timeout:.0f}s")
+
+
+# --------------------------------------------------------------------------------------
+# Output
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}×" if a is not None and b else "n/a"
+
+
+def markdown_throughput(bb: Summary, serve: Summary, check: Summary) -> str:
+    """Part A as a Markdown table with netwatch/blackbox ratios."""
+    rows: list[tuple[str, Callable[[Summary], float | None], str]] = [
+        (f"Wall time for {bb.probes:,} probes, median (s)", lambda s: s.wall_s, ".3f"),
+        ("Probes per second", lambda s: s.probes_per_s, ",.0f"),
+        ("Exporter CPU, user+system (s)", lambda s: s.exporter_cpu_s, ".3f"),
+        ("Exporter CPU per probe (ms)", lambda s: s.exporter_cpu_ms_per_probe, ".2f"),
+        ("Client driver CPU (s)", lambda s: s.client_cpu_s, ".3f"),
+        ("Target server CPU (s)", lambda s: s.target_cpu_s, ".3f"),
+        ("Peak RSS of the exporter (MB)", lambda s: s.peak_rss_mb, ".1f"),
+    ]
+    lines = [
+        f"| Metric | {BLACKBOX_NAME} | {SERVE_NAME} | {CHECK_NAME} | serve / blackbox "
+        "| check / blackbox |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, get, spec in rows:
+        a, b, c = get(bb), get(serve), get(check)
+        lines.append(f"| {label} | {_fmt(a, spec)} | {_fmt(b, spec)} | {_fmt(c, spec)} "
+                     f"| {_ratio(b, a)} | {_ratio(c, a)} |")  # fmt: skip
+    ok = [f"{s.ok_worst_round:,} / {s.probes:,}" for s in (bb, serve, check)]
+    lines.append(f"| Successful probes (worst round) | {ok[0]} | {ok[1]} | {ok[2]} | | |")
+    hits = [f"{s.target_hits_worst_round:,}" for s in (bb, serve, check)]
+    lines.append(f"| Requests seen by the target (worst round) | {hits[0]} | {hits[1]} "
+                 f"| {hits[2]} | | |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def markdown_background(loaded: Background, idle: Background) -> str:
+    """Part B as a Markdown table."""
+    lines = [
+        "| netwatch serve | Services | Window (s) | Probes in window | CPU (s) | % of one core "
+        "| CPU per probe (ms) | Up at end |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for bg in (loaded, idle):
+        per_probe = bg.cpu_s * 1000 / bg.probes_in_window if bg.probes_in_window else None
+        lines.append(
+            f"| {bg.name} | {bg.services} | {bg.window_s:.0f} | {_fmt(bg.probes_in_window, ',')} "
+            f"| {bg.cpu_s:.3f} | {bg.pct_one_core:.2f} % | {_fmt(per_probe, '.2f')} "
+            f"| {_fmt(bg.up_at_end, ',')} |"
+        )
+    added = loaded.pct_one_core - idle.pct_one_core
+    lines.append(f"| added by the probes | | | | {loaded.cpu_s - idle.cpu_s:.3f} | "
+                 f"{added:.2f} % | | |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def verdicts(bb: Summary, serve: Summary, check: Summary, loaded: Background | None,
+             idle: Background | None) -> list[str]:  # fmt: skip
+    """The issue's targets, stated as met / not met."""
+    lines = []
+    for s in (serve, check):
+        all_ok = s.ok_worst_round == s.probes and bb.ok_worst_round == bb.probes
+        time_ok = s.wall_s <= bb.wall_s
+        cpu_ok = s.exporter_cpu_s <= bb.exporter_cpu_s
+        lines.append(
+            f"- {s.contender}: time {s.wall_s:.3f} s vs {bb.wall_s:.3f} s "
+            f"({'met' if time_ok else 'NOT met'}); CPU {s.exporter_cpu_s:.3f} s vs "
+            f"{bb.exporter_cpu_s:.3f} s ({'met' if cpu_ok else 'NOT met'}); every probe "
+            f"succeeded: {'yes' if all_ok else 'NO'}"
+        )
+    if loaded is not None and idle is not None and (loaded.probes_in_window or 0) < loaded.services:
+        lines.append(f"- background: inconclusive, the {loaded.window_s:.0f} s window held "
+                     f"{loaded.probes_in_window} probes, less than one full round of "
+                     f"{loaded.services}; use --window 30 or more (default 120)")  # fmt: skip
+    elif loaded is not None and idle is not None:
+        added = loaded.pct_one_core - idle.pct_one_core
+        lines.append(f"- background: {loaded.services} services at a 30 s interval add "
+                     f"{added:.2f} % of one core ({'met' if added < 5.0 else 'NOT met'}, "
+                     "target < 5 %)")  # fmt: skip
+    return lines
+
+
+def tool_version(argv: list[str]) -> str:
+    """First line of a ``--version`` style command."""
+    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        argv, capture_output=True, text=True, timeout=30, check=False
+    )
+    text = done.stdout or done.stderr
+    return text.splitlines()[0] if text else "?"
+
+
+def default_netwatch() -> str:
+    """The ``netwatch`` console script next to this interpreter, else the one on PATH.
+
+    Preferring the interpreter's own bin directory skips a pyenv shim, whose start-up
+    would be counted in the ``netwatch check`` figures.
+    """
+    sibling = Path(sys.executable).parent / "netwatch"
+    if sibling.is_file() and os.access(sibling, os.X_OK):
+        return str(sibling)
+    return shutil.which("netwatch") or "netwatch"
+
+
+@contextmanager
+def signals_as_interrupt() -> Iterator[None]:
+    """Make SIGINT and SIGTERM raise KeyboardInterrupt so ``finally`` stops the processes."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+# --------------------------------------------------------------------------------------
+# Main
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--probes", type=int, default=1000,
+                        help="probes per contender and round (default: 1000)")  # fmt: skip
+    parser.add_argument("--concurrency", "-c", type=int, default=32,
+                        help="requests / probes in flight (default: 32; at most 64)")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds per contender, order rotated; medians reported "
+                        "(default: 3)")  # fmt: skip
+    parser.add_argument("--warmup", type=int, default=100,
+                        help="unmeasured /probe requests per exporter first (default: 100)")
+    parser.add_argument("--window", type=float, default=120.0,
+                        help="background-cost window in seconds (default: 120; 0 skips "
+                        "part B)")  # fmt: skip
+    parser.add_argument("--background-services", type=int, default=200,
+                        help="http services for the background-cost run (default: 200)")
+    parser.add_argument("--netwatch", default=default_netwatch(),
+                        help="netwatch command (default: next to this Python, else PATH)")
+    parser.add_argument("--blackbox", default=BLACKBOX,
+                        help=f"blackbox_exporter binary (default: {BLACKBOX})")  # fmt: skip
+    parser.add_argument("--fresh-connections", action="store_true",
+                        help="open a new connection for every /probe request (default: "
+                        "keep-alive, one connection per client worker, as Prometheus does)")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON instead of the Markdown tables")  # fmt: skip
+    parser.add_argument("--serve-target", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_target is None:
+        if args.probes < 1 or args.rounds < 1 or args.warmup < 0:
+            parser.error("--probes and --rounds must be >= 1, --warmup >= 0")
+        if not 1 <= args.concurrency <= 64:
+            parser.error("--concurrency must be 1-64 (netwatch's max_concurrent_requests limit)")
+        if args.window != 0 and args.window < 5:
+            parser.error("--window must be 0 (skip) or at least 5 seconds")
+        if args.background_services < 1:
+            parser.error("--background-services must be >= 1")
+    return args
+
+
+def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: Proc,
+               collectors: Sequence[str]) -> dict[str, Any]:  # fmt: skip
+    """Part A: the three contenders, ``args.rounds`` rounds each, order rotated."""
+    c = args.concurrency
+    bb = Proc("blackbox_exporter", [], free_port())
+    bb_config = tmp / "blackbox.yml"
+    write_blackbox_config(bb_config)
+    bb.argv = [args.blackbox, f"--config.file={bb_config}",
+               f"--web.listen-address={HOST}:{bb.port}"]  # fmt: skip
+    serve = Proc("netwatch_serve_probe", [], free_port())
+    # Headroom above C: netwatch frees a request slot only after the response is sent, so a
+    # client that reconnects at once can briefly see C + 1 requests (HTTP 503 at exactly C).
+    serve_config = write_config(tmp / "serve-probe.yaml", netwatch_config(
+        f"{HOST}:{serve.port}", [], collectors, max_requests=min(64, 2 * c)))
+    serve.argv = [args.netwatch, "serve", "-c", str(serve_config)]
+    check_config = write_config(tmp / "check.yaml", netwatch_config(
+        f"{HOST}:{free_port()}", http_services(target.port, args.probes), collectors,
+        max_concurrency=c))
+    check_argv = [args.netwatch, "check", "-c", str(check_config), "--format", "json"]
+    one_config = write_config(tmp / "check-one.yaml", netwatch_config(
+        f"{HOST}:{free_port()}", http_services(target.port, 1), collectors, max_concurrency=c))
+    one_argv = [args.netwatch, "check", "-c", str(one_config), "--format", "json"]
+
+    procs += [bb, serve]
+    for proc in (bb, serve):
+        start(proc, tmp)
+    for proc in (bb, serve):
+        wait_ready(proc)
+    paths = probe_paths(target.port, args.probes)
+    if args.warmup:
+        warm = probe_paths(target.port, args.warmup, prefix="warm")
+        for proc, pattern in ((bb, BLACKBOX_SUCCESS), (serve, NETWATCH_SUCCESS)):
+            asyncio.run(_drive(proc.port, warm, c, pattern, args.fresh_connections))
+    check_log = open(tmp / "netwatch_check.log", "wb")  # noqa: SIM115 - closed below
+    try:
+        fixed = [run_check(one_argv, check_log) for _ in range(max(3, args.rounds))]
+        runs: dict[str, list[Run]] = {BLACKBOX_NAME: [], SERVE_NAME: [], CHECK_NAME: []}
+        steps: list[Callable[[int], Run]] = [
+            lambda r: measure_exporter(BLACKBOX_NAME, bb, target, paths, c, BLACKBOX_SUCCESS, r,
+                                       args.fresh_connections),
+            lambda r: measure_exporter(SERVE_NAME, serve, target, paths, c, NETWATCH_SUCCESS, r,
+                                       args.fresh_connections),
+            lambda r: measure_check(check_argv, target, check_log, r),
+        ]
+        for round_no in range(args.rounds):
+            for i in range(len(steps)):
+                run = steps[(round_no + i) % len(steps)](round_no)
+                runs[run.contender].append(run)
+    finally:
+        check_log.close()
+    summaries = {name: summarize(rs, args.probes) for name, rs in runs.items()}
+    summaries[BLACKBOX_NAME].peak_rss_mb = peak_rss_mb(bb.pid)
+    summaries[SERVE_NAME].peak_rss_mb = peak_rss_mb(serve.pid)
+    # ru_maxrss of reaped children: here only netwatch check processes (KiB).
+    summaries[CHECK_NAME].peak_rss_mb = (
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 / 1e6
+    )
+    stop(bb)
+    stop(serve)
+    return {
+        "summaries": summaries,
+        "runs": runs,
+        "check_one_service": {
+            "wall_s": statistics.median(f.wall_s for f in fixed),
+            "cpu_s": statistics.median(f.cpu_s for f in fixed),
+            "ok_all_runs": all(f.ok == 1 for f in fixed),
+        },
+        "argv": {BLACKBOX_NAME: bb.argv, SERVE_NAME: serve.argv, CHECK_NAME: check_argv},
+    }
+
+
+def background(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: Proc,
+               collectors: Sequence[str]) -> tuple[Background, Background]:  # fmt: skip
+    """Part B: CPU of netwatch serve with N services and with none, over the same window."""
+    loaded = Proc("netwatch_serve_services", [], free_port())
+    loaded_config = write_config(tmp / "serve-services.yaml", netwatch_config(
+        f"{HOST}:{loaded.port}", http_services(target.port, args.background_services),
+        collectors))
+    loaded.argv = [args.netwatch, "serve", "-c", str(loaded_config)]
+    idle = Proc("netwatch_serve_idle", [], free_port())
+    idle_config = write_config(tmp / "serve-idle.yaml",
+                               netwatch_config(f"{HOST}:{idle.port}", [], collectors))  # fmt: skip
+    idle.argv = [args.netwatch, "serve", "-c", str(idle_config)]
+    procs += [loaded, idle]
+    hits_before = target_count(target.port)
+    for proc in (loaded, idle):
+        start(proc, tmp)
+    for proc in (loaded, idle):
+        wait_ready(proc)
+    wait_first_round(target, hits_before, args.background_services, timeout=60.0)
+    time.sleep(1.0)
+    hits_start = target_count(target.port)
+    cpu_start = {p.name: cpu_seconds(p.pid) for p in (loaded, idle)}
+    begin = time.monotonic()
+    time.sleep(args.window)
+    cpu = {p.name: cpu_seconds(p.pid) - cpu_start[p.name] for p in (loaded, idle)}
+    window = time.monotonic() - begin
+    hits = target_count(target.port) - hits_start
+    up = count_up(loaded.port)  # after the window: the scrape's own CPU is not counted
+    results = (
+        Background(f"{args.background_services} http services", args.background_services,
+                   window, cpu[loaded.name], cpu[loaded.name] * 100 / window, hits, up,
+                   peak_rss_mb(loaded.pid)),
+        Background("no services (baseline)", 0, window, cpu[idle.name],
+                   cpu[idle.name] * 100 / window, None, None, peak_rss_mb(idle.pid)),
+    )  # fmt: skip
+    stop(loaded)
+    stop(idle)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the results."""
+    args = parse_args(argv)
+    if args.serve_target is not None:
+        return serve_target(args.serve_target)
+    load_before = round(os.getloadavg()[0], 2)
+    procs: list[Proc] = []
+    bg: tuple[Background, Background] | None = None
+    with signals_as_interrupt(), tempfile.TemporaryDirectory(prefix="nw-probe-bench-") as tmp:
+        target = Proc("target", [], free_port(), ready_path=COUNT_PATH.decode())
+        target.argv = [sys.executable, str(Path(__file__).resolve()), "--serve-target",
+                       str(target.port)]  # fmt: skip
+        procs.append(target)
+        try:
+            start(target, Path(tmp))
+            wait_ready(target)
+            collectors = netwatch_collectors(args.netwatch)
+            part_a = throughput(args, Path(tmp), procs, target, collectors)
+            if args.window:
+                bg = background(args, Path(tmp), procs, target, collectors)
+        except KeyboardInterrupt:
+            print("interrupted; stopping the subprocesses", file=sys.stderr)
+            return 130
+        except (RuntimeError, OSError, ValueError, http.client.HTTPException,
+                subprocess.TimeoutExpired) as exc:  # fmt: skip
+            print(f"benchmark failed: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            for proc in reversed(procs):
+                stop(proc)
+
+    s = part_a["summaries"]
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "blackbox_exporter": tool_version([args.blackbox, "--version"]),
+        "netwatch": tool_version([args.netwatch, "version"]),
+        "loadavg_1m_before": load_before,
+    }
+    options = {k: getattr(args, k) for k in ("probes", "concurrency", "rounds", "warmup",
+                                             "window", "background_services",
+                                             "fresh_connections")}  # fmt: skip
+    lines = verdicts(s[BLACKBOX_NAME], s[SERVE_NAME], s[CHECK_NAME], *(bg or (None, None)))
+    if args.json:
+        payload = {
+            "machine": machine, "options": options, "argv": part_a["argv"],
+            "throughput": {k: asdict(v) for k, v in s.items()},
+            "runs": {k: [asdict(r) for r in v] for k, v in part_a["runs"].items()},
+            "check_one_service": part_a["check_one_service"],
+            "background": [asdict(b) for b in bg] if bg else None,
+            "targets": lines,
+        }  # fmt: skip
+        print(json.dumps(payload, indent=2))
+        return 0
+    mode = "a new connection per request" if args.fresh_connections else "keep-alive"
+    print(f"{args.probes:,} HTTP probes of a local target per contender, concurrency "
+          f"{args.concurrency} ({mode}), {args.rounds} rounds (order rotated, medians), after "
+          f"{args.warmup} warm-up requests per exporter; {machine['cpus']} CPUs, Python "
+          f"{machine['python']}, {machine['blackbox_exporter']}, {machine['netwatch']}; "
+          f"1-min load before: {load_before}")  # fmt: skip
+    for name, command in part_a["argv"].items():
+        print(f"- {name}: `{' '.join(command)}`")
+    print()
+    print(markdown_throughput(s[BLACKBOX_NAME], s[SERVE_NAME], s[CHECK_NAME]))
+    one = part_a["check_one_service"]
+    print("\nWall-time range over the rounds: " + "; ".join(
+        f"{v.contender} {v.wall_s_range[0]:.3f}–{v.wall_s_range[1]:.3f} s" for v in s.values()))
+    print(f"`netwatch check` with 1 service (start-up and fixed cost), median: "
+          f"{one['wall_s']:.3f} s wall, {one['cpu_s']:.3f} s CPU")  # fmt: skip
+    failures = {k: v.failures for k, v in s.items() if v.failures}
+    if failures:
+        print(f"Failures: {failures}")
+    if bg is not None:
+        print()
+        print(markdown_background(*bg))
+    print("\nTargets:")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # outside the guarded block; subprocesses are already stopped
+        sys.exit(130)
