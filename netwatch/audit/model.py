@@ -192,6 +192,15 @@ class CheckSummary(_Model):
     failing_hosts: int = 0
 
 
+class SupersededReport(_Model):
+    """A host report left out of a merge because a newer report of the same host was given."""
+
+    hostname: str
+    generated_at: str
+    source: str
+    kept: str = Field(description="The newer report of the same host, merged instead.")
+
+
 class OfficeReport(_Model):
     """Reports of many hosts merged into one (``netwatch report merge``)."""
 
@@ -204,5 +213,8 @@ class OfficeReport(_Model):
     hosts: list[OfficeHost] = Field(description="Worst score first.")
     checks: list[CheckSummary] = Field(description="Every check seen, most failing hosts first.")
     sources: list[str] = Field(default_factory=list, description="The merged report files.")
+    superseded: list[SupersededReport] = Field(
+        default_factory=list, description="Older reports of a host given twice, left out."
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

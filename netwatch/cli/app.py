@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 
 from netwatch import __version__
-from netwatch.cli import check_cmd, config_cmd, inventory_cmd, posture_cmd, serve_cmd
+from netwatch.cli import (
+    audit_cmd,
+    check_cmd,
+    config_cmd,
+    inventory_cmd,
+    posture_cmd,
+    report_cmd,
+    scan_cmd,
+    sd_cmd,
+    serve_cmd,
+)
 from netwatch.cli.context import CliState
 
 app = typer.Typer(
@@ -48,7 +58,11 @@ app.command(name="serve")(serve_cmd.serve)
 app.command(name="inventory")(inventory_cmd.inventory)
 app.command(name="check")(check_cmd.check)
 app.command(name="posture")(posture_cmd.posture)
+app.command(name="scan")(scan_cmd.scan)
+app.command(name="sd")(sd_cmd.sd)
+app.command(name="audit")(audit_cmd.audit)
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(report_cmd.app, name="report")
 
 
 def main() -> None:

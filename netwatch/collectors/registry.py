@@ -30,6 +30,7 @@ BUILTIN_MODULES = (
     "software",
     "services",
     "posture",
+    "lan",
 )
 
 

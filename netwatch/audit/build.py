@@ -1,0 +1,159 @@
+"""Run one host's audit: identity, inventory, posture checks and optional service probes."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from netwatch import __version__
+from netwatch.audit.model import (
+    AuditReport,
+    Bilingual,
+    CheckRecord,
+    FrameworkInfo,
+    HostIdentity,
+    PolicyInfo,
+    ScoreRecord,
+    ServiceRecord,
+)
+from netwatch.audit.times import utc_iso
+from netwatch.cli.check_render import as_record
+from netwatch.collectors.services import build_jobs
+from netwatch.hostaccess import HostAccess
+from netwatch.inventory.osinfo import OsInfo, gather_os_info, linux_os_info
+from netwatch.inventory.snapshot import gather_inventory
+from netwatch.inventory.software import DPKG_STATUS, parse_dpkg_status
+from netwatch.posture.model import CheckResult
+from netwatch.posture.policy import BUILTIN_DIR, BUILTIN_PREFIX, Policy
+from netwatch.posture.runner import host_platform, run_policy
+from netwatch.posture.score import compute_score
+from netwatch.posture.serialize import result_record, score_record
+from netwatch.probes.check import run_once, select_services
+
+INVENTORY_SCHEMA_VERSION = 1
+
+
+def audit_platform(access: HostAccess, root: Path | None) -> str:
+    """The platform whose checks run: always linux for a mounted disk."""
+    return "linux" if root is not None else host_platform(access)
+
+
+def checks_to_run(policy: Policy, platform: str) -> int:
+    """How many of the policy's checks run on ``platform``."""
+    return sum(1 for s in policy.selected if platform in s.check.meta.platforms)
+
+
+def image_hostname(access: HostAccess, root: Path) -> str:
+    """The mounted system's /etc/hostname, or the mount directory's name when it has none."""
+    words = (access.files.read_text_or_none("/etc/hostname") or "").split()
+    return words[0] if words else (Path(root).resolve().name or "unknown")
+
+
+def _os_info(access: HostAccess, root: Path | None) -> OsInfo:
+    if root is None:
+        return gather_os_info(access, socket.getfqdn())
+    return linux_os_info(access, image_hostname(access, root), "")
+
+
+def host_identity(access: HostAccess, root: Path | None = None) -> HostIdentity:
+    """Which machine is audited: this host, or the Linux system on the disk at ``root``."""
+    fields = asdict(_os_info(access, root))
+    fields.pop("os_id")
+    return HostIdentity(**fields)
+
+
+def host_inventory(access: HostAccess, root: Path | None, settings: Any) -> dict[str, Any] | None:
+    """The full inventory live; offline only what files tell (None when they tell nothing)."""
+    if root is None:
+        return gather_inventory(
+            access,
+            exclude_fstypes=list(settings.collectors.filesystem.exclude_fstypes),
+            exclude_mountpoints=settings.collectors.filesystem.exclude_mountpoints,
+            exclude_interfaces=settings.collectors.network.exclude_interfaces,
+            software_timeout=settings.collectors.software.timeout,
+        )
+    return offline_inventory(access, root)
+
+
+def offline_inventory(access: HostAccess, root: Path) -> dict[str, Any] | None:
+    """OS release, machine id and dpkg packages read from the files of a mounted disk."""
+    files = access.files
+    dpkg = files.read_text_or_none(DPKG_STATUS)
+    known = [files.exists(p) for p in ("/etc/os-release", "/usr/lib/os-release", "/etc/machine-id")]
+    if dpkg is None and not any(known):
+        return None
+    return {
+        "schema_version": INVENTORY_SCHEMA_VERSION,
+        "collected_at": utc_iso(),
+        "agent_version": __version__,
+        "scope": "files",
+        "root": str(root),
+        "host": asdict(_os_info(access, root)),
+        "software": [asdict(p) for p in parse_dpkg_status(dpkg or "")],
+    }
+
+
+def probe_services(settings: Any) -> list[ServiceRecord]:
+    """Probe the configured services once (discovered gateway and DNS when none are set)."""
+    jobs = build_jobs(select_services(settings, [], [], []), settings.collectors.services)
+    if not jobs:
+        return []
+    outcomes = run_once(jobs, settings.collectors.services.max_concurrency)
+    now = time.time()
+    fields = ServiceRecord.model_fields
+    return [
+        ServiceRecord(**{k: v for k, v in as_record(job, result, now).items() if k in fields})
+        for job, result in outcomes
+    ]
+
+
+def _source(path: str) -> str:
+    """A policy file as readers know it: ``builtin:NAME`` for the shipped policies."""
+    file = Path(path)
+    return f"{BUILTIN_PREFIX}{file.stem}" if file.parent == BUILTIN_DIR else path
+
+
+def build_report(
+    policy: Policy,
+    access: HostAccess,
+    identity: HostIdentity,
+    *,
+    root: Path | None = None,
+    office: str = "",
+    inventory: dict[str, Any] | None = None,
+    services: list[ServiceRecord] | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> AuditReport:
+    """Run the policy's checks on the host ``access`` looks at and assemble the report."""
+    started = time.time()
+    results = run_policy(policy, access, platform=audit_platform(access, root), now=started,
+                         on_result=on_result)  # fmt: skip
+    return AuditReport(
+        generated_at=utc_iso(started),
+        agent_version=__version__,
+        office=office,
+        mode="offline" if root is not None else "live",
+        root=str(root) if root is not None else None,
+        host=identity,
+        policy=PolicyInfo(
+            name=policy.name,
+            description=policy.description,
+            sources=[_source(s) for s in policy.sources],
+        ),  # fmt: skip
+        score=ScoreRecord(**score_record(compute_score(results))),
+        results=[CheckRecord.model_validate(result_record(r)) for r in results],
+        frameworks=[
+            FrameworkInfo(
+                id=f.id,
+                title=Bilingual(**f.title),
+                controls={key: Bilingual(**text) for key, text in f.controls.items()},
+            )
+            for f in policy.frameworks
+        ],
+        services=services,
+        inventory=inventory,
+    )

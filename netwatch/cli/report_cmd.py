@@ -1,0 +1,95 @@
+"""``netwatch report merge|render``: office-wide reports and re-rendering saved JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from netwatch.cli.context import cli_state
+from netwatch.cli.errors import friendly_errors
+
+if TYPE_CHECKING:
+    from netwatch.audit.model import OfficeReport
+
+app = typer.Typer(help="Merge and re-render saved audit reports.", no_args_is_help=True)
+
+OutputOption = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", help="Directory for the reports (created when missing).", file_okay=False
+    ),
+]
+LangOption = Annotated[str, typer.Option("--lang", help="Report language: en or vi.")]
+
+
+def _check_lang(lang: str) -> None:
+    from netwatch.agent import UsageError
+    from netwatch.audit.i18n import check_lang
+
+    try:
+        check_lang(lang)
+    except ValueError as exc:
+        raise UsageError(f"--lang {lang}: use en or vi") from exc
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Host audit reports (JSON).", dir_okay=False)],
+    output: OutputOption,
+    lang: LangOption = "en",
+    office: Annotated[str, typer.Option("--office", help="Office name for the cover.")] = "",
+    stale_days: Annotated[
+        int, typer.Option("--stale-days", min=0, help="List hosts audited longer ago than this.")
+    ] = 30,
+) -> None:
+    """Merge host reports into one office report (JSON, HTML, Markdown); newest per host wins."""
+    with friendly_errors(cli_state(ctx).debug):
+        from netwatch.audit.load import load_host_report
+        from netwatch.audit.merge import merge_reports
+        from netwatch.audit.output import check_output_dir, render_all, report_stem, write_documents
+        from netwatch.cli.audit_view import print_office
+
+        _check_lang(lang)
+        check_output_dir(output)
+        reports = [(str(path), load_host_report(path)) for path in files]
+        merged = merge_reports(reports, office=office, stale_days=stale_days)
+        written = write_documents(output, report_stem(merged), render_all(merged, lang))
+        _note_superseded(merged)
+        print_office(merged, lang, written)
+
+
+def _note_superseded(merged: OfficeReport) -> None:
+    for item in merged.superseded:
+        typer.echo(f"netwatch: note: {item.source}: an older report of {item.hostname} "
+                   f"({item.generated_at}); merged {item.kept} instead", err=True)  # fmt: skip
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="A saved host or office report (JSON).", dir_okay=False)
+    ],
+    output: OutputOption,
+    lang: LangOption = "en",
+) -> None:
+    """Re-render a saved JSON report as HTML and Markdown, without running any check."""
+    with friendly_errors(cli_state(ctx).debug):
+        from netwatch.audit.load import load_report
+        from netwatch.audit.output import (
+            RENDERED_FORMATS,
+            check_output_dir,
+            render_all,
+            report_stem,
+            write_documents,
+        )
+        from netwatch.cli.audit_view import print_written
+
+        _check_lang(lang)
+        check_output_dir(output)
+        report = load_report(file)
+        documents = render_all(report, lang, RENDERED_FORMATS)
+        print_written(write_documents(output, report_stem(report), documents), lang)

@@ -1,0 +1,230 @@
+"""``netwatch scan``: sweep the LAN once and show every device, flagging what needs a look."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from netwatch.cli.context import cli_state
+from netwatch.cli.errors import ExitCode, friendly_errors
+from netwatch.cli.inventory_cmd import OutputFormat
+from netwatch.cli.options import ConfigOption
+
+if TYPE_CHECKING:
+    from netwatch.collectors.lan import LanSettings
+    from netwatch.lan.model import Event, SweepResult
+    from netwatch.lan.registry import DeviceRegistry
+
+CidrArgument = Annotated[
+    list[str] | None,  # noqa: UP007
+    typer.Argument(
+        help="Subnets to sweep, e.g. 192.168.1.0/24 (default: the subnets of the up, private "
+        "interfaces).",
+        show_default=False,
+    ),
+]
+InterfaceOption = Annotated[
+    str | None,  # noqa: UP007
+    typer.Option("--interface", "-i", help="Sweep this interface's subnet, or send from it."),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Sweep subnets larger than the cap (/22 by default).")
+]
+KnownDevicesOption = Annotated[
+    Path | None,  # noqa: UP007
+    typer.Option(
+        "--known-devices",
+        help="Known-devices file (see configs/devices.example.yaml).",
+        dir_okay=False,
+    ),
+]
+FLAG_TEXT = {
+    "new": "[cyan]NEW[/]",
+    "changed_mac": "[red]MAC CHANGED[/]",
+    "flip_flop": "[red]FLIP-FLOP[/]",
+    "conflict": "[red]CONFLICT[/]",
+}
+
+
+def sweep_once(
+    settings: LanSettings, cidrs: list[str], interface: str | None, force: bool
+) -> SweepResult:
+    """Choose the subnets and sweep them with a progress bar on stderr.
+
+    Bad input (invalid CIDR, unknown interface, subnet over the cap) is a
+    :class:`UsageError`: one line, exit code 2.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from netwatch.agent import UsageError
+    from netwatch.lan.sweep import sweep
+    from netwatch.lan.targets import TargetError, choose_networks
+
+    try:
+        networks = choose_networks(
+            cidrs or settings.cidrs, interface or settings.interface, settings.max_prefix, force
+        )
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    subnets = ", ".join(str(network) for _, network in networks)
+    columns = (TextColumn(f"sweeping {subnets}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return sweep(networks, settings.sweep, progress)
+
+
+def _timestamp(value: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(value))
+
+
+def scan_report(registry: DeviceRegistry, result: SweepResult, events: list[Event]) -> dict:
+    """The JSON-ready report of one scan: devices found, flags, events, conflicts."""
+    from dataclasses import asdict
+
+    from netwatch.lan.registry import ip_key
+
+    flagged: dict[tuple[str, str], list[str]] = {}
+    new = {event.mac for event in events if event.kind == "new_station"}
+    for event in events:
+        if event.kind in ("changed_mac", "flip_flop"):
+            flagged.setdefault((event.ip, event.mac), []).append(event.kind)
+    found = {obs.ip for obs in result.observations}
+    conflicts = {ip: macs for ip, macs in registry.state.conflicts.items() if ip in found}
+    rows = []
+    pairs = sorted({(o.ip, o.mac) for o in result.observations}, key=lambda p: (ip_key(p[0]), p[1]))
+    for ip, mac in pairs:
+        device = registry.device(mac)
+        flags = (["new"] if mac in new else []) + flagged.get((ip, mac), [])
+        flags += ["conflict"] if ip in conflicts else []
+        rows.append(
+            {
+                "ip": ip,
+                "mac": mac,
+                "vendor": device.vendor,
+                "name": device.name,
+                "owner": device.owner,
+                "location": device.location,
+                "kind": device.kind,
+                "known": device.known,
+                "first_seen": device.first_seen,
+                "last_seen": device.last_seen,
+                "flags": flags,
+            }
+        )
+    unknown = len({row["mac"] for row in rows if not row["known"]})
+    return {
+        "scanned_at": result.started_at,
+        "duration_seconds": round(result.duration, 3),
+        "method": result.method,
+        "privileged": result.method == "arp",
+        "notes": list(result.notes),
+        "subnets": list(result.subnets),
+        "interfaces": list(result.interfaces),
+        "summary": {
+            "devices": len({row["mac"] for row in rows}),
+            "unknown": unknown,
+            "conflicts": len(conflicts),
+            "events": len(events),
+        },
+        "devices": rows,
+        "conflicts": [{"ip": ip, "macs": macs} for ip, macs in sorted(conflicts.items())],
+        "events": [asdict(event) for event in events],
+    }
+
+
+def print_table(report: dict[str, Any]) -> None:
+    """The report as a rich table with a summary and any warnings."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    method = "raw ARP" if report["privileged"] else "neighbour table (unprivileged fallback)"
+    title = f"LAN devices on {', '.join(report['subnets'])} — {method}"
+    table = Table(title=title, title_justify="left")
+    for column in ("IP", "MAC"):
+        table.add_column(column, no_wrap=True)
+    for column in ("Vendor", "Name", "Known", "First seen", "Last seen", "Flags"):
+        table.add_column(column)
+    for row in report["devices"]:
+        known = "[green]yes[/]" if row["known"] else "[yellow]NO[/]"
+        flags = " ".join(FLAG_TEXT[flag] for flag in row["flags"])
+        seen = _timestamp(row["first_seen"]), _timestamp(row["last_seen"])
+        table.add_row(
+            row["ip"], row["mac"], escape(row["vendor"]), escape(row["name"]), known, *seen, flags
+        )
+    console.print(table)
+    for event in report["events"]:
+        if event["kind"] in ("ip_conflict", "gone"):
+            console.print(f"{event['kind'].replace('_', ' ')}: {escape(event['detail'])}")
+    for note in report["notes"]:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    summary = report["summary"]
+    console.print(
+        f"{summary['devices']} devices, {summary['unknown']} unknown, "
+        f"{summary['conflicts']} IP conflicts; sweep {report['duration_seconds']} s"
+    )
+
+
+def scan(
+    ctx: typer.Context,
+    cidrs: CidrArgument = None,
+    interface: InterfaceOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table for people, json for scripts.")
+    ] = OutputFormat.table,
+    force: ForceOption = False,
+    known_devices: KnownDevicesOption = None,
+    state: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option(
+            "--state",
+            help="State file remembering devices between scans (default: none: every device "
+            "is new).",
+            dir_okay=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Sweep the LAN once: exit 0 when all is known, 1 on unknown devices or IP conflicts."""
+    debug = cli_state(ctx).debug
+    with friendly_errors(debug):
+        from netwatch.agent import UsageError
+        from netwatch.config.loader import load_config
+        from netwatch.lan.known import load_known_devices
+        from netwatch.lan.registry import DeviceRegistry
+        from netwatch.lan.state import LanState, load_state, save_state
+        from netwatch.lan.vendors import VendorLookup
+        from netwatch.logsetup import setup_logging
+
+        setup_logging("debug" if debug else "warning")
+        settings = load_config(config).collectors.lan
+        known = load_known_devices(known_devices or settings.known_devices)
+        try:
+            lan_state = load_state(state) if state else LanState()
+        except OSError as exc:
+            raise UsageError(f"cannot read state file {state}: {exc.strerror or exc}") from None
+        registry = DeviceRegistry(
+            lan_state, known, VendorLookup(settings.vendors_file), settings.gone_after
+        )
+        result = sweep_once(settings, cidrs or [], interface, force)
+        events = registry.apply(result)
+        if state:
+            save_state(lan_state, state)
+        report = scan_report(registry, result, events)
+        if output_format is OutputFormat.json:
+            typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        else:
+            print_table(report)
+        if report["summary"]["unknown"] or report["summary"]["conflicts"]:
+            raise typer.Exit(int(ExitCode.FINDINGS))

@@ -1,0 +1,104 @@
+"""Acceptance: the HTML reports print to PDF in headless Chromium, offline, with the right text.
+
+The first page of each PDF is kept as a PNG under test-artifacts/ for review.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from netwatch.audit.i18n import t
+from netwatch.audit.render_html import render_host_html, render_office_html
+from tests.audit.test_render_html import load_host, load_office
+
+REPO = Path(__file__).parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+A4_PORTRAIT = (595, 842)  # points, rounded
+
+
+def tool(*names: str) -> str:
+    """The first of ``names`` on PATH; tests/run.sh installs them (chromium, poppler-utils)."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(f"{' or '.join(names)} not found: run bash tests/run.sh (it installs it)")
+
+
+def print_pdf(document: str, directory: Path, name: str) -> Path:
+    """``document`` printed to PDF by headless Chromium, with no network and no profile."""
+    html = directory / f"{name}.html"
+    html.write_text(document, encoding="utf-8")
+    pdf = directory / f"{name}.pdf"
+    subprocess.run(
+        [tool("chromium", "chromium-browser"), "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", f"--user-data-dir={directory / 'profile'}",
+         "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert pdf.stat().st_size > 10_000
+    return pdf
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text, whitespace-normalised (pdftotext breaks long titles across lines)."""
+    result = subprocess.run([tool("pdftotext"), "-layout", str(pdf), "-"], check=True,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    return " ".join(result.stdout.split())
+
+
+def page_sizes(pdf: Path) -> list[tuple[int, int]]:
+    """Each page's size in points, rounded."""
+    result = subprocess.run([tool("pdfinfo"), "-f", "1", "-l", "999", str(pdf)], check=True,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    sizes = re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+) pts", result.stdout)
+    return [(round(float(w)), round(float(h))) for w, h in sizes]
+
+
+def first_page_png(pdf: Path, name: str) -> Path:
+    """Page 1 rendered at 100 dpi into test-artifacts/ (A4: 827 x 1169 pixels)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = ARTIFACTS / name
+    subprocess.run([tool("pdftoppm"), "-png", "-r", "100", "-f", "1", "-l", "1",
+                    "-singlefile", str(pdf), str(stem)], check=True, timeout=60)  # fmt: skip
+    png = stem.with_suffix(".png")
+    assert png.stat().st_size > 10_000
+    return png
+
+
+def test_host_report_pdf_in_vietnamese(tmp_path: Path) -> None:
+    report = load_host("weak")
+    pdf = print_pdf(render_host_html(report, "vi"), tmp_path, "host-vi")
+    text = pdf_text(pdf)
+    folded = text.casefold()
+    assert t("report.title", "vi").casefold() in folded
+    assert report.host.hostname in text
+    assert report.office.casefold() in folded
+    failing = [r for r in report.results if r.result in ("fail", "error", "waived")]
+    assert len(failing) == 14
+    for record in failing:
+        assert " ".join(record.title.vi.split()) in text, record.id
+    assert "22/11/2026 08:08 (UTC)" in text and "50,5" in text
+    assert "Trang 2 / " in text
+    sizes = page_sizes(pdf)
+    assert len(sizes) > 5 and set(sizes) == {A4_PORTRAIT}
+    first_page_png(pdf, "audit-host-vi-cover")
+
+
+def test_office_report_pdf_has_a_landscape_matrix(tmp_path: Path) -> None:
+    office = load_office()
+    pdf = print_pdf(render_office_html(office, "en"), tmp_path, "office-en")
+    text = pdf_text(pdf)
+    assert t("office.title", "en").casefold() in text.casefold()
+    for host in office.hosts:
+        assert host.hostname in text
+    sizes = page_sizes(pdf)
+    assert sizes[0] == A4_PORTRAIT
+    assert sizes[-1] == A4_PORTRAIT[::-1], sizes
+    first_page_png(pdf, "audit-office-en-cover")
