@@ -1,8 +1,8 @@
 """ARP sweep of LAN networks, with an unprivileged fallback.
 
 With raw-socket privilege (root or CAP_NET_RAW) each interface gets ONE scapy
-L2 socket for the whole sweep, with a kernel BPF filter that passes only ARP
-replies. Requests are paced and retried like arp-scan's (see
+L2 socket for the whole sweep (not in promiscuous mode), with a kernel BPF
+filter that passes only ARP replies. Requests are paced and retried like arp-scan's (see
 :class:`SweepSettings`); the receive loop waits on the sockets with ``select``
 until every address answered or had its last timeout, and the overall timeout
 is a hard cap. scapy is imported only when a sweep starts.
@@ -56,9 +56,10 @@ class SweepSettings(StrictModel):
     """Pacing, retries and timeouts of a sweep (arp-scan's defaults)."""
 
     interval: Duration = Field(
-        0.002, description="Time between two requests. 2ms (500 packets/s) is arp-scan's pace "
-        "(its 256 kbit/s default for 64-byte frames): about 0.5s per /24, under typical switch "
-        "broadcast storm-control limits, and light for small devices that answer ARP in software."
+        0.002, description="Average time between two requests (a late one is made up for, at "
+        "most 4 back to back). 2ms (500 packets/s) is arp-scan's pace (its 256 kbit/s default "
+        "for 64-byte frames): about 0.5s per /24, under common switch broadcast storm-control "
+        "limits, and light for small devices that answer ARP in software."
     )  # fmt: skip
     retries: int = Field(
         2, ge=1, le=10, description="Requests sent to an address that stays silent, counting the "
