@@ -164,6 +164,9 @@ def print_office(office: OfficeReport, lang: str, written: list[Path]) -> None:
     print_written(written, lang, console)
 
 
+WIDE_TERMINAL = 120
+
+
 def _print_failures(console: Console, report: AuditReport, lang: str) -> None:
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     failures = sorted((r for r in report.results if r.result == "fail"),
@@ -172,8 +175,10 @@ def _print_failures(console: Console, report: AuditReport, lang: str) -> None:
         console.print(f"[green]{escape(t('findings.none', lang))}[/]")
         return
     table = Table(title=t("findings.title", lang), title_justify="left", expand=True)
+    show_id = console.width >= WIDE_TERMINAL  # on narrow terminals the title says enough
     table.add_column(t("col.severity", lang), no_wrap=True)
-    table.add_column(t("col.id", lang), no_wrap=True)
+    if show_id:
+        table.add_column(t("col.id", lang), no_wrap=True)
     table.add_column(t("col.check", lang), ratio=2)
     # One line per finding on the terminal; the report files carry the full text.
     table.add_column(t("finding.remediation", lang), ratio=3, no_wrap=True, overflow="ellipsis")
@@ -182,7 +187,8 @@ def _print_failures(console: Console, report: AuditReport, lang: str) -> None:
         if record.waiver is not None and record.waiver.expired:
             title += f" [yellow]({escape(t('changes.waivers_expired', lang))})[/]"
         severity = f"[{SEVERITY_STYLE[record.severity]}]{severity_name(record.severity, lang)}[/]"
-        table.add_row(severity, record.id, title, escape(localized(record.remediation, lang)))
+        cells = [severity, record.id] if show_id else [severity]
+        table.add_row(*cells, title, escape(localized(record.remediation, lang)))
     console.print(table)
     if report.score.expired_waivers:
         count = report.score.expired_waivers
