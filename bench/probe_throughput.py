@@ -9,13 +9,21 @@ subprocess answering 200 "ok" on any path), then probes it 1,000 times with:
 - ``netwatch serve``: the same requests, same client, same concurrency, against its
   ``/probe`` endpoint (config: ``services: []``, ``probe_modules.http_2xx``,
   ``server.max_concurrent_requests`` = 2 x C, at most 64);
-- ``netwatch check``: the native path, one process probing 1,000 configured http
-  services with ``collectors.services.max_concurrency`` = C.
+- ``netwatch check``: one whole process (interpreter start-up, imports, config, probes,
+  JSON output) probing 1,000 configured http services with
+  ``collectors.services.max_concurrency`` = C;
+- netwatch agent round (in-process, warm): the services collector's own path in a
+  process that is already running. A child Python (``bench/_probe_round.py``) loads the
+  same config with ``load_config``, builds the jobs with ``build_jobs``, warms up with
+  ``run_once`` on the first ``--warmup`` jobs, then times ONE ``run_once`` of all the
+  jobs at concurrency C (``perf_counter``; CPU from ``getrusage(RUSAGE_SELF)``, every
+  thread) around just that call.
 
-Per contender it reports the wall time, the CPU seconds of the exporter process,
-probes per second and the successful probes (``probe_success`` /
-``netwatch_probe_success`` parsed from each response, or the JSON of ``netwatch
-check``), plus the CPU of the client driver and of the target server.
+Per contender it reports the wall time, the CPU seconds of the exporter process (for
+the agent round: of the timed call), probes per second and the successful probes
+(``probe_success`` / ``netwatch_probe_success`` parsed from each response, or the
+results of ``netwatch check`` and of the agent round), plus the CPU of the client
+driver and of the target server.
 
 Part B (background cost). Runs ``netwatch serve`` with 200 configured http services
 on the same target (default interval, 30 s) next to a ``netwatch serve`` with
@@ -53,6 +61,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -84,6 +93,8 @@ NETWATCH_SUCCESS = re.compile(rb"^netwatch_probe_success\{[^}]*\} (\S+)$", re.MU
 BLACKBOX_NAME = "blackbox_exporter /probe"
 SERVE_NAME = "netwatch serve /probe"
 CHECK_NAME = "netwatch check"
+AGENT_NAME = "netwatch agent round (in-process, warm)"
+ROUND_HELPER = Path(__file__).resolve().with_name("_probe_round.py")
 
 
 # --------------------------------------------------------------------------------------
@@ -406,12 +417,6 @@ def cpu_seconds(pid: int) -> float:
     return float(times.user + times.system + times.children_user + times.children_system)
 
 
-def children_cpu_seconds() -> float:
-    """User + system CPU of this process's terminated, reaped children."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def peak_rss_mb(pid: int) -> float:
     """VmHWM (peak resident set size) from /proc/PID/status, in MB (10^6 bytes)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -506,6 +511,7 @@ class Run:
     ok: int
     target_hits: int
     failures: dict[str, int]
+    peak_rss_mb: float | None = None  # short-lived children only (check, agent round)
 
 
 @dataclass
@@ -548,6 +554,45 @@ def measure_exporter(
                target_count(target.port) - hits_before, dict(outcome.failures))  # fmt: skip
 
 
+@contextmanager
+def child_process(argv: list[str], log: IO[bytes],
+                  interactive: bool = False) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
+    """A short-lived child with stdout piped (stdin too if ``interactive``), killed after
+    CHECK_TIMEOUT. Reap it with ``reap()`` inside the block."""
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        argv, stdin=subprocess.PIPE if interactive else subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+    )  # fmt: skip
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        proc.kill()  # a no-op once reaped: Popen.send_signal polls first
+
+    timer = threading.Timer(CHECK_TIMEOUT, expire)
+    timer.start()
+    try:
+        yield proc
+    finally:
+        timer.cancel()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with suppress(OSError):
+                    stream.close()
+        if proc.returncode is None:
+            proc.kill()
+            reap(proc)
+    if expired.is_set():
+        raise RuntimeError(f"{argv[0]} {' '.join(argv[1:2])} ran longer than {CHECK_TIMEOUT:.0f}s")
+
+
+def reap(proc: subprocess.Popen[bytes]) -> resource.struct_rusage:
+    """Wait for the child with ``os.wait4``: its own rusage (CPU, peak RSS), nobody else's."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage
+
+
 @dataclass
 class CheckOutcome:
     """One ``netwatch check`` process: wall, CPU and what it reported."""
@@ -556,24 +601,18 @@ class CheckOutcome:
     cpu_s: float
     ok: int
     failures: dict[str, int]
+    peak_rss_mb: float
 
 
 def run_check(argv: list[str], log: IO[bytes]) -> CheckOutcome:
-    """Run ``netwatch check --format json`` to completion; CPU from the reaped child's rusage."""
-    cpu_before = children_cpu_seconds()
+    """Run ``netwatch check --format json`` to completion; CPU and peak RSS from the
+    child's own rusage (``wait4``)."""
     begin = time.perf_counter()
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        stdout, _ = proc.communicate(timeout=CHECK_TIMEOUT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
+    with child_process(argv, log) as proc:
+        assert proc.stdout is not None
+        stdout = proc.stdout.read()
+        usage = reap(proc)
     wall = time.perf_counter() - begin
-    cpu = children_cpu_seconds() - cpu_before
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{argv[0]} check exited with {proc.returncode}")
     document = json.loads(stdout)
@@ -581,7 +620,8 @@ def run_check(argv: list[str], log: IO[bytes]) -> CheckOutcome:
         f"{r['reason']}: {r['detail']}" for r in document["results"] if not r["success"]
     )
     ok = sum(1 for r in document["results"] if r["success"])
-    return CheckOutcome(wall, cpu, ok, dict(failures))
+    return CheckOutcome(wall, usage.ru_utime + usage.ru_stime, ok, dict(failures),
+                        usage.ru_maxrss * 1024 / 1e6)  # fmt: skip
 
 
 def measure_check(argv: list[str], target: Proc, log: IO[bytes], round_no: int) -> Run:
@@ -591,7 +631,45 @@ def measure_check(argv: list[str], target: Proc, log: IO[bytes], round_no: int) 
     outcome = run_check(argv, log)
     target_cpu = cpu_seconds(target.pid) - target_before
     return Run(CHECK_NAME, round_no, outcome.wall_s, outcome.cpu_s, None, target_cpu,
-               outcome.ok, target_count(target.port) - hits_before, outcome.failures)  # fmt: skip
+               outcome.ok, target_count(target.port) - hits_before, outcome.failures,
+               outcome.peak_rss_mb)  # fmt: skip
+
+
+def measure_agent_round(argv: list[str], target: Proc, log: IO[bytes], round_no: int,
+                        probes: int, concurrency: int, warmup: int) -> Run:  # fmt: skip
+    """Start ``bench/_probe_round.py``, let it warm up, then record its one timed round.
+
+    Wall and CPU are the child's own figures around its ``run_once`` call. The target's
+    counters are read after the warm-up (the child waits for a line on stdin) and after
+    the child has printed its figures, so the warm-up probes are not counted.
+    """
+    with child_process(argv, log, interactive=True) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        ready = json.loads(proc.stdout.readline() or b"null")
+        if not isinstance(ready, dict) or "ready" not in ready:
+            raise RuntimeError(f"{ROUND_HELPER.name} did not start (exit {proc.poll()}); see "
+                               f"{log.name}")  # fmt: skip
+        hits_before = target_count(target.port)
+        target_before = cpu_seconds(target.pid)
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+        line = proc.stdout.readline()
+        target_cpu = cpu_seconds(target.pid) - target_before
+        hits = target_count(target.port) - hits_before
+        usage = reap(proc)
+    if proc.returncode not in (0, 1) or not line:
+        raise RuntimeError(f"{ROUND_HELPER.name} exited with {proc.returncode}; see {log.name}")
+    doc = json.loads(line)
+    if doc["jobs"] != probes or doc["max_concurrency"] != concurrency:
+        raise RuntimeError(
+            f"{ROUND_HELPER.name} ran {doc['jobs']} jobs at concurrency "
+            f"{doc['max_concurrency']}, expected {probes} at {concurrency}"
+        )
+    failures = dict(doc["failures"])
+    if ready["ready"] != warmup:
+        failures["warm-up probe failed"] = warmup - int(ready["ready"])
+    return Run(AGENT_NAME, round_no, float(doc["wall"]), float(doc["cpu"]), None, target_cpu,
+               int(doc["up"]), hits, failures, usage.ru_maxrss * 1024 / 1e6)  # fmt: skip
 
 
 def summarize(runs: Sequence[Run], probes: int) -> Summary:
@@ -658,7 +736,11 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a is not None and b else "n/a"
 
 
-def markdown_throughput(bb: Summary, serve: Summary, check: Summary) -> str:
+RATIO_LABELS = {SERVE_NAME: "serve / blackbox", CHECK_NAME: "check / blackbox",
+                AGENT_NAME: "agent round / blackbox"}  # fmt: skip
+
+
+def markdown_throughput(bb: Summary, *others: Summary) -> str:
     """Part A as a Markdown table with netwatch/blackbox ratios."""
     rows: list[tuple[str, Callable[[Summary], float | None], str]] = [
         (f"Wall time for {bb.probes:,} probes, median (s)", lambda s: s.wall_s, ".3f"),
@@ -669,20 +751,21 @@ def markdown_throughput(bb: Summary, serve: Summary, check: Summary) -> str:
         ("Target server CPU (s)", lambda s: s.target_cpu_s, ".3f"),
         ("Peak RSS of the exporter (MB)", lambda s: s.peak_rss_mb, ".1f"),
     ]
+    every = (bb, *others)
+    blanks = " |" * len(others)
     lines = [
-        f"| Metric | {BLACKBOX_NAME} | {SERVE_NAME} | {CHECK_NAME} | serve / blackbox "
-        "| check / blackbox |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+        "| Metric | " + " | ".join(s.contender for s in every) + " | "
+        + " | ".join(RATIO_LABELS.get(s.contender, s.contender) for s in others) + " |",
+        "|---|" + "---:|" * (len(every) + len(others)),
+    ]  # fmt: skip
     for label, get, spec in rows:
-        a, b, c = get(bb), get(serve), get(check)
-        lines.append(f"| {label} | {_fmt(a, spec)} | {_fmt(b, spec)} | {_fmt(c, spec)} "
-                     f"| {_ratio(b, a)} | {_ratio(c, a)} |")  # fmt: skip
-    ok = [f"{s.ok_worst_round:,} / {s.probes:,}" for s in (bb, serve, check)]
-    lines.append(f"| Successful probes (worst round) | {ok[0]} | {ok[1]} | {ok[2]} | | |")
-    hits = [f"{s.target_hits_worst_round:,}" for s in (bb, serve, check)]
-    lines.append(f"| Requests seen by the target (worst round) | {hits[0]} | {hits[1]} "
-                 f"| {hits[2]} | | |")  # fmt: skip
+        values = [get(s) for s in every]
+        lines.append(f"| {label} | " + " | ".join(_fmt(v, spec) for v in values) + " | "
+                     + " | ".join(_ratio(v, values[0]) for v in values[1:]) + " |")  # fmt: skip
+    ok = " | ".join(f"{s.ok_worst_round:,} / {s.probes:,}" for s in every)
+    lines.append(f"| Successful probes (worst round) | {ok} |{blanks}")
+    hits = " | ".join(f"{s.target_hits_worst_round:,}" for s in every)
+    lines.append(f"| Requests seen by the target (worst round) | {hits} |{blanks}")
     return "\n".join(lines)
 
 
@@ -706,11 +789,11 @@ def markdown_background(loaded: Background, idle: Background) -> str:
     return "\n".join(lines)
 
 
-def verdicts(bb: Summary, serve: Summary, check: Summary, loaded: Background | None,
+def verdicts(bb: Summary, others: Sequence[Summary], loaded: Background | None,
              idle: Background | None) -> list[str]:  # fmt: skip
-    """The issue's targets, stated as met / not met."""
+    """The issue's targets, stated as met / not met, for each netwatch contender."""
     lines = []
-    for s in (serve, check):
+    for s in others:
         all_ok = s.ok_worst_round == s.probes and bb.ok_worst_round == bb.probes
         time_ok = s.wall_s <= bb.wall_s
         cpu_ok = s.exporter_cpu_s <= bb.exporter_cpu_s
@@ -783,7 +866,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="rounds per contender, order rotated; medians reported "
                         "(default: 3)")  # fmt: skip
     parser.add_argument("--warmup", type=int, default=100,
-                        help="unmeasured /probe requests per exporter first (default: 100)")
+                        help="unmeasured /probe requests per exporter first, and warm-up "
+                        "probes of the agent round (default: 100)")
     parser.add_argument("--window", type=float, default=120.0,
                         help="background-cost window in seconds (default: 120; 0 skips "
                         "part B)")  # fmt: skip
@@ -814,7 +898,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: Proc,
                collectors: Sequence[str]) -> dict[str, Any]:  # fmt: skip
-    """Part A: the three contenders, ``args.rounds`` rounds each, order rotated."""
+    """Part A: the four contenders, ``args.rounds`` rounds each, order rotated."""
     c = args.concurrency
     bb = Proc("blackbox_exporter", [], free_port())
     bb_config = tmp / "blackbox.yml"
@@ -831,6 +915,8 @@ def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
         f"{HOST}:{free_port()}", http_services(target.port, args.probes), collectors,
         max_concurrency=c))
     check_argv = [args.netwatch, "check", "-c", str(check_config), "--format", "json"]
+    warm_jobs = min(args.warmup, args.probes)
+    agent_argv = [sys.executable, str(ROUND_HELPER), str(check_config), str(warm_jobs)]
     one_config = write_config(tmp / "check-one.yaml", netwatch_config(
         f"{HOST}:{free_port()}", http_services(target.port, 1), collectors, max_concurrency=c))
     one_argv = [args.netwatch, "check", "-c", str(one_config), "--format", "json"]
@@ -848,13 +934,16 @@ def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
     check_log = open(tmp / "netwatch_check.log", "wb")  # noqa: SIM115 - closed below
     try:
         fixed = [run_check(one_argv, check_log) for _ in range(max(3, args.rounds))]
-        runs: dict[str, list[Run]] = {BLACKBOX_NAME: [], SERVE_NAME: [], CHECK_NAME: []}
+        runs: dict[str, list[Run]] = {BLACKBOX_NAME: [], SERVE_NAME: [], CHECK_NAME: [],
+                                      AGENT_NAME: []}  # fmt: skip
         steps: list[Callable[[int], Run]] = [
             lambda r: measure_exporter(BLACKBOX_NAME, bb, target, paths, c, BLACKBOX_SUCCESS, r,
                                        args.fresh_connections),
             lambda r: measure_exporter(SERVE_NAME, serve, target, paths, c, NETWATCH_SUCCESS, r,
                                        args.fresh_connections),
             lambda r: measure_check(check_argv, target, check_log, r),
+            lambda r: measure_agent_round(agent_argv, target, check_log, r, args.probes, c,
+                                          warm_jobs),
         ]
         for round_no in range(args.rounds):
             for i in range(len(steps)):
@@ -865,10 +954,9 @@ def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
     summaries = {name: summarize(rs, args.probes) for name, rs in runs.items()}
     summaries[BLACKBOX_NAME].peak_rss_mb = peak_rss_mb(bb.pid)
     summaries[SERVE_NAME].peak_rss_mb = peak_rss_mb(serve.pid)
-    # ru_maxrss of reaped children: here only netwatch check processes (KiB).
-    summaries[CHECK_NAME].peak_rss_mb = (
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 / 1e6
-    )
+    # Short-lived children: the largest ru_maxrss of their own (wait4) over the rounds.
+    for name in (CHECK_NAME, AGENT_NAME):
+        summaries[name].peak_rss_mb = max(r.peak_rss_mb or 0.0 for r in runs[name])
     stop(bb)
     stop(serve)
     return {
@@ -879,7 +967,12 @@ def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
             "cpu_s": statistics.median(f.cpu_s for f in fixed),
             "ok_all_runs": all(f.ok == 1 for f in fixed),
         },
-        "argv": {BLACKBOX_NAME: bb.argv, SERVE_NAME: serve.argv, CHECK_NAME: check_argv},
+        "argv": {
+            BLACKBOX_NAME: bb.argv,
+            SERVE_NAME: serve.argv,
+            CHECK_NAME: check_argv,
+            AGENT_NAME: agent_argv,
+        },
     }
 
 
@@ -966,7 +1059,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = {k: getattr(args, k) for k in ("probes", "concurrency", "rounds", "warmup",
                                              "window", "background_services",
                                              "fresh_connections")}  # fmt: skip
-    lines = verdicts(s[BLACKBOX_NAME], s[SERVE_NAME], s[CHECK_NAME], *(bg or (None, None)))
+    others = [s[SERVE_NAME], s[CHECK_NAME], s[AGENT_NAME]]
+    lines = verdicts(s[BLACKBOX_NAME], others, *(bg or (None, None)))
     if args.json:
         payload = {
             "machine": machine, "options": options, "argv": part_a["argv"],
@@ -981,13 +1075,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = "a new connection per request" if args.fresh_connections else "keep-alive"
     print(f"{args.probes:,} HTTP probes of a local target per contender, concurrency "
           f"{args.concurrency} ({mode}), {args.rounds} rounds (order rotated, medians), after "
-          f"{args.warmup} warm-up requests per exporter; {machine['cpus']} CPUs, Python "
+          f"{args.warmup} warm-up requests per exporter (and warm-up probes in the agent "
+          f"round); {machine['cpus']} CPUs, Python "
           f"{machine['python']}, {machine['blackbox_exporter']}, {machine['netwatch']}; "
           f"1-min load before: {load_before}")  # fmt: skip
     for name, command in part_a["argv"].items():
         print(f"- {name}: `{' '.join(command)}`")
     print()
-    print(markdown_throughput(s[BLACKBOX_NAME], s[SERVE_NAME], s[CHECK_NAME]))
+    print(markdown_throughput(s[BLACKBOX_NAME], *others))
     one = part_a["check_one_service"]
     print("\nWall-time range over the rounds: " + "; ".join(
         f"{v.contender} {v.wall_s_range[0]:.3f}–{v.wall_s_range[1]:.3f} s" for v in s.values()))
