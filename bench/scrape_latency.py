@@ -177,6 +177,26 @@ def wait_ready(target: Target, timeout: float = READY_TIMEOUT) -> None:
     )
 
 
+STEADY_MARKERS = (b"netwatch_posture_last_run_timestamp_seconds ",
+                  b'netwatch_collector_success{collector="software"}')  # fmt: skip
+
+
+def wait_steady(target: Target, timeout: float = 180.0) -> None:
+    """Wait until netwatch's scheduled collectors finished their first run (steady state).
+
+    An agent runs its posture checks and software inventory once at start and
+    then every 15 minutes / hour; measuring during that first run would charge
+    its one-off cost to the scrapes.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = scrape(target.port, timeout=10.0).body
+        if all(marker in body for marker in STEADY_MARKERS):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{target.name}: scheduled collectors did not finish within {timeout:.0f}s")
+
+
 def stop(target: Target) -> None:
     """Terminate the exporter (SIGTERM, then SIGKILL) and reap it; safe to call twice."""
     proc = target.proc
@@ -362,6 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 start(target, Path(tmp))
             for target in targets:
                 wait_ready(target)
+            wait_steady(netwatch)
             measure(targets, args.scrapes, args.warmup)
         except KeyboardInterrupt:
             print("interrupted; stopping the exporters", file=sys.stderr)

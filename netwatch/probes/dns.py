@@ -5,18 +5,12 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import dns.asyncbackend
-import dns.asyncquery
+# Only the small dnspython modules load with the config; the resolver machinery
+# (about 10 MB) loads on the first DNS probe.
 import dns.exception
-import dns.flags
-import dns.inet
-import dns.message
-import dns.name
-import dns.query
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
 from pydantic import Field, field_validator
 
@@ -24,6 +18,9 @@ from netwatch.config.types import StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
+
+if TYPE_CHECKING:
+    import dns.message
 
 DEFAULT_PORT = 53
 _SHOWN_ANSWERS = 3  # answer records quoted in info["dns_answers"]
@@ -72,6 +69,8 @@ class DnsParams(StrictModel):
     @field_validator("query_name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
+        import dns.name
+
         try:
             dns.name.from_text(value)
         except dns.exception.DNSException as exc:
@@ -119,6 +118,9 @@ class DnsParams(StrictModel):
 
 async def probe(target: str, params: DnsParams, result: ProbeResult) -> None:
     """Ask ``target`` (HOST or HOST:PORT) the configured question and check the response."""
+    import dns.flags
+    import dns.message
+
     host, port = split_host_port(target, DEFAULT_PORT)
     address = await _server_address(host, port, params.ip_family, result)
     flags = dns.flags.RD if params.recursion_desired else 0
@@ -144,6 +146,10 @@ async def _ask(
     query: dns.message.Message, address: str, port: int, transport: str, result: ProbeResult
 ) -> dns.message.Message:
     """Send ``query`` over UDP (retrying over TCP when truncated) or TCP; return the response."""
+    import dns.asyncquery
+    import dns.message
+    import dns.query
+
     result.info["dns_transport"] = transport
     try:
         if transport == "udp":
@@ -162,6 +168,10 @@ async def _ask(
 
 async def _udp(query: dns.message.Message, address: str, port: int) -> dns.message.Message:
     """One UDP exchange on a connected socket, so that a closed port reports "refused"."""
+    import dns.asyncbackend
+    import dns.asyncquery
+    import dns.inet
+
     family = dns.inet.af_for_address(address)
     backend = dns.asyncbackend.get_backend("asyncio")
     sock = await backend.make_socket(family, socket.SOCK_DGRAM, 0, None, (address, port))
@@ -173,6 +183,8 @@ async def _udp(query: dns.message.Message, address: str, port: int) -> dns.messa
 
 def _answer_records(response: dns.message.Message) -> list[str]:
     """Every answer record as one line of zone-file text."""
+    import dns.rdataclass
+
     return [
         f"{rrset.name} {rrset.ttl} {dns.rdataclass.to_text(rrset.rdclass)} "
         f"{dns.rdatatype.to_text(rrset.rdtype)} {rdata}"
