@@ -31,6 +31,8 @@ from collections import Counter
 
 
 def _cpu() -> float:
+    # Not bench/_common.py's rusage_cpu_seconds: importing that module would add to the
+    # peak RSS this process reports.
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 

@@ -39,13 +39,14 @@ import json
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import median_min_max, tool_version  # noqa: E402
 
 from tests.lan.netns_lab import SCANNER_INTERFACE, Lab  # noqa: E402
 
@@ -68,12 +69,13 @@ class Runs:
     extra: list[int] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
+        wall_median, wall_min, wall_max = median_min_max(self.walls)
         return {
             "tool": self.tool,
             "command": self.command,
-            "wall_median_s": round(statistics.median(self.walls), 3),
-            "wall_min_s": round(min(self.walls), 3),
-            "wall_max_s": round(max(self.walls), 3),
+            "wall_median_s": round(wall_median, 3),
+            "wall_min_s": round(wall_min, 3),
+            "wall_max_s": round(wall_max, 3),
             "sweep_median_s": round(statistics.median(self.sweeps), 3) if self.sweeps else None,
             "found_min": min(self.found),
             "found_max": max(self.found),
@@ -162,17 +164,13 @@ def spread(network: ipaddress.IPv4Network, count: int) -> list[str]:
 
 
 def versions() -> dict[str, str]:
-    def first_line(argv: list[str]) -> str:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False)
-        return (done.stdout or done.stderr).strip().splitlines()[0]
-
     import scapy
 
     return {
         "python": platform.python_version(),
         "scapy": scapy.__version__,
-        "arp-scan": first_line(["arp-scan", "--version"]),
-        "nmap": first_line(["nmap", "--version"]),
+        "arp-scan": tool_version(["arp-scan", "--version"]),
+        "nmap": tool_version(["nmap", "--version"]),
         "kernel": platform.release(),
     }
 

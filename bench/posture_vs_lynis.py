@@ -52,14 +52,22 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from types import FrameType
 
 import psutil
+from _common import (
+    comparison_table,
+    loadavg_1m,
+    median_min_max,
+    netwatch_on_path,
+    ratio,
+    signals_as_interrupt,
+    tool_version,
+)
 
 LYNIS = "/usr/sbin/lynis"
 LYNIS_PIDFILE = Path("/var/run/lynis.pid")
@@ -286,13 +294,14 @@ def summarize(runs: list[Run]) -> Summary:
     done = [r for r in runs if not r.hung and "error" not in r.detail] or runs
     forks = [r.forks for r in done if r.forks is not None]
     checks = [r.checks for r in done if r.checks is not None]
+    wall_median, wall_min, wall_max = median_min_max(r.wall_s for r in done)
     return Summary(
         tool=runs[0].tool,
         runs=len(runs),
         hung=sum(r.hung for r in runs),
-        wall_median_s=statistics.median(r.wall_s for r in done),
-        wall_min_s=min(r.wall_s for r in done),
-        wall_max_s=max(r.wall_s for r in done),
+        wall_median_s=wall_median,
+        wall_min_s=wall_min,
+        wall_max_s=wall_max,
         cpu_median_s=statistics.median(r.cpu_s for r in done),
         cpu_user_median_s=statistics.median(r.cpu_user_s for r in done),
         cpu_sys_median_s=statistics.median(r.cpu_sys_s for r in done),
@@ -304,44 +313,24 @@ def summarize(runs: list[Run]) -> Summary:
 def markdown(nw: Summary, ly: Summary) -> str:
     """The results as a Markdown table with lynis/netwatch ratios."""
     rows: list[tuple[str, Callable[[Summary], float | None], str]] = [
-        ("Wall time, median (s)", lambda s: s.wall_median_s, "{:.2f}"),
-        ("Wall time, min (s)", lambda s: s.wall_min_s, "{:.2f}"),
-        ("Wall time, max (s)", lambda s: s.wall_max_s, "{:.2f}"),
-        ("CPU user + sys, median (s)", lambda s: s.cpu_median_s, "{:.2f}"),
-        ("CPU user, median (s)", lambda s: s.cpu_user_median_s, "{:.2f}"),
-        ("CPU sys, median (s)", lambda s: s.cpu_sys_median_s, "{:.2f}"),
-        ("Forks, processes + threads (system-wide, median)", lambda s: s.forks_median,
-         "{:,.0f}"),
-        ("Checks / tests run", lambda s: s.checks, "{:,.0f}"),
-        ("Runs (hung)", lambda s: None, ""),
-    ]  # fmt: skip
-    lines = ["| Metric | netwatch | lynis | lynis / netwatch |", "|---|---:|---:|---:|"]
-    for label, get, fmt in rows:
-        if label.startswith("Runs"):
-            lines.append(f"| {label} | {nw.runs} ({nw.hung}) | {ly.runs} ({ly.hung}) | |")
-            continue
-        a, b = get(nw), get(ly)
-        cells = [fmt.format(v) if v is not None else "n/a" for v in (a, b)]
-        ratio = f"{b / a:.1f}×" if a and b is not None else "n/a"
-        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} |")
+        ("Wall time, median (s)", lambda s: s.wall_median_s, ".2f"),
+        ("Wall time, min (s)", lambda s: s.wall_min_s, ".2f"),
+        ("Wall time, max (s)", lambda s: s.wall_max_s, ".2f"),
+        ("CPU user + sys, median (s)", lambda s: s.cpu_median_s, ".2f"),
+        ("CPU user, median (s)", lambda s: s.cpu_user_median_s, ".2f"),
+        ("CPU sys, median (s)", lambda s: s.cpu_sys_median_s, ".2f"),
+        ("Forks, processes + threads (system-wide, median)", lambda s: s.forks_median, ",.0f"),
+        ("Checks / tests run", lambda s: s.checks, ",.0f"),
+    ]
+    lines = comparison_table(("netwatch", "lynis", "lynis / netwatch"), rows, nw, ly,
+                             lambda a, b: ratio(b, a, digits=1))  # fmt: skip
+    lines.append(f"| Runs (hung) | {nw.runs} ({nw.hung}) | {ly.runs} ({ly.hung}) | |")
     return "\n".join(lines)
-
-
-def first_line(argv: list[str]) -> str:
-    """First output line of a version command ("?" if it fails)."""
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            argv, capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    text = (done.stdout or done.stderr).strip()
-    return text.splitlines()[0] if text else "?"
 
 
 def netwatch_version(command: str) -> str:
     """``netwatch version`` output, else the installed distribution's version."""
-    text = first_line([command, "version"])
+    text = tool_version([command, "version"])
     if text != "?":
         return text
     try:
@@ -350,27 +339,12 @@ def netwatch_version(command: str) -> str:
         return "?"
 
 
-@contextmanager
-def signals_as_interrupt() -> Iterator[None]:
-    """Make SIGINT and SIGTERM raise KeyboardInterrupt so ``finally`` kills the children."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs of each tool, alternating (default: 3)")  # fmt: skip
-    parser.add_argument("--netwatch", default=shutil.which("netwatch") or "netwatch",
+    parser.add_argument("--netwatch", default=netwatch_on_path(),
                         help="netwatch command (default: the one on PATH)")  # fmt: skip
     parser.add_argument("--lynis", default=LYNIS, help=f"lynis command (default: {LYNIS})")
     parser.add_argument("--lynis-timeout", type=float, default=LYNIS_TIMEOUT,
@@ -417,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 1
     subreaper = set_subreaper()
-    load_before = round(os.getloadavg()[0], 2)
+    load_before = loadavg_1m()
     runs: dict[str, list[Run]] = {"netwatch": [], "lynis": []}
     with signals_as_interrupt(), tempfile.TemporaryDirectory(prefix="nw-posture-bench-") as tmp:
         workdir = Path(tmp)
@@ -450,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "netwatch": netwatch_version(args.netwatch),
-        "lynis": first_line([args.lynis, "--version"]),
+        "lynis": tool_version([args.lynis, "--version"]),
         "loadavg_1m_before": load_before,
         "subreaper": subreaper,
     }

@@ -54,9 +54,7 @@ import os
 import platform
 import re
 import resource
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -67,18 +65,34 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 from urllib.parse import urlencode
 
-import psutil
+from _common import (
+    HOST,
+    Server,
+    cpu_seconds,
+    fmt,
+    free_port,
+    loadavg_1m,
+    log_tail,
+    median_min_max,
+    netwatch_next_to_python,
+    peak_rss_mb,
+    ratio,
+    rusage_cpu_seconds,
+    rusage_peak_rss_mb,
+    signals_as_interrupt,
+    start,
+    stop,
+    tool_version,
+    wait_ready,
+)
 
-HOST = "127.0.0.1"
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
-READY_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0
-STOP_TIMEOUT = 5.0
 CHECK_TIMEOUT = 300.0
 PROBE_TIMEOUT = "5s"  # per-probe limit, the same for both exporters
 SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds: 10"  # as Prometheus sends
@@ -325,45 +339,10 @@ def probe_paths(target_port: int, count: int, prefix: str = "path") -> list[str]
 
 
 @dataclass
-class Proc:
+class Proc(Server):
     """A subprocess under test (or the target server), logging to a file."""
 
-    name: str
-    argv: list[str]
-    port: int
     ready_path: str = "/-/healthy"
-    proc: subprocess.Popen[bytes] | None = None
-    log: IO[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        """The process id (the process must be running)."""
-        assert self.proc is not None
-        return self.proc.pid
-
-
-def free_port() -> int:
-    """A TCP port on the loopback address that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start(proc: Proc, log_dir: Path) -> None:
-    """Launch the process in its own session, logging to a file under ``log_dir``."""
-    proc.log = open(log_dir / f"{proc.name.replace(' ', '_')}.log", "wb")  # noqa: SIM115
-    proc.proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        proc.argv, stdin=subprocess.DEVNULL, stdout=proc.log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def log_tail(proc: Proc, lines: int = 20) -> str:
-    """The last lines the process logged, for error messages."""
-    if proc.log is None:
-        return ""
-    proc.log.flush()
-    return "\n".join(Path(proc.log.name).read_text(errors="replace").splitlines()[-lines:])
 
 
 def http_get(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> tuple[int, bytes]:
@@ -377,52 +356,15 @@ def http_get(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> tuple[in
         conn.close()
 
 
-def wait_ready(proc: Proc, timeout: float = READY_TIMEOUT) -> None:
+def http_ready(proc: Proc) -> str | None:
+    """None once the ready path answers 200, else why not."""
+    status, _ = http_get(proc.port, proc.ready_path, timeout=5.0)
+    return None if status == 200 else f"HTTP {status}"
+
+
+def wait_http_ready(proc: Proc) -> None:
     """Poll the ready path until it answers 200; fail if the process exits or time runs out."""
-    assert proc.proc is not None
-    deadline = time.monotonic() + timeout
-    last_error: object = None
-    while time.monotonic() < deadline:
-        if proc.proc.poll() is not None:
-            raise RuntimeError(f"{proc.name} exited with {proc.proc.returncode}:\n{log_tail(proc)}")
-        try:
-            status, _ = http_get(proc.port, proc.ready_path, timeout=5.0)
-            if status == 200:
-                return
-            last_error = f"HTTP {status}"
-        except (OSError, http.client.HTTPException) as exc:
-            last_error = exc
-        time.sleep(0.1)
-    raise RuntimeError(f"{proc.name} not ready after {timeout:.0f}s ({last_error}):\n"
-                       f"{log_tail(proc)}")  # fmt: skip
-
-
-def stop(proc: Proc) -> None:
-    """Terminate the process (SIGTERM, then SIGKILL) and reap it; safe to call twice."""
-    popen = proc.proc
-    if popen is not None and popen.poll() is None:
-        popen.terminate()
-        try:
-            popen.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.wait(STOP_TIMEOUT)
-    if proc.log is not None and not proc.log.closed:
-        proc.log.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of the process and its reaped children (psutil cpu_times)."""
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system + times.children_user + times.children_system)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM (peak resident set size) from /proc/PID/status, in MB (10^6 bytes)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"no VmHWM for pid {pid}")
+    wait_ready(proc, partial(http_ready, proc))
 
 
 def target_count(port: int) -> int:
@@ -472,8 +414,11 @@ def netwatch_config(
         "server": {"listen": listen, "max_concurrent_requests": max_requests},
         "collectors": {
             **disabled,
-            "services": {"max_concurrency": max_concurrency, "probe_timeout": PROBE_TIMEOUT,
-                         "discover": False},  # fmt: skip
+            "services": {
+                "max_concurrency": max_concurrency,
+                "probe_timeout": PROBE_TIMEOUT,
+                "discover": False,
+            },  # fmt: skip
         },
         "services": services,
         "probe_modules": {"http_2xx": {"prober": "http", "timeout": PROBE_TIMEOUT}},
@@ -620,8 +565,8 @@ def run_check(argv: list[str], log: IO[bytes]) -> CheckOutcome:
         f"{r['reason']}: {r['detail']}" for r in document["results"] if not r["success"]
     )
     ok = sum(1 for r in document["results"] if r["success"])
-    return CheckOutcome(wall, usage.ru_utime + usage.ru_stime, ok, dict(failures),
-                        usage.ru_maxrss * 1024 / 1e6)  # fmt: skip
+    return CheckOutcome(wall, rusage_cpu_seconds(usage), ok, dict(failures),
+                        rusage_peak_rss_mb(usage))  # fmt: skip
 
 
 def measure_check(argv: list[str], target: Proc, log: IO[bytes], round_no: int) -> Run:
@@ -669,13 +614,12 @@ def measure_agent_round(argv: list[str], target: Proc, log: IO[bytes], round_no:
     if ready["ready"] != warmup:
         failures["warm-up probe failed"] = warmup - int(ready["ready"])
     return Run(AGENT_NAME, round_no, float(doc["wall"]), float(doc["cpu"]), None, target_cpu,
-               int(doc["up"]), hits, failures, usage.ru_maxrss * 1024 / 1e6)  # fmt: skip
+               int(doc["up"]), hits, failures, rusage_peak_rss_mb(usage))  # fmt: skip
 
 
 def summarize(runs: Sequence[Run], probes: int) -> Summary:
     """Medians over the rounds of one contender."""
-    walls = [r.wall_s for r in runs]
-    wall = statistics.median(walls)
+    wall, wall_min, wall_max = median_min_max(r.wall_s for r in runs)
     cpu = statistics.median(r.exporter_cpu_s for r in runs)
     clients = [r.client_cpu_s for r in runs if r.client_cpu_s is not None]
     failures: Counter[str] = Counter()
@@ -683,7 +627,7 @@ def summarize(runs: Sequence[Run], probes: int) -> Summary:
         failures.update(run.failures)
     return Summary(
         contender=runs[0].contender, probes=probes, rounds=len(runs), wall_s=wall,
-        wall_s_range=(min(walls), max(walls)), probes_per_s=probes / wall,
+        wall_s_range=(wall_min, wall_max), probes_per_s=probes / wall,
         exporter_cpu_s=cpu, exporter_cpu_ms_per_probe=cpu * 1000 / probes,
         client_cpu_s=statistics.median(clients) if clients else None,
         target_cpu_s=statistics.median(r.target_cpu_s for r in runs),
@@ -728,14 +672,6 @@ def wait_first_round(target: Proc, hits_before: int, expected: int, timeout: flo
 # Output
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "n/a" if value is None else format(value, spec)
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    return f"{a / b:.2f}×" if a is not None and b else "n/a"
-
-
 RATIO_LABELS = {SERVE_NAME: "serve / blackbox", CHECK_NAME: "check / blackbox",
                 AGENT_NAME: "agent round / blackbox"}  # fmt: skip
 
@@ -760,8 +696,8 @@ def markdown_throughput(bb: Summary, *others: Summary) -> str:
     ]  # fmt: skip
     for label, get, spec in rows:
         values = [get(s) for s in every]
-        lines.append(f"| {label} | " + " | ".join(_fmt(v, spec) for v in values) + " | "
-                     + " | ".join(_ratio(v, values[0]) for v in values[1:]) + " |")  # fmt: skip
+        lines.append(f"| {label} | " + " | ".join(fmt(v, spec) for v in values) + " | "
+                     + " | ".join(ratio(v, values[0]) for v in values[1:]) + " |")  # fmt: skip
     ok = " | ".join(f"{s.ok_worst_round:,} / {s.probes:,}" for s in every)
     lines.append(f"| Successful probes (worst round) | {ok} |{blanks}")
     hits = " | ".join(f"{s.target_hits_worst_round:,}" for s in every)
@@ -779,9 +715,9 @@ def markdown_background(loaded: Background, idle: Background) -> str:
     for bg in (loaded, idle):
         per_probe = bg.cpu_s * 1000 / bg.probes_in_window if bg.probes_in_window else None
         lines.append(
-            f"| {bg.name} | {bg.services} | {bg.window_s:.0f} | {_fmt(bg.probes_in_window, ',')} "
-            f"| {bg.cpu_s:.3f} | {bg.pct_one_core:.2f} % | {_fmt(per_probe, '.2f')} "
-            f"| {_fmt(bg.up_at_end, ',')} |"
+            f"| {bg.name} | {bg.services} | {bg.window_s:.0f} | {fmt(bg.probes_in_window, ',')} "
+            f"| {bg.cpu_s:.3f} | {bg.pct_one_core:.2f} % | {fmt(per_probe, '.2f')} "
+            f"| {fmt(bg.up_at_end, ',')} |"
         )
     added = loaded.pct_one_core - idle.pct_one_core
     lines.append(f"| added by the probes | | | | {loaded.cpu_s - idle.cpu_s:.3f} | "
@@ -815,42 +751,6 @@ def verdicts(bb: Summary, others: Sequence[Summary], loaded: Background | None,
     return lines
 
 
-def tool_version(argv: list[str]) -> str:
-    """First line of a ``--version`` style command."""
-    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        argv, capture_output=True, text=True, timeout=30, check=False
-    )
-    text = done.stdout or done.stderr
-    return text.splitlines()[0] if text else "?"
-
-
-def default_netwatch() -> str:
-    """The ``netwatch`` console script next to this interpreter, else the one on PATH.
-
-    Preferring the interpreter's own bin directory skips a pyenv shim, whose start-up
-    would be counted in the ``netwatch check`` figures.
-    """
-    sibling = Path(sys.executable).parent / "netwatch"
-    if sibling.is_file() and os.access(sibling, os.X_OK):
-        return str(sibling)
-    return shutil.which("netwatch") or "netwatch"
-
-
-@contextmanager
-def signals_as_interrupt() -> Iterator[None]:
-    """Make SIGINT and SIGTERM raise KeyboardInterrupt so ``finally`` stops the processes."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 # --------------------------------------------------------------------------------------
 # Main
 
@@ -867,19 +767,29 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "(default: 3)")  # fmt: skip
     parser.add_argument("--warmup", type=int, default=100,
                         help="unmeasured /probe requests per exporter first, and warm-up "
-                        "probes of the agent round (default: 100)")
+                        "probes of the agent round (default: 100)")  # fmt: skip
     parser.add_argument("--window", type=float, default=120.0,
                         help="background-cost window in seconds (default: 120; 0 skips "
                         "part B)")  # fmt: skip
-    parser.add_argument("--background-services", type=int, default=200,
-                        help="http services for the background-cost run (default: 200)")
-    parser.add_argument("--netwatch", default=default_netwatch(),
-                        help="netwatch command (default: next to this Python, else PATH)")
+    parser.add_argument(
+        "--background-services",
+        type=int,
+        default=200,
+        help="http services for the background-cost run (default: 200)",
+    )
+    parser.add_argument(
+        "--netwatch",
+        default=netwatch_next_to_python(),
+        help="netwatch command (default: next to this Python, else PATH)",
+    )
     parser.add_argument("--blackbox", default=BLACKBOX,
                         help=f"blackbox_exporter binary (default: {BLACKBOX})")  # fmt: skip
-    parser.add_argument("--fresh-connections", action="store_true",
-                        help="open a new connection for every /probe request (default: "
-                        "keep-alive, one connection per client worker, as Prometheus does)")
+    parser.add_argument(
+        "--fresh-connections",
+        action="store_true",
+        help="open a new connection for every /probe request (default: "
+        "keep-alive, one connection per client worker, as Prometheus does)",
+    )
     parser.add_argument("--json", action="store_true",
                         help="print JSON instead of the Markdown tables")  # fmt: skip
     parser.add_argument("--serve-target", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -908,24 +818,36 @@ def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
     serve = Proc("netwatch_serve_probe", [], free_port())
     # Headroom above C: netwatch frees a request slot only after the response is sent, so a
     # client that reconnects at once can briefly see C + 1 requests (HTTP 503 at exactly C).
-    serve_config = write_config(tmp / "serve-probe.yaml", netwatch_config(
-        f"{HOST}:{serve.port}", [], collectors, max_requests=min(64, 2 * c)))
+    serve_config = write_config(
+        tmp / "serve-probe.yaml",
+        netwatch_config(f"{HOST}:{serve.port}", [], collectors, max_requests=min(64, 2 * c)),
+    )
     serve.argv = [args.netwatch, "serve", "-c", str(serve_config)]
-    check_config = write_config(tmp / "check.yaml", netwatch_config(
-        f"{HOST}:{free_port()}", http_services(target.port, args.probes), collectors,
-        max_concurrency=c))
+    check_config = write_config(
+        tmp / "check.yaml",
+        netwatch_config(
+            f"{HOST}:{free_port()}",
+            http_services(target.port, args.probes),
+            collectors,
+            max_concurrency=c,
+        ),
+    )
     check_argv = [args.netwatch, "check", "-c", str(check_config), "--format", "json"]
     warm_jobs = min(args.warmup, args.probes)
     agent_argv = [sys.executable, str(ROUND_HELPER), str(check_config), str(warm_jobs)]
-    one_config = write_config(tmp / "check-one.yaml", netwatch_config(
-        f"{HOST}:{free_port()}", http_services(target.port, 1), collectors, max_concurrency=c))
+    one_config = write_config(
+        tmp / "check-one.yaml",
+        netwatch_config(
+            f"{HOST}:{free_port()}", http_services(target.port, 1), collectors, max_concurrency=c
+        ),
+    )
     one_argv = [args.netwatch, "check", "-c", str(one_config), "--format", "json"]
 
     procs += [bb, serve]
     for proc in (bb, serve):
         start(proc, tmp)
     for proc in (bb, serve):
-        wait_ready(proc)
+        wait_http_ready(proc)
     paths = probe_paths(target.port, args.probes)
     if args.warmup:
         warm = probe_paths(target.port, args.warmup, prefix="warm")
@@ -937,13 +859,16 @@ def throughput(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
         runs: dict[str, list[Run]] = {BLACKBOX_NAME: [], SERVE_NAME: [], CHECK_NAME: [],
                                       AGENT_NAME: []}  # fmt: skip
         steps: list[Callable[[int], Run]] = [
-            lambda r: measure_exporter(BLACKBOX_NAME, bb, target, paths, c, BLACKBOX_SUCCESS, r,
-                                       args.fresh_connections),
-            lambda r: measure_exporter(SERVE_NAME, serve, target, paths, c, NETWATCH_SUCCESS, r,
-                                       args.fresh_connections),
+            lambda r: measure_exporter(
+                BLACKBOX_NAME, bb, target, paths, c, BLACKBOX_SUCCESS, r, args.fresh_connections
+            ),
+            lambda r: measure_exporter(
+                SERVE_NAME, serve, target, paths, c, NETWATCH_SUCCESS, r, args.fresh_connections
+            ),
             lambda r: measure_check(check_argv, target, check_log, r),
-            lambda r: measure_agent_round(agent_argv, target, check_log, r, args.probes, c,
-                                          warm_jobs),
+            lambda r: measure_agent_round(
+                agent_argv, target, check_log, r, args.probes, c, warm_jobs
+            ),
         ]
         for round_no in range(args.rounds):
             for i in range(len(steps)):
@@ -980,9 +905,14 @@ def background(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
                collectors: Sequence[str]) -> tuple[Background, Background]:  # fmt: skip
     """Part B: CPU of netwatch serve with N services and with none, over the same window."""
     loaded = Proc("netwatch_serve_services", [], free_port())
-    loaded_config = write_config(tmp / "serve-services.yaml", netwatch_config(
-        f"{HOST}:{loaded.port}", http_services(target.port, args.background_services),
-        collectors))
+    loaded_config = write_config(
+        tmp / "serve-services.yaml",
+        netwatch_config(
+            f"{HOST}:{loaded.port}",
+            http_services(target.port, args.background_services),
+            collectors,
+        ),
+    )
     loaded.argv = [args.netwatch, "serve", "-c", str(loaded_config)]
     idle = Proc("netwatch_serve_idle", [], free_port())
     idle_config = write_config(tmp / "serve-idle.yaml",
@@ -993,7 +923,7 @@ def background(args: argparse.Namespace, tmp: Path, procs: list[Proc], target: P
     for proc in (loaded, idle):
         start(proc, tmp)
     for proc in (loaded, idle):
-        wait_ready(proc)
+        wait_http_ready(proc)
     wait_first_round(target, hits_before, args.background_services, timeout=60.0)
     time.sleep(1.0)
     hits_start = target_count(target.port)
@@ -1021,7 +951,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.serve_target is not None:
         return serve_target(args.serve_target)
-    load_before = round(os.getloadavg()[0], 2)
+    load_before = loadavg_1m()
     procs: list[Proc] = []
     bg: tuple[Background, Background] | None = None
     with signals_as_interrupt(), tempfile.TemporaryDirectory(prefix="nw-probe-bench-") as tmp:
@@ -1031,7 +961,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         procs.append(target)
         try:
             start(target, Path(tmp))
-            wait_ready(target)
+            wait_http_ready(target)
             collectors = netwatch_collectors(args.netwatch)
             part_a = throughput(args, Path(tmp), procs, target, collectors)
             if args.window:
@@ -1084,8 +1014,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(markdown_throughput(s[BLACKBOX_NAME], *others))
     one = part_a["check_one_service"]
-    print("\nWall-time range over the rounds: " + "; ".join(
-        f"{v.contender} {v.wall_s_range[0]:.3f}–{v.wall_s_range[1]:.3f} s" for v in s.values()))
+    print(
+        "\nWall-time range over the rounds: "
+        + "; ".join(
+            f"{v.contender} {v.wall_s_range[0]:.3f}–{v.wall_s_range[1]:.3f} s" for v in s.values()
+        )
+    )
     print(f"`netwatch check` with 1 service (start-up and fixed cost), median: "
           f"{one['wall_s']:.3f} s wall, {one['cpu_s']:.3f} s CPU")  # fmt: skip
     failures = {k: v.failures for k, v in s.items() if v.failures}

@@ -26,40 +26,42 @@ import http.client
 import json
 import os
 import platform
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from types import FrameType
-from typing import IO
 
-import psutil
+from _common import (
+    HOST,
+    Server,
+    comparison_table,
+    cpu_seconds,
+    free_port,
+    loadavg_1m,
+    netwatch_on_path,
+    peak_rss_mb,
+    ratio,
+    signals_as_interrupt,
+    start,
+    stop,
+    tool_version,
+    wait_ready,
+)
 
-HOST = "127.0.0.1"
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
-READY_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0
-STOP_TIMEOUT = 5.0
 HYPERFINE_HINT = "hyperfine --warmup 3 --runs 20 'netwatch --help'"
 
 
 @dataclass
-class Target:
+class Target(Server):
     """One exporter under test and the figures collected for it."""
 
-    name: str
-    argv: list[str]
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
-    log: IO[bytes] | None = None
     latencies_ms: list[float] = field(default_factory=list)
     wire_bytes: int = 0
     body_bytes: int = 0
@@ -97,13 +99,6 @@ class Result:
     help_median_s: float | None = None
 
 
-def free_port() -> int:
-    """A TCP port on the loopback address that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def scrape(port: int, timeout: float = REQUEST_TIMEOUT) -> Scrape:
     """GET /metrics on a fresh connection, reading the whole body; timed end to end."""
     start = time.perf_counter()
@@ -135,46 +130,9 @@ def count_samples(body: bytes) -> int:
     return sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
 
 
-def start(target: Target, log_dir: Path) -> None:
-    """Launch the exporter in its own session, logging to a file under ``log_dir``."""
-    target.log = open(log_dir / f"{target.name}.log", "wb")  # noqa: SIM115 - closed in stop()
-    target.proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        target.argv,
-        stdin=subprocess.DEVNULL,
-        stdout=target.log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def log_tail(target: Target, lines: int = 20) -> str:
-    """The last lines the exporter logged, for error messages."""
-    if target.log is None:
-        return ""
-    target.log.flush()
-    text = Path(target.log.name).read_text(errors="replace").splitlines()
-    return "\n".join(text[-lines:])
-
-
-def wait_ready(target: Target, timeout: float = READY_TIMEOUT) -> None:
-    """Poll /metrics until it answers 200; fail if the process exits or time runs out."""
-    assert target.proc is not None
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if target.proc.poll() is not None:
-            raise RuntimeError(
-                f"{target.name} exited with {target.proc.returncode}:\n{log_tail(target)}"
-            )
-        try:
-            scrape(target.port, timeout=5.0)
-            return
-        except (OSError, RuntimeError, http.client.HTTPException) as exc:
-            last_error = exc
-            time.sleep(0.1)
-    raise RuntimeError(
-        f"{target.name} not ready after {timeout:.0f}s ({last_error}):\n{log_tail(target)}"
-    )
+def scrape_ready(target: Target) -> None:
+    """Ready once /metrics answers 200 (``scrape`` raises otherwise)."""
+    scrape(target.port, timeout=5.0)
 
 
 STEADY_MARKERS = (b"netwatch_posture_last_run_timestamp_seconds ",
@@ -195,34 +153,6 @@ def wait_steady(target: Target, timeout: float = 180.0) -> None:
             return
         time.sleep(0.5)
     raise RuntimeError(f"{target.name}: scheduled collectors did not finish within {timeout:.0f}s")
-
-
-def stop(target: Target) -> None:
-    """Terminate the exporter (SIGTERM, then SIGKILL) and reap it; safe to call twice."""
-    proc = target.proc
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
-    if target.log is not None and not target.log.closed:
-        target.log.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of the process and its reaped children (psutil cpu_times)."""
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system + times.children_user + times.children_system)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM (peak resident set size) from /proc/PID/status, in MB (10^6 bytes)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"no VmHWM for pid {pid}")
 
 
 def percentile(values: Sequence[float], pct: int) -> float:
@@ -289,57 +219,17 @@ def summarize(target: Target, scrapes: int) -> Result:
 def markdown(netwatch: Result, node: Result) -> str:
     """The results as a Markdown table with netwatch/node_exporter ratios."""
     rows: list[tuple[str, Callable[[Result], float | None], str]] = [
-        ("/metrics median latency (ms)", lambda r: r.median_ms, "{:.2f}"),
-        ("/metrics p90 latency (ms)", lambda r: r.p90_ms, "{:.2f}"),
-        ("Peak RSS, VmHWM (MB)", lambda r: r.peak_rss_mb, "{:.1f}"),
-        ("CPU seconds per 100 scrapes", lambda r: r.cpu_s_per_100, "{:.3f}"),
-        ("Response size, gzip on the wire (bytes)", lambda r: r.wire_bytes, "{:,.0f}"),
-        ("Response size, uncompressed (bytes)", lambda r: r.body_bytes, "{:,.0f}"),
-        ("Samples (series) per scrape", lambda r: r.samples, "{:,.0f}"),
-        ("`--help` wall time, median (s)", lambda r: r.help_median_s, "{:.3f}"),
+        ("/metrics median latency (ms)", lambda r: r.median_ms, ".2f"),
+        ("/metrics p90 latency (ms)", lambda r: r.p90_ms, ".2f"),
+        ("Peak RSS, VmHWM (MB)", lambda r: r.peak_rss_mb, ".1f"),
+        ("CPU seconds per 100 scrapes", lambda r: r.cpu_s_per_100, ".3f"),
+        ("Response size, gzip on the wire (bytes)", lambda r: r.wire_bytes, ",.0f"),
+        ("Response size, uncompressed (bytes)", lambda r: r.body_bytes, ",.0f"),
+        ("Samples (series) per scrape", lambda r: r.samples, ",.0f"),
+        ("`--help` wall time, median (s)", lambda r: r.help_median_s, ".3f"),
     ]
-    lines = [
-        "| Metric | netwatch | node_exporter | netwatch / node_exporter |",
-        "|---|---:|---:|---:|",
-    ]
-    for label, get, fmt in rows:
-        a, b = get(netwatch), get(node)
-        cells = [fmt.format(v) if v is not None else "n/a" for v in (a, b)]
-        ratio = f"{a / b:.2f}×" if a is not None and b else "n/a"
-        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} |")
-    return "\n".join(lines)
-
-
-def node_exporter_version(binary: str) -> str:
-    """First line of ``node_exporter --version``."""
-    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [binary, "--version"], capture_output=True, text=True, timeout=30, check=False
-    )
-    return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else "?"
-
-
-def default_netwatch() -> str:
-    """The ``netwatch`` command found on PATH."""
-    return shutil.which("netwatch") or "netwatch"
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Make SIGINT and SIGTERM raise KeyboardInterrupt so ``finally`` stops the exporters.
-
-    SIGINT is set explicitly because a parent (e.g. a non-interactive shell running us
-    in the background) may have left it ignored.
-    """
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    header = ("netwatch", "node_exporter", "netwatch / node_exporter")
+    return "\n".join(comparison_table(header, rows, netwatch, node, ratio))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -351,7 +241,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="unmeasured scrapes per exporter first (default: 10)")  # fmt: skip
     parser.add_argument("--help-runs", type=int, default=20,
                         help="runs of `--help` to time (default: 20)")  # fmt: skip
-    parser.add_argument("--netwatch", default=default_netwatch(),
+    parser.add_argument("--netwatch", default=netwatch_on_path(),
                         help="netwatch command (default: the one on PATH)")  # fmt: skip
     parser.add_argument("--node-exporter", default=NODE_EXPORTER,
                         help=f"node_exporter binary (default: {NODE_EXPORTER})")  # fmt: skip
@@ -370,18 +260,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     # No service probes: node_exporter does not probe, and a benchmark must not send
     # packets to the host's real gateway or resolvers.
     netwatch.argv = [
-        args.netwatch, "serve", "--listen", f"{HOST}:{netwatch.port}", "--disable", "services"
+        args.netwatch,
+        "serve",
+        "--listen",
+        f"{HOST}:{netwatch.port}",
+        "--disable",
+        "services",
     ]
     node = Target("node_exporter", [], free_port())
     node.argv = [args.node_exporter, f"--web.listen-address={HOST}:{node.port}"]
     targets = [netwatch, node]
-    load_before = round(os.getloadavg()[0], 2)
-    with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="nw-bench-") as tmp:
+    load_before = loadavg_1m()
+    with signals_as_interrupt(), tempfile.TemporaryDirectory(prefix="nw-bench-") as tmp:
         try:
             for target in targets:
                 start(target, Path(tmp))
             for target in targets:
-                wait_ready(target)
+                wait_ready(target, partial(scrape_ready, target))
             wait_steady(netwatch)
             measure(targets, args.scrapes, args.warmup)
         except KeyboardInterrupt:
@@ -402,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
-        "node_exporter": node_exporter_version(args.node_exporter),
+        "node_exporter": tool_version([args.node_exporter, "--version"]),
         "kernel": platform.release(),
         "loadavg_1m_before": load_before,
     }
