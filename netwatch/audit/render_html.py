@@ -1,288 +1,54 @@
 """Self-contained printable HTML reports: inline CSS, no external assets, A4 pages.
 
-The helpers at the top choose and order what a report shows; the Markdown
-renderer uses them too, so both formats carry the same content.
+What a report says comes from netwatch.audit.view; this module lays it out: escaping,
+classes and colours, column widths, page breaks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from html import escape
-from typing import Any
 
-from netwatch.audit.i18n import (
-    RESULTS,
-    SEVERITIES,
-    band_name,
-    check_lang,
-    format_bytes,
-    format_date,
-    format_number,
-    format_score,
-    localized,
-    result_name,
-    score_explanation,
-    severity_name,
-    t,
-)
-from netwatch.audit.model import (
-    AuditReport,
-    ChangeItem,
-    Changes,
-    CheckRecord,
-    CheckSummary,
-    FrameworkInfo,
-    OfficeHost,
-    OfficeReport,
-    ServiceRecord,
-    WaiverInfo,
-)
-from netwatch.audit.times import parse_utc
-from netwatch.posture.score import BANDS
+from netwatch.audit import view
+from netwatch.audit.i18n import t
+from netwatch.audit.model import AuditReport, OfficeReport
 
-FINDING_RESULTS = ("fail", "error", "waived")
-CHANGE_GROUPS = ("fixed", "new_failures", "regressions", "waivers_expired")
-SOFTWARE_CAP = 600
 MATRIX_COLUMNS = 40
-MATRIX_SYMBOLS = {
-    "pass": "✓",
-    "fail": "✗",
-    "waived": "~",
-    "not_applicable": "–",
-    "error": "!",
-    "absent": "·",
+
+# Column widths (percent of the page) of each kind of table
+_WIDTHS = {
+    "index": (64, 18, 18),
+    "changes": (47, 19, 17, 17),
+    "evidence": (32, 40, 28),
+    "waivers": (27, 31, 20, 11, 11),
+    "framework": (36, 64),
+    "others": (46, 16, 14, 24),
+    "services": (14, 8, 24, 11, 22, 10, 11),
+    "disks": (14, 27, 14, 16, 16, 13),
+    "nics": (14, 20, 16, 50),
+    "hosts": (15, 15, 14, 10, 8, 12, 26),
+    "common": (56, 16, 14, 14),
+    "stale": (40, 35, 25),
+    "superseded": (18, 22, 30, 30),
 }
-
-# What to show, in which order (shared with the Markdown renderer)
-
-
-def by_severity(records: Iterable[CheckRecord]) -> list[CheckRecord]:
-    """Critical first, then by check id."""
-    return sorted(records, key=lambda r: (SEVERITIES.index(r.severity), r.id))
-
-
-def findings(report: AuditReport) -> list[CheckRecord]:
-    """Failed, waived and error results, most severe first."""
-    return by_severity(r for r in report.results if r.result in FINDING_RESULTS)
-
-
-def other_checks(report: AuditReport) -> list[CheckRecord]:
-    """Passed and not applicable results, most severe first."""
-    return by_severity(r for r in report.results if r.result not in FINDING_RESULTS)
-
-
-def waived_checks(report: AuditReport) -> list[tuple[CheckRecord, WaiverInfo]]:
-    """Results with a waiver, valid or expired, most severe first."""
-    return [(r, r.waiver) for r in by_severity(report.results) if r.waiver is not None]
-
-
-def change_groups(changes: Changes) -> list[tuple[str, list[ChangeItem]]]:
-    """(catalog key, items) for each kind of change, in reading order."""
-    return [(f"changes.{group}", getattr(changes, group)) for group in CHANGE_GROUPS]
-
-
-def control_map(
-    report: AuditReport, framework: FrameworkInfo, lang: str
-) -> list[tuple[str, str, list[CheckRecord]]]:
-    """(control id, control title, checks mapped to it) for every control of ``framework``."""
-    checks: dict[str, list[CheckRecord]] = {control: [] for control in framework.controls}
-    for record in sorted(report.results, key=lambda r: r.id):
-        for control in record.frameworks.get(framework.id, []):
-            checks.setdefault(control, []).append(record)
-    return [
-        (control, _control_title(framework, control, lang), records)
-        for control, records in checks.items()
-    ]
-
-
-def control_labels(
-    report: AuditReport, record: CheckRecord, lang: str
-) -> list[tuple[str, list[str]]]:
-    """(framework title, ['control title (control id)', ...]) for each framework of a check."""
-    known = {f.id: f for f in report.frameworks}
-    labels = []
-    for framework_id, controls in sorted(record.frameworks.items()):
-        framework = known.get(framework_id)
-        title = localized(framework.title, lang) if framework else framework_id
-        labels.append((title, [f"{_control_title(framework, c, lang)} ({c})" for c in controls]))
-    return labels
-
-
-def _control_title(framework: FrameworkInfo | None, control: str, lang: str) -> str:
-    text = framework.controls.get(control) if framework else None
-    return localized(text, lang) if text else control
-
-
-def os_label(host: dict[str, Any]) -> str:
-    """'Debian GNU/Linux 12' from a host identity or inventory host record."""
-    return f"{host.get('os_name') or ''} {host.get('os_version') or ''}".strip()
-
-
-def identity_rows(report: AuditReport, lang: str) -> list[tuple[str, str]]:
-    """The host identity and audit facts printed on the cover."""
-    host = report.host
-    rows = [
-        (t("host.hostname", lang), host.hostname),
-        (t("host.fqdn", lang), host.fqdn),
-        (t("host.os", lang), os_label(host.model_dump())),
-        (t("host.kernel", lang), host.kernel),
-        (t("host.arch", lang), host.arch),
-        (t("host.machine_id", lang), host.machine_id),
-        (t("meta.date", lang), format_date(report.generated_at, lang)),
-        (t("meta.policy", lang), report.policy.name),
-        (t("meta.agent", lang), report.agent_version),
-        (t("meta.mode", lang), t(f"mode.{report.mode}", lang)),
-    ]
-    return [(label, value) for label, value in rows if value]
-
-
-def offline_note(report: AuditReport, lang: str) -> str:
-    """The offline label with the mount point, or '' for a live audit."""
-    if report.mode != "offline":
-        return ""
-    return t("mode.offline.note", lang, root=report.root or "?")
-
-
-def inventory_facts(inventory: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    """OS, CPU and memory lines of the inventory appendix."""
-    cpu = inventory.get("cpu") or {}
-    memory = inventory.get("memory") or {}
-    cores = t(
-        "inventory.cores",
-        lang,
-        physical=cpu.get("physical_cores", "?"),
-        logical=cpu.get("logical_cores", "?"),
-    )
-    rows = [
-        (t("inventory.collected", lang), format_date(inventory.get("collected_at") or "", lang)),
-        (t("host.os", lang), os_label(inventory.get("host") or {})),
-        (t("inventory.cpu", lang), f"{cpu.get('model') or '?'} ({cores})" if cpu else ""),
-        (t("inventory.memory", lang), _bytes(memory.get("total"), lang)),
-        (t("inventory.swap", lang), _bytes(memory.get("swap_total"), lang)),
-    ]
-    return [(label, value) for label, value in rows if value]
-
-
-def _bytes(value: Any, lang: str) -> str:
-    return format_bytes(value, lang) if isinstance(value, (int, float)) else ""
-
-
-def filesystem_rows(inventory: dict[str, Any], lang: str) -> list[list[str]]:
-    """Mount point, device, type, size, free and used share of each file system."""
-    rows = []
-    for fs in inventory.get("filesystems") or []:
-        size, free = fs.get("size") or 0, fs.get("free") or 0
-        used = format_number(100 * (size - free) / size, lang) + "%" if size else ""
-        rows.append(
-            [
-                fs.get("mountpoint", ""),
-                fs.get("device", ""),
-                fs.get("fstype", ""),
-                _bytes(size, lang),
-                _bytes(free, lang),
-                used,
-            ]
-        )
-    return rows
-
-
-def nic_rows(inventory: dict[str, Any], lang: str) -> list[list[str]]:
-    """Name, MAC, link state and addresses of each network interface."""
-    rows = []
-    for nic in inventory.get("network_interfaces") or []:
-        addresses = ", ".join(
-            f"{a.get('address')}/{a.get('prefix')}" for a in nic.get("addresses") or []
-        )
-        link = t("inventory.link_up" if nic.get("up") else "inventory.link_down", lang)
-        rows.append([nic.get("name", ""), nic.get("mac", ""), link, addresses])
-    return rows
-
-
-def software_list(inventory: dict[str, Any]) -> tuple[list[tuple[str, str]], int]:
-    """(name, version) of up to SOFTWARE_CAP packages, sorted, and the total count."""
-    packages = inventory.get("software") or []
-    names = sorted((str(p.get("name", "")), str(p.get("version", ""))) for p in packages)
-    return names[:SOFTWARE_CAP], len(names)
-
-
-def service_cells(service: ServiceRecord, lang: str) -> list[str]:
-    """Plain-text cells of one service row."""
-    state = t("services.up" if service.success else "services.down", lang)
-    detail = " — ".join(part for part in (service.reason or "", service.detail) if part)
-    days = service.cert_days_left
-    return [
-        service.service,
-        service.kind,
-        service.target,
-        state,
-        detail,
-        format_number(service.duration_seconds * 1000, lang),
-        "" if days is None else format_number(days, lang),
-    ]
-
-
-def service_headings(lang: str) -> list[str]:
-    """Column headings of the services table."""
-    keys = ("service", "kind", "target", "state", "detail", "duration", "cert_days")
-    return [t(f"services.{key}", lang) for key in keys]
-
-
-def hosts_worst_first(office: OfficeReport) -> list[OfficeHost]:
-    """Lowest score first, then by name."""
-    return sorted(office.hosts, key=lambda h: (h.score, h.hostname))
-
-
-def matrix_check_ids(office: OfficeReport) -> list[str]:
-    """Every check seen in the office, by id (platforms group together)."""
-    return sorted(c.id for c in office.checks)
-
-
-def common_failures(office: OfficeReport) -> list[CheckSummary]:
-    """Checks failing on at least one host: most hosts first, then severity, then id."""
-    failing = (c for c in office.checks if c.failing_hosts)
-    return sorted(failing, key=lambda c: (-c.failing_hosts, SEVERITIES.index(c.severity), c.id))
-
-
-def stale_hosts(office: OfficeReport) -> list[tuple[OfficeHost, int]]:
-    """Hosts not audited recently, with the days between their audit and the office report."""
-    stale = [h for h in office.hosts if h.stale]
-    return [
-        (h, _days_between(h.generated_at, office.generated_at))
-        for h in sorted(stale, key=lambda h: h.generated_at)
-    ]
-
-
-def _days_between(earlier: str, later: str) -> int:
-    return (parse_utc(later) - parse_utc(earlier)).days
-
-
-def average_score(office: OfficeReport) -> float:
-    """Mean score of the office's hosts (100 with no hosts)."""
-    return sum(h.score for h in office.hosts) / len(office.hosts) if office.hosts else 100.0
-
-
-def band_counts(office: OfficeReport) -> dict[str, int]:
-    """Hosts per band, best first."""
-    return {band: sum(h.band == band for h in office.hosts) for _, band, _ in BANDS}
-
-
-def failures_by_severity(office: OfficeReport) -> dict[str, int]:
-    """Failed checks per severity, summed over the hosts."""
-    return {s: sum(h.failed_by_severity.get(s, 0) for h in office.hosts) for s in SEVERITIES}
-
-
-def band_of(score: float) -> str:
-    """The band a score falls in."""
-    return next(band for floor, band, _ in BANDS if score >= floor)
-
-
-def matrix_cell(host: OfficeHost, check_id: str) -> str:
-    """The host's result for a check, 'absent' when the check did not run there."""
-    return host.results.get(check_id, "absent")
-
-
-# HTML building blocks
+# Page breaks: a follow section goes on under the previous one instead of on a new page;
+# the matrix gets landscape pages
+_SECTION_CLASSES = {
+    "changes": "follow",
+    "waivers": "follow",
+    "services": "follow",
+    "stale": "follow",
+    "superseded": "follow",
+    "matrix": "matrix",
+}
+_PARA_CLASSES = {"note": "note", "plain": "", "alert": "expired"}
+# Marked text; code is evidence, set in monospace by table.evidence
+_MARKS = {
+    "num": '<span class="num">{}</span>',
+    "code": "{}",
+    "strong": "<strong>{}</strong>",
+    "alert": '<span class="expired">{}</span>',
+}
 
 _COLOURS = {
     "sev-critical": "#7a1020",
@@ -310,79 +76,6 @@ def _inline(text: str) -> str:
     """Escaped text whose `back-quoted` parts become <code>."""
     parts = re.split(r"`([^`]+)`", text)
     return "".join(f"<code>{_e(p)}</code>" if i % 2 else _e(p) for i, p in enumerate(parts))
-
-
-def _table(
-    head: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int], cls: str = ""
-) -> str:
-    """A fixed-layout table: ``head`` is plain text, row cells are HTML escaped by the caller,
-    ``widths`` are the columns' shares of the width in percent."""
-    cols = "".join(f'<col style="width:{w}%">' for w in widths)
-    heading = "".join(f"<th>{_e(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (
-        f'<table class="fixed {cls}"><colgroup>{cols}</colgroup>'
-        f"<thead><tr>{heading}</tr></thead><tbody>{body}</tbody></table>"
-    )
-
-
-def _plain_table(head: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int]) -> str:
-    """A fixed-layout table of plain-text cells."""
-    return _table(head, ([_e(c) for c in row] for row in rows), widths)
-
-
-def _check_cell(title: str, check_id: str) -> str:
-    return f'{_e(title)}<br><code class="id">{_e(check_id)}</code>'
-
-
-def _mini(caption: str, rows: Iterable[tuple[str, str]]) -> str:
-    """A small borderless table of badge HTML and counts, with a caption."""
-    body = "".join(f"<tr><th>{label}</th><td>{count}</td></tr>" for label, count in rows)
-    return f'<table class="counts"><caption>{_e(caption)}</caption><tbody>{body}</tbody></table>'
-
-
-def _result_mini(counts: dict[str, int], lang: str) -> str:
-    rows = ((_result(r, lang), _e(format_number(counts.get(r, 0), lang))) for r in RESULTS)
-    return _mini(t("summary.by_result", lang), rows)
-
-
-def _severity_mini(failed: dict[str, int], lang: str) -> str:
-    rows = ((_severity(s, lang), _e(format_number(failed.get(s, 0), lang))) for s in SEVERITIES)
-    return _mini(t("summary.by_severity", lang), rows)
-
-
-def _facts(rows: Iterable[tuple[str, str]]) -> str:
-    """A two-column label/value table."""
-    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    return f'<table class="facts"><tbody>{body}</tbody></table>'
-
-
-def _badge(kind: str, value: str, label: str) -> str:
-    return f'<span class="badge {kind}-{_e(value)}">{_e(label)}</span>'
-
-
-def _severity(severity: str, lang: str) -> str:
-    return _badge("sev", severity, severity_name(severity, lang))
-
-
-def _result(result: str, lang: str) -> str:
-    return _badge("res", result, result_name(result, lang))
-
-
-def _band(band: str, lang: str) -> str:
-    return _badge("band", band, band_name(band, lang))
-
-
-def _section(key: str, lang: str, body: str, cls: str = "") -> str:
-    return f'<section class="{cls}"><h2>{_e(t(key, lang))}</h2>{body}</section>'
-
-
-def _num(value: float, lang: str, suffix: str = "") -> str:
-    return f'<span class="num">{_e(format_number(value, lang))}{suffix}</span>'
-
-
-def _para(text: str, cls: str = "note") -> str:
-    return f'<p class="{cls}">{_e(text)}</p>'
 
 
 def _css_string(text: str) -> str:
@@ -504,496 +197,178 @@ def _document(lang: str, title: str, body: str) -> str:
     )
 
 
-# The host report
-
-
 def render_host_html(report: AuditReport, lang: str) -> str:
     """One host's audit as a printable, self-contained HTML document."""
-    check_lang(lang)
-    title = t("report.title", lang)
-    body = "".join(
-        [
-            _host_cover(report, lang),
-            _summary(report, lang),
-            _changes(report, lang),
-            _findings(report, lang),
-            _waivers(report, lang),
-            _frameworks(report, lang),
-            _others(report, lang),
-            _services(report.services, lang),
-            _inventory(report.inventory, lang),
-        ]
-    )
-    return _document(lang, f"{title} — {report.host.hostname}", body)
-
-
-def _cover_head(office: str, title: str, subtitle: str, date: str) -> str:
-    """Office name, title (a newline in it is the preferred line break), subtitle and date."""
-    head = f'<div class="office">{_e(office)}</div>' if office else ""
-    lines = "<br>".join(_e(line) for line in title.splitlines())
-    return (
-        f'{head}<div class="rule"></div><h1>{lines}</h1><p class="subtitle">{_e(subtitle)}</p>'
-        f'<p class="date">{_e(date)}</p>'
-    )
-
-
-def _scorecard(value: float, band: str, label: str, side: str, lang: str) -> str:
-    """The score in a box coloured by band, with ``side`` (HTML) next to it."""
-    return (
-        f'<div class="scorecard"><div class="scorebox band-{_e(band)}">'
-        f'<div class="of">{_e(label)}</div>'
-        f'<div class="big">{_e(format_score(value, lang))}</div>'
-        f'<div class="of">{_e(t("summary.out_of", lang))}</div>'
-        f"{_band(band, lang)}</div>{side}</div>"
-    )
-
-
-def _host_scorecard(report: AuditReport, lang: str) -> str:
-    score = report.score
-    side = _result_mini(score.counts, lang) + _severity_mini(score.failed_by_severity, lang)
-    return _scorecard(score.value, score.band, t("summary.score", lang), side, lang)
-
-
-def _host_cover(report: AuditReport, lang: str) -> str:
-    head = _cover_head(
-        report.office,
-        t("report.cover_title", lang),
-        t("cover.host", lang, hostname=report.host.hostname),
-        format_date(report.generated_at, lang),
-    )
-    note = offline_note(report, lang)
-    banner = (
-        f'<div class="offline"><strong>{_e(t("mode.offline", lang))}</strong><br>{_e(note)}</div>'
-        if note
-        else ""
-    )
-    foot = t("cover.generated_by", lang, version=report.agent_version)
-    return (
-        f'<section class="cover">{head}{_host_scorecard(report, lang)}{banner}'
-        f"<h4>{_e(t('cover.identity', lang))}</h4>{_facts(identity_rows(report, lang))}"
-        f'<div class="spacer"></div><div class="foot">{_e(foot)}</div></section>'
-    )
-
-
-def _summary(report: AuditReport, lang: str) -> str:
-    score = report.score
-    index = [
-        [
-            _check_cell(localized(r.title, lang), r.id),
-            _severity(r.severity, lang),
-            _result(r.result, lang),
-        ]
-        for r in findings(report)
-    ]
-    expired = (
-        _para(t("summary.expired_waivers", lang, count=score.expired_waivers), "expired")
-        if score.expired_waivers
-        else ""
-    )
-    head = [t("col.check", lang), t("col.severity", lang), t("col.result", lang)]
-    body = (
-        _host_scorecard(report, lang)
-        + expired
-        + _para(score_explanation(lang))
-        + f"<h3>{_e(t('findings.title', lang))} ({len(index)})</h3>"
-        + (_table(head, index, (64, 18, 18)) if index else _para(t("findings.none", lang)))
-    )
-    return _section("summary.title", lang, body)
-
-
-def _change_rows(items: list[ChangeItem], lang: str) -> list[list[str]]:
-    return [
-        [
-            _check_cell(localized(i.title, lang), i.id),
-            _severity(i.severity, lang),
-            _result(i.before, lang),
-            _result(i.after, lang),
-        ]
-        for i in items
-    ]
-
-
-def _changes(report: AuditReport, lang: str) -> str:
-    changes = report.changes
-    if changes is None:
-        return ""
-    intro = t(
-        "changes.baseline",
-        lang,
-        date=format_date(changes.baseline_generated_at, lang),
-        before=format_score(changes.baseline_score, lang),
-        after=format_score(report.score.value, lang),
-    )
-    head = [
-        t("col.check", lang),
-        t("col.severity", lang),
-        t("changes.before", lang),
-        t("changes.after", lang),
-    ]
-    parts = [_para(intro, "")]
-    for key, items in change_groups(changes):
-        rows = _change_rows(items, lang)
-        table = _table(head, rows, (47, 19, 17, 17)) if items else _para(t("none", lang))
-        parts.append(f"<h3>{_e(t(key, lang))} ({len(items)})</h3>{table}")
-    return _section("changes.title", lang, "".join(parts), "follow")
-
-
-def _evidence(record: CheckRecord, lang: str) -> str:
-    if not record.evidence:
-        return _e(t("finding.no_evidence", lang))
-    head = [t("evidence.source", lang), t("evidence.observed", lang), t("evidence.expected", lang)]
-    rows = [[_e(e.source), _e(e.observed), _e(e.expected)] for e in record.evidence]
-    return _table(head, rows, (32, 40, 28), "evidence")
-
-
-def _waiver_line(record: CheckRecord, lang: str) -> str:
-    waiver = record.waiver
-    if waiver is None:
-        return ""
-    return (
-        f"{_e(waiver.reason)} — {_e(t('waiver.approver', lang))}: {_e(waiver.approver)}; "
-        f"{_e(t('waiver.expires', lang))}: {_e(format_date(waiver.expires, lang))} "
-        f"({_waiver_state(waiver, lang)})"
-    )
-
-
-def _waiver_state(waiver: WaiverInfo, lang: str) -> str:
-    if waiver.expired:
-        return f'<span class="expired">{_e(t("waiver.expired", lang))}</span>'
-    return _e(t("waiver.valid", lang))
-
-
-def _framework_list(report: AuditReport, record: CheckRecord, lang: str) -> str:
-    items = "".join(
-        f'<li><span class="fw">{_e(title)}</span>: {_e("; ".join(controls))}</li>'
-        for title, controls in control_labels(report, record, lang)
-    )
-    return f"<ul>{items}</ul>" if items else ""
-
-
-def _finding(report: AuditReport, record: CheckRecord, lang: str) -> str:
-    items = [
-        ("finding.rationale", _inline(localized(record.rationale, lang))),
-        ("col.reason", _e(record.reason) if record.reason else ""),
-        ("finding.evidence", _evidence(record, lang)),
-        ("finding.remediation", _inline(localized(record.remediation, lang))),
-        ("finding.waiver", _waiver_line(record, lang)),
-        ("finding.frameworks", _framework_list(report, record, lang)),
-    ]
-    rows = "".join(f"<dt>{_e(t(key, lang))}</dt><dd>{html}</dd>" for key, html in items if html)
-    return (
-        f'<article class="finding sev-{_e(record.severity)}"><div>'
-        f"{_severity(record.severity, lang)} {_result(record.result, lang)}"
-        f'<code class="id">{_e(record.id)}</code></div>'
-        f"<h3>{_e(localized(record.title, lang))}</h3><dl>{rows}</dl></article>"
-    )
-
-
-def _findings(report: AuditReport, lang: str) -> str:
-    chosen = findings(report)
-    if not chosen:
-        return _section("findings.title", lang, _para(t("findings.none", lang)))
-    body = _para(t("findings.intro", lang)) + "".join(_finding(report, r, lang) for r in chosen)
-    return _section("findings.title", lang, body)
-
-
-def _waivers(report: AuditReport, lang: str) -> str:
-    head = [
-        t("col.check", lang),
-        t("waiver.reason", lang),
-        t("waiver.approver", lang),
-        t("waiver.expires", lang),
-        t("waiver.state", lang),
-    ]
-    rows = []
-    for record, waiver in waived_checks(report):
-        rows.append(
-            [
-                _check_cell(localized(record.title, lang), record.id),
-                _e(waiver.reason),
-                _e(waiver.approver),
-                _e(format_date(waiver.expires, lang)),
-                _waiver_state(waiver, lang),
-            ]
-        )
-    body = _para(t("waivers.intro", lang)) + (
-        _table(head, rows, (27, 31, 20, 11, 11)) if rows else _para(t("none", lang))
-    )
-    return _section("waivers.title", lang, body, "follow")
-
-
-def _framework(report: AuditReport, framework: FrameworkInfo, lang: str) -> str:
-    rows = []
-    for control, title, records in control_map(report, framework, lang):
-        checks = "".join(
-            f"<li>{_result(r.result, lang)} {_check_cell(localized(r.title, lang), r.id)}</li>"
-            for r in records
-        )
-        rows.append(
-            [
-                _check_cell(title, control),
-                f'<ul class="checks">{checks}</ul>'
-                if checks
-                else f'<span class="note">{_e(t("frameworks.unchecked", lang))}</span>',
-            ]
-        )
-    head = [t("frameworks.control", lang), t("frameworks.checks", lang)]
-    table = _table(head, rows, (36, 64))
-    return f"<h3>{_e(localized(framework.title, lang))}</h3>{table}"
-
-
-def _frameworks(report: AuditReport, lang: str) -> str:
-    if not report.frameworks:
-        return ""
-    body = "".join(_framework(report, f, lang) for f in report.frameworks)
-    return _section("frameworks.title", lang, body)
-
-
-def _others(report: AuditReport, lang: str) -> str:
-    head = [
-        t("col.check", lang),
-        t("col.severity", lang),
-        t("col.result", lang),
-        t("col.reason", lang),
-    ]
-    rows = [
-        [
-            _check_cell(localized(r.title, lang), r.id),
-            _severity(r.severity, lang),
-            _result(r.result, lang),
-            _e(r.reason),
-        ]
-        for r in other_checks(report)
-    ]
-    body = _table(head, rows, (46, 16, 14, 24)) if rows else _para(t("none", lang))
-    return _section("others.title", lang, body)
-
-
-def _services(services: list[ServiceRecord] | None, lang: str) -> str:
-    if services is None:
-        return ""
-    rows = [service_cells(s, lang) for s in services]
-    widths = (14, 8, 24, 11, 22, 10, 11)
-    body = _plain_table(service_headings(lang), rows, widths) if rows else _para(t("none", lang))
-    return _section("services.title", lang, body, "follow")
-
-
-def _inventory(inventory: dict[str, Any] | None, lang: str) -> str:
-    if not inventory:
-        return _section("inventory.title", lang, _para(t("inventory.none", lang)))
-    disks_head = [
-        t(f"inventory.{k}", lang)
-        for k in ("mountpoint", "device", "fstype", "size", "free", "used")
-    ]
-    nics_head = [t(f"inventory.{k}", lang) for k in ("nic", "mac", "link", "addresses")]
-    names, total = software_list(inventory)
-    capped = (
-        _para(
-            t(
-                "inventory.software_capped",
-                lang,
-                shown=format_number(len(names), lang),
-                total=format_number(total, lang),
-            )
-        )
-        if total > len(names)
-        else ""
-    )
-    software = "".join(f'<li>{_e(n)} <span class="note">{_e(v)}</span></li>' for n, v in names)
-    body = (
-        f"<h3>{_e(t('inventory.system', lang))}</h3>{_facts(inventory_facts(inventory, lang))}"
-        f"<h3>{_e(t('inventory.disks', lang))}</h3>"
-        f"{_plain_table(disks_head, filesystem_rows(inventory, lang), (14, 27, 14, 16, 16, 13))}"
-        f"<h3>{_e(t('inventory.nics', lang))}</h3>"
-        f"{_plain_table(nics_head, nic_rows(inventory, lang), (14, 20, 16, 50))}"
-        f"<h3>{_e(t('inventory.software', lang))} — "
-        f"{_e(t('inventory.software_count', lang, count=format_number(total, lang)))}</h3>"
-        f'{capped}<ul class="software">{software}</ul>'
-    )
-    return _section("inventory.title", lang, body)
-
-
-# The office report
+    return _render(view.host_view(report, lang))
 
 
 def render_office_html(office: OfficeReport, lang: str) -> str:
     """Many hosts merged into one printable, self-contained HTML document."""
-    check_lang(lang)
-    title = t("office.title", lang)
+    return _render(view.office_view(office, lang))
+
+
+def _render(report: view.Report) -> str:
+    body = _cover(report.cover) + "".join(_section(s) for s in report.sections)
+    return _document(report.lang, report.title, body)
+
+
+def _cover(cover: view.Cover) -> str:
+    office = f'<div class="office">{_e(cover.office)}</div>' if cover.office else ""
+    title = "<br>".join(_e(line) for line in cover.title.splitlines())
+    notice = cover.notice
+    banner = (
+        f'<div class="offline"><strong>{_e(notice.label)}</strong><br>{_e(notice.text)}</div>'
+        if notice
+        else ""
+    )
+    identity = f"<h4>{_e(cover.identity)}</h4>" if cover.identity else ""
+    return (
+        f'<section class="cover">{office}<div class="rule"></div><h1>{title}</h1>'
+        f'<p class="subtitle">{_e(cover.subtitle)}</p><p class="date">{_e(cover.date)}</p>'
+        f"{_score(cover.score)}{banner}{identity}{_facts(cover.facts)}"
+        f'<div class="spacer"></div><div class="foot">{_e(cover.foot)}</div></section>'
+    )
+
+
+def _section(section: view.Section) -> str:
+    cls = _SECTION_CLASSES.get(section.key, "")
+    body = "".join(_block(b) for b in section.blocks)
+    return f'<section class="{cls}"><h2>{_e(section.title)}</h2>{body}</section>'
+
+
+def _block(block: view.Block) -> str:
+    if isinstance(block, view.Para):
+        return f'<p class="{_PARA_CLASSES[block.tone]}">{_e(block.text)}</p>'
+    if isinstance(block, view.Heading):
+        return f"<h3>{_e(block.text)}</h3>"
+    if isinstance(block, view.TableData):
+        return _table(block)
+    if isinstance(block, view.Facts):
+        return _facts(block.rows)
+    if isinstance(block, view.Score):
+        return _score(block)
+    if isinstance(block, view.Finding):
+        return _finding(block)
+    if isinstance(block, view.Software):
+        items = "".join(
+            f'<li>{_e(n)} <span class="note">{_e(v)}</span></li>' for n, v in block.packages
+        )
+        return f'<ul class="software">{items}</ul>'
+    return _matrix(block)
+
+
+def _table(table: view.TableData) -> str:
+    """A fixed-layout table, its columns sized by the table's kind."""
+    cols = "".join(f'<col style="width:{w}%">' for w in _WIDTHS[table.kind])
+    head = "".join(f"<th>{_e(h)}</th>" for h in table.head)
     body = "".join(
-        [
-            _office_cover(office, lang),
-            _office_hosts(office, lang),
-            _office_common(office, lang),
-            _office_stale(office, lang),
-            _office_superseded(office, lang),
-            _office_matrix(office, lang),
-        ]
-    )
-    return _document(lang, f"{title} — {office.office}" if office.office else title, body)
-
-
-def _office_cover(office: OfficeReport, lang: str) -> str:
-    head = _cover_head(
-        office.office,
-        t("office.cover_title", lang),
-        t("cover.hosts_subtitle", lang, count=format_number(len(office.hosts), lang)),
-        format_date(office.generated_at, lang),
-    )
-    bands = _mini(
-        t("office.by_band", lang),
-        ((_band(b, lang), _e(format_number(n, lang))) for b, n in band_counts(office).items()),
-    ) + _severity_mini(failures_by_severity(office), lang)
-    average = average_score(office)
-    facts = [
-        (t("meta.report_date", lang), format_date(office.generated_at, lang)),
-        (t("cover.hosts_count", lang), format_number(len(office.hosts), lang)),
-        (t("cover.sources", lang), format_number(len(office.sources), lang)),
-        (t("meta.agent", lang), office.agent_version),
-    ]
-    foot = t("cover.generated_by", lang, version=office.agent_version)
-    return (
-        f'<section class="cover">{head}'
-        f"{_scorecard(average, band_of(average), t('office.average', lang), bands, lang)}"
-        f"{_facts(facts)}"
-        f'<div class="spacer"></div><div class="foot">{_e(foot)}</div></section>'
-    )
-
-
-def _office_hosts(office: OfficeReport, lang: str) -> str:
-    head = [
-        t("office.host", lang),
-        t("host.os", lang),
-        t("office.last_audit", lang),
-        t("meta.mode", lang),
-        t("summary.score", lang),
-        t("summary.band", lang),
-        t("summary.by_severity", lang),
-    ]
-    rows = []
-    for host in hosts_worst_first(office):
-        stale = (
-            f'<br><span class="expired">{_e(t("office.stale_mark", lang))}</span>'
-            if host.stale
-            else ""
-        )
-        rows.append(
-            [
-                f"<strong>{_e(host.hostname)}</strong>",
-                _e(host.os_name),
-                _e(format_date(host.generated_at, lang)) + stale,
-                _e(t(f"mode.{host.mode}.short", lang)),
-                f'<span class="num">{_e(format_score(host.score, lang))}</span>',
-                _band(host.band, lang),
-                _failure_badges(host.failed_by_severity, lang),
-            ]
-        )
-    widths = (15, 15, 14, 10, 8, 12, 26)
-    return _section("office.hosts", lang, _table(head, rows, widths))
-
-
-def _failure_badges(failed: dict[str, int], lang: str) -> str:
-    badges = [
-        _badge("sev", s, f"{severity_name(s, lang)}: {format_number(failed[s], lang)}")
-        for s in SEVERITIES
-        if failed.get(s)
-    ]
-    return " ".join(badges) or _num(0, lang)
-
-
-def _office_common(office: OfficeReport, lang: str) -> str:
-    head = [
-        t("col.check", lang),
-        t("col.severity", lang),
-        t("office.failing_hosts", lang),
-        t("office.share", lang),
-    ]
-    total = len(office.hosts) or 1
-    rows = [
-        [
-            _check_cell(localized(c.title, lang), c.id),
-            _severity(c.severity, lang),
-            _num(c.failing_hosts, lang),
-            _num(100 * c.failing_hosts / total, lang, "%"),
-        ]
-        for c in common_failures(office)
-    ]
-    body = _table(head, rows, (56, 16, 14, 14)) if rows else _para(t("office.no_failures", lang))
-    return _section("office.common", lang, body)
-
-
-def _office_stale(office: OfficeReport, lang: str) -> str:
-    days = office.stale_days
-    stale = stale_hosts(office)
-    if not stale:
-        return _section(
-            "office.stale", lang, _para(t("office.stale_none", lang, days=days)), "follow"
-        )
-    head = [t("office.host", lang), t("office.last_audit", lang), t("office.days_ago", lang)]
-    rows = [
-        [h.hostname, format_date(h.generated_at, lang), format_number(age, lang)]
-        for h, age in stale
-    ]
-    table = _plain_table(head, rows, (40, 35, 25))
-    body = _para(t("office.stale_intro", lang, days=days)) + table
-    return _section("office.stale", lang, body, "follow")
-
-
-def _office_superseded(office: OfficeReport, lang: str) -> str:
-    if not office.superseded:
-        return ""
-    head = [
-        t("office.host", lang),
-        t("meta.date", lang),
-        t("office.report_file", lang),
-        t("office.kept", lang),
-    ]
-    rows = [
-        [r.hostname, format_date(r.generated_at, lang), r.source, r.kept] for r in office.superseded
-    ]
-    body = _para(t("office.superseded_intro", lang)) + _plain_table(head, rows, (18, 22, 30, 30))
-    return _section("office.superseded", lang, body, "follow")
-
-
-def _matrix_legend(lang: str) -> str:
-    items = [
-        f'<span class="badge res-{r}">{MATRIX_SYMBOLS[r]}</span>{_e(result_name(r, lang))}'
-        for r in RESULTS
-    ]
-    items.append(
-        f'<span class="badge res-absent">{MATRIX_SYMBOLS["absent"]}</span>'
-        f"{_e(t('office.not_run', lang))}"
+        "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in table.rows
     )
     return (
-        f'<p class="legend"><strong>{_e(t("office.legend", lang))}:</strong> '
-        + " &nbsp; ".join(items)
-        + "</p>"
+        f'<table class="fixed {table.kind}"><colgroup>{cols}</colgroup>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
 
-def _matrix_table(office: OfficeReport, ids: list[str], lang: str) -> str:
-    head = "".join(f'<th class="rot"><span>{_e(i)}</span></th>' for i in ids)
-    rows = []
-    for host in hosts_worst_first(office):
-        cells = "".join(
-            f'<td class="cell res-{_e(matrix_cell(host, i))}">'
-            f"{_e(MATRIX_SYMBOLS.get(matrix_cell(host, i), '?'))}</td>"
-            for i in ids
-        )
-        rows.append(f'<tr><td class="host">{_e(host.hostname)}</td>{cells}</tr>')
-    corner = f'<th class="host">{_e(t("office.host", lang))}</th>'
+def _cell(cell: view.Cell) -> str:
+    if isinstance(cell, str):
+        return _e(cell)
+    if isinstance(cell, view.Badge):
+        return _badge(cell)
+    if isinstance(cell, view.CheckRef):
+        return f'{_e(cell.title)}<br><code class="id">{_e(cell.id)}</code>'
+    if isinstance(cell, view.Mark):
+        return _MARKS[cell.role].format(_e(cell.text))
+    if isinstance(cell, view.Flagged):
+        return f"{_e(cell.text)}<br>{_cell(view.Mark('alert', cell.flag))}"
+    if isinstance(cell, view.CheckList):
+        if not cell.checks:
+            return f'<span class="note">{_e(cell.empty)}</span>'
+        items = "".join(f"<li>{_badge(r)} {_cell(c)}</li>" for r, c in cell.checks)
+        return f'<ul class="checks">{items}</ul>'
+    return " ".join(_badge(b) for b in cell)
+
+
+def _badge(badge: view.Badge) -> str:
+    return f'<span class="badge {badge.kind}-{_e(badge.key)}">{_e(badge.text)}</span>'
+
+
+def _facts(rows: tuple[tuple[str, str], ...]) -> str:
+    """A two-column label/value table."""
+    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    return f'<table class="facts"><tbody>{body}</tbody></table>'
+
+
+def _counts(counts: view.Counts) -> str:
+    """A small borderless table of badges and counts, with a caption."""
+    body = "".join(f"<tr><th>{_badge(b)}</th><td>{_e(n)}</td></tr>" for b, n in counts.rows)
+    caption = f"<caption>{_e(counts.caption)}</caption>"
+    return f'<table class="counts">{caption}<tbody>{body}</tbody></table>'
+
+
+def _score(score: view.Score) -> str:
+    """The score in a box coloured by band, with the counts next to it."""
     return (
-        f'<table class="matrix"><thead><tr>{corner}{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="scorecard"><div class="scorebox band-{_e(score.band.key)}">'
+        f'<div class="of">{_e(score.label)}</div>'
+        f'<div class="big">{_e(score.value)}</div>'
+        f'<div class="of">{_e(score.out_of)}</div>'
+        f"{_badge(score.band)}</div>{''.join(_counts(c) for c in score.counts)}</div>"
     )
 
 
-def _office_matrix(office: OfficeReport, lang: str) -> str:
-    ids = matrix_check_ids(office)
-    chunks = [ids[i : i + MATRIX_COLUMNS] for i in range(0, len(ids), MATRIX_COLUMNS)]
-    body = (
-        _para(t("office.matrix_intro", lang))
-        + _matrix_legend(lang)
-        + "".join(_matrix_table(office, chunk, lang) for chunk in chunks)
+def _finding(finding: view.Finding) -> str:
+    rows = "".join(
+        f"<dt>{_e(label)}</dt><dd>{_detail(value)}</dd>" for label, value in finding.details
     )
-    return _section("office.matrix", lang, body, "matrix")
+    return (
+        f'<article class="finding sev-{_e(finding.severity.key)}"><div>'
+        f"{_badge(finding.severity)} {_badge(finding.result)}"
+        f'<code class="id">{_e(finding.id)}</code></div>'
+        f"<h3>{_e(finding.title)}</h3><dl>{rows}</dl></article>"
+    )
+
+
+def _detail(value: view.Detail) -> str:
+    if isinstance(value, view.Inline):
+        return _inline(value.text)
+    if isinstance(value, view.TableData):
+        return _table(value)
+    if isinstance(value, view.WaiverNote):
+        return f"{_e(value.text)} ({_cell(value.state)})"
+    if isinstance(value, view.Controls):
+        items = "".join(
+            f'<li><span class="fw">{_e(title)}</span>: {_e(controls)}</li>'
+            for title, controls in value.entries
+        )
+        return f"<ul>{items}</ul>"
+    return _e(value)
+
+
+def _matrix(matrix: view.Matrix) -> str:
+    """Intro, legend, and the matrix cut into tables of MATRIX_COLUMNS checks."""
+    legend = " &nbsp; ".join(f"{_badge(symbol)}{_e(text)}" for symbol, text in matrix.legend)
+    tables = "".join(
+        _matrix_table(matrix, slice(start, start + MATRIX_COLUMNS))
+        for start in range(0, len(matrix.checks), MATRIX_COLUMNS)
+    )
+    return (
+        f'<p class="note">{_e(matrix.intro)}</p>'
+        f'<p class="legend"><strong>{_e(matrix.legend_label)}:</strong> {legend}</p>{tables}'
+    )
+
+
+def _matrix_table(matrix: view.Matrix, columns: slice) -> str:
+    head = "".join(f'<th class="rot"><span>{_e(c.id)}</span></th>' for c in matrix.checks[columns])
+    rows = "".join(
+        f'<tr><td class="host">{_e(host)}</td>'
+        + "".join(
+            f'<td class="cell {b.kind}-{_e(b.key)}">{_e(b.text)}</td>' for b in symbols[columns]
+        )
+        + "</tr>"
+        for host, symbols in matrix.rows
+    )
+    return (
+        f'<table class="matrix"><thead><tr><th class="host">{_e(matrix.corner)}</th>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+    )

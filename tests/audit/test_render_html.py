@@ -12,7 +12,8 @@ import pytest
 
 from netwatch.audit.i18n import SEVERITIES, STRINGS, t
 from netwatch.audit.model import AuditReport, EvidenceItem, OfficeReport
-from netwatch.audit.render_html import SOFTWARE_CAP, render_host_html, render_office_html
+from netwatch.audit.render_html import render_host_html, render_office_html
+from netwatch.audit.view import SOFTWARE_CAP
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "audit"
 
