@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netwatch.hostaccess import HostAccess
+from netwatch.hostaccess import HostAccess, RegistryReader
 from netwatch.hostaccess.commands import CommandError
 
 DPKG_STATUS = "/var/lib/dpkg/status"
@@ -13,6 +13,9 @@ WINDOWS_UNINSTALL_KEYS = (
     r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall",
     r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall",
 )
+
+
+WINDOWS_USER_UNINSTALL = r"Software\Microsoft\Windows\CurrentVersion\Uninstall"
 
 
 class SoftwareInventoryError(Exception):
@@ -66,8 +69,18 @@ def parse_rpm_query(text: str) -> list[Package]:
     return packages
 
 
+def _uninstall_roots(registry: RegistryReader) -> list[tuple[str, str]]:
+    """(Uninstall key, arch label): the machine's 64- and 32-bit views, then each loaded
+    user hive (programs such as Zalo install for one user only)."""
+    roots = [(root, "x86" if "WOW6432Node" in root else "x64") for root in WINDOWS_UNINSTALL_KEYS]
+    for sid in registry.subkeys("HKU"):
+        if sid.startswith("S-1-5-21-") and not sid.endswith("_Classes"):
+            roots.append((f"HKU\\{sid}\\{WINDOWS_USER_UNINSTALL}", "per-user"))
+    return roots
+
+
 def windows_programs(access: HostAccess) -> list[Package]:
-    """Programs listed in Add/Remove Programs (64- and 32-bit views).
+    """Programs listed in Add/Remove Programs (64- and 32-bit views and per-user installs).
 
     Like the Control Panel, entries without a DisplayName, system components
     and updates that belong to a parent program are left out.
@@ -76,8 +89,7 @@ def windows_programs(access: HostAccess) -> list[Package]:
     if registry is None:
         return []
     found: dict[tuple[str, str], Package] = {}
-    for root in WINDOWS_UNINSTALL_KEYS:
-        arch = "x86" if "WOW6432Node" in root else "x64"
+    for root, arch in _uninstall_roots(registry):
         for subkey in registry.subkeys(root):
             values = registry.values(f"{root}\\{subkey}")
             name = str(values.get("DisplayName", "")).strip()

@@ -434,3 +434,30 @@ def test_recorded_multi_sz_and_dword_types() -> None:
     assert isinstance(cpu["~MHz"], int)
     vi = _registry(WIN11).values(r"HKLM\SYSTEM\CurrentControlSet\Control\MUI\Settings")
     assert vi == {"PreferredUILanguages": ["vi-VN"]}
+
+
+def test_per_user_programs_from_loaded_user_hives() -> None:
+    user = "S-1-5-21-1004336348-1177238915-682003330-1001"
+    uninstall = r"Software\Microsoft\Windows\CurrentVersion\Uninstall"
+    registry = RecordedRegistry(
+        {
+            rf"HKU\{user}\{uninstall}\Zalo": {
+                "DisplayName": "Zalo",
+                "DisplayVersion": "24.10.1",
+                "Publisher": "VNG Corporation",
+            },
+            rf"HKU\{user}_Classes\{uninstall}\Ignored": {"DisplayName": "Not a user hive"},
+            rf"HKU\S-1-5-18\{uninstall}\System": {"DisplayName": "LocalSystem profile"},
+            r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\7-Zip": {
+                "DisplayName": "7-Zip 23.01 (x64)",
+                "DisplayVersion": "23.01",
+                "Publisher": "Igor Pavlov",
+            },
+        }
+    )
+    access = HostAccess(files=FileReader("/nonexistent"), registry=registry)
+    programs = [(p.name, p.version, p.arch, p.vendor) for p in windows_programs(access)]
+    assert programs == [
+        ("7-Zip 23.01 (x64)", "23.01", "x64", "Igor Pavlov"),
+        ("Zalo", "24.10.1", "per-user", "VNG Corporation"),
+    ]
