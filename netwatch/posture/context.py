@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from netwatch.hostaccess import HostAccess
+
+P = TypeVar("P", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class CheckContext:
     def live(self) -> bool:
         """True when the checks look at the running system."""
         return self.access.is_live_root
+
+    def params_as(self, model: type[P]) -> P:
+        """The check's parameters as ``model``; its defaults when run without a policy."""
+        return self.params if isinstance(self.params, model) else model()
 
     def param(self, name: str) -> Any:
         """A parameter of the check (from its params model, as set by the policy)."""

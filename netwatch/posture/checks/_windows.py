@@ -17,9 +17,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import Any
 
 from netwatch.hostaccess.commands import CommandError
 from netwatch.hostaccess.registry import RegistryReader
@@ -41,8 +39,6 @@ NO_REGISTRY = "the Windows registry is not available on this host"
 
 START_TYPES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
 START_DISABLED = 4
-
-P = TypeVar("P", bound=BaseModel)
 
 
 class WindowsDataError(Exception):
@@ -331,11 +327,6 @@ def start_text(start: int | None) -> str:
 
 
 # --- the guard around every Windows check -----------------------------------------------
-
-
-def params_of(ctx: CheckContext, model: type[P]) -> P:
-    """The check's parameters, or the model's defaults when none were given."""
-    return ctx.params if isinstance(ctx.params, model) else model()
 
 
 def windows_check(

@@ -257,8 +257,7 @@ def _lockout(files: FileReader, attempts: int) -> list[Verdict]:
 )
 def password_policy(ctx: CheckContext) -> Outcome:
     """Fail listing every unmet element: expiry, minimum length, lockout."""
-    params = ctx.params if isinstance(ctx.params, PasswordPolicyParams) else None
-    params = params or PasswordPolicyParams()
+    params = ctx.params_as(PasswordPolicyParams)
     files = ctx.access.files
     if not any(files.exists(p) for p in (LOGIN_DEFS, *PASSWORD_STACKS, *AUTH_STACKS)):
         return not_applicable(f"no {LOGIN_DEFS} and no PAM stack: not a shadow/PAM based system")
@@ -401,7 +400,7 @@ def empty_password_hash(ctx: CheckContext) -> Outcome:
 )
 def sudo_nopasswd(ctx: CheckContext) -> Outcome:
     """Fail for NOPASSWD: ALL grants in sudoers and its includes, except allowed principals."""
-    params = ctx.params if isinstance(ctx.params, SudoNopasswdParams) else SudoNopasswdParams()
+    params = ctx.params_as(SudoNopasswdParams)
     try:
         lines, read = read_sudoers(ctx.access.files)
     except UnreadableFile as exc:

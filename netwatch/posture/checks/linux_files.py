@@ -231,7 +231,7 @@ def _find_problems(stderr: str, start_dirs: list[str]) -> tuple[list[str], list[
 )
 def world_writable(ctx: CheckContext) -> Outcome:
     """No regular file writable by others under the system directories (find -perm -0002)."""
-    params = ctx.params if isinstance(ctx.params, WorldWritableParams) else WorldWritableParams()
+    params = ctx.params_as(WorldWritableParams)
     start_dirs = [command_path(ctx, path) for path in params.paths]
     argv = ["find", *start_dirs, "-xdev", "-type", "f", "-perm", "-0002", "-print"]
     source = f"command: {' '.join(argv)}"

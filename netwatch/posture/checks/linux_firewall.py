@@ -416,7 +416,7 @@ def risky_services(ctx: CheckContext) -> Outcome:
     """No clear-text legacy service listens on a network address, and Samba refuses SMBv1."""
     if not ctx.live:
         return not_applicable(NOT_LIVE)
-    params = ctx.params if isinstance(ctx.params, RiskyServicesParams) else RiskyServicesParams()
+    params = ctx.params_as(RiskyServicesParams)
     try:
         exposed = [item for item in listeners(ctx) if not item.loopback]
     except ListeningError as exc:
@@ -493,7 +493,7 @@ def listening_ports(ctx: CheckContext) -> Outcome:
     """Nothing but the allowed ports listens on a non-loopback address."""
     if not ctx.live:
         return not_applicable(NOT_LIVE)
-    params = ctx.params if isinstance(ctx.params, ListeningPortsParams) else ListeningPortsParams()
+    params = ctx.params_as(ListeningPortsParams)
     try:
         exposed = [item for item in listeners(ctx) if not item.loopback]
     except ListeningError as exc:

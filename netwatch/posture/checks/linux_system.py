@@ -11,9 +11,8 @@ import configparser
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from netwatch.config.types import StrictModel
 from netwatch.hostaccess import FileReader
@@ -47,13 +46,6 @@ OFFLINE_NOTE = "read from configuration on an offline image"
 COMMAND_TIMEOUT = 10.0
 UPDATES_TIMEOUT = 60.0
 MAX_LISTED = 10
-
-P = TypeVar("P", bound=BaseModel)
-
-
-def _params(ctx: CheckContext, model: type[P]) -> P:
-    """The check's parameters, or the model's defaults when run without a policy."""
-    return ctx.params if isinstance(ctx.params, model) else model()
 
 
 def _today(ctx: CheckContext) -> dt.date:
@@ -340,7 +332,7 @@ def pending_security_updates(ctx: CheckContext) -> Outcome:
         pending = parse(result.stdout)
     except ValueError as exc:
         return error(f"{command}: unexpected output: {exc}")
-    limit = _params(ctx, PendingSecurityParams).max_pending
+    limit = ctx.params_as(PendingSecurityParams).max_pending
     count = len(pending.security)
     others = f" ({_plural(pending.other, 'other update')} pending)" if pending.other else ""
     observed = f"{_plural(count, 'pending security update')}{others}"
@@ -824,7 +816,7 @@ def data_encryption(ctx: CheckContext) -> Outcome:
         return chains
     table = fstab(files)
     note = OFFLINE_NOTE if not ctx.live else "read from /etc/fstab and /etc/crypttab"
-    wanted = [m.rstrip("/") or "/" for m in _params(ctx, DataEncryptionParams).data_mounts]
+    wanted = [m.rstrip("/") or "/" for m in ctx.params_as(DataEncryptionParams).data_mounts]
     local = [
         m for m in wanted if (table[m].fstype not in _NOT_ON_DISK if m in table else m in chains)
     ]

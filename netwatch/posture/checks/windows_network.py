@@ -17,7 +17,6 @@ from netwatch.posture.checks._windows import (
     as_list,
     command_source,
     dword,
-    params_of,
     registry,
     run_powershell,
     service_start,
@@ -357,7 +356,7 @@ class RiskyServicesParams(StrictModel):
 def risky_services(ctx: CheckContext) -> Outcome:
     """Each listed service is absent or disabled (Start=4); manual services can be triggered."""
     evidence, enabled = [], []
-    for service in params_of(ctx, RiskyServicesParams).services:
+    for service in ctx.params_as(RiskyServicesParams).services:
         start, source = service_start(ctx, service)
         evidence.append(Evidence(source, start_text(start), "not installed or Start=4 (disabled)"))
         if start not in (None, START_DISABLED):

@@ -27,7 +27,6 @@ from netwatch.posture.checks._windows import (
     day_text,
     dword,
     is_account_sid,
-    params_of,
     parse_date,
     registry,
     relative_id,
@@ -204,7 +203,7 @@ def _defender_age(ctx: CheckContext, status: dict[str, Any]) -> tuple[int | None
 @windows_check()
 def defender_signature_age(ctx: CheckContext) -> Outcome:
     """Signatures of the active antivirus are at most ``max_age_days`` old."""
-    max_age = params_of(ctx, SignatureAgeParams).max_age_days
+    max_age = ctx.params_as(SignatureAgeParams).max_age_days
     status, mp_evidence = _defender_status(ctx)
     if status is None or not _flag(status, "AntivirusEnabled"):
         active, av_evidence = _third_party(ctx)
@@ -406,7 +405,7 @@ class PatchAgeParams(StrictModel):
 @windows_check()
 def updates_last_patch_age(ctx: CheckContext) -> Outcome:
     """The newest hotfix was installed at most ``max_age_days`` ago (by the machine's clock)."""
-    max_age = params_of(ctx, PatchAgeParams).max_age_days
+    max_age = ctx.params_as(PatchAgeParams).max_age_days
     answer = as_object(
         run_powershell(ctx, PATCH_SCRIPT, "Win32_QuickFixEngineering"), "Win32_QuickFixEngineering"
     )
@@ -611,7 +610,7 @@ def _allowed(member: dict[str, Any], sid: str, patterns: list[str]) -> bool:
 @windows_check()
 def admin_members(ctx: CheckContext) -> Outcome:
     """Every member of S-1-5-32-544 matches the allowed SIDs or names."""
-    patterns = params_of(ctx, AdminMembersParams).allowed
+    patterns = ctx.params_as(AdminMembersParams).allowed
     source = command_source(ADMINS_SCRIPT)
     evidence, extra = [], []
     for member in as_list(run_powershell(ctx, ADMINS_SCRIPT)):
@@ -686,7 +685,7 @@ class PasswordPolicyParams(StrictModel):
 @windows_check()
 def password_policy(ctx: CheckContext) -> Outcome:
     """Minimum length >= ``min_length`` and lockout threshold in 1..``max_lockout``."""
-    params = params_of(ctx, PasswordPolicyParams)
+    params = ctx.params_as(PasswordPolicyParams)
     policy = as_object(
         run_powershell(ctx, PASSWORD_SCRIPT, "account policy (ADSI WinNT)"), "account policy"
     )
@@ -856,7 +855,7 @@ def screen_lock_timeout(ctx: CheckContext) -> Outcome:
     The machine-wide limit covers everyone. Without it, screen savers are
     per-user, so the loaded hives (users signed in now) are checked.
     """
-    max_seconds = params_of(ctx, ScreenLockParams).max_seconds
+    max_seconds = ctx.params_as(ScreenLockParams).max_seconds
     limit = dword(registry(ctx).values(SYSTEM_POLICIES), SYSTEM_POLICIES, "InactivityTimeoutSecs")
     machine = Evidence(
         value_source(SYSTEM_POLICIES, "InactivityTimeoutSecs"),
