@@ -33,33 +33,34 @@ class HostSettings(CollectorSettings):
     """Host identity settings."""
 
     fqdn_refresh: Duration = Field(
-        600.0, description="How long a resolved FQDN is reused before asking DNS again."
+        600.0,
+        description="How long the host identity (FQDN from DNS, OS release) is reused before "
+        "reading it again.",
     )
 
 
 class HostCollector:
-    """Reads host identity each scrape; the FQDN lookup (DNS) is cached."""
+    """Host identity, read once per ``fqdn_refresh`` (it needs DNS and rarely changes)."""
 
     def __init__(self, settings: HostSettings, access: HostAccess) -> None:
         self._access = access
         self._refresh = settings.fqdn_refresh
-        self._fqdn: tuple[float, str] | None = None
+        self._identity: tuple[float, Metric] | None = None
         self._lock = threading.Lock()
 
-    def _cached_fqdn(self) -> str:
+    def _host_info(self) -> Metric:
         with self._lock:
-            if self._fqdn and time.monotonic() - self._fqdn[0] < self._refresh:
-                return self._fqdn[1]
-        fqdn = socket.getfqdn()
-        with self._lock:
-            self._fqdn = (time.monotonic(), fqdn)
-        return fqdn
-
-    def collect(self) -> Iterator[Metric]:
-        info = gather_os_info(self._access, self._cached_fqdn())
+            if self._identity and time.monotonic() - self._identity[0] < self._refresh:
+                return self._identity[1]
+        info = gather_os_info(self._access, socket.getfqdn())
         family = HOST_INFO.family()
         family.add_metric([], {label: getattr(info, label) for label in HOST_INFO.labels})
-        yield family
+        with self._lock:
+            self._identity = (time.monotonic(), family)
+        return family
+
+    def collect(self) -> Iterator[Metric]:
+        yield self._host_info()
         yield BOOT_TIME.single(psutil.boot_time())
 
 

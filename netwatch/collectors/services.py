@@ -71,6 +71,12 @@ class ServicesCollector:
 
     def __init__(self, jobs: list[ProbeJob], max_concurrency: int) -> None:
         self.scheduler = ProbeScheduler(jobs, max_concurrency)
+        # The configured services do not change while the collector lives.
+        self._info = PROBE_INFO.family()
+        for job in jobs:
+            labels = {"service": job.service, "kind": job.kind,
+                      "target": display_target(job.target), **dict(job.labels)}  # fmt: skip
+            self._info.add_metric([], labels)
 
     def start(self) -> None:
         """Begin probing in the background."""
@@ -82,12 +88,7 @@ class ServicesCollector:
 
     def collect(self) -> Iterator[Metric]:
         snapshot = self.scheduler.snapshot
-        info = PROBE_INFO.family()
-        for job in self.scheduler.jobs:
-            labels = {"service": job.service, "kind": job.kind,
-                      "target": display_target(job.target), **dict(job.labels)}  # fmt: skip
-            info.add_metric([], labels)
-        yield info
+        yield self._info
         last = LAST_PROBE.family()
         for service, (job, _result, finished) in sorted(snapshot.results.items()):
             last.add_metric([service, job.kind], finished)
