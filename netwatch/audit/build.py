@@ -20,7 +20,6 @@ from netwatch.audit.model import (
     ScoreRecord,
     ServiceRecord,
 )
-from netwatch.audit.times import utc_iso
 from netwatch.cli.check_render import as_record
 from netwatch.collectors.services import build_jobs
 from netwatch.hostaccess import HostAccess
@@ -33,6 +32,7 @@ from netwatch.posture.runner import host_platform, run_policy
 from netwatch.posture.score import compute_score
 from netwatch.posture.serialize import result_record, score_record
 from netwatch.probes.check import run_once, select_services
+from netwatch.times import utc_iso
 
 INVENTORY_SCHEMA_VERSION = 1
 

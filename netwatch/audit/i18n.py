@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from netwatch.audit.model import Bilingual
-from netwatch.audit.times import parse_utc
 from netwatch.posture.model import LANGUAGES, SEVERITY_WEIGHTS, Severity, Text
 from netwatch.posture.score import BANDS
+from netwatch.times import parse_utc
 
 SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 RESULTS: tuple[str, ...] = ("pass", "fail", "waived", "not_applicable", "error")

@@ -16,7 +16,7 @@ from netwatch.audit.model import (
     AuditReport,
     OfficeReport,
 )
-from netwatch.audit.times import parse_utc
+from netwatch.times import parse_utc
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 KINDS: dict[str, type[AuditReport | OfficeReport]] = {

@@ -14,8 +14,8 @@ from netwatch.audit.model import (
     OfficeReport,
     SupersededReport,
 )
-from netwatch.audit.times import parse_utc, utc_iso
 from netwatch.posture.model import Severity
+from netwatch.times import parse_utc, utc_iso
 
 DEFAULT_STALE_DAYS = 30
 SEVERITY_RANK = {severity.value: rank for rank, severity in enumerate(Severity)}

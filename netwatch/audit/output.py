@@ -19,7 +19,7 @@ from netwatch.agent import UsageError
 from netwatch.audit.model import AuditReport, OfficeReport
 from netwatch.audit.render_html import render_host_html, render_office_html
 from netwatch.audit.render_markdown import render_host_markdown, render_office_markdown
-from netwatch.audit.times import parse_utc
+from netwatch.times import parse_utc
 
 ALL_FORMATS = ("json", "html", "md")
 RENDERED_FORMATS = ("html", "md")

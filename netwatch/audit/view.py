@@ -41,8 +41,8 @@ from netwatch.audit.model import (
     ServiceRecord,
     WaiverInfo,
 )
-from netwatch.audit.times import parse_utc
 from netwatch.posture.score import BANDS
+from netwatch.times import parse_utc
 
 FINDING_RESULTS = ("fail", "error", "waived")
 CHANGE_GROUPS = ("fixed", "new_failures", "regressions", "waivers_expired")

@@ -11,6 +11,7 @@ import typer
 from netwatch.probes.result import ProbeResult
 from netwatch.probes.scheduler import ProbeJob
 from netwatch.probes.targets import display_target
+from netwatch.times import utc_iso
 
 SECONDS_PER_DAY = 86400.0
 
@@ -43,7 +44,7 @@ def print_json(outcomes: list[tuple[ProbeJob, ProbeResult]], started: float) -> 
     """The results as one JSON document on stdout."""
     now = time.time()
     document = {
-        "checked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "checked_at": utc_iso(started),
         "up": sum(1 for _, r in outcomes if r.success),
         "down": sum(1 for _, r in outcomes if not r.success),
         "results": [as_record(job, result, now) for job, result in outcomes],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -17,6 +16,7 @@ from netwatch.inventory.osinfo import gather_os_info
 from netwatch.inventory.software import gather_packages
 from netwatch.inventory.storage import DEFAULT_EXCLUDED_MOUNTS, PSEUDO_FSTYPES, gather_filesystems
 from netwatch.inventory.users import gather_sessions
+from netwatch.times import utc_iso
 
 SCHEMA_VERSION = 1
 
@@ -36,7 +36,7 @@ def gather_inventory(
     packages = gather_packages(access, software_timeout)
     return {
         "schema_version": SCHEMA_VERSION,
-        "collected_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "collected_at": utc_iso(),
         "agent_version": __version__,
         "host": asdict(gather_os_info(access, socket.getfqdn())),
         "boot_time": psutil.boot_time(),

@@ -7,7 +7,7 @@ import json
 from netwatch.audit.merge import merge_reports
 from netwatch.audit.model import AuditReport
 from netwatch.audit.output import report_json
-from netwatch.audit.times import parse_utc
+from netwatch.times import parse_utc
 from tests.helpers.audit_reports import assert_valid, fixture_report, with_results
 
 NOW = parse_utc("2026-11-22T10:00:00Z").timestamp()

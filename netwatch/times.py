@@ -1,4 +1,4 @@
-"""Report times: UTC, ISO 8601 with a ``Z``."""
+"""Times in reports and JSON output: UTC, ISO 8601 with a ``Z``."""
 
 from __future__ import annotations
 
