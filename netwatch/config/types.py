@@ -50,7 +50,7 @@ def _check_regex(value: Any) -> Any:
         try:
             re.compile(value)
         except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from exc
+            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
     return value
 
 

@@ -14,7 +14,7 @@ import dns.rcode
 import dns.rdatatype
 from pydantic import Field, field_validator
 
-from netwatch.config.types import StrictModel
+from netwatch.config.types import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
@@ -49,11 +49,11 @@ class DnsParams(StrictModel):
         ["NOERROR"], description="Response codes that count as success, e.g. "
         "[NOERROR, NXDOMAIN] when the name is expected not to exist."
     )  # fmt: skip
-    fail_if_not_matches_answer: list[str] = Field(
+    fail_if_not_matches_answer: list[Regex] = Field(
         [], description="Regular expressions that must each match at least one answer record. "
         "Records are written as text, e.g. `portal.ubnd.local. 300 IN A 198.18.0.10`."
     )  # fmt: skip
-    fail_if_matches_answer: list[str] = Field(
+    fail_if_matches_answer: list[Regex] = Field(
         [], description="Regular expressions that no answer record may match, e.g. an old "
         "address that must no longer be served."
     )  # fmt: skip
@@ -104,16 +104,6 @@ class DnsParams(StrictModel):
                     f"unknown response code {text!r}; use e.g. NOERROR, NXDOMAIN, SERVFAIL"
                 ) from exc
         return names
-
-    @field_validator("fail_if_not_matches_answer", "fail_if_matches_answer")
-    @classmethod
-    def _valid_patterns(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
-        return value
 
 
 async def probe(target: str, params: DnsParams, result: ProbeResult) -> None:

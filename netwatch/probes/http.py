@@ -13,7 +13,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from netwatch import __version__
-from netwatch.config.types import StrictModel
+from netwatch.config.types import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
@@ -61,11 +61,11 @@ class HttpParams(StrictModel):
         default_factory=list, description="Status codes that count as success; empty means any "
         "2xx code (200-299)."
     )  # fmt: skip
-    fail_if_body_matches: list[str] = Field(
+    fail_if_body_matches: list[Regex] = Field(
         default_factory=list, description="Regular expressions; the probe fails when the body "
         "matches any of them (e.g. an error page text)."
     )  # fmt: skip
-    fail_if_body_not_matches: list[str] = Field(
+    fail_if_body_not_matches: list[Regex] = Field(
         default_factory=list, description="Regular expressions; the probe fails unless the body "
         "matches every one of them (e.g. a word the real page always shows)."
     )  # fmt: skip
@@ -122,16 +122,6 @@ class HttpParams(StrictModel):
         for code in value:
             if not 100 <= code <= 599:
                 raise ValueError(f"status code {code} is not between 100 and 599")
-        return value
-
-    @field_validator("fail_if_body_matches", "fail_if_body_not_matches")
-    @classmethod
-    def _patterns_compile(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
         return value
 
     @model_validator(mode="after")

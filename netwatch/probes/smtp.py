@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from pydantic import Field, field_validator, model_validator
 
-from netwatch.config.types import StrictModel
+from netwatch.config.types import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
-from netwatch.probes.tcp import check_regex, tls_upgrade
+from netwatch.probes.tcp import tls_upgrade
 from netwatch.probes.tlsutil import TlsParams
 
 DEFAULT_PORT = 25
@@ -43,12 +43,10 @@ class SmtpParams(StrictModel):
         default_factory=TlsParams,
         description="TLS settings for the STARTTLS handshake (CA file, server name, verification).",
     )
-    expect_banner: str | None = Field(
+    expect_banner: Regex | None = Field(
         None, description="Regular expression the server's 220 greeting must match, e.g. "
         '"^220 mail\\\\.example\\\\.vn ESMTP".'
     )  # fmt: skip
-
-    _check_banner = field_validator("expect_banner")(check_regex)
 
     @field_validator("helo_name")
     @classmethod

@@ -6,25 +6,15 @@ import asyncio
 import re
 import ssl
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from netwatch.config.types import StrictModel
+from netwatch.config.types import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.tlsutil import CertFacts, TlsParams, client_context, record_cert
 
 QUOTE_LIMIT = 80
-
-
-def check_regex(value: str | None) -> str | None:
-    """Reject a regular expression that does not compile, saying why."""
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
-    return value
 
 
 class TcpParams(StrictModel):
@@ -45,7 +35,7 @@ class TcpParams(StrictModel):
         None, description='Text sent after connecting, e.g. "PING\\r\\n" (use double quotes in '
         "YAML so that \\r\\n become line breaks)."
     )  # fmt: skip
-    expect: str | None = Field(
+    expect: Regex | None = Field(
         None, description="Regular expression one line of the reply must match, e.g. "
         '"^SSH-2.0-". Without it, an open port is enough.'
     )  # fmt: skip
@@ -53,8 +43,6 @@ class TcpParams(StrictModel):
         4096, ge=1, description="Stop reading the reply after this many bytes when no line "
         "has matched expect yet."
     )  # fmt: skip
-
-    _check_expect = field_validator("expect")(check_regex)
 
     @model_validator(mode="after")
     def _tls_config_needs_tls(self) -> TcpParams:
