@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from netwatch.collectors.lan import LanSettings
     from netwatch.lan.model import Event, SweepResult
     from netwatch.lan.registry import DeviceRegistry
+    from netwatch.lan.state import LanState
 
 CidrArgument = Annotated[
     list[str] | None,  # noqa: UP007
@@ -79,6 +80,18 @@ def sweep_once(
             bar.update(task, completed=done, total=total)
 
         return sweep(networks, settings.sweep, progress)
+
+
+def device_registry(
+    settings: LanSettings, state: LanState, known_devices: Path | None
+) -> DeviceRegistry:
+    """A registry over ``state`` with the known devices (flag or config) and vendor names."""
+    from netwatch.lan.known import load_known_devices
+    from netwatch.lan.registry import DeviceRegistry
+    from netwatch.lan.vendors import VendorLookup
+
+    known = load_known_devices(known_devices or settings.known_devices)
+    return DeviceRegistry(state, known, VendorLookup(settings.vendors_file), settings.gone_after)
 
 
 def _timestamp(value: float) -> str:
@@ -201,22 +214,16 @@ def scan(
     with friendly_errors(debug):
         from netwatch.agent import UsageError
         from netwatch.config.loader import load_config
-        from netwatch.lan.known import load_known_devices
-        from netwatch.lan.registry import DeviceRegistry
         from netwatch.lan.state import LanState, load_state, save_state
-        from netwatch.lan.vendors import VendorLookup
         from netwatch.logsetup import setup_logging
 
         setup_logging("debug" if debug else "warning")
         settings = load_config(config).collectors.lan
-        known = load_known_devices(known_devices or settings.known_devices)
         try:
             lan_state = load_state(state) if state else LanState()
         except OSError as exc:
             raise UsageError(f"cannot read state file {state}: {exc.strerror or exc}") from None
-        registry = DeviceRegistry(
-            lan_state, known, VendorLookup(settings.vendors_file), settings.gone_after
-        )
+        registry = device_registry(settings, lan_state, known_devices)
         result = sweep_once(settings, cidrs or [], interface, force)
         events = registry.apply(result)
         if state:

@@ -15,6 +15,7 @@ from netwatch.cli.scan_cmd import (
     ForceOption,
     InterfaceOption,
     KnownDevicesOption,
+    device_registry,
     sweep_once,
 )
 
@@ -50,19 +51,13 @@ def sd(
     debug = cli_state(ctx).debug
     with friendly_errors(debug):
         from netwatch.config.loader import load_config
-        from netwatch.lan.known import load_known_devices
-        from netwatch.lan.registry import DeviceRegistry
         from netwatch.lan.sd import agents_listening, sd_groups, write_file_sd
         from netwatch.lan.state import LanState
-        from netwatch.lan.vendors import VendorLookup
         from netwatch.logsetup import setup_logging
 
         setup_logging("debug" if debug else "warning")
         settings = load_config(config).collectors.lan
-        known = load_known_devices(known_devices or settings.known_devices)
-        registry = DeviceRegistry(
-            LanState(), known, VendorLookup(settings.vendors_file), settings.gone_after
-        )
+        registry = device_registry(settings, LanState(), known_devices)
         result = sweep_once(settings, cidrs or [], interface, force)
         registry.apply(result)
         agent_port = port or settings.agent_port
