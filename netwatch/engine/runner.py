@@ -25,7 +25,6 @@ class RunOutcome:
     finished_at: float
     families: tuple[Metric, ...] = ()
     reason: str | None = None
-    reason_kind: str | None = None
 
 
 @dataclass
@@ -118,7 +117,6 @@ class CollectorRunner:
             finished_at=time.time(),
             families=families or (),
             reason=reason,
-            reason_kind=kind,
         )
 
 
