@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -11,6 +13,34 @@ from pydantic import BaseModel
 from netwatch.hostaccess import HostAccess
 
 P = TypeVar("P", bound=BaseModel)
+T = TypeVar("T")
+
+
+class RunFacts:
+    """Facts shared by the checks of one run, each produced once (thread-safe).
+
+    A fact that failed to be produced fails the same way for every check that asks.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._done: dict[str, tuple[bool, Any]] = {}
+
+    def get(self, key: str, produce: Callable[[], T]) -> T:
+        """The fact ``key``, produced by ``produce`` on the first request of the run."""
+        with self._lock:
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._done:
+                try:
+                    self._done[key] = (True, produce())
+                except Exception as exc:  # noqa: BLE001 - replayed to every asking check
+                    self._done[key] = (False, exc)
+            ok, value = self._done[key]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -26,6 +56,7 @@ class CheckContext:
     platform: str
     params: BaseModel | None = None
     now: float = field(default_factory=time.time)
+    facts: RunFacts = field(default_factory=RunFacts)
 
     @property
     def live(self) -> bool:

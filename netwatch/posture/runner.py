@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from netwatch.hostaccess import HostAccess
-from netwatch.posture.context import CheckContext
+from netwatch.posture.context import CheckContext, RunFacts
 from netwatch.posture.model import CheckResult, Outcome, Status, error
 from netwatch.posture.policy import Policy, SelectedCheck
 
@@ -73,8 +73,9 @@ def run_policy(
     pending = [s for s in policy.selected if chosen_platform in s.check.meta.platforms]
     gate = threading.BoundedSemaphore(max(1, concurrency))
     slots: list[_Slot] = []
+    facts = RunFacts()
     for selected in pending:
-        context = CheckContext(access, chosen_platform, selected.params, moment)
+        context = CheckContext(access, chosen_platform, selected.params, moment, facts)
         slots.append(_Slot(selected, context))
     results: list[CheckResult] = []
     waiting = list(slots)

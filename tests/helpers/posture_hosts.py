@@ -3,7 +3,8 @@
 ``tests/fixtures/posture/<host>/`` is the host's file system (Linux) and
 ``tests/fixtures/posture/<host>.<pack>.commands.json`` hold the recorded output
 of the commands each check pack runs; all of them are merged. Windows hosts
-also have ``<host>.<pack>.registry.json`` recordings, merged the same way.
+have ``<host>.<pack>.registry.json`` recordings, merged the same way, and
+``<host>.windows.powershell.json``, the answers of the PowerShell batch.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.registry import RecordedRegistry
+from tests.helpers.powershell import batch_recording, load_parts
 from tests.helpers.recorded import RecordedCommands
 
 POSTURE_FIXTURES = Path(__file__).parents[1] / "fixtures" / "posture"
@@ -32,9 +34,13 @@ def recorded_host(host: str) -> HostAccess:
     """A host as the checks see it when running live on it."""
     root = POSTURE_FIXTURES / host
     registry_data = _merged(host, "registry")
+    commands = _merged(host, "commands")
+    powershell = POSTURE_FIXTURES / f"{host}.windows.powershell.json"
+    if powershell.exists():
+        commands.update(batch_recording(load_parts(powershell)))
     return HostAccess(
         files=FileReader(root if root.is_dir() else POSTURE_FIXTURES / "empty-root"),
-        commands=RecordedCommands(_merged(host, "commands")),  # type: ignore[arg-type]
+        commands=RecordedCommands(commands),  # type: ignore[arg-type]
         registry=RecordedRegistry(registry_data) if registry_data else None,
         live=True,
     )

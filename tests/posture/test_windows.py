@@ -19,6 +19,7 @@ from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.registry import RecordedRegistry
 from netwatch.posture.checks import windows_network as network
 from netwatch.posture.checks import windows_system as system
+from netwatch.posture.checks._powershell import BLOCKED_HINT, PowerShellQuery, batch_argv
 from netwatch.posture.checks._windows import (
     NO_REGISTRY,
     NOT_LIVE,
@@ -27,7 +28,6 @@ from netwatch.posture.checks._windows import (
     as_list,
     parse_date,
     parse_json,
-    powershell_argv,
     relative_id,
     security_products,
     sid_of,
@@ -40,6 +40,7 @@ from netwatch.posture.policy import Policy, SelectedCheck
 from netwatch.posture.registry import all_checks
 from netwatch.posture.runner import run_policy
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, offline_image, recorded_host
+from tests.helpers.powershell import Parts, batch_recording, query_name
 from tests.helpers.recorded import RecordedCommands
 
 HOSTS = ("windows-hardened", "windows-weak", "windows-weak-vi")
@@ -68,35 +69,27 @@ def run(check_id: str, access: HostAccess, params: Any = None) -> Outcome:
 
 
 def host(
-    commands: dict[str, dict[str, object]] | None = None,
+    parts: Parts | None = None,
     registry: dict[str, dict[str, Any]] | None = None,
 ) -> HostAccess:
-    """A live Windows machine answering from the given recordings."""
+    """A live Windows machine whose PowerShell batch answers ``parts``."""
     return HostAccess(
         files=FileReader(POSTURE_FIXTURES / "empty-root"),
-        commands=RecordedCommands(commands or {}),  # type: ignore[arg-type]
+        commands=RecordedCommands(batch_recording(parts) if parts else {}),  # type: ignore[arg-type]
         registry=RecordedRegistry(registry or {}),
         live=True,
     )
 
 
-def ps(
-    script: str,
-    value: Any = None,
-    *,
-    stdout: str | None = None,
-    returncode: int = 0,
-    stderr: str = "",
-) -> dict[str, dict[str, object]]:
-    """One recorded PowerShell answer: ``value`` as ConvertTo-Json prints it, or raw stdout."""
-    text = stdout if stdout is not None else json.dumps(value, ensure_ascii=False) + "\r\n"
-    return {
-        " ".join(powershell_argv(script)): {
-            "returncode": returncode,
-            "stdout": text,
-            "stderr": stderr,
-        }
-    }
+def ps(query: PowerShellQuery, value: Any = None, *, out: str | None = None) -> Parts:
+    """One query's answer in the batch: ``value`` as ConvertTo-Json prints it, or raw text."""
+    text = out if out is not None else json.dumps(value, ensure_ascii=False)
+    return {query_name(query.script): {"out": text}}
+
+
+def ps_error(query: PowerShellQuery, message: str) -> Parts:
+    """One query whose cmdlet threw: the batch reports the exception's message."""
+    return {query_name(query.script): {"error": message}}
 
 
 def has(outcome: Outcome, source: str, observed: str) -> bool:
@@ -247,20 +240,37 @@ def test_vietnamese_display_language_gives_the_same_verdicts() -> None:
 
 
 @pytest.mark.parametrize("name", HOSTS)
-def test_every_recorded_command_is_one_the_checks_run(name: str) -> None:
+def test_every_recorded_answer_is_one_the_checks_read(name: str) -> None:
     access = recorded_host(name)
     for check_id in WINDOWS_CHECKS:
         run(check_id, access)
     commands = access.commands
     assert isinstance(commands, RecordedCommands)
     assert set(commands.recordings) <= {" ".join(argv) for argv in commands.calls}
-    assert all(
-        argv[:4] == ("powershell.exe", "-NoProfile", "-NonInteractive", "-Command")
-        for argv in commands.calls
-    )
+    assert {argv[1:4] for argv in commands.calls} == {("-NoProfile", "-NonInteractive", "-Command")}
+    assert all(argv[0].endswith("\\WindowsPowerShell\\v1.0\\powershell.exe") for argv in commands.calls)
 
 
-def test_the_runner_path_on_the_hardened_machine() -> None:
+@pytest.mark.parametrize("name", HOSTS)
+def test_one_posture_run_launches_powershell_once(name: str) -> None:
+    access = recorded_host(name)
+    run_policy(_policy(), access, platform="windows")
+    commands = access.commands
+    assert isinstance(commands, RecordedCommands)
+    assert len(commands.calls) == 1
+
+
+def test_the_batch_runs_every_query_in_its_own_try_block() -> None:
+    argv = batch_argv()
+    script = argv[-1]
+    assert len(argv) == 5
+    assert script.startswith("$ErrorActionPreference = 'Stop'; try { [Console]::OutputEncoding")
+    assert script.endswith("$netwatch | ConvertTo-Json -Depth 3 -Compress")
+    for query in (system.MP_QUERY, system.USERS_QUERY, network.FIREWALL_QUERY):
+        assert f"try {{ $netwatch['{query.name}'] = @{{ out = (& {{ {query.script} }}" in script
+
+
+def _policy() -> Policy:
     selected = tuple(
         SelectedCheck(
             check,
@@ -270,8 +280,11 @@ def test_the_runner_path_on_the_hardened_machine() -> None:
         )
         for check in WINDOWS_CHECKS.values()
     )
-    policy = Policy("test", "", ("test",), selected, {}, ())
-    results = run_policy(policy, recorded_host("windows-hardened"), platform="windows")
+    return Policy("test", "", ("test",), selected, {}, ())
+
+
+def test_the_runner_path_on_the_hardened_machine() -> None:
+    results = run_policy(_policy(), recorded_host("windows-hardened"), platform="windows")
     assert [r.meta.id for r in results] == sorted(WINDOWS_CHECKS)
     assert {r.status for r in results} == {Status.passed}
 
@@ -286,22 +299,49 @@ def test_missing_powershell_is_an_error_only_for_checks_that_need_it() -> None:
         outcome = run(check_id, access)
         if check_id in POWERSHELL_CHECKS:
             assert outcome.status is Status.error, check_id
-            assert outcome.reason == "powershell.exe: command not found"
+            assert outcome.reason == f"{batch_argv()[0]}: command not found"
         else:
             assert outcome.status is Status.passed, check_id
 
 
 def test_powershell_timeout_is_an_error_naming_it() -> None:
-    access = host(
-        {
-            " ".join(powershell_argv(network.FIREWALL_SCRIPT)): {
-                "error": "powershell.exe: no answer within 15s"
-            }
-        }
-    )
+    access = host()
+    access.commands.recordings[" ".join(batch_argv())] = {  # type: ignore[attr-defined]
+        "error": "powershell.exe: no answer within 40s"
+    }
     outcome = run("windows.firewall.all_profiles", access)
     assert outcome.status is Status.error
-    assert outcome.reason == "powershell.exe: no answer within 15s"
+    assert outcome.reason == "powershell.exe: no answer within 40s"
+
+
+@pytest.mark.parametrize(
+    ("stdout", "returncode", "stderr", "reason"),
+    [
+        ("", 0, "", BLOCKED_HINT),
+        ("\r\n", 0, "", BLOCKED_HINT),
+        ("", 1, "Cannot run: this language mode\r\n", "PowerShell failed with exit code 1: Cannot run: this language mode"),
+        ("Name Enabled\r\n", 0, "", "PowerShell output is not JSON (Expecting value at line 1)"),
+        ("[1, 2]", 0, "", "PowerShell output is not the batch answer"),
+    ],
+)
+def test_powershell_that_gives_no_answer_passes_nothing(
+    stdout: str, returncode: int, stderr: str, reason: str
+) -> None:
+    hardened = recorded_host("windows-hardened")
+    recording = {" ".join(batch_argv()): {"returncode": returncode, "stdout": stdout, "stderr": stderr}}
+    access = HostAccess(hardened.files, RecordedCommands(recording), hardened.registry, live=True)  # type: ignore[arg-type]
+    for check_id in POWERSHELL_CHECKS:
+        outcome = run(check_id, access)
+        assert outcome.status is Status.error, check_id
+        if check_id.startswith("windows.defender."):
+            assert any(reason in e.observed for e in outcome.evidence), check_id
+        else:
+            assert outcome.reason == reason, check_id
+
+
+def test_a_query_missing_from_the_answer_is_an_error() -> None:
+    outcome = run("windows.bitlocker.system_drive", host(ps(system.USERS_QUERY, [])))
+    assert (outcome.status, outcome.reason) == (Status.error, "PowerShell did not answer Get-BitLockerVolume")
 
 
 def test_offline_image_is_not_applicable() -> None:
@@ -401,44 +441,39 @@ def test_security_center_product_state_decoding() -> None:
     )
 
 
-def test_powershell_argv_is_fixed_and_emits_utf8_json() -> None:
-    argv = powershell_argv("Get-LocalUser | Select-Object Name,SID,Enabled")
-    assert argv[:4] == ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command"]
-    assert argv[4].startswith("[Console]::OutputEncoding = [Text.UTF8Encoding]::new($false); ")
-    assert argv[4].endswith("| ConvertTo-Json -Depth 4 -Compress")
-    assert len(argv) == 5
-
-
 # --- failures of PowerShell output ------------------------------------------------------
 
 
-def test_a_failing_cmdlet_is_an_error_with_its_exit_code() -> None:
-    stderr = "Get-BitLockerVolume : Truy nhập bị từ chối. (Exception from HRESULT: 0x80070005)\r\n"
-    access = host(ps(system.BITLOCKER_SCRIPT, stdout="", returncode=1, stderr=stderr))
+def test_a_failing_cmdlet_is_an_error_with_its_message() -> None:
+    message = "Truy nhập bị từ chối. (Exception from HRESULT: 0x80070005)\r\n"
+    access = host(ps_error(system.BITLOCKER_QUERY, message))
     outcome = run("windows.bitlocker.system_drive", access)
     assert outcome.status is Status.error
-    assert outcome.reason.startswith("Get-BitLockerVolume failed with exit code 1: ")
-    assert has(outcome, "command: Get-BitLockerVolume", "exit code 1")
+    assert outcome.reason == (
+        "Get-BitLockerVolume failed: Truy nhập bị từ chối. (Exception from HRESULT: 0x80070005)"
+    )
+    assert has(
+        outcome,
+        "command: Get-BitLockerVolume",
+        "Truy nhập bị từ chối. (Exception from HRESULT: 0x80070005)",
+    )
 
 
 @pytest.mark.parametrize(
     ("check_id", "script", "label"),
     [
-        ("windows.updates.last_patch_age", system.PATCH_SCRIPT, "Win32_QuickFixEngineering"),
-        ("windows.accounts.password_policy", system.PASSWORD_SCRIPT, "account policy (ADSI WinNT)"),
-        ("windows.accounts.admin_members", system.ADMINS_SCRIPT, "Get-LocalGroupMember"),
+        ("windows.updates.last_patch_age", system.PATCH_QUERY, "Win32_QuickFixEngineering"),
+        ("windows.accounts.password_policy", system.PASSWORD_QUERY, "account policy (ADSI WinNT)"),
+        ("windows.accounts.admin_members", system.ADMINS_QUERY, "Get-LocalGroupMember"),
     ],
 )
-def test_failures_name_what_failed(check_id: str, script: str, label: str) -> None:
-    outcome = run(check_id, host(ps(script, stdout="", returncode=1, stderr="Lỗi\r\n")))
-    assert (outcome.status, outcome.reason) == (
-        Status.error,
-        f"{label} failed with exit code 1: Lỗi",
-    )
+def test_failures_name_what_failed(check_id: str, script: PowerShellQuery, label: str) -> None:
+    outcome = run(check_id, host(ps_error(script, "Lỗi\r\n")))
+    assert (outcome.status, outcome.reason) == (Status.error, f"{label} failed: Lỗi")
 
 
 def test_malformed_output_is_an_error_with_a_reason() -> None:
-    access = host(ps(network.FIREWALL_SCRIPT, stdout="Name    Enabled\r\n----    -------\r\n"))
+    access = host(ps(network.FIREWALL_QUERY, out="Name    Enabled\r\n----    -------\r\n"))
     outcome = run("windows.firewall.all_profiles", access)
     assert outcome.status is Status.error
     assert "output is not JSON" in outcome.reason
@@ -449,7 +484,7 @@ def test_an_unknown_enum_value_is_an_error() -> None:
         {"Name": n, "Enabled": "Bật", "DefaultInboundAction": 4}
         for n in ("Domain", "Private", "Public")
     ]
-    outcome = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_SCRIPT, profiles)))
+    outcome = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, profiles)))
     assert outcome.status is Status.error
     assert outcome.reason == "Domain Enabled: unknown value 'Bật'"
 
@@ -460,10 +495,10 @@ def test_firewall_enum_names_and_missing_profiles() -> None:
         for n in ("Domain", "Private", "Public")
     ]
     assert (
-        run("windows.firewall.all_profiles", host(ps(network.FIREWALL_SCRIPT, named))).status
+        run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, named))).status
         is Status.passed
     )
-    one = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_SCRIPT, named[0])))
+    one = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, named[0])))
     assert one.status is Status.failed
     assert has(one, "Get-NetFirewallProfile", "1 firewall profiles reported")
 
@@ -484,8 +519,8 @@ DEFENDER_OFF = {"displayName": "Windows Defender", "productState": 393472}
 def test_third_party_antivirus_on_and_current_passes_realtime() -> None:
     access = host(
         {
-            **ps(system.MP_SCRIPT, DEFENDER_PASSIVE),
-            **ps(system.AV_SCRIPT, [DEFENDER_OFF, KASPERSKY]),
+            **ps(system.MP_QUERY, DEFENDER_PASSIVE),
+            **ps(system.AV_QUERY, [DEFENDER_OFF, KASPERSKY]),
         }
     )
     outcome = run("windows.defender.realtime", access)
@@ -505,7 +540,7 @@ def test_third_party_antivirus_on_and_current_passes_realtime() -> None:
 
 def test_third_party_antivirus_with_old_signatures() -> None:
     stale = {**KASPERSKY, "productState": 266256}
-    access = host({**ps(system.MP_SCRIPT, DEFENDER_PASSIVE), **ps(system.AV_SCRIPT, stale)})
+    access = host({**ps(system.MP_QUERY, DEFENDER_PASSIVE), **ps(system.AV_QUERY, stale)})
     assert run("windows.defender.realtime", access).status is Status.failed
     outcome = run("windows.defender.signature_age", access)
     assert outcome.status is Status.failed
@@ -515,8 +550,8 @@ def test_third_party_antivirus_with_old_signatures() -> None:
 def test_defender_removed_and_no_security_center_is_an_error() -> None:
     access = host(
         {
-            **ps(system.MP_SCRIPT, stdout="", returncode=1, stderr="0x800106ba\r\n"),
-            **ps(system.AV_SCRIPT, stdout="", returncode=1, stderr="Invalid namespace"),
+            **ps_error(system.MP_QUERY, "0x800106ba\r\n"),
+            **ps_error(system.AV_QUERY, "Invalid namespace"),
         }
     )
     outcome = run("windows.defender.realtime", access)
@@ -525,12 +560,12 @@ def test_defender_removed_and_no_security_center_is_an_error() -> None:
     assert has(
         outcome,
         "command: Get-MpComputerStatus",
-        "no status: Get-MpComputerStatus failed with exit code 1: 0x800106ba",
+        "no status: Get-MpComputerStatus failed: 0x800106ba",
     )
     assert has(
         outcome,
         "root/SecurityCenter2",
-        "no answer: Get-CimInstance failed with exit code 1: Invalid namespace",
+        "no answer: SecurityCenter2 AntiVirusProduct failed: Invalid namespace",
     )
     age = run("windows.defender.signature_age", access)
     assert (age.status, age.reason) == (Status.error, "no antivirus reports its signatures")
@@ -540,8 +575,8 @@ def test_defender_off_on_a_server_without_security_center_fails() -> None:
     off = {**DEFENDER_PASSIVE, "AntivirusEnabled": True}
     access = host(
         {
-            **ps(system.MP_SCRIPT, off),
-            **ps(system.AV_SCRIPT, stdout="", returncode=1, stderr="Invalid namespace"),
+            **ps(system.MP_QUERY, off),
+            **ps_error(system.AV_QUERY, "Invalid namespace"),
         }
     )
     outcome = run("windows.defender.realtime", access)
@@ -554,8 +589,8 @@ def test_defender_off_on_a_server_without_security_center_fails() -> None:
     disabled = {**DEFENDER_PASSIVE, "AntivirusSignatureAge": 1}
     access = host(
         {
-            **ps(system.MP_SCRIPT, disabled),
-            **ps(system.AV_SCRIPT, stdout="", returncode=1, stderr="Invalid namespace"),
+            **ps(system.MP_QUERY, disabled),
+            **ps_error(system.AV_QUERY, "Invalid namespace"),
         }
     )
     age = run("windows.defender.signature_age", access)
@@ -569,7 +604,7 @@ def test_signature_age_falls_back_to_the_last_update_date() -> None:
         "AntivirusEnabled": True,
         "AntivirusSignatureLastUpdated": "/Date(1718496000000)/",
     }
-    outcome = run("windows.defender.signature_age", host(ps(system.MP_SCRIPT, status)))
+    outcome = run("windows.defender.signature_age", host(ps(system.MP_QUERY, status)))
     assert outcome.status is Status.failed  # 2024-06-16 00:00 UTC, 4 days before "now"
     assert has(
         outcome,
@@ -578,12 +613,12 @@ def test_signature_age_falls_back_to_the_last_update_date() -> None:
     )
     relaxed = run(
         "windows.defender.signature_age",
-        host(ps(system.MP_SCRIPT, status)),
+        host(ps(system.MP_QUERY, status)),
         system.SignatureAgeParams(max_age_days=7),
     )
     assert relaxed.status is Status.passed
     never = {**status, "AntivirusSignatureLastUpdated": None}
-    outcome = run("windows.defender.signature_age", host(ps(system.MP_SCRIPT, never)))
+    outcome = run("windows.defender.signature_age", host(ps(system.MP_QUERY, never)))
     assert outcome.status is Status.failed
     assert has(
         outcome, "Get-MpComputerStatus", "AntivirusSignatureAge=65535 (unknown), never updated"
@@ -606,7 +641,7 @@ def test_patch_age_parameter_and_powershell_7_dates() -> None:
         "Now": "2024-06-20T03:00:00Z",
         "HotFixes": {"HotFixID": "KB5039212", "InstalledOn": "2024-06-12T00:00:00+07:00"},
     }
-    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_SCRIPT, answer)))
+    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_QUERY, answer)))
     assert outcome.status is Status.passed
     assert has(
         outcome,
@@ -618,7 +653,7 @@ def test_patch_age_parameter_and_powershell_7_dates() -> None:
 def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
     none = run(
         "windows.updates.last_patch_age",
-        host(ps(system.PATCH_SCRIPT, {"Now": "/Date(1718852400000)/", "HotFixes": []})),
+        host(ps(system.PATCH_QUERY, {"Now": "/Date(1718852400000)/", "HotFixes": []})),
     )
     assert none.status is Status.failed
     assert has(none, "Win32_QuickFixEngineering", "no installed update listed")
@@ -626,7 +661,7 @@ def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
         "Now": "/Date(1718852400000)/",
         "HotFixes": [{"HotFixID": "KB1", "InstalledOn": None}],
     }
-    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_SCRIPT, undated)))
+    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_QUERY, undated)))
     assert (outcome.status, outcome.reason) == (
         Status.error,
         "no installed update has an install date",
@@ -635,7 +670,7 @@ def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
         "Now": "/Date(1718852400000)/",
         "HotFixes": [{"HotFixID": "KB1", "InstalledOn": "hôm qua"}],
     }
-    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_SCRIPT, bad)))
+    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_QUERY, bad)))
     assert outcome.status is Status.error
     assert outcome.reason == "Win32_QuickFixEngineering: not a date: 'hôm qua'"
 
@@ -657,7 +692,7 @@ def test_automatic_updates_defaults_when_nothing_is_configured() -> None:
 
 def _users(*users: tuple[str, int, bool]) -> dict[str, dict[str, object]]:
     return ps(
-        system.USERS_SCRIPT,
+        system.USERS_QUERY,
         [
             {
                 "Name": name,
@@ -683,13 +718,31 @@ def test_builtin_admin_is_found_by_sid_and_default_names_are_recognised() -> Non
     assert has(decoy, f"[{WEAK_MACHINE}-500]", "it: Enabled=False, renamed")
 
 
-def test_guest_absent_passes_and_a_single_user_object_is_read() -> None:
-    one = ps(system.USERS_SCRIPT, {"Name": "Khách", "SID": f"{WEAK_MACHINE}-501", "Enabled": 0})
+def test_guest_missing_from_the_list_is_an_error_and_a_single_user_object_is_read() -> None:
+    one = ps(system.USERS_QUERY, {"Name": "Khách", "SID": f"{WEAK_MACHINE}-501", "Enabled": 0})
     outcome = run("windows.accounts.guest_disabled", host(one))
     assert has(outcome, f"[{WEAK_MACHINE}-501]", "Khách: Enabled=False")
     absent = run("windows.accounts.guest_disabled", host(_users(("canbo", 1001, True))))
-    assert absent.status is Status.passed
-    assert has(absent, "Get-LocalUser", "no local account with RID 501")
+    assert absent.status is Status.error
+    assert absent.reason.startswith("Get-LocalUser listed 1 accounts but none with RID 501")
+    assert has(absent, "Get-LocalUser", "1 accounts")
+
+
+@pytest.mark.parametrize(
+    "check_id",
+    ["windows.accounts.guest_disabled", "windows.accounts.builtin_admin", "windows.accounts.admin_members"],
+)
+def test_empty_account_lists_are_errors_never_passes(check_id: str) -> None:
+    empty = host({**ps(system.USERS_QUERY, out=""), **ps(system.ADMINS_QUERY, out="")})
+    outcome = run(check_id, empty)
+    assert outcome.status is Status.error
+    assert "the answer is incomplete" in outcome.reason
+
+
+def test_no_firewall_profiles_is_an_error() -> None:
+    outcome = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, out="")))
+    assert outcome.status is Status.error
+    assert outcome.reason == "Get-NetFirewallProfile listed no profiles: the answer is incomplete"
 
 
 def test_admin_members_allowed_by_name_or_sid_whatever_the_language() -> None:

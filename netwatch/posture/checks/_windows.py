@@ -21,15 +21,13 @@ from typing import Any
 
 from netwatch.hostaccess.commands import CommandError
 from netwatch.hostaccess.registry import RegistryReader
+from netwatch.posture.checks._powershell import (
+    PowerShellError,
+    PowerShellQuery,
+    run_batch,
+)
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Evidence, Outcome, error, not_applicable
-
-POWERSHELL = "powershell.exe"
-POWERSHELL_TIMEOUT = 15.0
-# stdout of a redirected powershell.exe uses the OEM code page, which cannot carry
-# Vietnamese; switch it to UTF-8 (no BOM) before the script writes anything.
-_UTF8_OUTPUT = "[Console]::OutputEncoding = [Text.UTF8Encoding]::new($false); "
-_TO_JSON = " | ConvertTo-Json -Depth 4 -Compress"
 
 NOT_LIVE = (
     "needs the running Windows system: the registry and PowerShell would describe "
@@ -52,52 +50,29 @@ class WindowsDataError(Exception):
 # --- PowerShell -------------------------------------------------------------------------
 
 
-def powershell_argv(script: str) -> list[str]:
-    """The fixed argv running ``script`` and printing its result as compact JSON."""
-    return [
-        POWERSHELL,
-        "-NoProfile",
-        "-NonInteractive",
-        "-Command",
-        f"{_UTF8_OUTPUT}{script}{_TO_JSON}",
-    ]
-
-
 def command_source(script: str) -> str:
     """Evidence source naming a PowerShell pipeline."""
     return f"command: {script}"
 
 
-def run_powershell(
-    ctx: CheckContext, script: str, what: str = "", timeout: float = POWERSHELL_TIMEOUT
-) -> Any:
-    """Run ``script`` and return its JSON output (None when it printed nothing).
+def run_powershell(ctx: CheckContext, query: PowerShellQuery) -> Any:
+    """The objects ``query`` returned (None when it returned none), from the run's batch.
 
-    ``what`` names the script in errors (default: its first cmdlet). Raises
-    :class:`CommandError` when PowerShell is missing or too slow and
-    :class:`WindowsDataError` when the script failed or printed something else.
+    Raises :class:`CommandError` when PowerShell is missing or too slow and
+    :class:`WindowsDataError` when it failed, printed nothing or printed something else.
     """
-    label = what or _first_cmdlet(script)
-    result = ctx.access.commands.run(powershell_argv(script), timeout=timeout)
-    if result.returncode != 0:
-        detail = _first_line(result.stderr)
-        raise WindowsDataError(
-            f"{label} failed with exit code {result.returncode}"
-            + (f": {detail}" if detail else ""),
-            Evidence(command_source(script), f"exit code {result.returncode}", "exit code 0"),
-        )
+    source = command_source(query.script)
     try:
-        return parse_json(result.stdout)
+        answer = ctx.facts.get("powershell", lambda: run_batch(ctx.access.commands))
+        text = answer.output_of(query)
+    except PowerShellError as exc:
+        raise WindowsDataError(str(exc), Evidence(source, exc.observed, "JSON")) from None
+    try:
+        return parse_json(text or "")
     except ValueError as exc:
         raise WindowsDataError(
-            f"{label}: {exc}",
-            Evidence(command_source(script), _first_line(result.stdout)[:200], "JSON"),
+            f"{query.label}: {exc}", Evidence(source, _first_line(text or "")[:200], "JSON")
         ) from None
-
-
-def _first_cmdlet(script: str) -> str:
-    match = re.search(r"\b[A-Z][a-z]+-[A-Za-z]+\b", script)
-    return match.group(0) if match else "PowerShell"
 
 
 def _first_line(text: str) -> str:

@@ -12,8 +12,10 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from netwatch.config.types import StrictModel
+from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     START_DISABLED,
+    WindowsDataError,
     as_list,
     command_source,
     dword,
@@ -33,9 +35,11 @@ from netwatch.posture.registry import check
 # --- firewall ---------------------------------------------------------------------------
 
 # ActiveStore is the effective policy: local settings merged with Group Policy.
-FIREWALL_SCRIPT = (
+FIREWALL_QUERY = powershell_query(
+    "firewall_profiles",
     "Get-NetFirewallProfile -PolicyStore ActiveStore | "
-    "Select-Object Name,Enabled,DefaultInboundAction"
+    "Select-Object Name,Enabled,DefaultInboundAction",
+    "Get-NetFirewallProfile",
 )
 # NetSecurity enums as ConvertTo-Json writes them.
 GPO_BOOLEAN = {"False": 0, "True": 1, "NotConfigured": 2}
@@ -94,14 +98,20 @@ def _profile_state(profile: dict[str, Any]) -> tuple[str, bool, bool, str]:
         category="network",
         severity=Severity.high,
         platforms=("windows",),
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
 def firewall_all_profiles(ctx: CheckContext) -> Outcome:
     """Every firewall profile is enabled and blocks unsolicited inbound traffic."""
-    profiles = as_list(run_powershell(ctx, FIREWALL_SCRIPT))
-    source = command_source(FIREWALL_SCRIPT)
+    profiles = as_list(run_powershell(ctx, FIREWALL_QUERY))
+    source = command_source(FIREWALL_QUERY.script)
     expected = "Enabled=1 (on), DefaultInboundAction=4 (block)"
+    if not profiles:
+        raise WindowsDataError(
+            "Get-NetFirewallProfile listed no profiles: the answer is incomplete",
+            Evidence(source, "no profiles", "3 profiles"),
+        )
     if len(profiles) != FIREWALL_PROFILES:
         return failed(
             Evidence(source, f"{len(profiles)} firewall profiles reported", "3 profiles"),

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field
 
 from netwatch.config.types import StrictModel
+from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     START_DISABLED,
     SecurityProduct,
@@ -59,13 +60,17 @@ SECONDS_PER_DAY = 86400.0
 
 # --- Microsoft Defender -----------------------------------------------------------------
 
-MP_SCRIPT = (
+MP_QUERY = powershell_query(
+    "defender_status",
     "Get-MpComputerStatus | Select-Object AMServiceEnabled,AntivirusEnabled,"
-    "RealTimeProtectionEnabled,AntivirusSignatureAge,AntivirusSignatureLastUpdated"
+    "RealTimeProtectionEnabled,AntivirusSignatureAge,AntivirusSignatureLastUpdated",
+    "Get-MpComputerStatus",
 )
-AV_SCRIPT = (
+AV_QUERY = powershell_query(
+    "antivirus_products",
     "Get-CimInstance -Namespace root/SecurityCenter2 -ClassName AntiVirusProduct | "
-    "Select-Object displayName,productState"
+    "Select-Object displayName,productState",
+    "SecurityCenter2 AntiVirusProduct",
 )
 DEFENDER_FLAGS = ("AntivirusEnabled", "RealTimeProtectionEnabled")
 # AntivirusSignatureAge is 65535 (or more) when Defender does not know the age.
@@ -74,9 +79,9 @@ UNKNOWN_AGE = 65535
 
 def _defender_status(ctx: CheckContext) -> tuple[dict[str, Any] | None, Evidence]:
     """Get-MpComputerStatus and its evidence; None when it fails (Defender removed or stopped)."""
-    source = command_source(MP_SCRIPT)
+    source = command_source(MP_QUERY.script)
     try:
-        status = as_object(run_powershell(ctx, MP_SCRIPT), "Get-MpComputerStatus")
+        status = as_object(run_powershell(ctx, MP_QUERY), "Get-MpComputerStatus")
     except WindowsDataError as exc:
         return None, Evidence(source, f"no status: {exc}", "Defender status")
     observed = ", ".join(f"{name}={_flag(status, name)}" for name in DEFENDER_FLAGS)
@@ -92,9 +97,9 @@ def _third_party(ctx: CheckContext) -> tuple[list[SecurityProduct] | None, Evide
 
     None when Security Center did not answer (Windows Server has no SecurityCenter2).
     """
-    source, expected = command_source(AV_SCRIPT), "a third-party product on"
+    source, expected = command_source(AV_QUERY.script), "a third-party product on"
     try:
-        products = security_products(run_powershell(ctx, AV_SCRIPT))
+        products = security_products(run_powershell(ctx, AV_QUERY))
     except WindowsDataError as exc:
         return None, Evidence(source, f"no answer: {exc}", expected)
     observed = "; ".join(p.describe() for p in products) or "no antivirus product registered"
@@ -127,7 +132,7 @@ def _third_party(ctx: CheckContext) -> tuple[list[SecurityProduct] | None, Evide
         category="malware",
         severity=Severity.critical,
         platforms=("windows",),
-        timeout=35.0,
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
@@ -197,7 +202,7 @@ def _defender_age(ctx: CheckContext, status: dict[str, Any]) -> tuple[int | None
         severity=Severity.high,
         platforms=("windows",),
         params_model=SignatureAgeParams,
-        timeout=35.0,
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
@@ -222,7 +227,7 @@ def defender_signature_age(ctx: CheckContext) -> Outcome:
         if status is None:
             return error("no antivirus reports its signatures", mp_evidence, av_evidence)
     age, observed = _defender_age(ctx, status)
-    evidence = Evidence(command_source(MP_SCRIPT), observed, f"at most {max_age} days")
+    evidence = Evidence(command_source(MP_QUERY.script), observed, f"at most {max_age} days")
     if age is None or age > max_age:
         return failed(evidence)
     return passed(evidence)
@@ -230,9 +235,11 @@ def defender_signature_age(ctx: CheckContext) -> Outcome:
 
 # --- BitLocker --------------------------------------------------------------------------
 
-BITLOCKER_SCRIPT = (
+BITLOCKER_QUERY = powershell_query(
+    "bitlocker_system_drive",
     "Get-BitLockerVolume -MountPoint $env:SystemDrive | "
-    "Select-Object MountPoint,VolumeStatus,ProtectionStatus,EncryptionPercentage"
+    "Select-Object MountPoint,VolumeStatus,ProtectionStatus,EncryptionPercentage",
+    "Get-BitLockerVolume",
 )
 VOLUME_STATUS = {
     "FullyDecrypted": 0,
@@ -270,18 +277,19 @@ FULLY_ENCRYPTED, PROTECTION_ON = 1, 1
         category="data",
         severity=Severity.high,
         platforms=("windows",),
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
 def bitlocker_system_drive(ctx: CheckContext) -> Outcome:
     """The system volume is fully encrypted and its protection is on."""
-    volume = as_object(run_powershell(ctx, BITLOCKER_SCRIPT), "Get-BitLockerVolume")
+    volume = as_object(run_powershell(ctx, BITLOCKER_QUERY), "Get-BitLockerVolume")
     status = to_enum(volume.get("VolumeStatus"), VOLUME_STATUS, "VolumeStatus")
     protection = to_enum(volume.get("ProtectionStatus"), PROTECTION_STATUS, "ProtectionStatus")
     status_name = {v: k for k, v in VOLUME_STATUS.items()}.get(status, "unknown")
     protection_name = {v: k for k, v in PROTECTION_STATUS.items()}.get(protection, "unknown")
     evidence = Evidence(
-        f"{command_source(BITLOCKER_SCRIPT)} [{volume.get('MountPoint') or '?'}]",
+        f"{command_source(BITLOCKER_QUERY.script)} [{volume.get('MountPoint') or '?'}]",
         f"VolumeStatus={status} ({status_name}), ProtectionStatus={protection} "
         f"({protection_name}), EncryptionPercentage={volume.get('EncryptionPercentage')}",
         "VolumeStatus=1 (FullyEncrypted), ProtectionStatus=1 (On)",
@@ -364,9 +372,11 @@ def updates_automatic(ctx: CheckContext) -> Outcome:
 
 
 # Now comes from the examined machine's own clock, in the same answer as the install dates.
-PATCH_SCRIPT = (
+PATCH_QUERY = powershell_query(
+    "hotfixes",
     "[pscustomobject]@{Now = [DateTime]::UtcNow; HotFixes = @(Get-CimInstance "
-    "Win32_QuickFixEngineering | Select-Object HotFixID,InstalledOn)}"
+    "Win32_QuickFixEngineering | Select-Object HotFixID,InstalledOn)}",
+    "Win32_QuickFixEngineering",
 )
 
 
@@ -400,16 +410,15 @@ class PatchAgeParams(StrictModel):
         severity=Severity.high,
         platforms=("windows",),
         params_model=PatchAgeParams,
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
 def updates_last_patch_age(ctx: CheckContext) -> Outcome:
     """The newest hotfix was installed at most ``max_age_days`` ago (by the machine's clock)."""
     max_age = ctx.params_as(PatchAgeParams).max_age_days
-    answer = as_object(
-        run_powershell(ctx, PATCH_SCRIPT, "Win32_QuickFixEngineering"), "Win32_QuickFixEngineering"
-    )
-    source = command_source(PATCH_SCRIPT)
+    answer = as_object(run_powershell(ctx, PATCH_QUERY), "Win32_QuickFixEngineering")
+    source = command_source(PATCH_QUERY.script)
     try:
         now = parse_date(answer.get("Now"))
         dated = [
@@ -440,9 +449,13 @@ def updates_last_patch_age(ctx: CheckContext) -> Outcome:
 
 # --- local accounts ---------------------------------------------------------------------
 
-USERS_SCRIPT = "Get-LocalUser | Select-Object Name,SID,Enabled"
-ADMINS_SCRIPT = (
-    "Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,SID,ObjectClass,PrincipalSource"
+USERS_QUERY = powershell_query(
+    "local_users", "Get-LocalUser | Select-Object Name,SID,Enabled", "Get-LocalUser"
+)
+ADMINS_QUERY = powershell_query(
+    "administrators",
+    "Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,SID,ObjectClass,PrincipalSource",
+    "Get-LocalGroupMember",
 )
 ADMIN_RID, GUEST_RID = 500, 501
 # Names Windows gives the built-in Administrator at installation. They follow the
@@ -462,13 +475,23 @@ DEFAULT_ADMIN_NAMES = frozenset(
 )
 
 
-def _local_user(ctx: CheckContext, rid: int) -> tuple[dict[str, Any] | None, str]:
-    """The local account with relative id ``rid`` (by SID, whatever its name) and its SID."""
-    for user in as_list(run_powershell(ctx, USERS_SCRIPT)):
+def _local_user(ctx: CheckContext, rid: int) -> tuple[dict[str, Any], str]:
+    """The local account with relative id ``rid`` (by SID, whatever its name) and its SID.
+
+    Every Windows machine has the built-in Administrator (RID 500) and Guest (RID 501),
+    renamed or disabled perhaps but never deleted; a list without them is incomplete
+    (PowerShell blocked or broken), so it is an error, never "absent, all good".
+    """
+    users = as_list(run_powershell(ctx, USERS_QUERY))
+    for user in users:
         sid = sid_of(user.get("SID"))
         if is_account_sid(sid) and relative_id(sid) == rid:
             return user, sid
-    return None, ""
+    raise WindowsDataError(
+        f"Get-LocalUser listed {len(users)} accounts but none with RID {rid}, which every "
+        "Windows machine has: the answer is incomplete",
+        Evidence(command_source(USERS_QUERY.script), f"{len(users)} accounts", f"RID {rid}"),
+    )
 
 
 def _normalized(name: str) -> str:
@@ -495,15 +518,14 @@ def _normalized(name: str) -> str:
         category="accounts",
         severity=Severity.high,
         platforms=("windows",),
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
 def guest_disabled(ctx: CheckContext) -> Outcome:
-    """The local account with RID 501 is disabled (or does not exist)."""
-    source = command_source(USERS_SCRIPT)
+    """The local account with RID 501 is disabled."""
+    source = command_source(USERS_QUERY.script)
     user, sid = _local_user(ctx, GUEST_RID)
-    if user is None:
-        return passed(Evidence(source, "no local account with RID 501", "disabled or absent"))
     enabled = to_bool(user.get("Enabled"), "Enabled")
     evidence = Evidence(
         f"{source} [{sid}]", f"{user.get('Name')!s}: Enabled={enabled}", "Enabled=False"
@@ -537,15 +559,14 @@ def guest_disabled(ctx: CheckContext) -> Outcome:
         category="accounts",
         severity=Severity.medium,
         platforms=("windows",),
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
 def builtin_admin(ctx: CheckContext) -> Outcome:
     """The local account with RID 500 is disabled, or no longer has a default name."""
-    source = command_source(USERS_SCRIPT)
+    source = command_source(USERS_QUERY.script)
     user, sid = _local_user(ctx, ADMIN_RID)
-    if user is None:
-        return passed(Evidence(source, "no local account with RID 500", "disabled or renamed"))
     name = str(user.get("Name") or "")
     enabled = to_bool(user.get("Enabled"), "Enabled")
     renamed = _normalized(name) not in DEFAULT_ADMIN_NAMES
@@ -605,15 +626,23 @@ def _allowed(member: dict[str, Any], sid: str, patterns: list[str]) -> bool:
         severity=Severity.high,
         platforms=("windows",),
         params_model=AdminMembersParams,
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
 def admin_members(ctx: CheckContext) -> Outcome:
     """Every member of S-1-5-32-544 matches the allowed SIDs or names."""
     patterns = ctx.params_as(AdminMembersParams).allowed
-    source = command_source(ADMINS_SCRIPT)
+    source = command_source(ADMINS_QUERY.script)
     evidence, extra = [], []
-    for member in as_list(run_powershell(ctx, ADMINS_SCRIPT)):
+    members = as_list(run_powershell(ctx, ADMINS_QUERY))
+    if not members:
+        raise WindowsDataError(
+            "Get-LocalGroupMember listed no members of Administrators (S-1-5-32-544), which "
+            "always has at least one: the answer is incomplete",
+            Evidence(source, "no members", "the group's members"),
+        )
+    for member in members:
         sid = sid_of(member.get("SID"))
         allowed = _allowed(member, sid, patterns)
         name = str(member.get("Name") or sid)
@@ -635,11 +664,13 @@ def admin_members(ctx: CheckContext) -> Outcome:
 # read through the WinNT provider: every local user object carries it. `net accounts`
 # prints the same numbers but in translated text; secedit /export writes a file; RSoP
 # classes only cover domain Group Policy.
-PASSWORD_SCRIPT = (
+PASSWORD_QUERY = powershell_query(
+    "account_policy",
     "$users = ([ADSI]('WinNT://' + $env:COMPUTERNAME + ',computer')).Children; "
     "$users.SchemaFilter.Add('User') | Out-Null; $u = $users | Select-Object -First 1; "
     "[pscustomobject]@{MinPasswordLength = $u.MinPasswordLength.Value; "
-    "MaxBadPasswordsAllowed = $u.MaxBadPasswordsAllowed.Value}"
+    "MaxBadPasswordsAllowed = $u.MaxBadPasswordsAllowed.Value}",
+    "account policy (ADSI WinNT)",
 )
 
 
@@ -680,18 +711,17 @@ class PasswordPolicyParams(StrictModel):
         severity=Severity.medium,
         platforms=("windows",),
         params_model=PasswordPolicyParams,
+        timeout=POWERSHELL_CHECK_TIMEOUT,
     )
 )
 @windows_check()
 def password_policy(ctx: CheckContext) -> Outcome:
     """Minimum length >= ``min_length`` and lockout threshold in 1..``max_lockout``."""
     params = ctx.params_as(PasswordPolicyParams)
-    policy = as_object(
-        run_powershell(ctx, PASSWORD_SCRIPT, "account policy (ADSI WinNT)"), "account policy"
-    )
+    policy = as_object(run_powershell(ctx, PASSWORD_QUERY), "account policy")
     length = to_int(policy.get("MinPasswordLength"), "MinPasswordLength")
     lockout = to_int(policy.get("MaxBadPasswordsAllowed"), "MaxBadPasswordsAllowed")
-    source = command_source(PASSWORD_SCRIPT)
+    source = command_source(PASSWORD_QUERY.script)
     evidence = (
         Evidence(f"{source} [MinPasswordLength]", str(length), f"at least {params.min_length}"),
         Evidence(
