@@ -121,7 +121,7 @@ def _run(
     from netwatch.audit.output import check_output_dir, render_all, report_stem, write_documents
     from netwatch.cli.audit_view import AuditProgress
     from netwatch.config.loader import load_config
-    from netwatch.hostaccess import FileReader, HostAccess
+    from netwatch.hostaccess import HostAccess
     from netwatch.posture.policy import load_policy
 
     try:
@@ -140,7 +140,7 @@ def _run(
     loaded = load_policy(policy)
     previous = load_host_report(baseline) if baseline is not None else None
     # An image is never the running system, even mounted at / (commands describe this machine).
-    access = HostAccess(FileReader(root), registry=None, live=False) if root else HostAccess()
+    access = HostAccess.for_root(root)
     identity = host_identity(access, root)
     if previous is not None:
         check_same_host(previous, identity, str(baseline))

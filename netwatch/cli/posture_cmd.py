@@ -59,7 +59,7 @@ def posture(
     """Run the posture checks once: exit 0 when nothing failed, 1 when checks failed."""
     with friendly_errors(cli_state(ctx).debug):
         from netwatch.agent import UsageError
-        from netwatch.hostaccess import FileReader, HostAccess
+        from netwatch.hostaccess import HostAccess
         from netwatch.posture.policy import load_policy
         from netwatch.posture.runner import run_policy
         from netwatch.posture.score import compute_score
@@ -69,7 +69,7 @@ def posture(
             raise UsageError(f"--lang {lang}: use en or vi")
         if root is not None and not root.is_dir():
             raise UsageError(f"--root {root}: not a directory")
-        access = HostAccess(files=FileReader(root), registry=None) if root else HostAccess()
+        access = HostAccess.for_root(root)
         loaded = load_policy(policy)
         results = run_policy(loaded, access, platform="linux" if root else None)
         score = compute_score(results)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess.commands import CommandResult, CommandRunner
@@ -16,21 +17,25 @@ from netwatch.hostaccess.registry import RegistryReader, default_registry
 
 @dataclass(frozen=True)
 class HostAccess:
-    """The three ways netwatch looks at a machine."""
+    """The three ways netwatch looks at a machine.
+
+    ``live`` says whether they look at the running system. It is explicit, never guessed
+    from the file root: live unless ``--root`` names a mounted image, on every OS (on
+    Windows the root is ``C:\\``, not ``/``). When not live, commands, the registry and
+    the running kernel describe the auditing machine, so checks read files only.
+    """
 
     files: FileReader = field(default_factory=FileReader)
     commands: CommandRunner = field(default_factory=CommandRunner)
     registry: RegistryReader | None = field(default_factory=default_registry)
-    live: bool | None = None
+    live: bool = True
 
-    @property
-    def is_live_root(self) -> bool:
-        """True when looking at a running system (commands describe the same machine).
-
-        Defaults to "the root is /"; tests set ``live=True`` to pair a fixture
-        tree with recorded command output, as if both came from one host.
-        """
-        return self.files.root == "/" if self.live is None else self.live
+    @classmethod
+    def for_root(cls, root: str | os.PathLike[str] | None) -> HostAccess:
+        """The running system, or the mounted image at ``root`` (files only, not live)."""
+        if root is None:
+            return cls()
+        return cls(files=FileReader(root), registry=None, live=False)
 
 
 __all__ = ["CommandResult", "CommandRunner", "FileReader", "HostAccess", "RegistryReader"]

@@ -53,7 +53,7 @@ def linux_os_info(access: HostAccess, hostname: str, fqdn: str) -> OsInfo:
         text = access.files.read_text_or_none("/usr/lib/os-release") or ""
     release = parse_os_release(text)
     machine_id = (access.files.read_text_or_none("/etc/machine-id") or "").strip()
-    live = access.is_live_root
+    live = access.live
     return OsInfo(
         hostname=hostname,
         fqdn=fqdn,

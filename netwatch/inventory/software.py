@@ -111,7 +111,7 @@ def linux_packages(access: HostAccess, timeout: float = 60.0) -> list[Package]:
         packages.extend(parse_dpkg_status(dpkg))
     if access.files.exists("/var/lib/rpm") and access.commands.which("rpm"):
         argv = ["rpm", "-qa", "--qf", RPM_QUERY_FORMAT]
-        if not access.is_live_root:
+        if not access.live:
             argv[1:1] = ["--root", access.files.root]
         try:
             result = access.commands.run(argv, timeout=timeout)

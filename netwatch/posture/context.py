@@ -61,7 +61,7 @@ class CheckContext:
     @property
     def live(self) -> bool:
         """True when the checks look at the running system."""
-        return self.access.is_live_root
+        return self.access.live
 
     def params_as(self, model: type[P]) -> P:
         """The check's parameters as ``model``; its defaults when run without a policy."""

@@ -72,7 +72,7 @@ def test_offline_identity_comes_from_the_image(tmp_path: Path) -> None:
     (tmp_path / "etc/hostname").write_text("srv-mot-cua\n")
     (tmp_path / "etc/machine-id").write_text("abc123\n")
     (tmp_path / "etc/os-release").write_text('NAME="Debian GNU/Linux"\nVERSION_ID="12"\n')
-    access = HostAccess(files=FileReader(tmp_path), registry=None)
+    access = HostAccess.for_root(tmp_path)
     identity = host_identity(access, tmp_path)
     assert (identity.hostname, identity.machine_id) == ("srv-mot-cua", "abc123")
     assert (identity.os_name, identity.os_version) == ("Debian GNU/Linux", "12")

@@ -108,3 +108,12 @@ def test_unexpected_errors_have_no_traceback_without_debug(tmp_path: Path) -> No
     result = runner.invoke(app, ["config", "check", str(directory)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_live_unless_a_root_is_given(tmp_path) -> None:
+    from netwatch.hostaccess import HostAccess
+
+    assert HostAccess().live and HostAccess.for_root(None).live
+    image = HostAccess.for_root(tmp_path)
+    assert not image.live and image.registry is None
+    assert image.files.root == str(tmp_path)

@@ -25,8 +25,8 @@ DEBIAN = FIXTURES / "debian12"
 
 def image_access(root: Path = DEBIAN, commands: object | None = None) -> HostAccess:
     if commands is None:
-        return HostAccess(files=FileReader(root), registry=None)
-    return HostAccess(files=FileReader(root), commands=commands, registry=None)  # type: ignore[arg-type]
+        return HostAccess(files=FileReader(root), registry=None, live=False)
+    return HostAccess(files=FileReader(root), commands=commands, registry=None, live=False)  # type: ignore[arg-type]
 
 
 def test_os_info_from_mounted_image() -> None:
