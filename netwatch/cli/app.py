@@ -23,6 +23,7 @@ from netwatch.cli import (
     serve_cmd,
 )
 from netwatch.cli.context import CliState
+from netwatch.cli.streams import make_output_safe
 
 app = typer.Typer(
     name="netwatch",
@@ -67,4 +68,5 @@ app.add_typer(report_cmd.app, name="report")
 
 def main() -> None:
     """Console-script entry point."""
+    make_output_safe()
     app()
