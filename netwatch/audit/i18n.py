@@ -173,6 +173,9 @@ _LABELS: dict[str, Text] = {
         "Báo cáo này không có danh mục tài sản (đánh giá ngoại tuyến chỉ đọc tệp).",
     ),
     "inventory.system": Text("System", "Hệ thống"),
+    "inventory.unavailable": Text(
+        "Could not be read on this host: {items}", "Không đọc được trên máy này: {items}"
+    ),
     "inventory.collected": Text("Inventory collected", "Thời điểm thu thập"),
     "inventory.cpu": Text("Processor", "Bộ xử lý"),
     "inventory.cores": Text(

@@ -743,6 +743,15 @@ def _services(services: list[ServiceRecord] | None, lang: str) -> Section | None
     return _section("services", t("services.title", lang), [table])
 
 
+def _unavailable(inventory: dict[str, Any], lang: str) -> Para | None:
+    """The inventory items that could not be read, with why."""
+    failures = inventory.get("errors") or []
+    if not failures:
+        return None
+    items = "; ".join(f"{f.get('item', '?')} ({f.get('error', '?')})" for f in failures)
+    return Para(t("inventory.unavailable", lang, items=items), tone="alert")
+
+
 def _inventory(inventory: dict[str, Any] | None, lang: str) -> Section:
     title = t("inventory.title", lang)
     if not inventory:
@@ -766,6 +775,7 @@ def _inventory(inventory: dict[str, Any] | None, lang: str) -> Section:
         [
             Heading(t("inventory.system", lang)),
             Facts(tuple(inventory_facts(inventory, lang))),
+            _unavailable(inventory, lang),
             Heading(t("inventory.disks", lang)),
             _table("disks", disks, filesystem_rows(inventory, lang)),
             Heading(t("inventory.nics", lang)),

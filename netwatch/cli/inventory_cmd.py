@@ -12,6 +12,8 @@ from netwatch.cli.context import cli_state
 from netwatch.cli.errors import friendly_errors
 from netwatch.cli.options import ConfigOption
 
+UNAVAILABLE = "unavailable (see below)"
+
 
 class OutputFormat(str, enum.Enum):
     """How to print results."""
@@ -55,34 +57,43 @@ def _size(value: float) -> str:
     return str(value)
 
 
-def print_tables(data: dict[str, Any]) -> None:
-    """Render the inventory as rich tables."""
+def _utc(timestamp: float) -> str:
     from datetime import datetime, timezone
 
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def print_tables(data: dict[str, Any]) -> None:
+    """Render the inventory as rich tables; items that could not be read say so."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    host, cpu, memory = data["host"], data["cpu"], data["memory"]
+    host, cpu, memory = data["host"] or {}, data["cpu"], data["memory"]
     summary = Table(title="Host", show_header=False, title_justify="left")
     summary.add_column(style="bold")
     summary.add_column()
-    boot = datetime.fromtimestamp(data["boot_time"], tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    boot = data["boot_time"]
     for label, value in (
-        ("Hostname", host["hostname"]),
-        ("FQDN", host["fqdn"]),
-        ("OS", f"{host['os_name']} {host['os_version']}".strip()),
-        ("Kernel", host["kernel"]),
-        ("Architecture", host["arch"]),
-        ("Machine ID", host["machine_id"]),
-        ("Booted", boot),
-        ("CPU", f"{cpu['model']} ({cpu['physical_cores']} cores, {cpu['logical_cores']} threads)"),
-        ("Memory", f"{_size(memory['total'])} ({_size(memory['available'])} available)"),
-        ("Swap", f"{_size(memory['swap_total'])} ({_size(memory['swap_free'])} free)"),
+        ("Hostname", host.get("hostname", "")),
+        ("FQDN", host.get("fqdn", "")),
+        ("OS", f"{host.get('os_name', '')} {host.get('os_version', '')}".strip()),
+        ("Kernel", host.get("kernel", "")),
+        ("Architecture", host.get("arch", "")),
+        ("Machine ID", host.get("machine_id", "")),
+        ("Booted", _utc(boot) if boot is not None else UNAVAILABLE),
+        ("CPU", f"{cpu['model']} ({cpu['physical_cores']} cores, {cpu['logical_cores']} threads)"
+         if cpu else UNAVAILABLE),
+        ("Memory", f"{_size(memory['total'])} ({_size(memory['available'])} available)"
+         if memory else UNAVAILABLE),
+        ("Swap", f"{_size(memory['swap_total'])} ({_size(memory['swap_free'])} free)"
+         if memory else UNAVAILABLE),
         ("Sessions", str(len(data["sessions"]))),
         ("Software", f"{len(data['software'])} packages"),
-    ):
+    ):  # fmt: skip
         summary.add_row(label, str(value))
+    for failure in data.get("errors", []):
+        summary.add_row(f"Unavailable: {failure['item']}", failure["error"], style="yellow")
     console.print(summary)
 
     disks = Table(title="Filesystems", title_justify="left")

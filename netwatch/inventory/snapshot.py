@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 
@@ -20,6 +22,33 @@ from netwatch.times import utc_iso
 
 SCHEMA_VERSION = 1
 
+log = logging.getLogger("netwatch.inventory")
+
+
+T = TypeVar("T")
+
+
+class _Items:
+    """Gathers inventory items one by one; a failing item is recorded, never fatal.
+
+    Office PCs often have broken performance counters (psutil's memory call then
+    raises ``RuntimeError: PdhAddEnglishCounterW failed``) or locked-down WMI: the
+    rest of the inventory must still be reported.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, str]] = []
+
+    def get(self, item: str, gather: Callable[[], T], fallback: T) -> T:
+        try:
+            return gather()
+        except Exception as exc:  # noqa: BLE001 - one item's failure is data, not a crash
+            message = " ".join(str(exc).split())
+            reason = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+            log.warning("inventory: %s unavailable: %s", item, reason)
+            self.errors.append({"item": item, "error": reason})
+            return fallback
+
 
 def gather_inventory(
     access: HostAccess,
@@ -28,22 +57,30 @@ def gather_inventory(
     exclude_interfaces: str = DEFAULT_EXCLUDED_INTERFACES,
     software_timeout: float = 60.0,
 ) -> dict[str, Any]:
-    """Everything netwatch knows about this host, including the installed software list."""
-    filesystems, _ = gather_filesystems(
-        exclude_fstypes if exclude_fstypes is not None else PSEUDO_FSTYPES, exclude_mountpoints
+    """Everything netwatch knows about this host, including the installed software list.
+
+    An item that cannot be read is None (or an empty list) and is listed under
+    ``errors`` with the reason.
+    """
+    items = _Items()
+    fstypes = exclude_fstypes if exclude_fstypes is not None else PSEUDO_FSTYPES
+    filesystems = items.get(
+        "filesystems", lambda: gather_filesystems(fstypes, exclude_mountpoints)[0], []
     )
-    nics, _ = gather_nics(exclude_interfaces)
-    packages = gather_packages(access, software_timeout)
+    nics = items.get("network_interfaces", lambda: gather_nics(exclude_interfaces)[0], [])
+    packages = items.get("software", lambda: gather_packages(access, software_timeout), [])
+    host = items.get("host", lambda: asdict(gather_os_info(access, socket.getfqdn())), None)
     return {
         "schema_version": SCHEMA_VERSION,
         "collected_at": utc_iso(),
         "agent_version": __version__,
-        "host": asdict(gather_os_info(access, socket.getfqdn())),
-        "boot_time": psutil.boot_time(),
-        "cpu": asdict(gather_cpu_info(access)),
-        "memory": asdict(gather_memory_info()),
+        "host": host,
+        "boot_time": items.get("boot_time", psutil.boot_time, None),
+        "cpu": items.get("cpu", lambda: asdict(gather_cpu_info(access)), None),
+        "memory": items.get("memory", lambda: asdict(gather_memory_info()), None),
         "filesystems": [asdict(fs) for fs in filesystems],
         "network_interfaces": [asdict(nic) for nic in nics],
-        "sessions": [asdict(s) for s in gather_sessions()],
+        "sessions": items.get("sessions", lambda: [asdict(s) for s in gather_sessions()], []),
         "software": [asdict(p) for p in packages],
+        "errors": items.errors,
     }
