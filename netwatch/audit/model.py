@@ -7,12 +7,12 @@ merge``, ``--baseline``) are validated against it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_ID = "netwatch-audit-report"
-SCHEMA_VERSION = 1
+SCHEMA_ID: Final = "netwatch-audit-report"
+SCHEMA_VERSION: Final = 1
 
 
 class _Model(BaseModel):
@@ -166,7 +166,7 @@ class AuditReport(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-OFFICE_SCHEMA_ID = "netwatch-office-report"
+OFFICE_SCHEMA_ID: Final = "netwatch-office-report"
 
 
 class OfficeHost(_Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,6 +12,9 @@ from netwatch.probes.result import ProbeResult
 from netwatch.probes.scheduler import ProbeJob
 from netwatch.probes.targets import display_target
 from netwatch.times import utc_iso
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 SECONDS_PER_DAY = 86400.0
 
@@ -59,10 +62,12 @@ def print_table(outcomes: list[tuple[ProbeJob, ProbeResult]]) -> None:
 
     now = time.time()
     table = Table(title="Service checks", title_justify="left")
-    for column, justify in (("Service", "left"), ("Kind", "left"), ("Target", "left"),
-                            ("Status", "left"), ("Latency", "right"), ("Cert days", "right"),
-                            ("Detail", "left")):  # fmt: skip
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("Service", "left"), ("Kind", "left"), ("Target", "left"), ("Status", "left"),
+        ("Latency", "right"), ("Cert days", "right"), ("Detail", "left"),
+    )  # fmt: skip
+    for column, justify in columns:
+        table.add_column(column, justify=justify)
     ordered = sorted(outcomes, key=lambda pair: (pair[1].success, pair[0].service))
     for job, result in ordered:
         days = cert_days_left(result, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -16,7 +16,16 @@ if TYPE_CHECKING:
     from netwatch.posture.model import CheckResult
     from netwatch.posture.score import Score
 
-HEADINGS = {
+
+class _Headings(TypedDict):
+    """The table's words in one language."""
+
+    title: str
+    columns: tuple[str, ...]
+    score: str
+
+
+HEADINGS: dict[str, _Headings] = {
     "en": {
         "title": "Security posture",
         "columns": ("Result", "Severity", "Check", "Title", "Evidence / reason"),

@@ -100,7 +100,9 @@ def _timestamp(value: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(value))
 
 
-def scan_report(registry: DeviceRegistry, result: SweepResult, events: list[Event]) -> dict:
+def scan_report(
+    registry: DeviceRegistry, result: SweepResult, events: list[Event]
+) -> dict[str, Any]:
     """The JSON-ready report of one scan: devices found, flags, events, conflicts."""
     from dataclasses import asdict
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,7 +43,7 @@ def serve(
         from netwatch.logsetup import setup_logging
         from netwatch.service import AgentService
 
-        def effective() -> object:
+        def effective() -> Any:
             return with_overrides(
                 load_config(config), listen, insecure or None, enable or (), disable or ()
             )

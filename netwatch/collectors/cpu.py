@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 from prometheus_client.core import Metric
@@ -14,6 +14,9 @@ from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.hardware import gather_cpu_info
+
+if TYPE_CHECKING:
+    from psutil._ntuples import scputimes
 
 CPU_INFO = MetricSpec(
     "netwatch_cpu_info", "info", "Processor model and vendor.", ("model", "vendor")
@@ -40,7 +43,7 @@ _IDLE_MODES = ("idle", "iowait")
 _DOUBLE_COUNTED = ("guest", "guest_nice")
 
 
-def _busy_and_idle(times: psutil._common.namedtuple) -> float:
+def _busy_and_idle(times: scputimes) -> float:
     return sum(times) - sum(getattr(times, mode, 0.0) for mode in _DOUBLE_COUNTED)
 
 
@@ -56,7 +59,7 @@ class CpuCollector:
         self._lock = threading.Lock()
         self._previous = psutil.cpu_times()
 
-    def _usage_since_previous(self, times: psutil._common.namedtuple) -> float:
+    def _usage_since_previous(self, times: scputimes) -> float:
         with self._lock:
             previous, self._previous = self._previous, times
         total = _busy_and_idle(times) - _busy_and_idle(previous)

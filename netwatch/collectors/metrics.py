@@ -6,8 +6,9 @@ metrics reference is generated from the same catalogue, so the two cannot drift.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -17,6 +18,18 @@ from prometheus_client.core import (
 )
 
 MetricKind = Literal["gauge", "counter", "info"]
+
+if TYPE_CHECKING:
+
+    class MetricFamily(Metric):
+        """What :meth:`MetricSpec.family` returns, for the type checker.
+
+        Gauge, counter and info families all have ``add_metric``: the value is a number,
+        or for an info metric the extra labels.
+        """
+
+        def add_metric(self, labels: Sequence[str], value: float | dict[str, str]) -> None:
+            """Add one sample with these label values."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +49,16 @@ class MetricSpec:
         if "type" in self.labels:
             raise ValueError(f"{self.name}: a label named 'type' is not allowed")
 
-    def family(self) -> Metric:
+    def family(self) -> MetricFamily:
         """A fresh, empty family to add samples to."""
+        family: Metric
         if self.kind == "counter":
-            return CounterMetricFamily(self.name[: -len("_total")], self.help, labels=self.labels)
-        if self.kind == "info":
-            return InfoMetricFamily(self.name[: -len("_info")], self.help, labels=self.labels)
-        return GaugeMetricFamily(self.name, self.help, labels=self.labels)
+            family = CounterMetricFamily(self.name[: -len("_total")], self.help, labels=self.labels)
+        elif self.kind == "info":
+            family = InfoMetricFamily(self.name[: -len("_info")], self.help, labels=self.labels)
+        else:
+            family = GaugeMetricFamily(self.name, self.help, labels=self.labels)
+        return cast("MetricFamily", family)
 
     def single(self, value: float, *label_values: str) -> Metric:
         """A family holding exactly one gauge or counter sample."""

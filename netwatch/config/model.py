@@ -62,6 +62,9 @@ def config_model() -> type[StrictModel]:
     from netwatch.probes.config import default_modules, module_model, service_model
 
     collectors = collectors_model()
+    # Built at run time, so typed Any: the type checker cannot use them as types.
+    service: Any = service_model()
+    module: Any = module_model()
     model = create_model(
         "NetwatchConfig",
         __base__=StrictModel,
@@ -69,7 +72,7 @@ def config_model() -> type[StrictModel]:
         log=(LogSettings, Field(default_factory=LogSettings)),
         collectors=(collectors, Field(default_factory=collectors)),
         services=(
-            list[service_model()] | None,  # type: ignore[misc]
+            list[service] | None,
             Field(
                 None,
                 description="Services to probe. When absent, the default gateway and DNS "
@@ -77,7 +80,7 @@ def config_model() -> type[StrictModel]:
             ),
         ),
         probe_modules=(
-            dict[str, module_model()],
+            dict[str, module],
             Field(
                 default_factory=default_modules,
                 description="Modules for the blackbox-style /probe?target=...&module=... endpoint.",

@@ -28,7 +28,7 @@ class _Families:
 
 def wants_openmetrics(accept: str | None) -> bool:
     """True when the Accept header asks for OpenMetrics."""
-    return bool(accept) and "application/openmetrics-text" in accept
+    return accept is not None and "application/openmetrics-text" in accept
 
 
 def render(

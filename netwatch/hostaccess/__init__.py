@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from netwatch.hostaccess.commands import CommandResult, CommandRunner
+from netwatch.hostaccess.commands import CommandResult, CommandRunner, Commands
 from netwatch.hostaccess.files import FileReader
 from netwatch.hostaccess.registry import RegistryReader, default_registry
 
@@ -26,7 +26,7 @@ class HostAccess:
     """
 
     files: FileReader = field(default_factory=FileReader)
-    commands: CommandRunner = field(default_factory=CommandRunner)
+    commands: Commands = field(default_factory=CommandRunner)
     registry: RegistryReader | None = field(default_factory=default_registry)
     live: bool = True
 
@@ -38,4 +38,11 @@ class HostAccess:
         return cls(files=FileReader(root), registry=None, live=False)
 
 
-__all__ = ["CommandResult", "CommandRunner", "FileReader", "HostAccess", "RegistryReader"]
+__all__ = [
+    "CommandResult",
+    "CommandRunner",
+    "Commands",
+    "FileReader",
+    "HostAccess",
+    "RegistryReader",
+]

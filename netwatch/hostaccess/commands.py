@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Protocol
 
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 
@@ -22,6 +23,18 @@ class CommandResult:
     returncode: int
     stdout: str
     stderr: str
+
+
+class Commands(Protocol):
+    """The two command operations netwatch needs (:class:`CommandRunner`, or a recording)."""
+
+    def which(self, program: str) -> str | None:
+        """Full path of ``program`` on PATH, or None."""
+        ...
+
+    def run(self, argv: list[str] | tuple[str, ...], timeout: float | None = None) -> CommandResult:
+        """Run ``argv``; raise :class:`CommandError` when missing, failing to start or too slow."""
+        ...
 
 
 class CommandRunner:

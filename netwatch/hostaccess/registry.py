@@ -30,50 +30,52 @@ class RegistryReader(Protocol):
         ...
 
 
-class WindowsRegistry:
-    """The live registry through :mod:`winreg` (read-only access, 64-bit view)."""
+if sys.platform == "win32":
 
-    def __init__(self) -> None:
-        import winreg  # Windows only
+    class WindowsRegistry:
+        """The live registry through :mod:`winreg` (read-only access, 64-bit view)."""
 
-        self._winreg = winreg
+        def __init__(self) -> None:
+            import winreg  # Windows only
 
-    def _open(self, key: str) -> Any:
-        hive_name, _, sub = key.partition("\\")
-        hive = getattr(self._winreg, _HIVES.get(hive_name.upper(), hive_name.upper()))
-        access = self._winreg.KEY_READ | self._winreg.KEY_WOW64_64KEY
-        return self._winreg.OpenKey(hive, sub, 0, access)
+            self._winreg = winreg
 
-    def values(self, key: str) -> dict[str, Any]:
-        try:
-            handle = self._open(key)
-        except OSError:
-            return {}
-        result: dict[str, Any] = {}
-        with handle:
-            index = 0
-            while True:
-                try:
-                    name, value, _kind = self._winreg.EnumValue(handle, index)
-                except OSError:
-                    return result
-                result[name] = value
-                index += 1
+        def _open(self, key: str) -> Any:
+            hive_name, _, sub = key.partition("\\")
+            hive = getattr(self._winreg, _HIVES.get(hive_name.upper(), hive_name.upper()))
+            access = self._winreg.KEY_READ | self._winreg.KEY_WOW64_64KEY
+            return self._winreg.OpenKey(hive, sub, 0, access)
 
-    def subkeys(self, key: str) -> list[str]:
-        try:
-            handle = self._open(key)
-        except OSError:
-            return []
-        names: list[str] = []
-        with handle:
-            index = 0
-            while True:
-                try:
-                    names.append(self._winreg.EnumKey(handle, index))
-                except OSError:
-                    return names
-                index += 1
+        def values(self, key: str) -> dict[str, Any]:
+            try:
+                handle = self._open(key)
+            except OSError:
+                return {}
+            result: dict[str, Any] = {}
+            with handle:
+                index = 0
+                while True:
+                    try:
+                        name, value, _kind = self._winreg.EnumValue(handle, index)
+                    except OSError:
+                        return result
+                    result[name] = value
+                    index += 1
+
+        def subkeys(self, key: str) -> list[str]:
+            try:
+                handle = self._open(key)
+            except OSError:
+                return []
+            names: list[str] = []
+            with handle:
+                index = 0
+                while True:
+                    try:
+                        names.append(self._winreg.EnumKey(handle, index))
+                    except OSError:
+                        return names
+                    index += 1
 
 
 class RecordedRegistry:
@@ -107,4 +109,6 @@ class RecordedRegistry:
 
 def default_registry() -> RegistryReader | None:
     """The live registry on Windows, None elsewhere."""
-    return WindowsRegistry() if sys.platform == "win32" else None
+    if sys.platform == "win32":
+        return WindowsRegistry()
+    return None

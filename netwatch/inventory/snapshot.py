@@ -26,6 +26,7 @@ log = logging.getLogger("netwatch.inventory")
 
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 
 class _Items:
@@ -39,7 +40,7 @@ class _Items:
     def __init__(self) -> None:
         self.errors: list[dict[str, str]] = []
 
-    def get(self, item: str, gather: Callable[[], T], fallback: T) -> T:
+    def get(self, item: str, gather: Callable[[], T], fallback: F) -> T | F:
         try:
             return gather()
         except Exception as exc:  # noqa: BLE001 - one item's failure is data, not a crash

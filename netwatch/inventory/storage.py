@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    from psutil._ntuples import sdiskpart
 
 PSEUDO_FSTYPES = frozenset(
     {
@@ -34,10 +39,10 @@ class Filesystem:
 
 
 def candidate_partitions(
-    partitions: Iterable[psutil._common.sdiskpart],
+    partitions: Iterable[sdiskpart],
     exclude_fstypes: Iterable[str],
     exclude_mountpoints: str,
-) -> list[psutil._common.sdiskpart]:
+) -> list[sdiskpart]:
     """Real filesystems worth reporting, one per mountpoint."""
     skip_types = set(exclude_fstypes)
     skip_mounts = re.compile(exclude_mountpoints) if exclude_mountpoints else None
@@ -87,6 +92,8 @@ def gather_filesystems(
 
 def _free_including_reserved(mountpoint: str, available: int) -> int:
     """Free bytes including blocks reserved for root (statvfs f_bfree), where known."""
+    if sys.platform == "win32":  # no os.statvfs
+        return available
     try:
         stats = os.statvfs(mountpoint)
     except (AttributeError, OSError):

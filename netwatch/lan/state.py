@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -21,7 +21,7 @@ from netwatch.lan.model import EventKind, SweepMethod
 
 log = logging.getLogger("netwatch.lan")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 DEFAULT_STATE_FILE = "/var/lib/netwatch/lan-state.json"
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 MAX_STATE_BYTES = 16 * 1024 * 1024

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from netwatch.posture.model import SEVERITY_WEIGHTS
+from netwatch.posture.model import SEVERITY_WEIGHTS, Check
 from netwatch.posture.registry import all_checks
 from netwatch.posture.score import BANDS
 
@@ -94,8 +94,8 @@ failure whose waiver has expired counts as a failure. Bands: {bands}.
 """
 
 
-def _params(check: object) -> str:
-    model = check.meta.params_model  # type: ignore[attr-defined]
+def _params(check: Check) -> str:
+    model = check.meta.params_model
     if model is None:
         return "-"
     defaults = model().model_dump(mode="json")

@@ -162,10 +162,10 @@ def load_policy(path: str | Path | None, today: dt.date | None = None) -> Policy
             include = policy.include
         if "exclude" in policy.model_fields_set:
             exclude = policy.exclude
-        for check_id, setting in policy.checks.items():
+        for check_id, declared in policy.checks.items():
             merged = settings.setdefault(check_id, {})
-            for key in setting.model_fields_set:
-                value = getattr(setting, key)
+            for key in declared.model_fields_set:
+                value = getattr(declared, key)
                 merged[key] = {**merged.get(key, {}), **value} if key == "params" else value
             merged.setdefault("lines", lines)
             merged["source"] = source

@@ -6,6 +6,7 @@ import ipaddress
 import re
 import socket
 import struct
+from typing import Any
 
 from netwatch.hostaccess import HostAccess
 
@@ -87,7 +88,7 @@ def discover(access: HostAccess) -> tuple[list[str], list[str], str | None]:
     return gateways, servers, domain
 
 
-def default_services(access: HostAccess, service_model: type) -> list:
+def default_services(access: HostAccess, service_model: type) -> list[Any]:
     """Services probed when the config lists none: gateways by ICMP, resolvers by DNS."""
     gateways, resolvers, domain = discover(access)
     services = [

@@ -7,12 +7,15 @@ the committed page differs or when an example stops validating.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from netwatch.collectors.services import ServicesSettings
 from netwatch.probes.base import probers
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 EXAMPLES = {
     "http": """\
@@ -149,7 +152,8 @@ http_2xx, tcp_connect, tls, icmp, dns, smtp_starttls, ntp). It honours
 
 def _type_name(schema: dict[str, Any]) -> str:
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[1]
+        ref: str = schema["$ref"]
+        return ref.rsplit("/", 1)[1]
     if "enum" in schema:
         return " / ".join(str(v) for v in schema["enum"])
     if "anyOf" in schema:
@@ -175,7 +179,7 @@ def _default(value: Any) -> str:
     return f"`{json.dumps(value, ensure_ascii=False)}`"
 
 
-def _table(model: type, defaults: dict[str, Any]) -> str:
+def _table(model: type[BaseModel], defaults: dict[str, Any]) -> str:
     schema = model.model_json_schema()
     rows = ["| Parameter | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
     for name, prop in schema["properties"].items():
@@ -186,9 +190,9 @@ def _table(model: type, defaults: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def _nested_models(model: type) -> list[type]:
+def _nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
     """Sub-models used by a parameter model (e.g. TlsParams), in field order."""
-    found: list[type] = []
+    found: list[type[BaseModel]] = []
     for field in model.model_fields.values():
         for candidate in _model_args(field.annotation):
             if candidate not in found:
@@ -196,7 +200,7 @@ def _nested_models(model: type) -> list[type]:
     return found
 
 
-def _model_args(annotation: Any) -> list[type]:
+def _model_args(annotation: Any) -> list[type[BaseModel]]:
     from pydantic import BaseModel
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):

@@ -25,10 +25,14 @@ SocketFactory = Callable[[int, int, int], socket.socket]
 """Makes a socket from (family, type, proto), like :class:`socket.socket`."""
 
 _HEADER = struct.Struct("!BBHHH")  # type, code, checksum, identifier, sequence
-_ECHO_REQUEST = {socket.AF_INET: 8, socket.AF_INET6: 128}
-_ECHO_REPLY = {socket.AF_INET: 0, socket.AF_INET6: 129}
-_UNREACHABLE = {socket.AF_INET: 3, socket.AF_INET6: 1}
-_PROTOCOL = {socket.AF_INET: socket.IPPROTO_ICMP, socket.AF_INET6: socket.IPPROTO_ICMPV6}
+# Keyed by address family; callers pass it as a plain int.
+_ECHO_REQUEST: dict[int, int] = {socket.AF_INET: 8, socket.AF_INET6: 128}
+_ECHO_REPLY: dict[int, int] = {socket.AF_INET: 0, socket.AF_INET6: 129}
+_UNREACHABLE: dict[int, int] = {socket.AF_INET: 3, socket.AF_INET6: 1}
+_PROTOCOL: dict[int, int] = {
+    socket.AF_INET: socket.IPPROTO_ICMP,
+    socket.AF_INET6: socket.IPPROTO_ICMPV6,
+}
 _IPV6_HEADER = 40
 _BUFFER = 65535
 _MIN_LATE_WAIT = 1.0  # seconds to wait for missing replies after the last request, at least
@@ -89,7 +93,7 @@ def checksum(data: bytes) -> int:
     """The Internet checksum (RFC 1071) of ``data``."""
     if len(data) % 2:
         data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF

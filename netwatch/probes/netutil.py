@@ -101,7 +101,7 @@ async def start_tls(
             )  # fmt: skip
             writer._transport = transport  # type: ignore[attr-defined]
             reader._transport = transport  # type: ignore[attr-defined]
-    ssl_object = writer.get_extra_info("ssl_object")
+    ssl_object: ssl.SSLObject | None = writer.get_extra_info("ssl_object")
     if ssl_object is None:
         raise ProbeFailure("tls", "TLS handshake did not produce a session")
     result.info["tls_version"] = ssl_object.version() or ""

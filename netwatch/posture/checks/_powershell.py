@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from netwatch.hostaccess.commands import CommandRunner
+from netwatch.hostaccess.commands import Commands
 
 # Windows PowerShell 5.1 ships with every supported Windows. The full path, not a PATH
 # search: a service's working directory or the application directory could hold a
@@ -132,7 +132,7 @@ class BatchAnswer:
         return out
 
 
-def run_batch(commands: CommandRunner, timeout: float = BATCH_TIMEOUT) -> BatchAnswer:
+def run_batch(commands: Commands, timeout: float = BATCH_TIMEOUT) -> BatchAnswer:
     """Launch PowerShell once for every declared query.
 
     Raises :class:`netwatch.hostaccess.commands.CommandError` when it cannot start or

@@ -194,7 +194,8 @@ class WorldWritableParams(StrictModel):
 
 def _find_problems(stderr: str, start_dirs: list[str]) -> tuple[list[str], list[str]]:
     """Split find's complaints into missing start directories and real problems."""
-    missing, problems = [], []
+    missing: list[str] = []
+    problems: list[str] = []
     for line in stderr.splitlines():
         if not line.strip():
             continue

@@ -316,7 +316,7 @@ class RiskyService(StrictModel):
     protocol: Literal["tcp", "udp"] = Field("tcp", description="tcp or udp.")
 
 
-DEFAULT_RISKY = (
+DEFAULT_RISKY: tuple[tuple[str, int, Literal["tcp", "udp"]], ...] = (
     ("ftp", 21, "tcp"),
     ("telnet", 23, "tcp"),
     ("tftp", 69, "udp"),

@@ -822,8 +822,8 @@ def data_encryption(ctx: CheckContext) -> Outcome:
     ]
     verdicts = [v for m in local if (v := _judge(files, chains, table, m, note)) is not None]
     if verdicts:
-        evidence = [item for _, item in verdicts]
-        return passed(*evidence) if all(ok for ok, _ in verdicts) else failed(*evidence)
+        items = [item for _, item in verdicts]
+        return passed(*items) if all(ok for ok, _ in verdicts) else failed(*items)
     root = _judge(files, chains, table, "/", note)
     if root is None:
         return not_applicable(

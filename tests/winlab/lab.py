@@ -1,0 +1,189 @@
+"""Run netwatch on Windows Python in the lab, on a recorded Windows host.
+
+Each recorded host gets its own Wine prefix (sharing the base prefix's files, with a
+registry of its own) whose registry holds the host's recording, and its own replay
+folder for the stand-in ``powershell.exe``. A host's registry server stays up for
+the test session, so the users' hives (volatile, as on a real machine) stay loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers.powershell import batch_stdout, load_parts
+from tests.winlab.build import clone_prefix, wine_env
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+LOADER = Path(__file__).resolve().parent / "load_registry.py"
+WINE_TIMEOUT = 180.0
+# Code pages as Wine derives them from the Unix locale name.
+LOCALES = {"cp1252": "en_US.UTF-8", "cp1258": "vi_VN.UTF-8"}
+
+
+@dataclass(frozen=True)
+class LabHost:
+    """A recorded Windows machine: registry recordings and, for posture, PowerShell answers."""
+
+    registry: tuple[Path, ...]
+    powershell: Path | None = None
+
+
+def _posture(name: str) -> LabHost:
+    base = FIXTURES / "posture" / name
+    return LabHost((base.with_name(f"{name}.windows.registry.json"),),
+                   base.with_name(f"{name}.windows.powershell.json"))  # fmt: skip
+
+
+HOSTS: dict[str, LabHost] = {
+    "windows-hardened": _posture("windows-hardened"),
+    "windows-weak": _posture("windows-weak"),
+    "windows-weak-vi": _posture("windows-weak-vi"),
+    "win11-23h2-vi": LabHost((FIXTURES / "windows" / "win11-23h2-vi.json",)),
+    "win10-22h2-en": LabHost((FIXTURES / "windows" / "win10-22h2-en.json",)),
+    "server2019-en": LabHost((FIXTURES / "windows" / "server2019-en.json",)),
+}
+
+
+def windows_path(path: Path) -> str:
+    """``/tmp/x`` as Windows Python sees it under Wine: ``Z:\\tmp\\x``."""
+    return "Z:" + str(path).replace("/", "\\")
+
+
+def fnv1a64(text: str) -> str:
+    """The stand-in's key for a script (FNV-1a 64 over UTF-8, 16 hex digits)."""
+    value = 0xCBF29CE484222325
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{value:016x}"
+
+
+class WinLab:
+    """The built lab (``root``) and this session's scratch folder (``work``)."""
+
+    def __init__(self, root: Path, work: Path) -> None:
+        self.root = root
+        self.work = work
+        self.python = root / "python" / "python.exe"
+        self._started: dict[str, Path] = {}
+
+    # --- hosts ------------------------------------------------------------------------
+
+    def prefix(self, host: str) -> Path:
+        """The host's prefix, created and loaded with its recording on first use."""
+        if host not in self._started:
+            self._started[host] = self._start(host)
+        return self._started[host]
+
+    def _start(self, host: str) -> Path:
+        prefix = clone_prefix(self.root, f"session-{host}", "wine-stub" if host == "wine-stub" else "base")
+        # Wine's resident helpers (services.exe, winedevice.exe) start with the first
+        # program and keep its standard streams: start them with none, so later runs'
+        # pipes end when the program does.
+        quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
+                 "stderr": subprocess.DEVNULL, "env": wine_env(prefix), "timeout": WINE_TIMEOUT}
+        subprocess.run(["wineserver", "-p"], check=True, **quiet)  # type: ignore[call-overload]
+        subprocess.run(["wine", str(self.python), "-c", "pass"], check=True, **quiet)  # type: ignore[call-overload]
+        recordings = HOSTS[host].registry if host in HOSTS else ()
+        if recordings:
+            loaded = self._wine(prefix, [windows_path(LOADER), *map(windows_path, recordings)], {})
+            if loaded.returncode != 0:
+                raise RuntimeError(f"loading {host}'s registry failed: {loaded.stderr!r}")
+        return prefix
+
+    def weaken(self, host: str, name: str, values: dict[str, dict[str, int]]) -> str:
+        """A new host: ``host``'s recording with ``values`` written by Wine's own reg.exe."""
+        self._started[name] = self._start(host)
+        for key, entries in values.items():
+            for value, data in entries.items():
+                argv = ["wine", "reg", "add", key, "/v", value, "/t", "REG_DWORD",
+                        "/d", str(data), "/f"]  # fmt: skip
+                subprocess.run(argv, env=wine_env(self._started[name]), check=True,
+                               capture_output=True, timeout=WINE_TIMEOUT)  # fmt: skip
+        if host in HOSTS:
+            HOSTS.setdefault(name, HOSTS[host])
+        return name
+
+    def stop(self) -> None:
+        """End every registry server this session started."""
+        for prefix in self._started.values():
+            subprocess.run(["wineserver", "-k"], env=wine_env(prefix), check=False, timeout=60)
+        self._started.clear()
+
+    # --- running ----------------------------------------------------------------------
+
+    def replay_folder(self, host: str) -> Path:
+        """The stand-in's answers for ``host``: the batch netwatch sends, as recorded."""
+        folder = self.work / "replay" / host
+        folder.mkdir(parents=True, exist_ok=True)
+        recording = HOSTS[host].powershell if host in HOSTS else None
+        if recording is not None:
+            from netwatch.posture.checks._powershell import batch_argv
+
+            script = batch_argv()[-1]
+            (folder / f"{fnv1a64(script)}.out").write_text(
+                batch_stdout(load_parts(recording)), encoding="utf-8", newline=""
+            )
+        return folder
+
+    def launches_log(self, host: str) -> Path:
+        """Where the stand-in writes one line per launch."""
+        return self.work / f"powershell-{host}.log"
+
+    def launches(self, host: str) -> int:
+        """How many times PowerShell was started for ``host`` so far."""
+        log = self.launches_log(host)
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    def python_run(
+        self,
+        args: list[str],
+        host: str = "windows-hardened",
+        *,
+        powershell: str = "replay",
+        codepage: str = "cp1252",
+        extra_env: dict[str, str] | None = None,
+        timeout: float = WINE_TIMEOUT,
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Windows ``python.exe ARGS`` on ``host``; stdout and stderr are pipes."""
+        env = {
+            "NETWATCH_PS_MODE": powershell,
+            "NETWATCH_PS_REPLAY": windows_path(self.replay_folder(host)),
+            "NETWATCH_PS_LOG": windows_path(self.launches_log(host)),
+            "LANG": LOCALES[codepage],
+            "LC_ALL": LOCALES[codepage],
+            **(extra_env or {}),
+        }
+        return self._wine(self.prefix(host), args, env, timeout)
+
+    def netwatch(self, *args: str, **options: object) -> subprocess.CompletedProcess[bytes]:
+        """``python.exe -m netwatch ARGS`` (options as for :meth:`python_run`)."""
+        return self.python_run(["-m", "netwatch", *args], **options)  # type: ignore[arg-type]
+
+    def _wine(
+        self, prefix: Path, args: list[str], env: dict[str, str], timeout: float = WINE_TIMEOUT
+    ) -> subprocess.CompletedProcess[bytes]:
+        # A file as stdout makes Windows Python fail to start under Wine: always pipes.
+        return subprocess.run(
+            ["wine", str(self.python), *args],
+            env={**wine_env(prefix), **env},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def posture_json(result: subprocess.CompletedProcess[bytes]) -> dict[str, object]:
+    """The JSON document a posture or audit run printed."""
+    document: dict[str, object] = json.loads(result.stdout.decode("utf-8"))
+    return document
+
+
+def lab_root() -> Path | None:
+    """The lab folder tests/run.sh built (``NETWATCH_WINLAB``), if any."""
+    configured = os.environ.get("NETWATCH_WINLAB")
+    return Path(configured) if configured else None
