@@ -19,6 +19,9 @@ from tests.winlab.build import clone_prefix, wine_env
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LOADER = Path(__file__).resolve().parent / "load_registry.py"
+# The lab's own signed-in user (Wine's fixed SID), with Windows' default screen saver
+# settings: every lab host has this user besides the recorded ones.
+WINE_USER = Path(__file__).resolve().parent / "wine-user.registry.json"
 WINE_TIMEOUT = 180.0
 # Code pages as Wine derives them from the Unix locale name.
 LOCALES = {"cp1252": "en_US.UTF-8", "cp1258": "vi_VN.UTF-8"}
@@ -78,16 +81,23 @@ class WinLab:
             self._started[host] = self._start(host)
         return self._started[host]
 
-    def _start(self, host: str) -> Path:
-        prefix = clone_prefix(self.root, f"session-{host}", "wine-stub" if host == "wine-stub" else "base")
+    def _start(self, host: str, name: str | None = None) -> Path:
+        """A fresh prefix ``session-NAME`` holding ``host``'s recording, its server up."""
+        parent = "wine-stub" if host == "wine-stub" else "base"
+        prefix = clone_prefix(self.root, f"session-{name or host}", parent)
         # Wine's resident helpers (services.exe, winedevice.exe) start with the first
         # program and keep its standard streams: start them with none, so later runs'
         # pipes end when the program does.
-        quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
-                 "stderr": subprocess.DEVNULL, "env": wine_env(prefix), "timeout": WINE_TIMEOUT}
+        quiet = {
+            "stdin": subprocess.DEVNULL,
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.DEVNULL,
+            "env": wine_env(prefix),
+            "timeout": WINE_TIMEOUT,
+        }
         subprocess.run(["wineserver", "-p"], check=True, **quiet)  # type: ignore[call-overload]
         subprocess.run(["wine", str(self.python), "-c", "pass"], check=True, **quiet)  # type: ignore[call-overload]
-        recordings = HOSTS[host].registry if host in HOSTS else ()
+        recordings = (*HOSTS[host].registry, WINE_USER) if host in HOSTS else ()
         if recordings:
             loaded = self._wine(prefix, [windows_path(LOADER), *map(windows_path, recordings)], {})
             if loaded.returncode != 0:
@@ -96,7 +106,7 @@ class WinLab:
 
     def weaken(self, host: str, name: str, values: dict[str, dict[str, int]]) -> str:
         """A new host: ``host``'s recording with ``values`` written by Wine's own reg.exe."""
-        self._started[name] = self._start(host)
+        self._started[name] = self._start(host, name)
         for key, entries in values.items():
             for value, data in entries.items():
                 argv = ["wine", "reg", "add", key, "/v", value, "/t", "REG_DWORD",
