@@ -16,13 +16,13 @@ why when it cannot be built (tests then skip with that line, never silently).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -70,12 +70,17 @@ def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
         raise LabError(f"{' '.join(argv[:3])} failed: {' | '.join(tail)}") from exc
 
 
+def dependencies() -> list[str]:
+    """netwatch's runtime requirements, as the installed checkout declares them."""
+    declared = importlib.metadata.requires("netwatch") or []
+    return sorted(r for r in declared if "extra ==" not in r)
+
+
 def _cache_key() -> str:
     """Hash of everything the cached part is built from."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     digest = hashlib.sha256()
     digest.update(EMBED_REQUIREMENT.encode())
-    digest.update("\n".join(sorted(project["project"]["dependencies"])).encode())
+    digest.update("\n".join(dependencies()).encode())
     for source in sorted((HERE / "standin").iterdir()):
         digest.update(source.name.encode() + source.read_bytes())
     wine = shutil.which("wine") or ""
@@ -99,10 +104,9 @@ def _python(lab: Path, downloads: Path) -> None:
     for name in LEFT_OUT:
         (python / name).unlink()
     (python / "python313._pth").write_text(PTH, encoding="ascii")
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     _run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
           *WINDOWS_TARGET, "--only-binary=:all:", "--target", str(python / "site"),
-          *project["project"]["dependencies"]])  # fmt: skip
+          *dependencies()])  # fmt: skip
 
 
 def _compile(lab: Path) -> None:

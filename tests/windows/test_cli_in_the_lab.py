@@ -1,0 +1,149 @@
+"""netwatch's commands on Windows Python: serve, audit, inventory and posture to a pipe.
+
+Under Wine, psutil's memory call fails the way broken performance counters make it
+fail on office PCs (``PdhAddEnglishCounterW failed``), so these runs also prove that
+a failing item is recorded and never aborts a command.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from netwatch.hostaccess import FileReader, HostAccess
+from netwatch.hostaccess.registry import RecordedRegistry
+from netwatch.inventory.osinfo import windows_os_info
+from netwatch.inventory.software import gather_packages
+from tests.winlab.build import wine_env
+from tests.winlab.lab import FIXTURES, WinLab, windows_path
+
+INVENTORY_HOSTS = ("win11-23h2-vi", "win10-22h2-en", "server2019-en")
+REGISTRY_FIELDS = ("os_family", "os_id", "os_name", "os_version", "kernel", "machine_id")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _text(result: subprocess.CompletedProcess[bytes]) -> str:
+    return result.stderr.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("codepage", ["cp1252", "cp1258"])
+def test_inventory_json_to_a_pipe_is_valid_utf8_on_any_code_page(
+    winlab: WinLab, codepage: str
+) -> None:
+    result = winlab.netwatch("inventory", "--format", "json", host="win11-23h2-vi",
+                             codepage=codepage)  # fmt: skip
+    assert result.returncode == 0, _text(result)
+    inventory = json.loads(result.stdout.decode("utf-8"))
+    assert inventory["host"]["os_family"] == "windows"
+    names = {p["name"] for p in inventory["software"]}
+    assert "Microsoft Office Language Interface Pack 2016 - Vietnamese/Tiếng Việt" in names
+    # Broken performance counters (psutil's memory call) are recorded, not fatal.
+    assert inventory["memory"] is None
+    assert inventory["errors"] == [
+        {
+            "item": "memory",
+            "error": "RuntimeError: PdhAddEnglishCounterW failed. "
+            "Performance counters may be disabled.",
+        }
+    ]
+    assert inventory["cpu"]["logical_cores"] >= 1
+
+
+@pytest.mark.parametrize("host", INVENTORY_HOSTS)
+def test_inventory_reads_the_recorded_registry_through_winreg(winlab: WinLab, host: str) -> None:
+    result = winlab.netwatch("inventory", "--format", "json", host=host)
+    assert result.returncode == 0, _text(result)
+    inventory = json.loads(result.stdout.decode("utf-8"))
+    recorded = RecordedRegistry.from_file(FIXTURES / "windows" / f"{host}.json")
+    access = HostAccess(files=FileReader("/nonexistent"), registry=recorded)
+    expected = asdict(windows_os_info(access, "h", "h", "AMD64"))
+    for field in REGISTRY_FIELDS:
+        assert inventory["host"][field] == expected[field], field
+    lab_software = {(p["name"], p["version"]) for p in inventory["software"]}
+    recorded_software = {(p.name, p.version) for p in gather_packages(access, 10.0)}
+    assert recorded_software <= lab_software
+
+
+@pytest.mark.parametrize("codepage", ["cp1252", "cp1258"])
+def test_vietnamese_posture_table_to_a_pipe(winlab: WinLab, codepage: str) -> None:
+    result = winlab.netwatch("posture", "--lang", "vi", host="windows-weak-vi", codepage=codepage)
+    assert result.returncode == 1, _text(result)
+    table = result.stdout.decode("utf-8")
+    assert "Tình trạng an toàn thông tin" in table
+    assert "Kém" in table
+
+
+def test_audit_in_vietnamese_writes_json_html_and_markdown(winlab: WinLab, tmp_path: Path) -> None:
+    result = winlab.netwatch("audit", "--lang", "vi", "--output", windows_path(tmp_path),
+                             host="windows-weak-vi", codepage="cp1258")  # fmt: skip
+    assert result.returncode == 1, _text(result)
+    (report_file,) = tmp_path.glob("*.json")
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["host"]["os_family"] == "windows"
+    statuses = {r["id"]: r["status"] for r in report["results"]}
+    assert statuses["windows.uac.enabled"] == "fail"
+    assert statuses["windows.accounts.guest_disabled"] == "fail"
+    (html,) = tmp_path.glob("*.html")
+    (markdown,) = tmp_path.glob("*.md")
+    uac = "Kiểm soát tài khoản người dùng (UAC) được bật và yêu cầu quản trị viên xác nhận"
+    assert uac in html.read_text(encoding="utf-8")
+    assert uac in markdown.read_text(encoding="utf-8")
+    assert "PdhAddEnglishCounterW failed" in html.read_text(encoding="utf-8")
+    assert any(e["item"] == "memory" for e in report["inventory"]["errors"])
+
+
+def test_serve_answers_promtool_clean_metrics_with_os_family_windows(
+    winlab: WinLab, tmp_path: Path
+) -> None:
+    port = _free_port()
+    config = tmp_path / "netwatch.yaml"
+    config.write_text("services: []\ncollectors:\n  posture:\n    interval: 1h\n", encoding="utf-8")
+    winlab.prefix("windows-hardened")
+    env = {**wine_env(winlab.prefix("windows-hardened")), "NETWATCH_PS_MODE": "replay",
+           "NETWATCH_PS_REPLAY": windows_path(winlab.replay_folder("windows-hardened")),
+           "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8"}  # fmt: skip
+    argv = ["wine", str(winlab.python), "-m", "netwatch", "serve", "-c", windows_path(config),
+            "--listen", f"127.0.0.1:{port}"]  # fmt: skip
+    agent = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)  # fmt: skip
+    body = b""
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                    body = r.read()
+            except OSError:
+                body = b""
+            if b"netwatch_posture_score_ratio " in body:
+                break
+            time.sleep(0.5)
+    finally:
+        agent.terminate()
+        _out, err = agent.communicate(timeout=30)
+    assert b"netwatch_posture_score_ratio " in body, err.decode("utf-8", "replace")
+    text = body.decode("utf-8")
+    assert 'os_family="windows"' in text
+    assert 'netwatch_collector_success{collector="posture"} 1.0' in text
+    # psutil's memory call fails under Wine as with broken performance counters: the
+    # collector reports it and the rest is served.
+    assert 'netwatch_collector_success{collector="memory"} 0.0' in text
+    assert 'netwatch_collector_success{collector="cpu"} 1.0' in text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing: tests/run.sh installs Debian's prometheus"
+    checked = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                             timeout=30, check=False)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
