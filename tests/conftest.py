@@ -134,3 +134,27 @@ def serve_factory(tmp_path: Path) -> Iterator:
     yield factory
     for serve in started:
         serve.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests ran on Windows Python in the Windows lab (tests/winlab)."""
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    skip_reasons: set[str] = set()
+    for outcome in counts:
+        for report in terminalreporter.stats.get(outcome, []):
+            if "winlab" not in getattr(report, "keywords", {}):
+                continue
+            if report.when == "call" or (outcome == "skipped" and report.when == "setup"):
+                counts[outcome] += 1
+            elif outcome == "failed":
+                counts[outcome] += 1
+            if outcome == "skipped" and isinstance(report.longrepr, tuple):
+                skip_reasons.add(str(report.longrepr[2]))
+    total = sum(counts.values())
+    if total:
+        terminalreporter.write_line(
+            f"Windows lab tests (Windows Python under Wine): {total} run "
+            f"({counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped)"
+        )
+    for reason in sorted(skip_reasons):
+        terminalreporter.write_line(reason)

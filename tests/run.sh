@@ -5,7 +5,10 @@
 #   bash tests/run.sh -k engine  # extra arguments go to pytest
 #
 # Installs missing Debian packages (prometheus for promtool and the integration
-# tests, prometheus-blackbox-exporter to compare /probe with; needs root), creates .venv with netwatch[test], lints, then runs pytest.
+# tests, prometheus-blackbox-exporter to compare /probe with, Wine and mingw-w64 for
+# the Windows lab; needs root), creates .venv with netwatch[test], lints, type-checks
+# for Linux and Windows, builds the Windows lab (tests/winlab, cached in
+# ~/.cache/netwatch-winlab), then runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +18,8 @@ command -v prometheus-blackbox-exporter >/dev/null 2>&1 || missing+=(prometheus-
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v wine >/dev/null 2>&1 || missing+=(wine wine64)
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
 if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then
         echo "tests/run.sh: need root to install Debian packages: ${missing[*]}" >&2
@@ -28,6 +33,19 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check netwatch tests bench
+.venv/bin/mypy netwatch
+.venv/bin/mypy --platform win32 netwatch
+
+# The Windows lab: official Windows CPython running netwatch under Wine. Built here,
+# with the package registries reachable; the tests then run without a network.
+if command -v wine >/dev/null 2>&1 && command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+    echo "tests/run.sh: building the Windows lab"
+    NETWATCH_WINLAB="$(.venv/bin/python -m tests.winlab.build | tail -n 1)"
+    export NETWATCH_WINLAB
+else
+    export NETWATCH_WINLAB_SKIP="Wine or mingw-w64 is not installed (Debian: wine wine64 gcc-mingw-w64-x86-64)"
+    echo "tests/run.sh: Windows lab skipped: $NETWATCH_WINLAB_SKIP" >&2
+fi
 
 # Network safety: as root, the tests run in a fresh network namespace that has
 # only a loopback interface, so no test can send a packet off this machine.
