@@ -144,9 +144,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for report in terminalreporter.stats.get(outcome, []):
             if "winlab" not in getattr(report, "keywords", {}):
                 continue
-            if report.when == "call" or (outcome == "skipped" and report.when == "setup"):
-                counts[outcome] += 1
-            elif outcome == "failed":
+            counted_phase = "call" if outcome == "passed" else report.when
+            if report.when == counted_phase:
                 counts[outcome] += 1
             if outcome == "skipped" and isinstance(report.longrepr, tuple):
                 skip_reasons.add(str(report.longrepr[2]))

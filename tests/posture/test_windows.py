@@ -873,3 +873,10 @@ def test_checks_are_plain_functions_with_metadata() -> None:
         texts = (check.meta.title, check.meta.rationale, check.meta.remediation)
         assert all(text.vi != text.en and not text.vi.isascii() for text in texts)
         assert check.meta.timeout >= 15
+
+
+def test_the_batch_command_line_survives_windows_quoting() -> None:
+    script = batch_argv()[-1]
+    # No double quotes to escape for CreateProcess, and far below its 32,767 characters.
+    assert '"' not in script
+    assert len(" ".join(batch_argv())) < 8000
