@@ -59,8 +59,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_rss(argv: list[str], env: dict[str, str], port: int) -> tuple[float, float]:
-    """RSS in MB once /metrics has the posture score, and after SCRAPES more scrapes."""
+def _anonymous_mb(pid: int) -> float:
+    """RssAnon of /proc/PID/status in MB: heap and stacks, not mapped program files."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def serve_rss(argv: list[str], env: dict[str, str], port: int) -> tuple[float, float, float]:
+    """RSS in MB once /metrics has the posture score and after SCRAPES more scrapes, and
+    the anonymous part of the latter."""
     import subprocess
 
     agent = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
@@ -82,10 +91,26 @@ def serve_rss(argv: list[str], env: dict[str, str], port: int) -> tuple[float, f
         for _ in range(SCRAPES):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
                 r.read()
-        return ready, process.memory_info().rss / 2**20
+        return ready, process.memory_info().rss / 2**20, _anonymous_mb(agent.pid)
     finally:
         agent.terminate()
         agent.communicate(timeout=30)
+
+
+def bare_rss(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """RSS and its anonymous part, in MB, of a bare interpreter that only sleeps."""
+    import subprocess
+
+    sleeper = subprocess.Popen([*argv, "-c", "import time; time.sleep(30)"], env=env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        time.sleep(6)
+        rss = float(psutil.Process(sleeper.pid).memory_info().rss / 2**20)
+        return rss, _anonymous_mb(sleeper.pid)
+    finally:
+        sleeper.kill()
+        sleeper.communicate(timeout=30)
 
 
 def main() -> int:
@@ -111,16 +136,25 @@ def main() -> int:
             linux_argv = [sys.executable, "-m", "netwatch", "serve", "-c", str(config),
                           "--listen", f"127.0.0.1:{port}"]  # fmt: skip
             linux = serve_rss(linux_argv, dict(os.environ), port)
+            bare_windows = bare_rss(["wine", str(lab.python)], windows_env)
+            bare_linux = bare_rss([sys.executable], dict(os.environ))
         finally:
             lab.stop()
     print(f"posture runs on Windows Python under Wine ({rounds} rounds each)")
     print(f"{'host':<18} {'min s':>7} {'median s':>9} {'max s':>7} {'launches':>9}")
     for host, low, mid, high, launches in rows:
         print(f"{host:<18} {low:7.2f} {mid:9.2f} {high:7.2f} {launches:9d}")
-    print(f"\nnetwatch serve RSS (MB)   ready   after {SCRAPES} scrapes")
-    print(f"Windows Python (Wine)  {windows[0]:7.1f} {windows[1]:9.1f}")
-    print(f"Linux Python           {linux[0]:7.1f} {linux[1]:9.1f}")
-    print(f"difference             {windows[0] - linux[0]:+7.1f} {windows[1] - linux[1]:+9.1f}")
+    print(f"\nnetwatch serve RSS (MB)   ready   after {SCRAPES} scrapes   of it anonymous")
+    print(f"Windows Python (Wine)  {windows[0]:7.1f} {windows[1]:9.1f} {windows[2]:18.1f}")
+    print(f"Linux Python           {linux[0]:7.1f} {linux[1]:9.1f} {linux[2]:18.1f}")
+    print(f"difference             {windows[0] - linux[0]:+7.1f} {windows[1] - linux[1]:+9.1f} "
+          f"{windows[2] - linux[2]:+18.1f}")  # fmt: skip
+    print(f"\nbare interpreter RSS (MB): Windows Python (Wine) {bare_windows[0]:.1f} "
+          f"(anonymous {bare_windows[1]:.1f}), Linux Python {bare_linux[0]:.1f} "
+          f"(anonymous {bare_linux[1]:.1f})")  # fmt: skip
+    own_windows, own_linux = windows[1] - bare_windows[0], linux[1] - bare_linux[0]
+    print(f"netwatch over its interpreter (MB): Windows {own_windows:.1f}, Linux {own_linux:.1f}, "
+          f"difference {own_windows - own_linux:+.1f}")  # fmt: skip
     return 0
 
 
