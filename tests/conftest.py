@@ -136,6 +136,21 @@ def serve_factory(tmp_path: Path) -> Iterator:
         serve.stop()
 
 
+# Lanes: a test's folder gives its marker; the fast lane is `-m "not integration and
+# not lan and not winlab"` (bash tests/run.sh --fast).
+FOLDER_MARKERS = {"integration": "integration", "lan": "lan", "windows": "winlab"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test by the folder it lives in (tests/integration, tests/lan, tests/windows)."""
+    tests = Path(__file__).parent
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(tests).parts
+        marker = FOLDER_MARKERS.get(parts[0]) if len(parts) > 1 else None
+        if marker:
+            item.add_marker(marker)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say how many tests ran on Windows Python in the Windows lab (tests/winlab)."""
     counts = {"passed": 0, "failed": 0, "skipped": 0}

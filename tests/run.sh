@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need and run them: the README's test command, also run by CI.
 #
-#   bash tests/run.sh            # the whole suite
+#   bash tests/run.sh            # the whole suite (the full lane)
+#   bash tests/run.sh --fast     # the fast lane: no servers, namespaces or Windows lab
 #   bash tests/run.sh -k engine  # extra arguments go to pytest
 #
 # Installs missing Debian packages (prometheus for promtool and the integration
@@ -12,6 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+fast=0
+if [ "${1:-}" = "--fast" ]; then
+    fast=1
+    shift
+fi
+
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || missing+=(prometheus-blackbox-exporter)
@@ -20,6 +27,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v wine >/dev/null 2>&1 || missing+=(wine wine64)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
+if ((fast)); then
+    missing=()
+fi
 if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then
         echo "tests/run.sh: need root to install Debian packages: ${missing[*]}" >&2
@@ -38,7 +48,10 @@ python3 -m venv .venv
 
 # The Windows lab: official Windows CPython running netwatch under Wine. Built here,
 # with the package registries reachable; the tests then run without a network.
-if command -v wine >/dev/null 2>&1 && command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+lane=()
+if ((fast)); then
+    lane=(-m "not integration and not lan and not winlab")
+elif command -v wine >/dev/null 2>&1 && command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
     echo "tests/run.sh: building the Windows lab"
     NETWATCH_WINLAB="$(.venv/bin/python -m tests.winlab.build | tail -n 1)"
     export NETWATCH_WINLAB
@@ -57,7 +70,7 @@ else
 fi
 
 set +e
-"${runner[@]}" .venv/bin/python -m pytest "$@"
+"${runner[@]}" .venv/bin/python -m pytest "${lane[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

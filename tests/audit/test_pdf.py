@@ -1,13 +1,16 @@
 """Acceptance: the HTML reports print to PDF in headless Chromium, offline, with the right text.
 
-The first page of each PDF is kept as a PNG under test-artifacts/ for review.
+The first page of each PDF is kept as a PNG for review, in ``NETWATCH_TEST_ARTIFACTS``
+(default: a folder under the system temporary directory, never the checkout).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,12 @@ from netwatch.audit.i18n import t
 from netwatch.audit.render_html import render_host_html, render_office_html
 from tests.audit.test_render_html import load_host, load_office
 
-REPO = Path(__file__).parents[2]
-ARTIFACTS = REPO / "test-artifacts"
+pytestmark = pytest.mark.integration  # headless Chromium
+
+ARTIFACTS = Path(
+    os.environ.get("NETWATCH_TEST_ARTIFACTS")
+    or Path(tempfile.gettempdir()) / "netwatch-test-artifacts"
+)
 A4_PORTRAIT = (595, 842)  # points, rounded
 
 
@@ -62,7 +69,7 @@ def page_sizes(pdf: Path) -> list[tuple[int, int]]:
 
 
 def first_page_png(pdf: Path, name: str) -> Path:
-    """Page 1 rendered at 100 dpi into test-artifacts/ (A4: 827 x 1169 pixels)."""
+    """Page 1 rendered at 100 dpi into ARTIFACTS (A4: 827 x 1169 pixels)."""
     ARTIFACTS.mkdir(exist_ok=True)
     stem = ARTIFACTS / name
     subprocess.run([tool("pdftoppm"), "-png", "-r", "100", "-f", "1", "-l", "1",

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import http_get, netwatch_argv, wait_until
 from tests.helpers.posture_hosts import POSTURE_FIXTURES
 
@@ -49,6 +51,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
+@pytest.mark.integration
 def test_agent_serves_posture_metrics_that_promtool_accepts(serve_factory, tmp_path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text("services: []\ncollectors:\n  posture:\n    interval: 1h\n")

@@ -248,7 +248,9 @@ def test_every_recorded_answer_is_one_the_checks_read(name: str) -> None:
     assert isinstance(commands, RecordedCommands)
     assert set(commands.recordings) <= {" ".join(argv) for argv in commands.calls}
     assert {argv[1:4] for argv in commands.calls} == {("-NoProfile", "-NonInteractive", "-Command")}
-    assert all(argv[0].endswith("\\WindowsPowerShell\\v1.0\\powershell.exe") for argv in commands.calls)
+    assert all(
+        argv[0].endswith("\\WindowsPowerShell\\v1.0\\powershell.exe") for argv in commands.calls
+    )
 
 
 @pytest.mark.parametrize("name", HOSTS)
@@ -319,7 +321,12 @@ def test_powershell_timeout_is_an_error_naming_it() -> None:
     [
         ("", 0, "", BLOCKED_HINT),
         ("\r\n", 0, "", BLOCKED_HINT),
-        ("", 1, "Cannot run: this language mode\r\n", "PowerShell failed with exit code 1: Cannot run: this language mode"),
+        (
+            "",
+            1,
+            "Cannot run: this language mode\r\n",
+            "PowerShell failed with exit code 1: Cannot run: this language mode",
+        ),
         ("Name Enabled\r\n", 0, "", "PowerShell output is not JSON (Expecting value at line 1)"),
         ("[1, 2]", 0, "", "PowerShell output is not the batch answer"),
     ],
@@ -328,7 +335,9 @@ def test_powershell_that_gives_no_answer_passes_nothing(
     stdout: str, returncode: int, stderr: str, reason: str
 ) -> None:
     hardened = recorded_host("windows-hardened")
-    recording = {" ".join(batch_argv()): {"returncode": returncode, "stdout": stdout, "stderr": stderr}}
+    recording = {
+        " ".join(batch_argv()): {"returncode": returncode, "stdout": stdout, "stderr": stderr}
+    }
     access = HostAccess(hardened.files, RecordedCommands(recording), hardened.registry, live=True)  # type: ignore[arg-type]
     for check_id in POWERSHELL_CHECKS:
         outcome = run(check_id, access)
@@ -341,7 +350,10 @@ def test_powershell_that_gives_no_answer_passes_nothing(
 
 def test_a_query_missing_from_the_answer_is_an_error() -> None:
     outcome = run("windows.bitlocker.system_drive", host(ps(system.USERS_QUERY, [])))
-    assert (outcome.status, outcome.reason) == (Status.error, "PowerShell did not answer Get-BitLockerVolume")
+    assert (outcome.status, outcome.reason) == (
+        Status.error,
+        "PowerShell did not answer Get-BitLockerVolume",
+    )
 
 
 def test_offline_image_is_not_applicable() -> None:
@@ -730,7 +742,11 @@ def test_guest_missing_from_the_list_is_an_error_and_a_single_user_object_is_rea
 
 @pytest.mark.parametrize(
     "check_id",
-    ["windows.accounts.guest_disabled", "windows.accounts.builtin_admin", "windows.accounts.admin_members"],
+    [
+        "windows.accounts.guest_disabled",
+        "windows.accounts.builtin_admin",
+        "windows.accounts.admin_members",
+    ],
 )
 def test_empty_account_lists_are_errors_never_passes(check_id: str) -> None:
     empty = host({**ps(system.USERS_QUERY, out=""), **ps(system.ADMINS_QUERY, out="")})

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.winlab.build import LabError, build, default_cache
 from tests.winlab.lab import WinLab, lab_root
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.winlab)
 
 
 @pytest.fixture(scope="session")

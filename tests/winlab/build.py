@@ -150,10 +150,14 @@ def _netwatch(lab: Path) -> None:
     """This checkout's wheel, installed for Windows into ``python/nwsite``."""
     target = lab / "python" / "nwsite"
     shutil.rmtree(target, ignore_errors=True)
-    with tempfile.TemporaryDirectory() as wheels:
+    with tempfile.TemporaryDirectory() as scratch:
+        # Built from a copy: setuptools writes build/ beside the sources it builds.
+        source, wheels = Path(scratch) / "source", Path(scratch) / "wheels"
+        shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "*.egg-info", "__pycache__", "*_cache", "tests", "bench"))  # fmt: skip
         _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-              "--disable-pip-version-check", "-w", wheels, str(REPO)])  # fmt: skip
-        (wheel,) = Path(wheels).glob("netwatch-*.whl")
+              "--disable-pip-version-check", "-w", str(wheels), str(source)])  # fmt: skip
+        (wheel,) = wheels.glob("netwatch-*.whl")
         _run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
               "--disable-pip-version-check", *WINDOWS_TARGET, "--only-binary=:all:",
               "--target", str(target), str(wheel)])  # fmt: skip
