@@ -15,8 +15,8 @@ from netwatch.cli.options import ConfigOption
 
 if TYPE_CHECKING:
     from netwatch.collectors.lan import LanSettings
+    from netwatch.lan.devices import DeviceRegistry
     from netwatch.lan.model import Event, SweepResult
-    from netwatch.lan.registry import DeviceRegistry
     from netwatch.lan.state import LanState
 
 CidrArgument = Annotated[
@@ -86,8 +86,8 @@ def device_registry(
     settings: LanSettings, state: LanState, known_devices: Path | None
 ) -> DeviceRegistry:
     """A registry over ``state`` with the known devices (flag or config) and vendor names."""
+    from netwatch.lan.devices import DeviceRegistry
     from netwatch.lan.known import load_known_devices
-    from netwatch.lan.registry import DeviceRegistry
     from netwatch.lan.vendors import VendorLookup
 
     known = load_known_devices(known_devices or settings.known_devices)
@@ -106,7 +106,7 @@ def scan_report(
     """The JSON-ready report of one scan: devices found, flags, events, conflicts."""
     from dataclasses import asdict
 
-    from netwatch.lan.registry import ip_key
+    from netwatch.lan.devices import ip_key
 
     flagged: dict[tuple[str, str], list[str]] = {}
     new = {event.mac for event in events if event.kind == "new_station"}

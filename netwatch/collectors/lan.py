@@ -1,7 +1,7 @@
 """``lan``: ARP sweep of the office LAN, device registry and Prometheus targets (off by default).
 
 Each run sweeps the configured subnets, applies the result to the persisted
-device registry (arpwatch semantics, see ``netwatch.lan.registry``), checks
+device registry (arpwatch semantics, see ``netwatch.lan.devices``), checks
 which hosts run a netwatch agent (served at ``/sd``) and exposes the devices.
 A failed sweep still serves the remembered devices, with sweep_success 0.
 """
@@ -22,9 +22,9 @@ from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, regis
 from netwatch.config.loader import ConfigError
 from netwatch.config.types import Duration
 from netwatch.hostaccess import HostAccess
+from netwatch.lan.devices import DEVICE_STATES, DeviceRegistry, Vendors, ip_key
 from netwatch.lan.known import load_known_devices
 from netwatch.lan.model import Event, SweepResult
-from netwatch.lan.registry import DEVICE_STATES, DeviceRegistry, Vendors, ip_key
 from netwatch.lan.sd import agents_listening, sd_groups, sd_json
 from netwatch.lan.state import DEFAULT_STATE_FILE, EVENT_KINDS, load_state, save_state
 from netwatch.lan.sweep import SweepSettings

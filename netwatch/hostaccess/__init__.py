@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from netwatch.hostaccess.commands import CommandResult, CommandRunner, Commands
 from netwatch.hostaccess.files import FileReader
-from netwatch.hostaccess.registry import RegistryReader, default_registry
+from netwatch.hostaccess.winregistry import RegistryReader, default_registry
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.hostaccess.registry import RecordedRegistry
+from netwatch.hostaccess.winregistry import RecordedRegistry
 from tests.helpers.powershell import batch_recording, load_parts
 from tests.helpers.recorded import RecordedCommands
 

@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.hostaccess.registry import RecordedRegistry
+from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.posture.checks import windows_network as network
 from netwatch.posture.checks import windows_system as system
 from netwatch.posture.checks._powershell import BLOCKED_HINT, PowerShellQuery, batch_argv

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.hostaccess.registry import RecordedRegistry
+from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.probes.config import service_model
 from netwatch.probes.discovery import default_services, discover, parse_proc_net_route
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.hostaccess.registry import RecordedRegistry
+from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.inventory.hardware import WINDOWS_CPU_KEY, cpu_model
 from netwatch.inventory.osinfo import WINDOWS_VERSION_KEY, OsInfo, windows_os_info
 from netwatch.inventory.software import WINDOWS_UNINSTALL_KEYS, Package, windows_programs

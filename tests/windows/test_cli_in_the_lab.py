@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.hostaccess.registry import RecordedRegistry
+from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.inventory.osinfo import windows_os_info
 from netwatch.inventory.software import gather_packages
 from tests.winlab.build import wine_env

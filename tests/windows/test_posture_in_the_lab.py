@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from netwatch.hostaccess import HostAccess
-from netwatch.hostaccess.registry import RecordedRegistry
+from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.posture.checks._powershell import BLOCKED_HINT
 from netwatch.posture.checks._windows import NOT_LIVE
 from netwatch.posture.policy import load_policy

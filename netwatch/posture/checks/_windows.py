@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netwatch.hostaccess.commands import CommandError
-from netwatch.hostaccess.registry import RegistryReader
+from netwatch.hostaccess.winregistry import RegistryReader
 from netwatch.posture.checks._powershell import (
     PowerShellError,
     PowerShellQuery,

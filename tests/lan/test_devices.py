@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from netwatch.lan.devices import MAX_MACS_PER_IP, DeviceRegistry
 from netwatch.lan.known import parse_known_devices
 from netwatch.lan.model import Observation, SweepResult
-from netwatch.lan.registry import MAX_MACS_PER_IP, DeviceRegistry
 from netwatch.lan.state import EVENT_KINDS, LanState, load_state, save_state
 
 SUBNET = "198.18.0.0/24"
