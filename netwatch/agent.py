@@ -7,15 +7,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
-from netwatch.config.types import is_loopback_host, split_listen_address
+from netwatch.core.errors import UsageError
+from netwatch.core.settings import is_loopback_host, split_listen_address
 from netwatch.engine import Engine, EngineCollector
 from netwatch.hostaccess import HostAccess
 
 log = logging.getLogger("netwatch.agent")
-
-
-class UsageError(Exception):
-    """The requested setup cannot run as asked; the message says how to proceed."""
 
 
 class _BrokenCollector:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netwatch.agent import build_engine, listen_address
-from netwatch.config.loader import ConfigError
+from netwatch.core.yamlfile import ConfigError
 from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.server import AgentHTTPServer, AgentState
 from netwatch.hostaccess import HostAccess

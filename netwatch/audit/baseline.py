@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from netwatch.agent import UsageError
 from netwatch.audit.model import AuditReport, ChangeItem, Changes, CheckRecord, HostIdentity
+from netwatch.core.errors import UsageError
 
 ABSENT = "absent"
 

@@ -20,7 +20,6 @@ from netwatch.audit.model import (
     ScoreRecord,
     ServiceRecord,
 )
-from netwatch.cli.check_render import as_record
 from netwatch.collectors.services import build_jobs
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.osinfo import OsInfo, gather_os_info, linux_os_info
@@ -32,6 +31,7 @@ from netwatch.posture.runner import host_platform, run_policy
 from netwatch.posture.score import compute_score
 from netwatch.posture.serialize import result_record, score_record
 from netwatch.probes.check import run_once, select_services
+from netwatch.probes.record import as_record
 from netwatch.times import utc_iso
 
 INVENTORY_SCHEMA_VERSION = 1

@@ -8,7 +8,6 @@ from typing import Any, NoReturn, cast
 
 from pydantic import ValidationError
 
-from netwatch.agent import UsageError
 from netwatch.audit.model import (
     OFFICE_SCHEMA_ID,
     SCHEMA_ID,
@@ -16,6 +15,7 @@ from netwatch.audit.model import (
     AuditReport,
     OfficeReport,
 )
+from netwatch.core.errors import UsageError
 from netwatch.times import parse_utc
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024

@@ -15,10 +15,10 @@ import re
 import tempfile
 from pathlib import Path
 
-from netwatch.agent import UsageError
 from netwatch.audit.model import AuditReport, OfficeReport
 from netwatch.audit.render_html import render_host_html, render_office_html
 from netwatch.audit.render_markdown import render_host_markdown, render_office_markdown
+from netwatch.core.errors import UsageError
 from netwatch.times import parse_utc
 
 ALL_FORMATS = ("json", "html", "md")

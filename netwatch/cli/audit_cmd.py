@@ -106,7 +106,6 @@ def _run(
     baseline: Path | None,
 ) -> tuple[AuditReport, list[Path]]:
     """Validate everything first, then audit; the report and the files written."""
-    from netwatch.agent import UsageError
     from netwatch.audit.baseline import check_same_host, with_changes
     from netwatch.audit.build import (
         audit_platform,
@@ -121,6 +120,7 @@ def _run(
     from netwatch.audit.output import check_output_dir, render_all, report_stem, write_documents
     from netwatch.cli.audit_view import AuditProgress
     from netwatch.config.loader import load_config
+    from netwatch.core.errors import UsageError
     from netwatch.hostaccess import HostAccess
     from netwatch.posture.policy import load_policy
 

@@ -34,10 +34,10 @@ def check(
 ) -> None:
     """Probe services once: exit 0 when all are up, 1 when some are down, 2 on config errors."""
     with friendly_errors(cli_state(ctx).debug):
-        from netwatch.agent import UsageError
         from netwatch.cli.check_render import print_json, print_table
         from netwatch.collectors.services import build_jobs
         from netwatch.config.loader import load_config
+        from netwatch.core.errors import UsageError
         from netwatch.probes.check import run_once, select_services
 
         settings = load_config(config)

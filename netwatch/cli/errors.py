@@ -29,8 +29,8 @@ def fail(message: str, code: ExitCode) -> NoReturn:
 @contextmanager
 def friendly_errors(debug: bool) -> Iterator[None]:
     """Map known exceptions to exit codes; tracebacks only with ``--debug``."""
-    from netwatch.agent import UsageError
-    from netwatch.config.loader import ConfigError
+    from netwatch.core.errors import UsageError
+    from netwatch.core.yamlfile import ConfigError
 
     try:
         yield

@@ -67,7 +67,7 @@ def posture(
 ) -> None:
     """Run the posture checks once: exit 0 when nothing failed, 1 when checks failed."""
     with friendly_errors(cli_state(ctx).debug):
-        from netwatch.agent import UsageError
+        from netwatch.core.errors import UsageError
         from netwatch.hostaccess import HostAccess
         from netwatch.posture.policy import load_policy
         from netwatch.posture.runner import run_policy

@@ -25,8 +25,8 @@ LangOption = Annotated[str, typer.Option("--lang", help="Report language: en or 
 
 
 def _check_lang(lang: str) -> None:
-    from netwatch.agent import UsageError
     from netwatch.audit.i18n import check_lang
+    from netwatch.core.errors import UsageError
 
     try:
         check_lang(lang)

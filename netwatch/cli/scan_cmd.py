@@ -61,7 +61,7 @@ def sweep_once(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from netwatch.agent import UsageError
+    from netwatch.core.errors import UsageError
     from netwatch.lan.sweep import sweep
     from netwatch.lan.targets import TargetError, choose_networks
 
@@ -214,8 +214,8 @@ def scan(
     """Sweep the LAN once: exit 0 when all is known, 1 on unknown devices or IP conflicts."""
     debug = cli_state(ctx).debug
     with friendly_errors(debug):
-        from netwatch.agent import UsageError
         from netwatch.config.loader import load_config
+        from netwatch.core.errors import UsageError
         from netwatch.lan.state import LanState, load_state, save_state
         from netwatch.logsetup import setup_logging
 

@@ -9,8 +9,8 @@ from typing import Any
 from prometheus_client.core import Metric
 
 from netwatch import __version__
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.metrics import MetricSpec
 from netwatch.hostaccess import HostAccess
 
 BUILD_INFO = MetricSpec(

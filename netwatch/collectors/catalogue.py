@@ -6,8 +6,8 @@ fails when the README's copy differs or when the agent emits an uncatalogued met
 
 from __future__ import annotations
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import builtin_specs
+from netwatch.core.metrics import MetricSpec
 from netwatch.engine.engine import ENGINE_METRICS
 
 

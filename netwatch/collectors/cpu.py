@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import psutil
 from prometheus_client.core import Metric
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.metrics import MetricSpec
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.hardware import gather_cpu_info
 

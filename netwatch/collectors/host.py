@@ -12,9 +12,9 @@ import psutil
 from prometheus_client.core import Metric
 from pydantic import Field
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
-from netwatch.config.types import Duration
+from netwatch.core.metrics import MetricSpec
+from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.osinfo import gather_os_info
 

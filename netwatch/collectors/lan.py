@@ -17,10 +17,10 @@ from typing import Any
 from prometheus_client.core import Metric
 from pydantic import Field, field_validator, model_validator
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, register
-from netwatch.config.loader import ConfigError
-from netwatch.config.types import Duration
+from netwatch.core.metrics import MetricSpec
+from netwatch.core.settings import Duration
+from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
 from netwatch.lan.devices import DEVICE_STATES, DeviceRegistry, Vendors, ip_key
 from netwatch.lan.known import load_known_devices

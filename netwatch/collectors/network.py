@@ -8,9 +8,9 @@ from typing import Any
 from prometheus_client.core import Metric
 from pydantic import Field
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
-from netwatch.config.types import Regex
+from netwatch.core.metrics import MetricSpec
+from netwatch.core.settings import Regex
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.nics import DEFAULT_EXCLUDED_INTERFACES, gather_nics
 

@@ -9,9 +9,9 @@ from typing import Any
 from prometheus_client.core import Metric
 from pydantic import Field, field_validator
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, register
-from netwatch.config.types import Duration
+from netwatch.core.metrics import MetricSpec
+from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
 
 RESULTS = ("pass", "fail", "waived", "not_applicable", "error")
@@ -65,7 +65,7 @@ class PostureSettings(ScheduledSettings):
     @classmethod
     def _policy_loads(cls, value: str | None) -> str | None:
         if value is not None:
-            from netwatch.config.loader import ConfigError
+            from netwatch.core.yamlfile import ConfigError
             from netwatch.posture.policy import load_policy
 
             try:

@@ -7,16 +7,16 @@ config section of each collector derive from its registration.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
-from prometheus_client.core import Metric
 from pydantic import Field
 
-from netwatch.collectors.metrics import MetricSpec
-from netwatch.config.types import Duration, StrictModel
+from netwatch.core.collector import Collector
+from netwatch.core.metrics import MetricSpec
+from netwatch.core.settings import Duration, StrictModel
 from netwatch.hostaccess import HostAccess
 
 BUILTIN_MODULES = (
@@ -32,18 +32,6 @@ BUILTIN_MODULES = (
     "posture",
     "lan",
 )
-
-
-class Collector(Protocol):
-    """Anything that yields fresh metric families on each call.
-
-    A live collector may also have ``start()`` and ``stop()`` methods for
-    background work of its own (the service probes); the engine calls them.
-    """
-
-    def collect(self) -> Iterable[Metric]:
-        """Gather and return metric families; raise on failure."""
-        ...
 
 
 class CollectorSettings(StrictModel):

@@ -9,9 +9,9 @@ from typing import Any
 from prometheus_client.core import Metric
 from pydantic import Field
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, register
-from netwatch.config.types import Duration
+from netwatch.core.metrics import MetricSpec
+from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.software import gather_packages
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from prometheus_client.core import Metric
 
-from netwatch.collectors.metrics import MetricSpec
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.metrics import MetricSpec
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.users import gather_sessions
 

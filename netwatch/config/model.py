@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, create_model, field_validator
 
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
-from netwatch.config.types import Duration, ListenAddress, StrictModel
+from netwatch.core.settings import Duration, ListenAddress, StrictModel
 
 DEFAULT_PORT = 8934
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"

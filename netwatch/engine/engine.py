@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from prometheus_client.core import Metric
 
-from netwatch.collectors.metrics import MetricSpec
-from netwatch.collectors.registry import Collector
+from netwatch.core.collector import Collector
+from netwatch.core.metrics import MetricSpec
 from netwatch.engine.runner import FAILURE_REASONS, CollectorRunner, RunOutcome
 from netwatch.engine.scheduler import ScheduledWorker
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import Metric
 
-from netwatch.collectors.registry import Collector
+from netwatch.core.collector import Collector
 
 log = logging.getLogger("netwatch.engine")
 

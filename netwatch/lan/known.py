@@ -13,14 +13,14 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, ValidationError
 
-from netwatch.config.loader import (
+from netwatch.core.settings import StrictModel
+from netwatch.core.yamlfile import (
     ConfigError,
     ConfigProblem,
     parse_yaml,
     read_text_file,
     validation_problems,
 )
-from netwatch.config.types import StrictModel
 
 MAX_KNOWN_DEVICES = 4096
 _PAIRS = re.compile(r"^[0-9a-f]{2}([-:.]?)[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$")

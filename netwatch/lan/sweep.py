@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from netwatch.config.types import Duration, StrictModel
+from netwatch.core.settings import Duration, StrictModel
 from netwatch.durations import format_duration
 from netwatch.lan.arp import (
     ARP_REPLY_BPF,

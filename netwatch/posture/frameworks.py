@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from netwatch.config.loader import ConfigError, parse_yaml, read_text_file, validation_problems
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
+from netwatch.core.yamlfile import ConfigError, parse_yaml, read_text_file, validation_problems
 
 
 class ControlText(StrictModel):
@@ -56,7 +56,7 @@ def load_framework(path: Path) -> Framework:
 
 
 def _check_controls(parsed: FrameworkFile, lines: dict[tuple[Any, ...], int], source: str) -> None:
-    from netwatch.config.loader import ConfigProblem
+    from netwatch.core.yamlfile import ConfigProblem
     from netwatch.posture.registry import all_checks
 
     known = {c.meta.id for c in all_checks()}

@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from netwatch.config.loader import (
+from netwatch.core.settings import Duration, StrictModel
+from netwatch.core.yamlfile import (
     ConfigError,
     ConfigProblem,
     parse_yaml,
     read_text_file,
     validation_problems,
 )
-from netwatch.config.types import Duration, StrictModel
 from netwatch.posture.frameworks import Framework, load_framework
 from netwatch.posture.model import Check, Severity, Waiver
 from netwatch.posture.registry import all_checks

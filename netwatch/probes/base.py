@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.probes.result import ProbeFailure, ProbeResult
 
 PROBER_MODULES = ("http", "tcp", "tls", "dns", "icmp", "smtp", "ntp")

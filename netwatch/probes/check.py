@@ -19,7 +19,7 @@ from netwatch.probes.targets import display_target
 
 def adhoc_services(urls: Sequence[str], tcp_targets: Sequence[str]) -> list[Any]:
     """Services for ``--url`` and ``--tcp`` arguments; malformed ones are usage errors."""
-    from netwatch.agent import UsageError
+    from netwatch.core.errors import UsageError
 
     model = service_model()
     services = []
@@ -41,7 +41,7 @@ def select_services(
     config: Any, names: Sequence[str], urls: Sequence[str], tcp_targets: Sequence[str]
 ) -> list[Any]:
     """The services to probe: ad hoc ones when given, else the configured (or discovered) ones."""
-    from netwatch.agent import UsageError
+    from netwatch.core.errors import UsageError
 
     if urls or tcp_targets:
         if names:

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
-from netwatch.config.types import Duration, StrictModel
+from netwatch.core.settings import Duration, StrictModel
 from netwatch.probes.base import Prober, probers
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

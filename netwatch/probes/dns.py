@@ -14,7 +14,7 @@ import dns.rcode
 import dns.rdatatype
 from pydantic import Field, field_validator
 
-from netwatch.config.types import Regex, StrictModel
+from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult

@@ -13,7 +13,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from netwatch import __version__
-from netwatch.config.types import Regex, StrictModel
+from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult

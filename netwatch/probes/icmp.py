@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from netwatch.config.types import Duration, StrictModel
+from netwatch.core.settings import Duration, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, resolve
 from netwatch.probes.result import ProbeFailure, ProbeResult

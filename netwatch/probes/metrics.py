@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from netwatch.collectors.metrics import MetricSpec
+from netwatch.core.metrics import MetricSpec
 from netwatch.probes.result import ProbeResult
 
 LABELS = ("service", "kind")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from netwatch.config.types import Duration, StrictModel
+from netwatch.core.settings import Duration, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult

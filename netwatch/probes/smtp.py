@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, field_validator, model_validator
 
-from netwatch.config.types import Regex, StrictModel
+from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult

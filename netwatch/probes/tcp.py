@@ -8,7 +8,7 @@ import ssl
 
 from pydantic import Field, model_validator
 
-from netwatch.config.types import Regex, StrictModel
+from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult

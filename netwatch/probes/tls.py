@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.probes import smtp
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port, start_tls

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.probes.result import ProbeResult
 
 _VERSIONS = {

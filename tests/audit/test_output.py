@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.agent import UsageError
 from netwatch.audit import output
 from netwatch.audit.merge import merge_reports
 from netwatch.audit.output import check_output_dir, report_stem, safe_name, write_documents
+from netwatch.core.errors import UsageError
 from tests.helpers.audit_reports import fixture_report
 
 

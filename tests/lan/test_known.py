@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.config.loader import ConfigError, load_config, parse_config_text
+from netwatch.config.loader import load_config, parse_config_text
+from netwatch.core.yamlfile import ConfigError
 from netwatch.lan.known import load_known_devices, normalise_mac, parse_known_devices
 
 EXAMPLE = Path(__file__).parents[2] / "configs" / "devices.example.yaml"

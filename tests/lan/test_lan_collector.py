@@ -22,7 +22,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from netwatch.collectors.catalogue import catalogue
 from netwatch.collectors.lan import LanCollector, LanSettings
-from netwatch.config.loader import ConfigError, parse_config_text
+from netwatch.config.loader import parse_config_text
+from netwatch.core.yamlfile import ConfigError
 from netwatch.engine import Engine, EngineCollector
 from netwatch.exporter.server import AgentHTTPServer, AgentState
 from netwatch.lan.model import Observation, SweepResult

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.config.loader import ConfigError
+from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.posture.model import (
     Check,

@@ -9,10 +9,11 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from netwatch.config.loader import ConfigError, load_config, parse_config_text
+from netwatch.config.loader import load_config, parse_config_text
 from netwatch.config.model import DEFAULT_LISTEN, config_model
 from netwatch.config.render import MASK, render_schema, render_yaml
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
+from netwatch.core.yamlfile import ConfigError
 
 EXAMPLE = Path(__file__).parents[2] / "configs" / "netwatch.example.yaml"
 SERVICES_EXAMPLE = EXAMPLE.with_name("services.example.yaml")

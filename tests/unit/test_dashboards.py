@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from netwatch.collectors.catalogue import catalogue
-from netwatch.collectors.metrics import MetricSpec
+from netwatch.core.metrics import MetricSpec
 
 try:  # posture metrics may not be in the catalogue (and README) yet
     from netwatch.collectors.posture import POSTURE_METRICS

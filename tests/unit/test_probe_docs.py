@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netwatch.devtools.probe_docs import example_services, render
 from netwatch.probes.base import probers
 from netwatch.probes.config import service_model
-from netwatch.probes.docs import example_services, render
 
 DOCS = Path(__file__).parents[2] / "docs" / "probes.md"
 
 
 def test_page_is_current() -> None:
-    assert DOCS.read_text() == render(), "run: python -m netwatch.probes.docs > docs/probes.md"
+    assert DOCS.read_text() == render(), (
+        "run: python -m netwatch.devtools.probe_docs > docs/probes.md"
+    )
 
 
 def test_every_parameter_is_documented() -> None:

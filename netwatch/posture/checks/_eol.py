@@ -12,7 +12,7 @@ from typing import Annotated
 import yaml
 from pydantic import Field, Strict, TypeAdapter, ValidationError, model_validator
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.hostaccess import FileReader
 
 OS_RELEASE_PATHS = ("/etc/os-release", "/usr/lib/os-release")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.hostaccess import FileReader
 from netwatch.posture.checks._linux_users import (
     SUDOERS,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, field_validator
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.hostaccess.commands import CommandError
 from netwatch.posture.checks._filemodes import (
     FileMode,

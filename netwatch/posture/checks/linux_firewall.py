@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.hostaccess.commands import CommandError, CommandResult
 from netwatch.posture.checks._firewall import (
     FIREWALLD_DENY_TARGETS,

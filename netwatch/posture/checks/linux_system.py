@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from netwatch.config.types import StrictModel
+from netwatch.core.settings import StrictModel
 from netwatch.hostaccess import FileReader
 from netwatch.hostaccess.commands import CommandError, CommandResult
 from netwatch.posture.checks._apt import apt_config, dpkg_packages, last_setting
