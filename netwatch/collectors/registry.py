@@ -1,12 +1,14 @@
 """The collector registry: each collector module registers a name, settings and factory.
 
+Collector modules are found by walking ``netwatch.collectors`` (and extensions, see
+:mod:`netwatch.core.plugins`); a collector's name is its module's name.
+
 Mirrors node_exporter's collector folder: the enable/disable switches and the
 config section of each collector derive from its registration.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -16,22 +18,9 @@ from pydantic import Field
 
 from netwatch.core.collector import Collector
 from netwatch.core.metrics import MetricSpec
+from netwatch.core.plugins import import_plugins
 from netwatch.core.settings import Duration, StrictModel
 from netwatch.hostaccess import HostAccess
-
-BUILTIN_MODULES = (
-    "build",
-    "host",
-    "cpu",
-    "memory",
-    "filesystem",
-    "network",
-    "users",
-    "software",
-    "services",
-    "posture",
-    "lan",
-)
 
 
 class CollectorSettings(StrictModel):
@@ -87,7 +76,9 @@ def register(spec: CollectorSpec) -> CollectorSpec:
 
 @cache
 def builtin_specs() -> tuple[CollectorSpec, ...]:
-    """Import every built-in collector module and return their specs in order."""
-    for module in BUILTIN_MODULES:
-        importlib.import_module(f"netwatch.collectors.{module}")
-    return tuple(_REGISTRY[name] for name in BUILTIN_MODULES)
+    """Import every collector module (found by walking the package) and return the specs.
+
+    Sorted by name; each collector lives in the module of the same name.
+    """
+    import_plugins("netwatch.collectors", "collectors")
+    return tuple(_REGISTRY[name] for name in sorted(_REGISTRY))

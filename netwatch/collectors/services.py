@@ -111,7 +111,7 @@ def _build(settings: ServicesSettings, access: HostAccess, config: Any) -> Servi
 SPEC = register(
     CollectorSpec(
         name="services",
-        description="Service health probes (http, tcp, tls, dns, icmp, smtp, ntp).",
+        description="Service health probes, one prober per kind of service (docs/probes.md).",
         settings_model=ServicesSettings,
         factory=_build,
         metrics=(PROBE_INFO, LAST_PROBE, *PROBE_METRICS),

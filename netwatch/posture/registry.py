@@ -1,23 +1,12 @@
-"""The check registry: check modules register functions with metadata at import."""
+"""The check registry: check packs register functions with metadata at import."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from functools import cache
 
+from netwatch.core.plugins import import_plugins
 from netwatch.posture.model import Check, CheckFunction, CheckMeta
-
-CHECK_MODULES: tuple[str, ...] = (
-    "linux_ssh",
-    "linux_accounts",
-    "linux_files",
-    "linux_firewall",
-    "linux_system",
-    "windows_network",
-    "windows_system",
-    "backup",
-)
 
 _CHECKS: dict[str, Check] = {}
 
@@ -37,7 +26,7 @@ def check(meta: CheckMeta) -> Callable[[CheckFunction], CheckFunction]:
 
 @cache
 def all_checks() -> tuple[Check, ...]:
-    """Every built-in check, sorted by id."""
-    for module in CHECK_MODULES:
-        importlib.import_module(f"netwatch.posture.checks.{module}")
+    """Every check, sorted by id: the check packs are the public modules of
+    ``netwatch.posture.checks`` (and extensions' ``checks``), found by walking it."""
+    import_plugins("netwatch.posture.checks", "checks")
     return tuple(sorted(_CHECKS.values(), key=lambda c: c.meta.id))

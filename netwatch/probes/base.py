@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from netwatch.core.plugins import import_plugins
 from netwatch.core.settings import StrictModel
 from netwatch.probes.result import ProbeFailure, ProbeResult
-
-PROBER_MODULES = ("http", "tcp", "tls", "dns", "icmp", "smtp", "ntp")
 
 ProbeFunction = Callable[[str, Any, ProbeResult], Awaitable[None]]
 
@@ -25,6 +24,7 @@ ProbeFunction = Callable[[str, Any, ProbeResult], Awaitable[None]]
 class Prober:
     """A prober: its name, its parameter model and the coroutine that probes.
 
+    Each prober module defines ``PROBER`` and is found by walking ``netwatch.probes``.
     The coroutine fills the given :class:`ProbeResult` (phases, values, info)
     and either returns (success) or raises :class:`ProbeFailure`. It never
     needs to enforce the overall timeout: :func:`run_probe` cancels it.
@@ -34,16 +34,22 @@ class Prober:
     params_model: type[StrictModel]
     probe: ProbeFunction
     description: str
+    # The /probe module it offers when the config defines none, e.g. "http_2xx".
+    default_module: str
+    # A ``services:`` entry in YAML for docs/probes.md (validated by the docs test).
+    example: str
 
 
 @cache
 def probers() -> dict[str, Prober]:
-    """Every prober by name, in a fixed order."""
+    """Every prober by name, sorted: each module of ``netwatch.probes`` (and of extensions)
+    that defines ``PROBER`` declares one, named as the module."""
     found = {}
-    for module in PROBER_MODULES:
-        prober = importlib.import_module(f"netwatch.probes.{module}").PROBER
-        found[prober.name] = prober
-    return found
+    for module in import_plugins("netwatch.probes", "probes"):
+        prober = getattr(importlib.import_module(module), "PROBER", None)
+        if isinstance(prober, Prober):
+            found[prober.name] = prober
+    return dict(sorted(found.items()))
 
 
 def classify_error(error: BaseException) -> tuple[str, str]:

@@ -30,7 +30,7 @@ RESERVED_LABELS = frozenset({"service", "kind", "target", "type", "job", "instan
 class _ProbeSpecBase(StrictModel):
     """Fields shared by services and /probe modules: the prober and its parameters."""
 
-    prober: str = Field(description="Which prober runs: http, tcp, tls, dns, icmp, smtp or ntp.")
+    prober: str = Field(description="Which prober runs (one of the probers in docs/probes.md).")
     timeout: Duration | None = Field(
         None, description="Hard limit for one probe; default: collectors.services.probe_timeout."
     )
@@ -126,15 +126,7 @@ def module_model() -> type[_ProbeSpecBase]:
 def default_modules() -> dict[str, BaseModel]:
     """Modules available at /probe when the config defines none."""
     model = module_model()
-    return {
-        "http_2xx": model(prober="http"),
-        "tcp_connect": model(prober="tcp"),
-        "tls": model(prober="tls"),
-        "icmp": model(prober="icmp"),
-        "dns": model(prober="dns"),
-        "smtp_starttls": model(prober="smtp"),
-        "ntp": model(prober="ntp"),
-    }
+    return {prober.default_module: model(prober=name) for name, prober in probers().items()}
 
 
 def unique_service_names(services: list[Any] | None) -> list[Any] | None:

@@ -210,8 +210,20 @@ def _check(response: dns.message.Message, params: DnsParams, result: ProbeResult
                 raise ProbeFailure("content", f"answer record {record!r} matches {pattern!r}")
 
 
+EXAMPLE = """\
+- name: dns-internal
+  prober: dns
+  target: 192.168.10.10
+  dns:
+    query_name: portal.ubnd.local
+    query_type: A
+    fail_if_not_matches_answer: ["IN\\s+A\\s+192\\.168\\.10\\.20"]
+"""
+
 PROBER = Prober(
     name="dns",
+    default_module="dns",
+    example=EXAMPLE,
     params_model=DnsParams,
     probe=probe,
     description="Ask a DNS server (target HOST or HOST:PORT, port 53 by default) one question "

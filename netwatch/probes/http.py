@@ -525,8 +525,21 @@ async def probe(target: str, params: HttpParams, result: ProbeResult) -> None:
     _check_body(response, params)
 
 
+EXAMPLE = """\
+- name: portal
+  prober: http
+  target: https://portal.ubnd.local/
+  http:
+    valid_status_codes: [200]
+    fail_if_body_not_matches: ["Cổng thông tin"]
+    tls: {ca_file: /etc/netwatch/office-ca.pem}
+    basic_auth: {username: monitor, password_env: NETWATCH_PORTAL_PASSWORD}
+"""
+
 PROBER = Prober(
     name="http",
+    default_module="http_2xx",
+    example=EXAMPLE,
     params_model=HttpParams,
     probe=probe,
     description="Requests an http:// or https:// URL and checks the status code, the body "

@@ -289,8 +289,18 @@ async def probe(
         raise echoes.problem or ProbeFailure("timeout", "no echo reply")
 
 
+EXAMPLE = """\
+- name: core-switch
+  prober: icmp
+  target: 192.168.10.1
+  interval: 15s
+  icmp: {count: 3}
+"""
+
 PROBER = Prober(
     name="icmp",
+    default_module="icmp",
+    example=EXAMPLE,
     params_model=IcmpParams,
     probe=probe,
     description="Ping a host (target: a host name or IP address) with ICMP echo requests and "

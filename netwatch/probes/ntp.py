@@ -202,8 +202,18 @@ def _check_state(reply: NtpReply, params: NtpParams) -> None:
         )
 
 
+EXAMPLE = """\
+- name: time
+  prober: ntp
+  target: time.ubnd.local
+  interval: 5m
+  ntp: {max_offset: 500ms}
+"""
+
 PROBER = Prober(
     name="ntp",
+    default_module="ntp",
+    example=EXAMPLE,
     params_model=NtpParams,
     probe=probe,
     description="Ask an NTP time server (target HOST or HOST:PORT, port 123 by default) for the "

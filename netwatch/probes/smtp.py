@@ -201,8 +201,19 @@ async def probe(target: str, params: SmtpParams, result: ProbeResult) -> None:
         await close(writer)
 
 
+EXAMPLE = """\
+- name: mail-smtp
+  prober: smtp
+  target: mail.ubnd.local:25
+  smtp:
+    helo_name: netwatch.ubnd.local
+    expect_banner: "ESMTP"
+"""
+
 PROBER = Prober(
     name="smtp",
+    default_module="smtp_starttls",
+    example=EXAMPLE,
     params_model=SmtpParams,
     probe=probe,
     description="Talks SMTP to a mail server at HOST:PORT (default port 25): checks the 220 "

@@ -121,8 +121,18 @@ async def probe(target: str, params: TcpParams, result: ProbeResult) -> None:
         await close(writer)
 
 
+EXAMPLE = """\
+- name: ssh-app01
+  prober: tcp
+  target: app01.ubnd.local:22
+  tcp:
+    expect: "^SSH-2.0-"
+"""
+
 PROBER = Prober(
     name="tcp",
+    default_module="tcp_connect",
+    example=EXAMPLE,
     params_model=TcpParams,
     probe=probe,
     description="Opens a TCP connection to HOST:PORT, optionally over TLS, optionally sends "

@@ -133,8 +133,20 @@ async def probe(target: str, params: TlsProbeParams, result: ProbeResult) -> Non
         _check_days(facts, params.min_days_valid)
 
 
+EXAMPLE = """\
+- name: mail-cert
+  prober: tls
+  target: mail.ubnd.local:25
+  interval: 1h
+  tls:
+    starttls: smtp
+    min_days_valid: 14
+"""
+
 PROBER = Prober(
     name="tls",
+    default_module="tls",
+    example=EXAMPLE,
     params_model=TlsProbeParams,
     probe=probe,
     description="Checks the TLS certificate of a service at HOST:PORT (default 443; SMTP "

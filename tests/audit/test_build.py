@@ -63,7 +63,7 @@ def test_reports_validate_against_the_published_schema() -> None:
 def test_published_schema_files_are_current() -> None:
     for name, model in SCHEMA_FILES.items():
         committed = (REPO / "docs" / name).read_text(encoding="utf-8")
-        assert committed == schema_text(model), f"run: python -m netwatch.audit.schema ({name})"
+        assert committed == schema_text(model), f"run: python -m netwatch.devtools regen ({name})"
     assert set(SCHEMA_FILES.values()) == {AuditReport, OfficeReport}
 
 

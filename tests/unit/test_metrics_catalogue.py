@@ -21,7 +21,7 @@ def test_readme_reference_is_generated_from_code() -> None:
     match = re.search(r"<!-- metrics:start -->\n(.*?)<!-- metrics:end -->", text, re.S)
     assert match, "README lacks the metrics markers"
     assert match.group(1) == render_markdown(), (
-        "README metrics table is stale: run python -m netwatch.collectors.catalogue"
+        "README metrics table is stale: run python -m netwatch.devtools regen"
     )
 
 

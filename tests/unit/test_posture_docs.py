@@ -9,7 +9,7 @@ DOCS = Path(__file__).parents[2] / "docs" / "posture.md"
 
 
 def test_page_is_current() -> None:
-    assert DOCS.read_text() == render(), "run: python -m netwatch.posture.docs > docs/posture.md"
+    assert DOCS.read_text() == render(), "run: python -m netwatch.devtools regen"
 
 
 def test_every_check_is_listed() -> None:

@@ -12,9 +12,7 @@ DOCS = Path(__file__).parents[2] / "docs" / "probes.md"
 
 
 def test_page_is_current() -> None:
-    assert DOCS.read_text() == render(), (
-        "run: python -m netwatch.devtools.probe_docs > docs/probes.md"
-    )
+    assert DOCS.read_text() == render(), "run: python -m netwatch.devtools regen"
 
 
 def test_every_parameter_is_documented() -> None:

@@ -1,1 +1,2 @@
-"""Built-in posture checks, one module per check pack (see registry.CHECK_MODULES)."""
+"""Built-in posture checks, one module per check pack, found by walking this package
+(modules starting with ``_`` are shared helpers)."""

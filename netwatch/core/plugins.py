@@ -1,0 +1,52 @@
+"""Find plugin modules by walking packages: a new plugin is a new module, never a list entry.
+
+Collectors, probers and posture check packs each live in a module of their own in
+``netwatch.collectors``, ``netwatch.probes`` and ``netwatch.posture.checks``, and
+register themselves when imported. Packages named in ``NETWATCH_PLUGINS``
+(comma-separated, importable) add their own ``collectors``, ``probes`` and ``checks``
+subpackages the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import pkgutil
+
+PLUGINS_VARIABLE = "NETWATCH_PLUGINS"
+
+
+def extension_packages() -> list[str]:
+    """The packages named in ``NETWATCH_PLUGINS``."""
+    return [
+        name.strip() for name in os.environ.get(PLUGINS_VARIABLE, "").split(",") if name.strip()
+    ]
+
+
+def public_modules(package: str) -> list[str]:
+    """Full names of the modules directly in ``package`` whose names do not start with ``_``."""
+    found = importlib.import_module(package)
+    return sorted(
+        f"{package}.{info.name}"
+        for info in pkgutil.iter_modules(found.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def import_plugins(builtin: str, extension_subpackage: str) -> list[str]:
+    """Import every module of ``builtin`` and of each extension's ``extension_subpackage``.
+
+    Returns the imported module names. An extension without that subpackage adds nothing;
+    one that cannot be imported raises ImportError naming it.
+    """
+    packages = [builtin]
+    for extension in extension_packages():
+        importlib.import_module(extension)
+        candidate = f"{extension}.{extension_subpackage}"
+        if importlib.util.find_spec(candidate) is not None:
+            packages.append(candidate)
+    modules = [module for package in packages for module in public_modules(package)]
+    for module in modules:
+        importlib.import_module(module)
+    return modules
