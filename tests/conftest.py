@@ -136,6 +136,15 @@ def serve_factory(tmp_path: Path) -> Iterator:
         serve.stop()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _every_probe_value_has_a_metric() -> Iterator[None]:
+    """A value a prober reports without a declared metric fails the run, never vanishes."""
+    yield
+    from netwatch.probes.metrics import undeclared_values
+
+    assert not undeclared_values, f"declare these in probes/metrics.py: {sorted(undeclared_values)}"
+
+
 # Lanes: a test's folder gives its marker; the fast lane is `-m "not integration and
 # not lan and not winlab"` (bash tests/run.sh --fast).
 FOLDER_MARKERS = {"integration": "integration", "lan": "lan", "windows": "winlab"}

@@ -16,7 +16,7 @@ from netwatch.collectors.registry import CollectorSettings, CollectorSpec, regis
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
-from netwatch.probes.metrics import PROBE_METRICS, result_families
+from netwatch.probes.metrics import probe_metrics, result_families
 from netwatch.probes.scheduler import ProbeJob, ProbeScheduler
 from netwatch.probes.targets import display_target
 
@@ -114,6 +114,6 @@ SPEC = register(
         description="Service health probes, one prober per kind of service (docs/probes.md).",
         settings_model=ServicesSettings,
         factory=_build,
-        metrics=(PROBE_INFO, LAST_PROBE, *PROBE_METRICS),
+        metrics=(PROBE_INFO, LAST_PROBE, *probe_metrics()),
     )
 )

@@ -8,14 +8,18 @@ import importlib
 import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.plugins import import_plugins
 from netwatch.core.settings import StrictModel
 from netwatch.probes.result import ProbeFailure, ProbeResult
+
+# Labels of every probe metric: the service's name and its prober ("kind", never "type").
+PROBE_LABELS = ("service", "kind")
 
 ProbeFunction = Callable[[str, Any, ProbeResult], Awaitable[None]]
 
@@ -38,6 +42,8 @@ class Prober:
     default_module: str
     # A ``services:`` entry in YAML for docs/probes.md (validated by the docs test).
     example: str
+    # The numeric facts it may report in ProbeResult.values, each with its metric.
+    value_metrics: Mapping[str, MetricSpec] = field(default_factory=dict)
 
 
 @cache

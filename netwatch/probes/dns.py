@@ -14,8 +14,9 @@ import dns.rcode
 import dns.rdatatype
 from pydantic import Field, field_validator
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex, StrictModel
-from netwatch.probes.base import Prober
+from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
 
@@ -210,6 +211,22 @@ def _check(response: dns.message.Message, params: DnsParams, result: ProbeResult
                 raise ProbeFailure("content", f"answer record {record!r} matches {pattern!r}")
 
 
+# Numeric facts this prober reports in ProbeResult.values, with their metrics.
+VALUE_METRICS: dict[str, MetricSpec] = {
+    "dns_answers": MetricSpec(
+        "netwatch_probe_dns_answer_count",
+        "gauge",
+        "Records in the DNS answer section.",
+        PROBE_LABELS,
+    ),
+    "dns_rcode": MetricSpec(
+        "netwatch_probe_dns_rcode",
+        "gauge",
+        "DNS response code (0 NOERROR, 3 NXDOMAIN, ...).",
+        PROBE_LABELS,
+    ),
+}
+
 EXAMPLE = """\
 - name: dns-internal
   prober: dns
@@ -217,11 +234,12 @@ EXAMPLE = """\
   dns:
     query_name: portal.ubnd.local
     query_type: A
-    fail_if_not_matches_answer: ["IN\\s+A\\s+192\\.168\\.10\\.20"]
+    fail_if_not_matches_answer: ["IN\\\\s+A\\\\s+192\\\\.168\\\\.10\\\\.20"]
 """
 
 PROBER = Prober(
     name="dns",
+    value_metrics=VALUE_METRICS,
     default_module="dns",
     example=EXAMPLE,
     params_model=DnsParams,

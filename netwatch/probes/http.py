@@ -13,11 +13,18 @@ from urllib.parse import quote, urljoin, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from netwatch import __version__
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex, StrictModel
-from netwatch.probes.base import Prober
+from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, close, connect, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
-from netwatch.probes.tlsutil import TlsParams, client_context, inspection_context, record_cert
+from netwatch.probes.tlsutil import (
+    TLS_VALUE_METRICS,
+    TlsParams,
+    client_context,
+    inspection_context,
+    record_cert,
+)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -525,6 +532,23 @@ async def probe(target: str, params: HttpParams, result: ProbeResult) -> None:
     _check_body(response, params)
 
 
+# Numeric facts this prober reports in ProbeResult.values, with their metrics.
+VALUE_METRICS: dict[str, MetricSpec] = {
+    "http_status_code": MetricSpec(
+        "netwatch_probe_http_status_code",
+        "gauge",
+        "HTTP status code of the final response.",
+        PROBE_LABELS,
+    ),
+    "http_content_length": MetricSpec(
+        "netwatch_probe_http_content_length_bytes", "gauge", "Body bytes received.", PROBE_LABELS
+    ),
+    "http_redirects": MetricSpec(
+        "netwatch_probe_http_redirects", "gauge", "Redirects followed.", PROBE_LABELS
+    ),
+    **TLS_VALUE_METRICS,
+}
+
 EXAMPLE = """\
 - name: portal
   prober: http
@@ -538,6 +562,7 @@ EXAMPLE = """\
 
 PROBER = Prober(
     name="http",
+    value_metrics=VALUE_METRICS,
     default_module="http_2xx",
     example=EXAMPLE,
     params_model=HttpParams,

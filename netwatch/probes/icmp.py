@@ -15,8 +15,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration, StrictModel
-from netwatch.probes.base import Prober
+from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, resolve
 from netwatch.probes.result import ProbeFailure, ProbeResult
 
@@ -289,6 +290,19 @@ async def probe(
         raise echoes.problem or ProbeFailure("timeout", "no echo reply")
 
 
+# Numeric facts this prober reports in ProbeResult.values, with their metrics.
+VALUE_METRICS: dict[str, MetricSpec] = {
+    "icmp_rtt_seconds": MetricSpec(
+        "netwatch_probe_icmp_rtt_seconds", "gauge", "Mean echo round-trip time.", PROBE_LABELS
+    ),
+    "icmp_loss_ratio": MetricSpec(
+        "netwatch_probe_icmp_loss_ratio",
+        "gauge",
+        "Share of echo requests unanswered, 0-1.",
+        PROBE_LABELS,
+    ),
+}
+
 EXAMPLE = """\
 - name: core-switch
   prober: icmp
@@ -299,6 +313,7 @@ EXAMPLE = """\
 
 PROBER = Prober(
     name="icmp",
+    value_metrics=VALUE_METRICS,
     default_module="icmp",
     example=EXAMPLE,
     params_model=IcmpParams,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
 from netwatch.core.metrics import MetricSpec
+from netwatch.probes.base import PROBE_LABELS as LABELS
+from netwatch.probes.base import probers
 from netwatch.probes.result import ProbeResult
-
-LABELS = ("service", "kind")
 
 SUCCESS = MetricSpec(
     "netwatch_probe_success", "gauge", "1 when the latest probe of the service succeeded.", LABELS
@@ -21,57 +22,6 @@ DURATION = MetricSpec(
     "(resolve, connect, tls, first_byte, transfer, ...).",
     (*LABELS, "phase"),
 )
-# Numeric facts a prober may report in ProbeResult.values, by key.
-VALUE_METRICS = {
-    "http_status_code": MetricSpec(
-        "netwatch_probe_http_status_code", "gauge", "HTTP status code of the final response.",
-        LABELS,
-    ),
-    "http_content_length": MetricSpec(
-        "netwatch_probe_http_content_length_bytes", "gauge", "Body bytes received.", LABELS
-    ),
-    "http_redirects": MetricSpec(
-        "netwatch_probe_http_redirects", "gauge", "Redirects followed.", LABELS
-    ),
-    "tls_expiry_timestamp": MetricSpec(
-        "netwatch_probe_tls_cert_expiry_timestamp_seconds",
-        "gauge",
-        "Earliest notAfter of the certificate chain the service presented (Unix time).",
-        LABELS,
-    ),
-    "tls_verified": MetricSpec(
-        "netwatch_probe_tls_verified",
-        "gauge",
-        "1 when the certificate chain and host name verified against the trusted CAs.",
-        LABELS,
-    ),
-    "dns_answers": MetricSpec(
-        "netwatch_probe_dns_answer_count", "gauge", "Records in the DNS answer section.", LABELS
-    ),
-    "dns_rcode": MetricSpec(
-        "netwatch_probe_dns_rcode", "gauge", "DNS response code (0 NOERROR, 3 NXDOMAIN, ...).",
-        LABELS,
-    ),
-    "icmp_rtt_seconds": MetricSpec(
-        "netwatch_probe_icmp_rtt_seconds", "gauge", "Mean echo round-trip time.", LABELS
-    ),
-    "icmp_loss_ratio": MetricSpec(
-        "netwatch_probe_icmp_loss_ratio", "gauge", "Share of echo requests unanswered, 0-1.",
-        LABELS,
-    ),
-    "ntp_offset_seconds": MetricSpec(
-        "netwatch_probe_ntp_offset_seconds",
-        "gauge",
-        "Clock offset of this host against the NTP server (positive: server ahead).",
-        LABELS,
-    ),
-    "ntp_stratum": MetricSpec(
-        "netwatch_probe_ntp_stratum", "gauge", "Stratum the NTP server reports.", LABELS
-    ),
-    "smtp_status_code": MetricSpec(
-        "netwatch_probe_smtp_status_code", "gauge", "Last SMTP reply code received.", LABELS
-    ),
-}  # fmt: skip
 # Text facts in ProbeResult.info exported as one info metric per service.
 TLS_INFO = MetricSpec(
     "netwatch_probe_tls_info",
@@ -85,7 +35,31 @@ FAILURES = MetricSpec(
     "Failed probes since the agent started, by reason (timeout, resolve, refused, tls, ...).",
     (*LABELS, "reason"),
 )
-PROBE_METRICS = (SUCCESS, DURATION, *VALUE_METRICS.values(), TLS_INFO, FAILURES)
+
+
+def value_metrics() -> dict[str, MetricSpec]:
+    """The numeric facts every prober declares it may report in ``ProbeResult.values``.
+
+    Probers share some (the TLS facts of http, tcp, tls and smtp); one key must always
+    mean one metric.
+    """
+    merged: dict[str, MetricSpec] = {}
+    for name, prober in probers().items():
+        for key, spec in prober.value_metrics.items():
+            if merged.setdefault(key, spec) != spec:
+                raise ValueError(f"prober {name!r} declares {key!r} unlike another prober")
+    return merged
+
+
+def probe_metrics() -> tuple[MetricSpec, ...]:
+    """Every metric family the probes export."""
+    return (SUCCESS, DURATION, *value_metrics().values(), TLS_INFO, FAILURES)
+
+
+log = logging.getLogger("netwatch.probes")
+# Keys a prober reported in ProbeResult.values that it did not declare. The agent logs
+# each once and goes on; the test suite fails when any was seen (tests/conftest.py).
+undeclared_values: set[str] = set()
 
 
 def result_families(
@@ -94,7 +68,7 @@ def result_families(
 ) -> list[Metric]:
     """Families for (service, kind, result) triples plus failure counters by reason."""
     success, duration, tls_info = SUCCESS.family(), DURATION.family(), TLS_INFO.family()
-    values = {key: spec.family() for key, spec in VALUE_METRICS.items()}
+    values = {key: spec.family() for key, spec in value_metrics().items()}
     for service, kind, result in results:
         labels = [service, kind]
         success.add_metric(labels, 1.0 if result.success else 0.0)
@@ -104,6 +78,9 @@ def result_families(
         for key, value in result.values.items():
             if key in values:
                 values[key].add_metric(labels, value)
+            elif key not in undeclared_values:
+                undeclared_values.add(key)
+                log.warning("probe value %r is not declared by any prober (value_metrics)", key)
         if "tls_subject" in result.info:
             tls_info.add_metric(
                 [],

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration, StrictModel
-from netwatch.probes.base import Prober
+from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
 
@@ -202,6 +203,19 @@ def _check_state(reply: NtpReply, params: NtpParams) -> None:
         )
 
 
+# Numeric facts this prober reports in ProbeResult.values, with their metrics.
+VALUE_METRICS: dict[str, MetricSpec] = {
+    "ntp_offset_seconds": MetricSpec(
+        "netwatch_probe_ntp_offset_seconds",
+        "gauge",
+        "Clock offset of this host against the NTP server (positive: server ahead).",
+        PROBE_LABELS,
+    ),
+    "ntp_stratum": MetricSpec(
+        "netwatch_probe_ntp_stratum", "gauge", "Stratum the NTP server reports.", PROBE_LABELS
+    ),
+}
+
 EXAMPLE = """\
 - name: time
   prober: ntp
@@ -212,6 +226,7 @@ EXAMPLE = """\
 
 PROBER = Prober(
     name="ntp",
+    value_metrics=VALUE_METRICS,
     default_module="ntp",
     example=EXAMPLE,
     params_model=NtpParams,

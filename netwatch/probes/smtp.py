@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from pydantic import Field, field_validator, model_validator
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex, StrictModel
-from netwatch.probes.base import Prober
+from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.tcp import tls_upgrade
@@ -201,6 +202,13 @@ async def probe(target: str, params: SmtpParams, result: ProbeResult) -> None:
         await close(writer)
 
 
+# Numeric facts this prober reports in ProbeResult.values, with their metrics.
+VALUE_METRICS: dict[str, MetricSpec] = {
+    "smtp_status_code": MetricSpec(
+        "netwatch_probe_smtp_status_code", "gauge", "Last SMTP reply code received.", PROBE_LABELS
+    ),
+}
+
 EXAMPLE = """\
 - name: mail-smtp
   prober: smtp
@@ -212,6 +220,7 @@ EXAMPLE = """\
 
 PROBER = Prober(
     name="smtp",
+    value_metrics=VALUE_METRICS,
     default_module="smtp_starttls",
     example=EXAMPLE,
     params_model=SmtpParams,

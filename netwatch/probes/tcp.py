@@ -8,11 +8,18 @@ import ssl
 
 from pydantic import Field, model_validator
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
-from netwatch.probes.tlsutil import CertFacts, TlsParams, client_context, record_cert
+from netwatch.probes.tlsutil import (
+    TLS_VALUE_METRICS,
+    CertFacts,
+    TlsParams,
+    client_context,
+    record_cert,
+)
 
 QUOTE_LIMIT = 80
 
@@ -121,6 +128,11 @@ async def probe(target: str, params: TcpParams, result: ProbeResult) -> None:
         await close(writer)
 
 
+# Numeric facts this prober reports in ProbeResult.values, with their metrics.
+VALUE_METRICS: dict[str, MetricSpec] = {
+    **TLS_VALUE_METRICS,
+}
+
 EXAMPLE = """\
 - name: ssh-app01
   prober: tcp
@@ -131,6 +143,7 @@ EXAMPLE = """\
 
 PROBER = Prober(
     name="tcp",
+    value_metrics=VALUE_METRICS,
     default_module="tcp_connect",
     example=EXAMPLE,
     params_model=TcpParams,

@@ -11,13 +11,20 @@ from typing import Literal
 
 from pydantic import Field
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import StrictModel
 from netwatch.probes import smtp
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.tcp import tls_upgrade
-from netwatch.probes.tlsutil import CertFacts, TlsParams, inspection_context, record_cert
+from netwatch.probes.tlsutil import (
+    TLS_VALUE_METRICS,
+    CertFacts,
+    TlsParams,
+    inspection_context,
+    record_cert,
+)
 
 DEFAULT_PORTS = {"none": 443, "smtp": smtp.DEFAULT_PORT}
 SANS_LIMIT = 200
@@ -133,6 +140,11 @@ async def probe(target: str, params: TlsProbeParams, result: ProbeResult) -> Non
         _check_days(facts, params.min_days_valid)
 
 
+# Numeric facts this prober reports in ProbeResult.values, with their metrics.
+VALUE_METRICS: dict[str, MetricSpec] = {
+    **TLS_VALUE_METRICS,
+}
+
 EXAMPLE = """\
 - name: mail-cert
   prober: tls
@@ -145,6 +157,7 @@ EXAMPLE = """\
 
 PROBER = Prober(
     name="tls",
+    value_metrics=VALUE_METRICS,
     default_module="tls",
     example=EXAMPLE,
     params_model=TlsProbeParams,

@@ -11,8 +11,26 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import StrictModel
+from netwatch.probes.base import PROBE_LABELS
 from netwatch.probes.result import ProbeResult
+
+# Numeric facts every TLS-speaking prober reports in ProbeResult.values, with their metrics.
+TLS_VALUE_METRICS: dict[str, MetricSpec] = {
+    "tls_expiry_timestamp": MetricSpec(
+        "netwatch_probe_tls_cert_expiry_timestamp_seconds",
+        "gauge",
+        "Earliest notAfter of the certificate chain the service presented (Unix time).",
+        PROBE_LABELS,
+    ),
+    "tls_verified": MetricSpec(
+        "netwatch_probe_tls_verified",
+        "gauge",
+        "1 when the certificate chain and host name verified against the trusted CAs.",
+        PROBE_LABELS,
+    ),
+}
 
 _VERSIONS = {
     "TLS1.0": ssl.TLSVersion.TLSv1,

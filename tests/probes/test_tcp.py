@@ -174,3 +174,17 @@ def test_params_are_validated() -> None:
         TcpParams(tls_config={"verify": False})
     with pytest.raises(ValidationError):
         TcpParams(max_read_bytes=0)
+
+
+def test_an_undeclared_probe_value_is_logged_and_recorded(caplog: pytest.LogCaptureFixture) -> None:
+    from netwatch.probes import metrics
+    from netwatch.probes.result import ProbeResult
+
+    result = ProbeResult()
+    result.values["tcp_mystery"] = 1.0
+    try:
+        metrics.result_families([("svc", "tcp", result)])
+        assert "tcp_mystery" in metrics.undeclared_values
+        assert "probe value 'tcp_mystery' has no metric declared" in caplog.text
+    finally:
+        metrics.undeclared_values.discard("tcp_mystery")
