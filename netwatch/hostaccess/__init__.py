@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess.commands import CommandResult, CommandRunner, Commands
-from netwatch.hostaccess.files import FileReader
+from netwatch.hostaccess.files import FileReader, Files
 from netwatch.hostaccess.winregistry import RegistryReader, default_registry
 
 
@@ -25,7 +25,7 @@ class HostAccess:
     the running kernel describe the auditing machine, so checks read files only.
     """
 
-    files: FileReader = field(default_factory=FileReader)
+    files: Files = field(default_factory=FileReader)
     commands: Commands = field(default_factory=CommandRunner)
     registry: RegistryReader | None = field(default_factory=default_registry)
     live: bool = True
@@ -39,6 +39,7 @@ class HostAccess:
 
 
 __all__ = [
+    "Files",
     "CommandResult",
     "CommandRunner",
     "Commands",

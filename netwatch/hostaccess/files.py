@@ -5,15 +5,58 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 MAX_READ_BYTES = 16 * 1024 * 1024
+
+
+class Files(Protocol):
+    """What checks and inventory may do with the files of the host they look at."""
+
+    @property
+    def root(self) -> str:
+        """The directory that stands for ``/``."""
+        ...
+
+    def path(self, system_path: str) -> Path:
+        """The real path of ``system_path`` under the root."""
+        ...
+
+    def exists(self, system_path: str) -> bool:
+        """True when the file or directory exists under the root."""
+        ...
+
+    def read_text(self, system_path: str, limit: int = MAX_READ_BYTES) -> str:
+        """A text file's contents; raises OSError."""
+        ...
+
+    def read_text_or_none(self, system_path: str) -> str | None:
+        """A text file's contents, None when missing or unreadable."""
+        ...
+
+    def stat(self, system_path: str) -> os.stat_result:
+        """File status; raises OSError."""
+        ...
+
+    def walk_files(self, system_path: str, limit: int) -> Iterator[tuple[str, os.stat_result]]:
+        """Regular files below a directory, at most ``limit`` entries seen."""
+        ...
+
+    def list_dir(self, system_path: str) -> Iterator[str]:
+        """Names in a directory, sorted."""
+        ...
 
 
 class FileReader:
     """Reads system files below ``root``; absolute paths are taken as relative to it."""
 
     def __init__(self, root: str | os.PathLike[str] = "/") -> None:
-        self.root = str(Path(root))
+        self._root = str(Path(root))
+
+    @property
+    def root(self) -> str:
+        """The directory that stands for ``/``."""
+        return self._root
 
     def path(self, system_path: str) -> Path:
         """The real path of ``system_path`` (e.g. ``/etc/os-release``) under the root."""

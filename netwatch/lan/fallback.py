@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 
-from netwatch.hostaccess import CommandRunner, Commands, FileReader
+from netwatch.hostaccess import CommandRunner, Commands, FileReader, Files
 from netwatch.hostaccess.commands import CommandError
 from netwatch.lan.model import Observation
 from netwatch.lan.targets import Link
@@ -46,7 +46,7 @@ class NeighbourError(RuntimeError):
 
 
 def read_neighbours(
-    files: FileReader | None = None, commands: Commands | None = None
+    files: Files | None = None, commands: Commands | None = None
 ) -> dict[tuple[str, str], str]:
     """Complete IPv4 neighbour entries: (interface, ip) -> MAC.
 
@@ -205,7 +205,7 @@ def neighbour_sweep(
     settle: float,
     deadline: float,
     progress: Progress | None = None,
-    files: FileReader | None = None,
+    files: Files | None = None,
     commands: Commands | None = None,
 ) -> tuple[list[Observation], list[str]]:
     """Find the hosts of ``links`` without raw sockets; return observations and notes.

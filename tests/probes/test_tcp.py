@@ -185,6 +185,6 @@ def test_an_undeclared_probe_value_is_logged_and_recorded(caplog: pytest.LogCapt
     try:
         metrics.result_families([("svc", "tcp", result)])
         assert "tcp_mystery" in metrics.undeclared_values
-        assert "probe value 'tcp_mystery' has no metric declared" in caplog.text
+        assert "probe value 'tcp_mystery' is not declared by any prober" in caplog.text
     finally:
         metrics.undeclared_values.discard("tcp_mystery")

@@ -6,6 +6,8 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from netwatch.agent import build_collectors
 from netwatch.collectors.catalogue import catalogue, render_markdown
 from netwatch.collectors.registry import builtin_specs
@@ -25,6 +27,7 @@ def test_readme_reference_is_generated_from_code() -> None:
     )
 
 
+@pytest.mark.integration  # runs the whole engine on this host
 def test_every_emitted_family_is_catalogued_and_vice_versa() -> None:
     engine = Engine(build_collectors(offline_config(), HostAccess()))
     engine.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from netwatch.hostaccess import FileReader
+from netwatch.hostaccess import Files
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 APT_CONF = "/etc/apt/apt.conf"
@@ -46,7 +46,7 @@ class DpkgPackage:
         return f"{DPKG_STATUS}:{self.line}"
 
 
-def dpkg_packages(files: FileReader) -> dict[str, DpkgPackage] | None:
+def dpkg_packages(files: Files) -> dict[str, DpkgPackage] | None:
     """Packages listed in the dpkg status file by name; None when the file is absent."""
     text = files.read_text_or_none(DPKG_STATUS)
     if text is None:
@@ -117,7 +117,7 @@ def parse_apt_conf(text: str, path: str) -> list[AptSetting]:
     return settings
 
 
-def apt_config(files: FileReader) -> list[AptSetting]:
+def apt_config(files: Files) -> list[AptSetting]:
     """Every assignment in the order APT reads them: apt.conf.d/* sorted, then apt.conf."""
     paths = [
         f"{APT_CONF_DIR}/{name}"

@@ -13,7 +13,7 @@ import yaml
 from pydantic import Field, Strict, TypeAdapter, ValidationError, model_validator
 
 from netwatch.core.settings import StrictModel
-from netwatch.hostaccess import FileReader
+from netwatch.hostaccess import Files
 
 OS_RELEASE_PATHS = ("/etc/os-release", "/usr/lib/os-release")
 EOL_TABLE = "netwatch/posture/data/eol.yaml"
@@ -69,7 +69,7 @@ def parse_os_release(text: str, path: str) -> OsRelease:
     return OsRelease(path, fields, lines)
 
 
-def read_os_release(files: FileReader) -> OsRelease | None:
+def read_os_release(files: Files) -> OsRelease | None:
     """The host's os-release (``/etc`` first, then ``/usr/lib``); None when neither exists."""
     for path in OS_RELEASE_PATHS:
         text = files.read_text_or_none(path)

@@ -1,6 +1,6 @@
 """Parsers for Linux account files: passwd, shadow, key/value configs, PAM stacks, sudoers.
 
-Every reader takes the host's :class:`FileReader`, so paths are relative to the
+Every reader takes the host's :class:`~netwatch.hostaccess.Files`, so paths are relative to the
 audited root. Malformed lines are skipped, never fatal: the checks decide on
 what the system itself would understand.
 """
@@ -11,14 +11,14 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from netwatch.hostaccess import FileReader
+from netwatch.hostaccess import Files
 
 
 class UnreadableFile(Exception):
     """A file exists but cannot be read (permissions, I/O): a real cause for ``error``."""
 
 
-def read_optional(files: FileReader, path: str) -> str | None:
+def read_optional(files: Files, path: str) -> str | None:
     """The text of ``path``; None when missing or a directory; :class:`UnreadableFile` else."""
     try:
         return files.read_text(path)
@@ -28,7 +28,7 @@ def read_optional(files: FileReader, path: str) -> str | None:
         raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def list_dir(files: FileReader, path: str) -> list[str]:
+def list_dir(files: Files, path: str) -> list[str]:
     """Names in a directory, sorted; :class:`UnreadableFile` when it cannot be listed."""
     try:
         return list(files.list_dir(path))
@@ -229,7 +229,7 @@ def _include_path(argument: str, including: str) -> str:
     return path
 
 
-def read_sudoers(files: FileReader, path: str = SUDOERS) -> tuple[list[SudoersLine], list[str]]:
+def read_sudoers(files: Files, path: str = SUDOERS) -> tuple[list[SudoersLine], list[str]]:
     """Every logical line of ``path`` and the files it includes, and the files read."""
     lines: list[SudoersLine] = []
     read: list[str] = []
@@ -238,7 +238,7 @@ def read_sudoers(files: FileReader, path: str = SUDOERS) -> tuple[list[SudoersLi
 
 
 def _read_sudoers_file(
-    files: FileReader, path: str, lines: list[SudoersLine], read: list[str], depth: int
+    files: Files, path: str, lines: list[SudoersLine], read: list[str], depth: int
 ) -> None:
     if path in read or depth > MAX_SUDOERS_DEPTH:
         return

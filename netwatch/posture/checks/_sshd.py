@@ -14,7 +14,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
-from netwatch.hostaccess import FileReader
+from netwatch.hostaccess import Files
 from netwatch.posture.checks._linux_users import list_dir, read_optional
 
 SSHD_CONFIG = "/etc/ssh/sshd_config"
@@ -82,12 +82,12 @@ def _canonical(keyword: str) -> str:
     return _ALIASES.get(lowered, lowered)
 
 
-def sshd_installed(files: FileReader) -> bool:
+def sshd_installed(files: Files) -> bool:
     """True when the sshd program is present under the root."""
     return any(files.exists(path) for path in SSHD_PROGRAMS)
 
 
-def load_sshd_config(files: FileReader) -> SshdConfig | None:
+def load_sshd_config(files: Files) -> SshdConfig | None:
     """The configuration, or None when ``sshd_config`` is missing (sshd refuses to start)."""
     text = read_optional(files, SSHD_CONFIG)
     if text is None:
@@ -115,7 +115,7 @@ def split_args(text: str) -> list[str] | None:
 
 
 def _parse(
-    files: FileReader,
+    files: Files,
     path: str,
     text: str,
     match: str,
@@ -151,7 +151,7 @@ def _parse(
         directives.append(Directive(name, tuple(args), source, current))
 
 
-def _expand_includes(files: FileReader, patterns: list[str]) -> list[str]:
+def _expand_includes(files: Files, patterns: list[str]) -> list[str]:
     """Files named by Include arguments: relative to /etc/ssh, globs in lexical order."""
     paths: list[str] = []
     for pattern in patterns:
@@ -160,7 +160,7 @@ def _expand_includes(files: FileReader, patterns: list[str]) -> list[str]:
     return paths
 
 
-def _glob(files: FileReader, pattern: str) -> list[str]:
+def _glob(files: Files, pattern: str) -> list[str]:
     """Like glob(3) below the root: ``*`` does not match a leading dot."""
     candidates = [""]
     for part in (p for p in pattern.split("/") if p):

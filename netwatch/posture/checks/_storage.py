@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from netwatch.hostaccess import FileReader
+from netwatch.hostaccess import Files
 
 FSTAB = "/etc/fstab"
 CRYPTTAB = "/etc/crypttab"
@@ -26,7 +26,7 @@ class FstabEntry:
     source: str
 
 
-def _table_lines(files: FileReader, path: str) -> list[tuple[int, list[str]]]:
+def _table_lines(files: Files, path: str) -> list[tuple[int, list[str]]]:
     """Non-comment lines of a whitespace-separated table file, split, with line numbers."""
     text = files.read_text_or_none(path) or ""
     rows = (
@@ -35,7 +35,7 @@ def _table_lines(files: FileReader, path: str) -> list[tuple[int, list[str]]]:
     return [(number, fields) for number, fields in rows if fields]
 
 
-def fstab(files: FileReader) -> dict[str, FstabEntry]:
+def fstab(files: Files) -> dict[str, FstabEntry]:
     """Mounts of /etc/fstab by mount point (the last line for a mount point wins)."""
     entries: dict[str, FstabEntry] = {}
     for number, fields in _table_lines(files, FSTAB):
@@ -45,7 +45,7 @@ def fstab(files: FileReader) -> dict[str, FstabEntry]:
     return entries
 
 
-def crypttab(files: FileReader) -> dict[str, str]:
+def crypttab(files: Files) -> dict[str, str]:
     """dm-crypt mappings opened at boot: mapping name -> where it is declared."""
     return {fields[0]: f"{CRYPTTAB}:{number}" for number, fields in _table_lines(files, CRYPTTAB)}
 
@@ -58,7 +58,7 @@ def mapper_name(device: str) -> str | None:
     return None
 
 
-def crypt_source(files: FileReader, device: str, crypt: dict[str, str]) -> str | None:
+def crypt_source(files: Files, device: str, crypt: dict[str, str]) -> str | None:
     """Where ``device`` is declared encrypted: its crypttab line, directly or through LVM.
 
     An LVM volume (``/dev/mapper/VG-LV`` or ``/dev/VG/LV``) counts when every physical

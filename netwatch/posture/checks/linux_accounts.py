@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
-from netwatch.hostaccess import FileReader
+from netwatch.hostaccess import Files
 from netwatch.posture.checks._linux_users import (
     SUDOERS,
     PamRule,
@@ -95,7 +95,7 @@ def _int(text: str) -> int | None:
         return None
 
 
-def _first_stack(files: FileReader, candidates: tuple[str, ...]) -> tuple[str, str] | None:
+def _first_stack(files: Files, candidates: tuple[str, ...]) -> tuple[str, str] | None:
     """The first PAM stack file that exists: its path and text."""
     for path in candidates:
         text = read_optional(files, path)
@@ -107,7 +107,7 @@ def _first_stack(files: FileReader, candidates: tuple[str, ...]) -> tuple[str, s
 # password policy -----------------------------------------------------------------------------
 
 
-def _expiry(files: FileReader, limit: int) -> list[Verdict]:
+def _expiry(files: Files, limit: int) -> list[Verdict]:
     """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
     verdicts: list[Verdict] = []
     expected = f"PASS_MAX_DAYS between 1 and {limit}"
@@ -136,7 +136,7 @@ def _expiry(files: FileReader, limit: int) -> list[Verdict]:
     return verdicts
 
 
-def _pwquality_settings(files: FileReader) -> dict[str, Setting]:
+def _pwquality_settings(files: Files) -> dict[str, Setting]:
     """pwquality.conf.d/*.conf in ASCII order, then pwquality.conf; later values win."""
     settings: dict[str, Setting] = {}
     paths = [f"{PWQUALITY_DIR}/{n}" for n in list_dir(files, PWQUALITY_DIR) if n.endswith(".conf")]
@@ -162,7 +162,7 @@ def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, s
     return length, source, f"{rule.module} ({rule.source}): {how}"
 
 
-def _min_length(files: FileReader, minimum: int) -> tuple[list[Verdict], list[Evidence]]:
+def _min_length(files: Files, minimum: int) -> tuple[list[Verdict], list[Evidence]]:
     """The effective minimum length of the PAM password stack, and explanatory notes."""
     expected = f"at least {minimum} characters"
     notes: list[Evidence] = []
@@ -201,7 +201,7 @@ def _faillock_deny(rule: PamRule, conf: dict[str, Setting]) -> tuple[int | None,
     return FAILLOCK_DEFAULT_DENY, rule.source, f"no deny set: default {FAILLOCK_DEFAULT_DENY}"
 
 
-def _lockout(files: FileReader, attempts: int) -> list[Verdict]:
+def _lockout(files: Files, attempts: int) -> list[Verdict]:
     """pam_faillock (recording failures with authfail) or pam_tally2 in the auth stack."""
     expected = f"pam_faillock authfail with deny between 1 and {attempts}"
     stack = _first_stack(files, AUTH_STACKS)

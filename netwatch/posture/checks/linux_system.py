@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
-from netwatch.hostaccess import FileReader
+from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError, CommandResult
 from netwatch.posture.checks._apt import apt_config, dpkg_packages, last_setting
 from netwatch.posture.checks._eol import EOL_TABLE, OsRelease, eol_table, read_os_release
@@ -62,7 +62,7 @@ def _run(ctx: CheckContext, argv: list[str], timeout: float = COMMAND_TIMEOUT) -
     return ctx.access.commands.run(argv, timeout=timeout)
 
 
-def _enabled_units(files: FileReader) -> dict[str, str]:
+def _enabled_units(files: Files) -> dict[str, str]:
     """Units enabled through ``*.wants`` links under /etc/systemd/system: unit -> link."""
     found: dict[str, str] = {}
     for directory in files.list_dir(SYSTEMD_ETC):
@@ -92,7 +92,7 @@ _OFF_VALUES = {"", "0", "false", "no", "off"}
 _YES_VALUES = {"1", "yes", "true", "on"}
 
 
-def _debian_automatic(files: FileReader) -> Outcome:
+def _debian_automatic(files: Files) -> Outcome:
     packages = dpkg_packages(files)
     if packages is None:
         return not_applicable("no /var/lib/dpkg/status: cannot tell which packages are installed")
@@ -122,7 +122,7 @@ def _debian_automatic(files: FileReader) -> Outcome:
     return passed(installed, evidence)
 
 
-def _rhel_automatic(files: FileReader) -> Outcome:
+def _rhel_automatic(files: Files) -> Outcome:
     text = files.read_text_or_none(DNF_AUTOMATIC_CONF)
     expected = "dnf-automatic installed, applying updates from an enabled timer"
     if text is None:
@@ -473,7 +473,7 @@ def _chronyc(ctx: CheckContext) -> Outcome | Evidence | None:
     return passed(evidence) if values["Leap status"] == "Normal" else evidence
 
 
-def _time_sync_from_config(files: FileReader, note: str) -> Outcome:
+def _time_sync_from_config(files: Files, note: str) -> Outcome:
     units = _enabled_units(files)
     enabled = [unit for unit in TIME_UNITS if unit in units]
     if not enabled:
@@ -604,7 +604,7 @@ def _auditd_live(ctx: CheckContext) -> tuple[bool, list[Evidence]] | str:
     return running, evidence
 
 
-def _audit_rules(files: FileReader) -> tuple[int, str]:
+def _audit_rules(files: Files) -> tuple[int, str]:
     """Number of audit rules (-a/-A/-w lines) and where the first is; rules.d wins."""
     paths = [
         f"{AUDIT_RULES_DIR}/{name}"
@@ -623,7 +623,7 @@ def _audit_rules(files: FileReader) -> tuple[int, str]:
     return 0, ""
 
 
-def _auditd_from_config(files: FileReader, note: str) -> tuple[bool, list[Evidence]]:
+def _auditd_from_config(files: Files, note: str) -> tuple[bool, list[Evidence]]:
     packages = dpkg_packages(files) or {}
     package = packages.get("auditd")
     installed = (
@@ -724,7 +724,7 @@ class DataEncryptionParams(StrictModel):
 
 
 def _from_config(
-    files: FileReader, mountpoint: str, entry: FstabEntry, note: str
+    files: Files, mountpoint: str, entry: FstabEntry, note: str
 ) -> tuple[bool, Evidence]:
     """Whether an fstab entry sits on a device opened from /etc/crypttab."""
     declared = crypt_source(files, entry.device, crypttab(files))
@@ -761,7 +761,7 @@ def _lsblk(ctx: CheckContext) -> dict[str, list[Chain]] | Outcome:
 
 
 def _judge(
-    files: FileReader,
+    files: Files,
     chains: dict[str, list[Chain]],
     mounts: dict[str, FstabEntry],
     mountpoint: str,
