@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
+from netwatch.config.model import RootConfig
 from netwatch.core.errors import UsageError
 from netwatch.core.settings import is_loopback_host, split_listen_address
 from netwatch.engine import Engine, EngineCollector
@@ -26,12 +27,12 @@ class _BrokenCollector:
 
 
 def with_overrides(
-    config: Any,
+    config: RootConfig,
     listen: str | None = None,
     insecure: bool | None = None,
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
-) -> Any:
+) -> RootConfig:
     """Apply command-line flags over the file's settings; re-validates the result."""
     known = set(type(config.collectors).model_fields)
     unknown = sorted((set(enable) | set(disable)) - known)
@@ -64,7 +65,7 @@ def with_overrides(
     )
 
 
-def listen_address(config: Any) -> tuple[str, int]:
+def listen_address(config: RootConfig) -> tuple[str, int]:
     """Where to listen, refusing plain HTTP on a network address unless opted in."""
     host, port = split_listen_address(config.server.listen)
     if not is_loopback_host(host) and not config.server.insecure:
@@ -78,7 +79,7 @@ def listen_address(config: Any) -> tuple[str, int]:
 
 
 def build_collectors(
-    config: Any, access: HostAccess, specs: Sequence[CollectorSpec] | None = None
+    config: RootConfig, access: HostAccess, specs: Sequence[CollectorSpec] | None = None
 ) -> list[EngineCollector]:
     """Instantiate every enabled collector with its settings."""
     chosen = specs if specs is not None else builtin_specs()
@@ -97,6 +98,6 @@ def build_collectors(
     return result
 
 
-def build_engine(config: Any, access: HostAccess | None = None) -> Engine:
+def build_engine(config: RootConfig, access: HostAccess | None = None) -> Engine:
     """An engine (not yet started) for the enabled collectors of ``config``."""
     return Engine(build_collectors(config, access or HostAccess()))

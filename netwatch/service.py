@@ -6,9 +6,9 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from netwatch.agent import build_engine, listen_address
+from netwatch.config.model import RootConfig
 from netwatch.core.yamlfile import ConfigError
 from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.server import AgentHTTPServer, AgentState
@@ -17,7 +17,7 @@ from netwatch.hostaccess import HostAccess
 log = logging.getLogger("netwatch.agent")
 
 
-def probe_endpoint(config: Any) -> ProbeEndpoint:
+def probe_endpoint(config: RootConfig) -> ProbeEndpoint:
     """The /probe endpoint for the configured modules."""
     return ProbeEndpoint(dict(config.probe_modules), config.collectors.services.probe_timeout)
 
@@ -25,7 +25,9 @@ def probe_endpoint(config: Any) -> ProbeEndpoint:
 class AgentService:
     """The HTTP server and engine, with reload and clean shutdown."""
 
-    def __init__(self, config: Any, reload_config: Callable[[], Any], access: HostAccess) -> None:
+    def __init__(
+        self, config: RootConfig, reload_config: Callable[[], RootConfig], access: HostAccess
+    ) -> None:
         self._config = config
         self._reload_config = reload_config
         self._access = access

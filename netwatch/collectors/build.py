@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client.core import Metric
 
 from netwatch import __version__
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.hostaccess import HostAccess
 
@@ -41,7 +41,7 @@ class BuildCollector:
         yield family
 
 
-def _build(settings: BuildSettings, access: HostAccess, config: Any) -> BuildCollector:
+def _build(settings: BuildSettings, access: HostAccess, config: AgentConfig) -> BuildCollector:
     return BuildCollector()
 
 

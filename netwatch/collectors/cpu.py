@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psutil
 from prometheus_client.core import Metric
 
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.hardware import gather_cpu_info
@@ -85,7 +86,7 @@ class CpuCollector:
                 yield spec.single(value)
 
 
-def _build(settings: CpuSettings, access: HostAccess, config: Any) -> CpuCollector:
+def _build(settings: CpuSettings, access: HostAccess, config: AgentConfig) -> CpuCollector:
     return CpuCollector(access)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client.core import Metric
 from pydantic import Field
 
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex
 from netwatch.hostaccess import HostAccess
@@ -74,7 +74,9 @@ class FilesystemCollector:
         yield OMITTED.single(omitted)
 
 
-def _build(settings: FilesystemSettings, access: HostAccess, config: Any) -> FilesystemCollector:
+def _build(
+    settings: FilesystemSettings, access: HostAccess, config: AgentConfig
+) -> FilesystemCollector:
     return FilesystemCollector(settings)
 
 

@@ -6,13 +6,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import psutil
 from prometheus_client.core import Metric
 from pydantic import Field
 
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
@@ -64,7 +64,7 @@ class HostCollector:
         yield BOOT_TIME.single(psutil.boot_time())
 
 
-def _build(settings: HostSettings, access: HostAccess, config: Any) -> HostCollector:
+def _build(settings: HostSettings, access: HostAccess, config: AgentConfig) -> HostCollector:
     return HostCollector(settings, access)
 
 

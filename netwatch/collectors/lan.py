@@ -12,12 +12,12 @@ import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from prometheus_client.core import Metric
 from pydantic import Field, field_validator, model_validator
 
 from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
 from netwatch.core.yamlfile import ConfigError
@@ -273,7 +273,7 @@ class LanCollector:
         self._last_error = reason
 
 
-def _build(settings: LanSettings, access: HostAccess, config: Any) -> LanCollector:
+def _build(settings: LanSettings, access: HostAccess, config: AgentConfig) -> LanCollector:
     return LanCollector(settings)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client.core import Metric
 
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.hardware import gather_memory_info
@@ -37,7 +37,7 @@ class MemoryCollector:
         yield SWAP_FREE.single(memory.swap_free)
 
 
-def _build(settings: MemorySettings, access: HostAccess, config: Any) -> MemoryCollector:
+def _build(settings: MemorySettings, access: HostAccess, config: AgentConfig) -> MemoryCollector:
     return MemoryCollector()
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client.core import Metric
 from pydantic import Field
 
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex
 from netwatch.hostaccess import HostAccess
@@ -107,7 +107,7 @@ class NetworkCollector:
         yield OMITTED.single(omitted)
 
 
-def _build(settings: NetworkSettings, access: HostAccess, config: Any) -> NetworkCollector:
+def _build(settings: NetworkSettings, access: HostAccess, config: AgentConfig) -> NetworkCollector:
     return NetworkCollector(settings)
 
 

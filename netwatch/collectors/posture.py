@@ -10,6 +10,7 @@ from prometheus_client.core import Metric
 from pydantic import Field, field_validator
 
 from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
@@ -120,7 +121,7 @@ class PostureCollector:
         yield from posture_families(results, policy.name, time.time())
 
 
-def _build(settings: PostureSettings, access: HostAccess, config: Any) -> PostureCollector:
+def _build(settings: PostureSettings, access: HostAccess, config: AgentConfig) -> PostureCollector:
     return PostureCollector(settings, access)
 
 

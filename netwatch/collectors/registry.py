@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
-from netwatch.core.collector import Collector
+from netwatch.core.collector import AgentConfig, Collector
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.plugins import import_plugins
 from netwatch.core.settings import Duration, StrictModel
@@ -49,7 +49,7 @@ class CollectorSpec:
     name: str
     description: str
     settings_model: type[CollectorSettings]
-    factory: Callable[[Any, HostAccess, Any], Collector]
+    factory: Callable[[Any, HostAccess, AgentConfig], Collector]
     metrics: tuple[MetricSpec, ...]
 
     @property

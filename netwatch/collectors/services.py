@@ -13,6 +13,7 @@ from prometheus_client.core import Metric
 from pydantic import Field
 
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
@@ -98,12 +99,16 @@ class ServicesCollector:
         yield from result_families(triples, snapshot.failures)
 
 
-def _build(settings: ServicesSettings, access: HostAccess, config: Any) -> ServicesCollector:
+def _build(
+    settings: ServicesSettings, access: HostAccess, config: AgentConfig
+) -> ServicesCollector:
     from netwatch.probes.config import service_model
     from netwatch.probes.discovery import default_services
 
-    services = config.services
-    if services is None:
+    configured = config.services
+    if configured is not None:
+        services = list(configured)
+    else:
         services = default_services(access, service_model()) if settings.discover else []
     return ServicesCollector(build_jobs(services, settings), settings.max_concurrency)
 

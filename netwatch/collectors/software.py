@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client.core import Metric
 from pydantic import Field
 
 from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
 from netwatch.hostaccess import HostAccess
@@ -45,7 +45,9 @@ class SoftwareCollector:
         yield family
 
 
-def _build(settings: SoftwareSettings, access: HostAccess, config: Any) -> SoftwareCollector:
+def _build(
+    settings: SoftwareSettings, access: HostAccess, config: AgentConfig
+) -> SoftwareCollector:
     return SoftwareCollector(settings, access)
 
 

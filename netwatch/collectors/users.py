@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client.core import Metric
 
 from netwatch.collectors.registry import CollectorSettings, CollectorSpec, register
+from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.users import gather_sessions
@@ -31,7 +31,7 @@ class UsersCollector:
         yield SESSIONS.single(len(sessions))
 
 
-def _build(settings: UsersSettings, access: HostAccess, config: Any) -> UsersCollector:
+def _build(settings: UsersSettings, access: HostAccess, config: AgentConfig) -> UsersCollector:
     return UsersCollector()
 
 

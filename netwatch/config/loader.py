@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from netwatch.config.model import config_model
+from netwatch.config.model import RootConfig, config_model
 from netwatch.core.yamlfile import ConfigError, parse_yaml, read_text_file, validation_problems
 
 
@@ -21,8 +21,9 @@ def parse_config_text(text: str, source: str, model: type[BaseModel] | None = No
         raise ConfigError(source, validation_problems(exc, lines)) from None
 
 
-def load_config(path: str | Path | None) -> Any:
+def load_config(path: str | Path | None) -> RootConfig:
     """The effective config: the embedded defaults, overlaid by ``path`` when given."""
     if path is None:
         return config_model()()
-    return parse_config_text(read_text_file(path), str(path))
+    config: RootConfig = parse_config_text(read_text_file(path), str(path))
+    return config

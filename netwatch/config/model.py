@@ -42,6 +42,21 @@ class LogSettings(StrictModel):
     format: Literal["text", "json"] = "text"
 
 
+class RootConfig(StrictModel):
+    """The typed part of the configuration file's model.
+
+    :func:`config_model` subclasses it with the sections the plugins define (each
+    collector's settings, the prober sections of ``services`` and ``probe_modules``).
+    """
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    # One attribute per registered collector, built from the registry: typed Any here.
+    collectors: Any = None
+    services: list[Any] | None = None
+    probe_modules: dict[str, Any] = Field(default_factory=dict)
+
+
 @cache
 def collectors_model(specs: tuple[CollectorSpec, ...] | None = None) -> type[StrictModel]:
     """Build the ``collectors:`` model from the registered collectors' settings models."""
@@ -57,7 +72,7 @@ def collectors_model(specs: tuple[CollectorSpec, ...] | None = None) -> type[Str
 
 
 @cache
-def config_model() -> type[StrictModel]:
+def config_model() -> type[RootConfig]:
     """The whole configuration file's model."""
     from netwatch.probes.config import default_modules, module_model, service_model
 
@@ -67,7 +82,7 @@ def config_model() -> type[StrictModel]:
     module: Any = module_model()
     model = create_model(
         "NetwatchConfig",
-        __base__=StrictModel,
+        __base__=RootConfig,
         server=(ServerSettings, Field(default_factory=ServerSettings)),
         log=(LogSettings, Field(default_factory=LogSettings)),
         collectors=(collectors, Field(default_factory=collectors)),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from netwatch.core.collector import AgentConfig
 from netwatch.hostaccess import HostAccess
 from netwatch.probes.base import run_probe
 from netwatch.probes.config import service_model
@@ -38,7 +39,7 @@ def adhoc_services(urls: Sequence[str], tcp_targets: Sequence[str]) -> list[Any]
 
 
 def select_services(
-    config: Any, names: Sequence[str], urls: Sequence[str], tcp_targets: Sequence[str]
+    config: AgentConfig, names: Sequence[str], urls: Sequence[str], tcp_targets: Sequence[str]
 ) -> list[Any]:
     """The services to probe: ad hoc ones when given, else the configured (or discovered) ones."""
     from netwatch.core.errors import UsageError
