@@ -79,7 +79,7 @@ def listen_address(config: RootConfig) -> tuple[str, int]:
 
 
 def build_collectors(
-    config: RootConfig, access: HostAccess, specs: Sequence[CollectorSpec] | None = None
+    config: RootConfig, access: HostAccess, specs: Sequence[CollectorSpec[Any]] | None = None
 ) -> list[EngineCollector]:
     """Instantiate every enabled collector with its settings."""
     chosen = specs if specs is not None else builtin_specs()

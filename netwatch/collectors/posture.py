@@ -13,7 +13,11 @@ from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, regis
 from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
+from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
+from netwatch.posture.policy import load_policy
+from netwatch.posture.runner import run_policy
+from netwatch.posture.score import compute_score, result_label
 
 RESULTS = ("pass", "fail", "waived", "not_applicable", "error")
 
@@ -66,9 +70,6 @@ class PostureSettings(ScheduledSettings):
     @classmethod
     def _policy_loads(cls, value: str | None) -> str | None:
         if value is not None:
-            from netwatch.core.yamlfile import ConfigError
-            from netwatch.posture.policy import load_policy
-
             try:
                 load_policy(value)
             except ConfigError as exc:
@@ -78,8 +79,6 @@ class PostureSettings(ScheduledSettings):
 
 def posture_families(results: list[Any], policy_name: str, finished: float) -> list[Metric]:
     """Metric families for one run's results."""
-    from netwatch.posture.score import compute_score, result_label
-
     score = compute_score(results)
     states = CHECK_RESULT.family()
     for result in results:
@@ -113,9 +112,6 @@ class PostureCollector:
         self._access = access
 
     def collect(self) -> Iterator[Metric]:
-        from netwatch.posture.policy import load_policy
-        from netwatch.posture.runner import run_policy
-
         policy = load_policy(self._settings.policy)
         results = run_policy(policy, self._access, concurrency=self._settings.concurrency)
         yield from posture_families(results, policy.name, time.time())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
@@ -37,19 +37,22 @@ class ScheduledSettings(CollectorSettings):
     timeout: Duration = Field(30.0, description="Hard limit for one run.")
 
 
+S = TypeVar("S", bound=CollectorSettings)
+
+
 @dataclass(frozen=True)
-class CollectorSpec:
+class CollectorSpec(Generic[S]):
     """How to build one collector, and what it exposes.
 
-    ``factory(settings, access, config)`` gets the collector's own settings, the
-    host-access layer and the whole effective config (for top-level sections
-    such as ``services``).
+    ``factory(settings, access, config)`` gets the collector's own settings (an instance
+    of ``settings_model``, checked by the type checker), the host-access layer and what
+    plugins see of the whole config (for top-level sections such as ``services``).
     """
 
     name: str
     description: str
-    settings_model: type[CollectorSettings]
-    factory: Callable[[Any, HostAccess, AgentConfig], Collector]
+    settings_model: type[S]
+    factory: Callable[[S, HostAccess, AgentConfig], Collector]
     metrics: tuple[MetricSpec, ...]
 
     @property
@@ -63,10 +66,10 @@ class CollectorSpec:
         return bool(self.settings_model.model_fields["enabled"].default)
 
 
-_REGISTRY: dict[str, CollectorSpec] = {}
+_REGISTRY: dict[str, CollectorSpec[Any]] = {}
 
 
-def register(spec: CollectorSpec) -> CollectorSpec:
+def register(spec: CollectorSpec[S]) -> CollectorSpec[S]:
     """Add a collector to the built-in registry (called at module import)."""
     if spec.name in _REGISTRY and _REGISTRY[spec.name] is not spec:
         raise ValueError(f"collector {spec.name!r} registered twice")
@@ -75,7 +78,7 @@ def register(spec: CollectorSpec) -> CollectorSpec:
 
 
 @cache
-def builtin_specs() -> tuple[CollectorSpec, ...]:
+def builtin_specs() -> tuple[CollectorSpec[Any], ...]:
     """Import every collector module (found by walking the package) and return the specs.
 
     Sorted by name; each collector lives in the module of the same name.

@@ -9,6 +9,12 @@ from pydantic import Field, create_model, field_validator
 
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
 from netwatch.core.settings import Duration, ListenAddress, StrictModel
+from netwatch.probes.config import (
+    default_modules,
+    module_model,
+    service_model,
+    unique_service_names,
+)
 
 DEFAULT_PORT = 8934
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
@@ -58,7 +64,7 @@ class RootConfig(StrictModel):
 
 
 @cache
-def collectors_model(specs: tuple[CollectorSpec, ...] | None = None) -> type[StrictModel]:
+def collectors_model(specs: tuple[CollectorSpec[Any], ...] | None = None) -> type[StrictModel]:
     """Build the ``collectors:`` model from the registered collectors' settings models."""
     chosen = specs if specs is not None else builtin_specs()
     fields: dict[str, Any] = {
@@ -74,8 +80,6 @@ def collectors_model(specs: tuple[CollectorSpec, ...] | None = None) -> type[Str
 @cache
 def config_model() -> type[RootConfig]:
     """The whole configuration file's model."""
-    from netwatch.probes.config import default_modules, module_model, service_model
-
     collectors = collectors_model()
     # Built at run time, so typed Any: the type checker cannot use them as types.
     service: Any = service_model()
@@ -107,6 +111,4 @@ def config_model() -> type[RootConfig]:
 
 
 def _unique_services(cls: type, services: list[Any] | None) -> list[Any] | None:
-    from netwatch.probes.config import unique_service_names
-
     return unique_service_names(services)

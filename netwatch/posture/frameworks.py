@@ -9,7 +9,14 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from netwatch.core.settings import StrictModel
-from netwatch.core.yamlfile import ConfigError, parse_yaml, read_text_file, validation_problems
+from netwatch.core.yamlfile import (
+    ConfigError,
+    ConfigProblem,
+    parse_yaml,
+    read_text_file,
+    validation_problems,
+)
+from netwatch.posture.registry import all_checks
 
 
 class ControlText(StrictModel):
@@ -56,9 +63,6 @@ def load_framework(path: Path) -> Framework:
 
 
 def _check_controls(parsed: FrameworkFile, lines: dict[tuple[Any, ...], int], source: str) -> None:
-    from netwatch.core.yamlfile import ConfigProblem
-    from netwatch.posture.registry import all_checks
-
     known = {c.meta.id for c in all_checks()}
     problems = [
         ConfigProblem(

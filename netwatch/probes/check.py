@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from netwatch.core.collector import AgentConfig
+from netwatch.core.errors import UsageError
 from netwatch.hostaccess import HostAccess
 from netwatch.probes.base import run_probe
 from netwatch.probes.config import service_model
@@ -20,8 +21,6 @@ from netwatch.probes.targets import display_target
 
 def adhoc_services(urls: Sequence[str], tcp_targets: Sequence[str]) -> list[Any]:
     """Services for ``--url`` and ``--tcp`` arguments; malformed ones are usage errors."""
-    from netwatch.core.errors import UsageError
-
     model = service_model()
     services = []
     for index, url in enumerate(urls, start=1):
@@ -42,8 +41,6 @@ def select_services(
     config: AgentConfig, names: Sequence[str], urls: Sequence[str], tcp_targets: Sequence[str]
 ) -> list[Any]:
     """The services to probe: ad hoc ones when given, else the configured (or discovered) ones."""
-    from netwatch.core.errors import UsageError
-
     if urls or tcp_targets:
         if names:
             raise UsageError("give service names or --url/--tcp, not both")
