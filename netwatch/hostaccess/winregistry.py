@@ -93,10 +93,6 @@ class RecordedRegistry:
         """Load a JSON recording."""
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
-    def recorded(self) -> dict[str, dict[str, Any]]:
-        """The recording, as loaded."""
-        return {name: dict(values) for name, values in self._keys.values()}
-
     def values(self, key: str) -> dict[str, Any]:
         entry = self._keys.get(key.lower())
         return dict(entry[1]) if entry else {}

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import psutil
 
 from netwatch import __version__
+from netwatch.core.errors import one_line
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.hardware import gather_cpu_info, gather_memory_info
 from netwatch.inventory.nics import DEFAULT_EXCLUDED_INTERFACES, gather_nics
@@ -44,8 +45,7 @@ class _Items:
         try:
             return gather()
         except Exception as exc:  # noqa: BLE001 - one item's failure is data, not a crash
-            message = " ".join(str(exc).split())
-            reason = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+            reason = one_line(exc)
             log.warning("inventory: %s unavailable: %s", item, reason)
             self.errors.append({"item": item, "error": reason})
             return fallback

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from netwatch.core.errors import one_line
 from netwatch.hostaccess import HostAccess
 from netwatch.posture.context import CheckContext, RunFacts
 from netwatch.posture.model import CheckResult, Outcome, Status, error
@@ -50,10 +51,7 @@ class _Slot:
             if not isinstance(self.outcome, Outcome):
                 self.outcome = error(f"check returned {type(self.outcome).__name__}")
         except Exception as exc:  # noqa: BLE001 - a broken check is an error result
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            self.outcome = error(
-                f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-            )
+            self.outcome = error(one_line(exc))
         finally:
             self.finished = time.monotonic()
             self.done.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import cache
 
 from prometheus_client.core import Metric
 
@@ -37,11 +38,12 @@ FAILURES = MetricSpec(
 )
 
 
+@cache
 def value_metrics() -> dict[str, MetricSpec]:
     """The numeric facts every prober declares it may report in ``ProbeResult.values``.
 
     Probers share some (the TLS facts of http, tcp, tls and smtp); one key must always
-    mean one metric.
+    mean one metric. Merged once: result_families runs on every scrape.
     """
     merged: dict[str, MetricSpec] = {}
     for name, prober in probers().items():

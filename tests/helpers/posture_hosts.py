@@ -20,7 +20,7 @@ from tests.helpers.recorded import RecordedCommands
 POSTURE_FIXTURES = Path(__file__).parents[1] / "fixtures" / "posture"
 
 
-def _merged(host: str, suffix: str) -> dict[str, dict[str, object]]:
+def merged_recordings(host: str, suffix: str) -> dict[str, dict[str, object]]:
     merged: dict[str, dict[str, object]] = {}
     for path in sorted(POSTURE_FIXTURES.glob(f"{host}.*.{suffix}.json")):
         for key, value in json.loads(path.read_text(encoding="utf-8")).items():
@@ -33,8 +33,8 @@ def _merged(host: str, suffix: str) -> dict[str, dict[str, object]]:
 def recorded_host(host: str) -> HostAccess:
     """A host as the checks see it when running live on it."""
     root = POSTURE_FIXTURES / host
-    registry_data = _merged(host, "registry")
-    commands = _merged(host, "commands")
+    registry_data = merged_recordings(host, "registry")
+    commands = merged_recordings(host, "commands")
     powershell = POSTURE_FIXTURES / f"{host}.windows.powershell.json"
     if powershell.exists():
         commands.update(batch_recording(load_parts(powershell)))

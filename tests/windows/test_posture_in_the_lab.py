@@ -20,7 +20,7 @@ from netwatch.posture.policy import load_policy
 from netwatch.posture.registry import all_checks
 from netwatch.posture.runner import run_policy
 from netwatch.posture.serialize import result_record
-from tests.helpers.posture_hosts import recorded_host
+from tests.helpers.posture_hosts import merged_recordings, recorded_host
 from tests.winlab.lab import WINE_USER, WinLab, posture_json
 
 POSTURE_HOSTS = ("windows-hardened", "windows-weak", "windows-weak-vi")
@@ -43,8 +43,8 @@ def expected_verdicts(host: str) -> dict[str, dict[str, Any]]:
     The lab's own signed-in user is there too, as in the lab's registry.
     """
     recorded = recorded_host(host)
-    assert isinstance(recorded.registry, RecordedRegistry)
-    keys = {**recorded.registry.recorded(), **json.loads(WINE_USER.read_text(encoding="utf-8"))}
+    wine_user = json.loads(WINE_USER.read_text(encoding="utf-8"))
+    keys = {**merged_recordings(host, "registry"), **wine_user}
     access = HostAccess(recorded.files, recorded.commands, RecordedRegistry(keys), live=True)
     results = run_policy(load_policy(None), access, platform="windows")
     return _verdicts([result_record(r) for r in results])

@@ -72,6 +72,7 @@ class WinLab:
         self.work = work
         self.python = root / "python" / "python.exe"
         self._started: dict[str, Path] = {}
+        self._hosts = dict(HOSTS)
 
     # --- hosts ------------------------------------------------------------------------
 
@@ -97,7 +98,7 @@ class WinLab:
         }
         subprocess.run(["wineserver", "-p"], check=True, **quiet)  # type: ignore[call-overload]
         subprocess.run(["wine", str(self.python), "-c", "pass"], check=True, **quiet)  # type: ignore[call-overload]
-        recordings = (*HOSTS[host].registry, WINE_USER) if host in HOSTS else ()
+        recordings = (*self._hosts[host].registry, WINE_USER) if host in self._hosts else ()
         if recordings:
             loaded = self._wine(prefix, [windows_path(LOADER), *map(windows_path, recordings)], {})
             if loaded.returncode != 0:
@@ -113,8 +114,7 @@ class WinLab:
                         "/d", str(data), "/f"]  # fmt: skip
                 subprocess.run(argv, env=wine_env(self._started[name]), check=True,
                                capture_output=True, timeout=WINE_TIMEOUT)  # fmt: skip
-        if host in HOSTS:
-            HOSTS.setdefault(name, HOSTS[host])
+        self._hosts[name] = self._hosts[host]
         return name
 
     def stop(self) -> None:
@@ -129,7 +129,7 @@ class WinLab:
         """The stand-in's answers for ``host``: the batch netwatch sends, as recorded."""
         folder = self.work / "replay" / host
         folder.mkdir(parents=True, exist_ok=True)
-        recording = HOSTS[host].powershell if host in HOSTS else None
+        recording = self._hosts[host].powershell if host in self._hosts else None
         if recording is not None:
             from netwatch.posture.checks._powershell import batch_argv
 

@@ -89,15 +89,14 @@ def batch_script(queries: list[PowerShellQuery]) -> str:
     return "".join(parts)
 
 
-def batch_argv(queries: list[PowerShellQuery] | None = None) -> list[str]:
-    """The fixed argv of one batch (every declared query by default)."""
-    chosen = declared_queries() if queries is None else queries
+def batch_argv() -> list[str]:
+    """The fixed argv of one batch of every declared query."""
     return [
         powershell_path(),
         "-NoProfile",
         "-NonInteractive",
         "-Command",
-        batch_script(chosen),
+        batch_script(declared_queries()),
     ]
 
 
@@ -141,7 +140,7 @@ def run_batch(commands: Commands, timeout: float = BATCH_TIMEOUT) -> BatchAnswer
     result = commands.run(batch_argv(), timeout=timeout)
     stdout = result.stdout.lstrip("\ufeff").strip()
     if result.returncode != 0:
-        detail = _first_line(result.stderr) or _first_line(stdout)
+        detail = first_line(result.stderr) or first_line(stdout)
         raise PowerShellError(
             f"PowerShell failed with exit code {result.returncode}"
             + (f": {detail}" if detail else ""),
@@ -154,14 +153,13 @@ def run_batch(commands: Commands, timeout: float = BATCH_TIMEOUT) -> BatchAnswer
     except json.JSONDecodeError as exc:
         raise PowerShellError(
             f"PowerShell output is not JSON ({exc.msg} at line {exc.lineno})",
-            _first_line(stdout)[:200],
+            first_line(stdout)[:200],
         ) from None
     if not isinstance(answer, dict):
-        raise PowerShellError(
-            "PowerShell output is not the batch answer", _first_line(stdout)[:200]
-        )
+        raise PowerShellError("PowerShell output is not the batch answer", first_line(stdout)[:200])
     return BatchAnswer(answer)
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
+    """The first non-blank line of ``text``, stripped."""
     return next((line.strip() for line in text.splitlines() if line.strip()), "")

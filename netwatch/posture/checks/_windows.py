@@ -24,6 +24,7 @@ from netwatch.hostaccess.winregistry import RegistryReader
 from netwatch.posture.checks._powershell import (
     PowerShellError,
     PowerShellQuery,
+    first_line,
     run_batch,
 )
 from netwatch.posture.context import CheckContext
@@ -71,12 +72,8 @@ def run_powershell(ctx: CheckContext, query: PowerShellQuery) -> Any:
         return parse_json(text or "")
     except ValueError as exc:
         raise WindowsDataError(
-            f"{query.label}: {exc}", Evidence(source, _first_line(text or "")[:200], "JSON")
+            f"{query.label}: {exc}", Evidence(source, first_line(text or "")[:200], "JSON")
         ) from None
-
-
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def parse_json(text: str) -> Any:
