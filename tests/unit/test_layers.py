@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "netwatch"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("netwatch", "netwatch.core", "netwatch.durations", "netwatch.times", "netwatch.logsetup",
      "netwatch.hostaccess"),
-    ("netwatch.engine", "netwatch.inventory", "netwatch.posture", "netwatch.probes"),
+    ("netwatch.engine", "netwatch.inventory", "netwatch.posture", "netwatch.probes",
+     "netwatch.webconfig", "netwatch.pki"),
     ("netwatch.lan",),
     ("netwatch.collectors",),
     ("netwatch.config",),
