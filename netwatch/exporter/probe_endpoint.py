@@ -3,22 +3,69 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from prometheus_client.core import Metric
 
+from netwatch.exporter.exposition import render
 from netwatch.probes.base import run_probe
 from netwatch.probes.loop import LoopThread
 from netwatch.probes.metrics import result_families
+from netwatch.probes.result import ProbeResult
 from netwatch.probes.targets import display_target
 
 DEFAULT_MODULE = "http_2xx"
 MAX_TARGET_LENGTH = 2048
+TRUE_WORDS = frozenset({"true", "1", "yes"})
+FALSE_WORDS = frozenset({"false", "0", "no", ""})
 
 
 class ProbeRequestError(ValueError):
     """The /probe query string is unusable; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class ProbeReply:
+    """What one /probe request yields: the metric families, and the debug log if asked."""
+
+    families: list[Metric]
+    # Set when the request had debug=true: a plain-text account of the probe.
+    debug_text: str | None
+
+
+def _single(query: dict[str, list[str]], name: str, default: str | None) -> str:
+    values = query.get(name, [])
+    if len(values) > 1:
+        raise ProbeRequestError(f"parameter {name!r} given {len(values)} times")
+    if not values:
+        if default is None:
+            raise ProbeRequestError(f"missing parameter {name!r}, e.g. /probe?{name}=...")
+        return default
+    return values[0]
+
+
+def _debug_flag(query: dict[str, list[str]]) -> bool:
+    value = _single(query, "debug", "false").strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ProbeRequestError(f"parameter 'debug' must be true or false, got {value[:20]!r}")
+
+
+def _debug_text(module: str, service: str, result: ProbeResult, families: list[Metric]) -> str:
+    lines = [f"Module: {module}", f"Target: {service}"]
+    verdict = "succeeded" if result.success else f"failed ({result.reason}): {result.detail}"
+    lines.append(f"Probe {verdict} after {result.duration:.3f}s")
+    lines += [f"  phase {name}: {seconds:.3f}s" for name, seconds in sorted(result.phases.items())]
+    lines += [
+        "",
+        "Metrics that would have been returned:",
+        render(families, None, None)[0].decode(),
+    ]
+    return "\n".join(lines)
 
 
 class ProbeEndpoint:
@@ -30,43 +77,37 @@ class ProbeEndpoint:
         self._loop: LoopThread | None = None
         self._lock = threading.Lock()
 
-    def _probe_loop(self) -> LoopThread:
-        with self._lock:
-            if self._loop is None:
-                self._loop = LoopThread()
-            return self._loop
-
-    def close(self) -> None:
-        """Stop the probe loop thread, if one was started."""
-        with self._lock:
-            loop, self._loop = self._loop, None
-        if loop is not None:
-            loop.close()
-
-    def _single(self, query: dict[str, list[str]], name: str, default: str | None) -> str:
-        values = query.get(name, [])
-        if len(values) > 1:
-            raise ProbeRequestError(f"parameter {name!r} given {len(values)} times")
-        if not values:
-            if default is None:
-                raise ProbeRequestError(f"missing parameter {name!r}, e.g. /probe?{name}=...")
-            return default
-        return values[0]
-
-    def handle(self, query_string: str, budget: float) -> list[Metric]:
-        """Probe the requested target within ``budget`` seconds and return its families."""
+    async def handle(self, query_string: str, budget: float) -> ProbeReply:
+        """Probe the requested target within ``budget`` seconds on the running event loop."""
         query = parse_qs(query_string, keep_blank_values=True)
-        target = self._single(query, "target", None).strip()
+        target = _single(query, "target", None).strip()
         if not target or len(target) > MAX_TARGET_LENGTH:
             raise ProbeRequestError("parameter 'target' must be 1-2048 characters")
-        name = self._single(query, "module", DEFAULT_MODULE)
+        name = _single(query, "module", DEFAULT_MODULE)
         module = self.modules.get(name)
         if module is None:
             known = ", ".join(sorted(self.modules)) or "none"
             raise ProbeRequestError(f"unknown module {name!r}; configured modules: {known}")
-        service = self._single(query, "service", display_target(target))
+        service = _single(query, "service", display_target(target))
+        debug = _debug_flag(query)
         timeout = min(module.timeout or self.default_timeout, budget)
-        probe = run_probe(module.prober_impl(), target, module.params(), timeout)
-        # run_probe ends itself at ``timeout``; the extra second only guards the wait.
-        result = self._probe_loop().run(probe, timeout + 1.0)
-        return result_families([(service, module.prober, result)])
+        result = await run_probe(module.prober_impl(), target, module.params(), timeout)
+        families = result_families([(service, module.prober, result)])
+        text = _debug_text(name, service, result, families) if debug else None
+        return ProbeReply(families, text)
+
+    def handle_sync(self, query_string: str, budget: float) -> list[Metric]:
+        """:meth:`handle` for the threaded server: runs on a shared loop thread."""
+        with self._lock:
+            if self._loop is None:
+                self._loop = LoopThread()
+            loop = self._loop
+        # run_probe ends itself at its timeout (<= budget); the extra second only guards the wait.
+        return loop.run(self.handle(query_string, budget), budget + 1.0).families
+
+    def close(self) -> None:
+        """Stop the loop thread of :meth:`handle_sync`, if one was started."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.close()

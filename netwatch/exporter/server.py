@@ -148,7 +148,7 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(HTTPStatus.NOT_FOUND, b"/probe is not enabled\n", {}, send_body)
             return
         budget = scrape_budget(self.headers.get(SCRAPE_TIMEOUT_HEADER), state.scrape_timeout)
-        families = state.probe.handle(urlsplit(self.path).query, budget)
+        families = state.probe.handle_sync(urlsplit(self.path).query, budget)
         body, headers = render(
             families, self.headers.get("Accept"), self.headers.get("Accept-Encoding")
         )
