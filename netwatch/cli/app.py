@@ -21,6 +21,7 @@ from netwatch.cli import (
     scan_cmd,
     sd_cmd,
     serve_cmd,
+    tls_cmd,
 )
 from netwatch.cli.context import CliState
 from netwatch.cli.streams import make_output_safe
@@ -64,6 +65,7 @@ app.command(name="sd")(sd_cmd.sd)
 app.command(name="audit")(audit_cmd.audit)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(tls_cmd.app, name="tls")
 
 
 def main() -> None:
