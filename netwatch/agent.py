@@ -30,6 +30,7 @@ def with_overrides(
     config: RootConfig,
     listen: str | None = None,
     insecure: bool | None = None,
+    web_config: str | None = None,
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
 ) -> RootConfig:
@@ -52,6 +53,8 @@ def with_overrides(
         server_update["listen"] = listen
     if insecure is not None:
         server_update["insecure"] = insecure
+    if web_config is not None:
+        server_update["web_config"] = web_config
     collectors_update = {
         name: getattr(config.collectors, name).model_copy(update={"enabled": name in enable})
         for name in (*enable, *disable)
@@ -65,15 +68,19 @@ def with_overrides(
     )
 
 
-def listen_address(config: RootConfig) -> tuple[str, int]:
-    """Where to listen, refusing plain HTTP on a network address unless opted in."""
+def listen_address(config: RootConfig, secured: bool = False) -> tuple[str, int]:
+    """Where to listen, refusing plain unauthenticated HTTP on a network address.
+
+    ``secured`` is True when the web config sets TLS or basic auth.
+    """
     host, port = split_listen_address(config.server.listen)
-    if not is_loopback_host(host) and not config.server.insecure:
+    if not is_loopback_host(host) and not secured and not config.server.insecure:
         raise UsageError(
-            f"refusing to serve on {config.server.listen} without TLS: anyone on the network "
-            "could read this host's inventory and security posture. Listen on 127.0.0.1 "
-            "(the default), or accept plain HTTP with --insecure (or server.insecure: true "
-            "in the config file)."
+            f"refusing to serve on {config.server.listen} without TLS or basic auth: anyone "
+            "on the network could read this host's inventory and security posture. Give a "
+            "web config with TLS and/or basic_auth_users (--web-config FILE or "
+            "server.web_config; see docs/security.md), listen on 127.0.0.1 (the default), or "
+            "accept plain HTTP with --insecure (or server.insecure: true)."
         )
     return host, port
 

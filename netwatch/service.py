@@ -1,4 +1,4 @@
-"""Run the agent until SIGTERM/SIGINT; SIGHUP reloads the config file."""
+"""Run the agent until SIGTERM/SIGINT; SIGHUP reloads the config and web config files."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from collections.abc import Callable
 
 from netwatch.agent import build_engine, listen_address
 from netwatch.config.model import RootConfig
+from netwatch.core.errors import one_line
 from netwatch.core.yamlfile import ConfigError
+from netwatch.exporter.http11 import Limits
 from netwatch.exporter.probe_endpoint import ProbeEndpoint
-from netwatch.exporter.server import AgentHTTPServer, AgentState
+from netwatch.exporter.routes import AgentState
+from netwatch.exporter.server import AgentHTTPServer
 from netwatch.hostaccess import HostAccess
+from netwatch.webconfig import WebConfigSource
 
 log = logging.getLogger("netwatch.agent")
 
@@ -20,6 +24,12 @@ log = logging.getLogger("netwatch.agent")
 def probe_endpoint(config: RootConfig) -> ProbeEndpoint:
     """The /probe endpoint for the configured modules."""
     return ProbeEndpoint(dict(config.probe_modules), config.collectors.services.probe_timeout)
+
+
+def server_limits(config: RootConfig) -> Limits:
+    """Connection deadlines from ``server:``."""
+    return Limits(header_timeout=config.server.header_timeout,
+                  idle_timeout=config.server.idle_timeout)  # fmt: skip
 
 
 class AgentService:
@@ -31,46 +41,64 @@ class AgentService:
         self._config = config
         self._reload_config = reload_config
         self._access = access
+        self.web = WebConfigSource(config.server.web_config)
+        host, port = listen_address(config, self.web.current().secured)
         engine = build_engine(config, access)
-        host, port = listen_address(config)
         self.state = AgentState(
             engine,
             config.server.scrape_timeout,
             config.server.max_concurrent_requests,
             probe_endpoint(config),
+            config.server.max_concurrent_probes,
         )
-        self.server = AgentHTTPServer(host, port, self.state)
+        self.server = AgentHTTPServer(
+            host, port, self.state, self.web, server_limits(config), config.server.max_connections
+        )
         self._stop = threading.Event()
         self._reload = threading.Event()
 
     @property
     def port(self) -> int:
         """The port actually bound (useful when configured as 0)."""
-        return int(self.server.server_address[1])
+        return self.server.port
 
     def reload(self) -> bool:
-        """Re-read the config; on success swap in a new engine, else keep the old one."""
+        """Re-read the config; on success swap in a new engine, else keep the old one.
+
+        Any failure, not only an invalid file, leaves the running config in place.
+        """
+        self.web.reload()
         try:
             config = self._reload_config()
+            self._check_restart_settings(config)
+            new_engine = build_engine(config, self._access)
+            new_probe = probe_endpoint(config)
         except ConfigError as exc:
             for line in exc.lines():
                 log.error("reload rejected, keeping the running config: %s", line)
             return False
-        if config.server.listen != self._config.server.listen:
-            log.warning("server.listen changed; restart netwatch to listen on %s",
-                        config.server.listen)  # fmt: skip
-        new_engine = build_engine(config, self._access)
+        except Exception as exc:  # noqa: BLE001 - a reload must never stop the agent
+            log.error("reload rejected, keeping the running config: %s", one_line(exc))
+            return False
         old_engine = self.state.engine
         new_engine.start()
         self.state.engine = new_engine
         self.state.scrape_timeout = config.server.scrape_timeout
-        old_probe, self.state.probe = self.state.probe, probe_endpoint(config)
+        old_probe, self.state.probe = self.state.probe, new_probe
         if old_probe is not None:
             old_probe.close()
         old_engine.stop()
         self._config = config
         log.info("configuration reloaded; collectors: %s", ", ".join(new_engine.names))
         return True
+
+    def _check_restart_settings(self, config: RootConfig) -> None:
+        """Warn about settings that only a restart applies."""
+        old, new = self._config.server, config.server
+        for name in ("listen", "web_config", "max_connections", "max_concurrent_requests",
+                     "max_concurrent_probes", "header_timeout", "idle_timeout"):  # fmt: skip
+            if getattr(old, name) != getattr(new, name):
+                log.warning("server.%s changed; restart netwatch to apply it", name)
 
     def run(self) -> None:
         """Serve until asked to stop; handles SIGTERM, SIGINT and SIGHUP."""
@@ -79,9 +107,9 @@ class AgentService:
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, lambda *_: self._reload.set())
         self.state.engine.start()
-        thread = threading.Thread(target=self.server.serve_forever, name="http", daemon=True)
-        thread.start()
-        log.info("netwatch listening on http://%s/metrics; collectors: %s",
+        self.server.start()
+        scheme = "https" if self.server.tls else "http"
+        log.info("netwatch listening on %s://%s/metrics; collectors: %s", scheme,
                  self._config.server.listen, ", ".join(self.state.engine.names))  # fmt: skip
         while not self._stop.is_set():
             self._stop.wait(0.5)
@@ -89,6 +117,7 @@ class AgentService:
                 self._reload.clear()
                 self.reload()
         log.info("shutting down")
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
+        if self.state.probe is not None:
+            self.state.probe.close()
         self.state.engine.stop()

@@ -25,6 +25,15 @@ def serve(
             help="Allow plain HTTP on a non-loopback address (anyone on the LAN can read it).",
         ),
     ] = False,
+    web_config: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option(
+            "--web-config",
+            metavar="FILE",
+            help="TLS, client certificates and basic auth in the Prometheus exporter-toolkit "
+            "format (see docs/security.md); overrides server.web_config.",
+        ),
+    ] = None,
     enable: Annotated[
         list[str] | None,  # noqa: UP007
         typer.Option("--enable", "-e", help="Enable a collector (repeatable)."),
@@ -34,7 +43,10 @@ def serve(
         typer.Option("--disable", "-d", help="Disable a collector (repeatable)."),
     ] = None,
 ) -> None:
-    """Run the agent: serve /metrics until SIGTERM or Ctrl-C; SIGHUP reloads the config."""
+    """Run the agent: serve /metrics until SIGTERM or Ctrl-C; SIGHUP reloads the config.
+
+    The web config (TLS, basic auth) is also re-read whenever its files change.
+    """
     debug = cli_state(ctx).debug
     with friendly_errors(debug):
         from netwatch.agent import with_overrides
@@ -45,7 +57,12 @@ def serve(
 
         def effective() -> Any:
             return with_overrides(
-                load_config(config), listen, insecure or None, enable or (), disable or ()
+                load_config(config),
+                listen=listen,
+                insecure=insecure or None,
+                web_config=web_config,
+                enable=enable or (),
+                disable=disable or (),
             )
 
         settings = effective()

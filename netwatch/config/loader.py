@@ -26,4 +26,11 @@ def load_config(path: str | Path | None) -> RootConfig:
     if path is None:
         return config_model()()
     config: RootConfig = parse_config_text(read_text_file(path), str(path))
+    web_config = config.server.web_config
+    if web_config is not None and not Path(web_config).is_absolute():
+        # Like Prometheus: relative paths in a file are relative to that file.
+        absolute = str(Path(path).parent / web_config)
+        config = config.model_copy(
+            update={"server": config.server.model_copy(update={"web_config": absolute})}
+        )
     return config

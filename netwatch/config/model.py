@@ -31,8 +31,36 @@ class ServerSettings(StrictModel):
         description="Allow plain HTTP on a non-loopback address. Anyone on the network can then "
         "read the inventory and posture data.",
     )
+    web_config: str | None = Field(
+        None,
+        description="Web config file in the Prometheus exporter-toolkit format: TLS, client "
+        "certificates, basic auth, response headers (docs/web-config.md). With TLS or basic "
+        "auth the agent may listen on a LAN address without insecure.",
+    )
     max_concurrent_requests: int = Field(
-        4, ge=1, le=64, description="Requests served at once; more get HTTP 503."
+        4,
+        ge=1,
+        le=64,
+        description="Scrapes (/metrics, /sd) answered at once; more wait for a slot until "
+        "their scrape timeout, then get HTTP 503.",
+    )
+    max_concurrent_probes: int = Field(
+        16, ge=1, le=256, description="/probe requests run at once; more get HTTP 503."
+    )
+    max_connections: int = Field(
+        512,
+        ge=8,
+        le=16384,
+        description="Open connections at most. At the cap the connection idle the longest "
+        "is closed to make room; when all are busy, new ones are refused.",
+    )
+    header_timeout: Duration = Field(
+        10.0,
+        le=300,
+        description="Time a client has to send a request's headers (and the TLS handshake).",
+    )
+    idle_timeout: Duration = Field(
+        120.0, le=3600, description="Time a kept-alive connection may wait for its next request."
     )
     scrape_timeout: Duration = Field(
         10.0,

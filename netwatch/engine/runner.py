@@ -14,6 +14,8 @@ from netwatch.core.collector import Collector
 log = logging.getLogger("netwatch.engine")
 
 FAILURE_REASONS = ("error", "timeout", "permission")
+# A day: longer waits would overflow threading's timeout on some platforms.
+LONGEST_WAIT = 86400.0
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class CollectorRunner:
         if isinstance(attempt, RunOutcome):
             return attempt
         remaining = timeout - (time.monotonic() - attempt.started)
-        if not attempt.done.wait(max(remaining, 0.0)):
+        if not attempt.done.wait(min(max(remaining, 0.0), LONGEST_WAIT)):
             with self._lock:
                 self._hung = attempt
             return self._finish(

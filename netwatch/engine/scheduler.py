@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 
-from netwatch.engine.runner import CollectorRunner, RunOutcome
+from netwatch.engine.runner import LONGEST_WAIT, CollectorRunner, RunOutcome
 
 
 class ScheduledWorker:
@@ -43,4 +44,11 @@ class ScheduledWorker:
             self.latest = outcome
             if outcome.success:
                 self.last_good = outcome
-            self._stop.wait(self.interval)
+            self._pause(self.interval)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` or until stopped, however long ``seconds`` is."""
+        deadline = time.monotonic() + seconds
+        remaining = seconds
+        while remaining > 0 and not self._stop.wait(min(remaining, LONGEST_WAIT)):
+            remaining = deadline - time.monotonic()

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+import yaml
 from prometheus_client.core import Metric
 
+from netwatch.core.secrets import mask_text, masked_dump
 from netwatch.exporter.exposition import render
 from netwatch.probes.base import run_probe
 from netwatch.probes.loop import LoopThread
 from netwatch.probes.metrics import result_families
 from netwatch.probes.result import ProbeResult
+from netwatch.probes.scope import ProbeScope, note, probe_scope
 from netwatch.probes.targets import display_target
+
+log = logging.getLogger("netwatch.probe")
 
 DEFAULT_MODULE = "http_2xx"
 MAX_TARGET_LENGTH = 2048
@@ -23,7 +29,11 @@ FALSE_WORDS = frozenset({"false", "0", "no", ""})
 
 
 class ProbeRequestError(ValueError):
-    """The /probe query string is unusable; the message says what to fix."""
+    """The /probe request cannot be served (bad query, or a target the module's rules deny);
+    the message, secrets masked, says what to fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(mask_text(message))
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class ProbeReply:
     """What one /probe request yields: the metric families, and the debug log if asked."""
 
     families: list[Metric]
-    # Set when the request had debug=true: a plain-text account of the probe.
+    # Set when the request had debug=true: a plain-text account of the probe, secrets masked.
     debug_text: str | None
 
 
@@ -55,17 +65,35 @@ def _debug_flag(query: dict[str, list[str]]) -> bool:
     raise ProbeRequestError(f"parameter 'debug' must be true or false, got {value[:20]!r}")
 
 
-def _debug_text(module: str, service: str, result: ProbeResult, families: list[Metric]) -> str:
-    lines = [f"Module: {module}", f"Target: {service}"]
+def _rules_line(module: Any) -> str:
+    if module.allowed_targets is None:
+        return "Allowed targets: any, except loopback, link-local, cloud metadata, unspecified, "\
+            "multicast and broadcast addresses"  # fmt: skip
+    return f"Allowed targets: {', '.join(module.allowed_targets)}"
+
+
+def _debug_text(
+    name: str, module: Any, service: str, scope: ProbeScope, result: ProbeResult,
+    families: list[Metric],
+) -> str:  # fmt: skip
+    """A blackbox_exporter-like account: the steps, the verdict, the metrics, the module."""
     verdict = "succeeded" if result.success else f"failed ({result.reason}): {result.detail}"
-    lines.append(f"Probe {verdict} after {result.duration:.3f}s")
-    lines += [f"  phase {name}: {seconds:.3f}s" for name, seconds in sorted(result.phases.items())]
-    lines += [
+    lines = [
+        f"Probe of {service} with module {name} (prober {module.prober})",
+        _rules_line(module),
+        "",
+        "Logs for the probe:",
+        *(scope.trail or []),
+        f"Probe {verdict} after {result.duration:.3f}s",
+        *(f"  phase {phase}: {seconds:.3f}s" for phase, seconds in sorted(result.phases.items())),
+        *(f"  {key}: {value}" for key, value in sorted(result.info.items())),
         "",
         "Metrics that would have been returned:",
         render(families, None, None)[0].decode(),
+        "Module configuration:",
+        yaml.safe_dump(masked_dump(module), sort_keys=False, allow_unicode=True),
     ]
-    return "\n".join(lines)
+    return mask_text("\n".join(lines))
 
 
 class ProbeEndpoint:
@@ -78,7 +106,11 @@ class ProbeEndpoint:
         self._lock = threading.Lock()
 
     async def handle(self, query_string: str, budget: float) -> ProbeReply:
-        """Probe the requested target within ``budget`` seconds on the running event loop."""
+        """Probe the requested target within ``budget`` seconds on the running event loop.
+
+        Raises :class:`ProbeRequestError` for a bad query, a module that sends credentials
+        without ``allowed_targets``, and a target the module's rules deny.
+        """
         query = parse_qs(query_string, keep_blank_values=True)
         target = _single(query, "target", None).strip()
         if not target or len(target) > MAX_TARGET_LENGTH:
@@ -88,12 +120,28 @@ class ProbeEndpoint:
         if module is None:
             known = ", ".join(sorted(self.modules)) or "none"
             raise ProbeRequestError(f"unknown module {name!r}; configured modules: {known}")
+        credentials = module.credentials()
+        if credentials and module.allowed_targets is None:
+            raise ProbeRequestError(
+                f"module {name!r} sends credentials ({', '.join(credentials)}) and has no "
+                f"allowed_targets: /probe refuses it; list the targets in "
+                f"probe_modules.{name}.allowed_targets"
+            )
         service = _single(query, "service", display_target(target))
         debug = _debug_flag(query)
         timeout = min(module.timeout or self.default_timeout, budget)
-        result = await run_probe(module.prober_impl(), target, module.params(), timeout)
+        scope = ProbeScope(module.target_rules(name), trail=[] if debug else None)
+        with probe_scope(scope):
+            note(f"probing {target} with module {name}, timeout {timeout:g}s")
+            result = await run_probe(module.prober_impl(), target, module.params(), timeout)
+        log.debug(
+            "probe module=%s target=%s: %s", name, target,
+            "success" if result.success else f"{result.reason}: {result.detail}",
+        )  # fmt: skip
+        if scope.target_denied is not None:
+            raise ProbeRequestError(scope.target_denied)
         families = result_families([(service, module.prober, result)])
-        text = _debug_text(name, service, result, families) if debug else None
+        text = _debug_text(name, module, service, scope, result, families) if debug else None
         return ProbeReply(families, text)
 
     def handle_sync(self, query_string: str, budget: float) -> list[Metric]:

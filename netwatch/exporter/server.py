@@ -1,201 +1,151 @@
-"""A small threaded HTTP server with bounded concurrency in front of the engine."""
+"""The agent's HTTP(S) listener: an asyncio server on its own event-loop thread.
+
+One thread serves every connection. A connection cap bounds memory: when it is
+reached, the connection that has been idle or half-sent the longest makes room
+(a slowloris cannot lock out Prometheus); only when every connection is busy is the
+new one refused.
+"""
 
 from __future__ import annotations
 
-import html
+import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Callable
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
-from netwatch import __version__
-from netwatch.engine import Engine
-from netwatch.exporter.exposition import render
-from netwatch.exporter.probe_endpoint import ProbeEndpoint, ProbeRequestError
+from netwatch.exporter.http11 import App, Connection, ConnectionState, Limits
+from netwatch.exporter.routes import AgentApp, AgentState
+
+if TYPE_CHECKING:
+    from netwatch.webconfig import WebConfigSource
 
 log = logging.getLogger("netwatch.http")
 
-SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
-SCRAPE_TIMEOUT_OFFSET = 0.5
-REQUEST_READ_TIMEOUT = 10.0
-ENDPOINTS = (
-    ("/metrics", "Metrics in the Prometheus text format (OpenMetrics on request)"),
-    ("/-/healthy", "Health check: 200 while the agent runs"),
-    ("/sd", "Prometheus http_sd targets: LAN hosts running a netwatch agent (lan collector)"),
-)
-PROBE_USAGE = (
-    "/probe?target=TARGET&amp;module=MODULE probes one target with a module from "
-    "probe_modules, like blackbox_exporter (modules: http_2xx, tcp_connect, tls, icmp, dns, "
-    "smtp_starttls, ntp unless configured otherwise)."
-)
+LISTEN_BACKLOG = 512
+START_TIMEOUT = 10.0
 
 
-class BadRequest(Exception):
-    """The request cannot be served as sent; the message says why."""
-
-
-def scrape_budget(header: str | None, default: float) -> float:
-    """Seconds a scrape may take: the Prometheus header less a margin, capped by ``default``."""
-    if header is None:
-        return default
-    try:
-        value = float(header)
-    except ValueError:
-        message = f"{SCRAPE_TIMEOUT_HEADER} must be a number of seconds, got {header!r}"
-        raise BadRequest(message) from None
-    if not value > 0:
-        raise BadRequest(f"{SCRAPE_TIMEOUT_HEADER} must be positive, got {header!r}") from None
-    return max(0.05, min(default, value - SCRAPE_TIMEOUT_OFFSET))
-
-
-def landing_page() -> bytes:
-    """The HTML page at ``/`` linking every endpoint."""
-    items = "".join(
-        f'<li><a href="{path}">{path}</a> — {html.escape(text)}</li>' for path, text in ENDPOINTS
-    )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>netwatch</title></head>"
-        f"<body><h1>netwatch {html.escape(__version__)}</h1>"
-        "<p>Office host monitoring agent.</p>"
-        f"<ul>{items}<li>{PROBE_USAGE}</li></ul></body></html>"
-    ).encode()
-
-
-class AgentState:
-    """What request handlers read: the current engine and probe modules (swapped on reload)."""
+class AgentHTTPServer:
+    """Serves :class:`AgentApp` on ``host:port`` until :meth:`stop`."""
 
     def __init__(
         self,
-        engine: Engine,
-        scrape_timeout: float,
-        max_requests: int,
-        probe: ProbeEndpoint | None = None,
+        host: str,
+        port: int,
+        state: AgentState,
+        web: WebConfigSource | None = None,
+        limits: Limits | None = None,
+        max_connections: int = 512,
     ) -> None:
-        self.engine = engine
-        self.scrape_timeout = scrape_timeout
-        self.slots = threading.BoundedSemaphore(max_requests)
-        self.probe = probe
+        self.host = host
+        self.limits = limits or Limits()
+        self.max_connections = max_connections
+        self._web = web
+        self.app = AgentApp(state, web)
+        self._ssl = web.server_ssl_context() if web is not None else None
+        self._connections: dict[asyncio.Task[None], Connection] = {}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="http", daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+        self._socket = _bind(host, port)
 
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful when configured as 0)."""
+        return int(self._socket.getsockname()[1])
 
-class Handler(BaseHTTPRequestHandler):
-    """Routes GET/HEAD requests; everything else is refused."""
+    @property
+    def tls(self) -> bool:
+        """True when the listener speaks HTTPS."""
+        return self._ssl is not None
 
-    server: AgentHTTPServer
-    server_version = f"netwatch/{__version__}"
+    @property
+    def connections(self) -> int:
+        """Open connections right now."""
+        return len(self._connections)
 
-    def version_string(self) -> str:
-        return self.server_version
+    def start(self) -> None:
+        """Start serving in the background."""
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
+        future.result(START_TIMEOUT)
 
-    timeout = REQUEST_READ_TIMEOUT
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in one segment: no 40 ms Nagle stall on kept-alive connections.
-    disable_nagle_algorithm = True
-    wbufsize = -1
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._accept,
+            sock=self._socket,
+            ssl=self._ssl,
+            ssl_handshake_timeout=self.limits.header_timeout if self._ssl else None,
+            backlog=LISTEN_BACKLOG,
+            limit=self.limits.max_header_bytes,
+        )
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        self._dispatch(send_body=True)
+    def stop(self) -> None:
+        """Stop listening, close every connection and the loop thread."""
+        if self._thread.is_alive():
+            future = asyncio.run_coroutine_threadsafe(self._stop(), self._loop)
+            try:
+                future.result(5.0)
+            except (TimeoutError, RuntimeError):
+                log.warning("HTTP server did not stop within 5 s")
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5.0)
+        else:
+            self._socket.close()
+        self.app.close()
 
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._dispatch(send_body=False)
+    async def _stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=2.0)
 
-    def _method_not_allowed(self) -> None:
-        self._reply(HTTPStatus.METHOD_NOT_ALLOWED, b"only GET and HEAD are supported\n",
-                    {"Allow": "GET, HEAD"}, send_body=True)  # fmt: skip
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed  # noqa: N815
-
-    def _dispatch(self, send_body: bool) -> None:
-        state = self.server.state
-        if not state.slots.acquire(blocking=False):
-            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, b"too many concurrent requests\n",
-                        {"Retry-After": "1"}, send_body)  # fmt: skip
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - always inside a task
+            writer.close()
             return
+        if len(self._connections) >= self.max_connections and not self._make_room():
+            log.debug("connection cap (%d) reached; refusing a connection", self.max_connections)
+            writer.transport.abort()
+            return
+        app: App = self.app
+        connection = Connection(reader, writer, app, self.limits, self.app.extra_headers)
+        self._connections[task] = connection
         try:
-            self._route(urlsplit(self.path).path, state, send_body)
-        except (BadRequest, ProbeRequestError) as exc:
-            self._reply(HTTPStatus.BAD_REQUEST, f"{exc}\n".encode(), {}, send_body)
+            await connection.serve()
         finally:
-            state.slots.release()
+            self._connections.pop(task, None)
 
-    def _route(self, path: str, state: AgentState, send_body: bool) -> None:
-        handlers: dict[str, Callable[[AgentState, bool], None]] = {
-            "/metrics": self._metrics,
-            "/probe": self._probe,
-            "/": self._landing,
-            "/-/healthy": self._healthy,
-            "/sd": self._sd,
-        }
-        handler = handlers.get(path)
-        if handler is None:
-            self._reply(HTTPStatus.NOT_FOUND, b"not found; see / for the endpoints\n", {},
-                        send_body)  # fmt: skip
-            return
-        handler(state, send_body)
-
-    def _metrics(self, state: AgentState, send_body: bool) -> None:
-        budget = scrape_budget(self.headers.get(SCRAPE_TIMEOUT_HEADER), state.scrape_timeout)
-        families = state.engine.gather(budget)
-        body, headers = render(
-            families, self.headers.get("Accept"), self.headers.get("Accept-Encoding")
-        )
-        self._reply(HTTPStatus.OK, body, headers, send_body)
-
-    def _probe(self, state: AgentState, send_body: bool) -> None:
-        if state.probe is None:
-            self._reply(HTTPStatus.NOT_FOUND, b"/probe is not enabled\n", {}, send_body)
-            return
-        budget = scrape_budget(self.headers.get(SCRAPE_TIMEOUT_HEADER), state.scrape_timeout)
-        families = state.probe.handle_sync(urlsplit(self.path).query, budget)
-        body, headers = render(
-            families, self.headers.get("Accept"), self.headers.get("Accept-Encoding")
-        )
-        self._reply(HTTPStatus.OK, body, headers, send_body)
-
-    def _landing(self, state: AgentState, send_body: bool) -> None:
-        self._reply(HTTPStatus.OK, landing_page(), {"Content-Type": "text/html; charset=utf-8"},
-                    send_body)  # fmt: skip
-
-    def _healthy(self, state: AgentState, send_body: bool) -> None:
-        self._reply(HTTPStatus.OK, b"OK\n", {}, send_body)
-
-    def _sd(self, state: AgentState, send_body: bool) -> None:
-        document = getattr(state.engine.collector("lan"), "sd_document", None)
-        if document is None:
-            self._reply(HTTPStatus.NOT_FOUND, b"/sd needs the lan collector "
-                        b"(collectors.lan.enabled: true)\n", {}, send_body)  # fmt: skip
-            return
-        self._reply(HTTPStatus.OK, document(), {"Content-Type": "application/json"}, send_body)
-
-    def _reply(
-        self, status: HTTPStatus, body: bytes, headers: dict[str, str], send_body: bool
-    ) -> None:
-        self.send_response(status)
-        headers = {"Content-Type": "text/plain; charset=utf-8", **headers}
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if send_body:
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        log.debug("%s %s", self.address_string(), format % args)
+    def _make_room(self) -> bool:
+        """Close the longest-waiting connection that is not being answered."""
+        waiting = [
+            (connection.since, task)
+            for task, connection in self._connections.items()
+            if connection.state is not ConnectionState.BUSY
+        ]
+        if not waiting:
+            return False
+        _, oldest = min(waiting, key=lambda item: item[0])
+        oldest.cancel()
+        self._connections.pop(oldest, None)
+        return True
 
 
-class AgentHTTPServer(ThreadingHTTPServer):
-    """Threaded HTTP server carrying the agent state."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, host: str, port: int, state: AgentState) -> None:
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.state = state
-        super().__init__((host, port), Handler)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        log.warning("error while serving %s", client_address, exc_info=log.isEnabledFor(10))
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket, so a busy port fails at once with OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if hasattr(socket, "SO_REUSEADDR") and not hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock

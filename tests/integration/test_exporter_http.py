@@ -24,7 +24,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from netwatch.agent import build_collectors
 from netwatch.collectors.registry import builtin_specs
 from netwatch.engine import Engine, EngineCollector
-from netwatch.exporter.server import AgentHTTPServer, AgentState
+from netwatch.exporter.routes import AgentState
+from netwatch.exporter.server import AgentHTTPServer
 from netwatch.hostaccess import HostAccess
 from tests.conftest import http_get, offline_config
 
@@ -52,15 +53,13 @@ def agent() -> Iterator[tuple[str, AgentState, Sleeping]]:
         EngineCollector("sleeper", sleeper, timeout=0.5),
     ]
     engine = Engine(collectors)
-    state = AgentState(engine, scrape_timeout=10, max_requests=2)
+    state = AgentState(engine, scrape_timeout=10, max_scrapes=2)
     server = AgentHTTPServer("127.0.0.1", 0, state)
     engine.start()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", state, sleeper
+    server.start()
+    yield f"http://127.0.0.1:{server.port}", state, sleeper
     sleeper.release.set()
-    server.shutdown()
-    server.server_close()
+    server.stop()
     engine.stop()
 
 
@@ -156,7 +155,7 @@ def test_only_get_and_head(agent) -> None:
     connection.close()
 
 
-def test_concurrent_requests_are_bounded(agent) -> None:
+def test_scrapes_queue_for_a_slot_and_health_is_never_starved(agent) -> None:
     url, state, _ = agent
     slow = Sleeping()
     state.engine = Engine([EngineCollector("slow", slow, timeout=3)])
@@ -169,13 +168,24 @@ def test_concurrent_requests_are_bounded(agent) -> None:
     for thread in threads:
         thread.start()
     time.sleep(0.5)
-    status, headers, body = http_get(f"{url}/metrics")
-    slow.release.set()
-    for thread in threads:
-        thread.join(10)
+    # Both scrape slots are taken: health checks and the landing page still answer at once.
+    start = time.monotonic()
+    assert http_get(f"{url}/-/healthy")[0] == 200
+    assert http_get(f"{url}/")[0] == 200
+    assert time.monotonic() - start < 1.0
+    # A third scrape waits for a slot until its budget (1 s less the 0.5 s margin) runs out.
+    status, headers, body = http_get(f"{url}/metrics", {"X-Prometheus-Scrape-Timeout-Seconds": "1"})
     assert status == 503 and headers["Retry-After"] == "1"
-    assert b"too many concurrent requests" in body
-    assert sorted(results) == [200, 200]
+    assert b"every scrape slot stayed busy" in body
+    # A scrape that arrives while a slot is busy but frees in time is served, not refused.
+    waiting: list[int] = []
+    late = threading.Thread(target=lambda: waiting.append(http_get(f"{url}/metrics")[0]))
+    late.start()
+    time.sleep(0.3)
+    slow.release.set()
+    for thread in [*threads, late]:
+        thread.join(10)
+    assert sorted(results) == [200, 200] and waiting == [200]
 
 
 def test_openmetrics_output_parses(agent) -> None:

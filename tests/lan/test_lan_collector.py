@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from netwatch.collectors.lan import LanCollector, LanSettings
 from netwatch.config.loader import parse_config_text
 from netwatch.core.yamlfile import ConfigError
 from netwatch.engine import Engine, EngineCollector
-from netwatch.exporter.server import AgentHTTPServer, AgentState
+from netwatch.exporter.routes import AgentState
+from netwatch.exporter.server import AgentHTTPServer
 from netwatch.lan.model import Observation, SweepResult
 from netwatch.lan.sd import agents_listening
 from netwatch.lan.state import load_state
@@ -222,8 +222,8 @@ def serve_engine(collectors: list[EngineCollector]) -> tuple[str, AgentHTTPServe
     engine = Engine(collectors)
     server = AgentHTTPServer("127.0.0.1", 0, AgentState(engine, 10, 4))
     engine.start()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server, engine
+    server.start()
+    return f"http://127.0.0.1:{server.port}", server, engine
 
 
 def test_sd_endpoint_lists_agents_in_process(tmp_path, agent_socket: int) -> None:
@@ -237,8 +237,7 @@ def test_sd_endpoint_lists_agents_in_process(tmp_path, agent_socket: int) -> Non
         assert wait_until(lambda: http_get(f"{url}/sd")[2] != b"[]\n")
         status, headers, body = http_get(f"{url}/sd")
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         engine.stop()
     assert status == 200 and headers["Content-Type"] == "application/json"
     [group] = json.loads(body)
@@ -255,8 +254,7 @@ def test_sd_endpoint_without_the_lan_collector_is_404() -> None:
     try:
         status, _, body = http_get(f"{url}/sd")
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         engine.stop()
     assert status == 404 and b"collectors.lan.enabled: true" in body
 

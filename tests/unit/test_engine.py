@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from netwatch.engine import Engine, EngineCollector
+from netwatch.engine.runner import CollectorRunner
+from netwatch.engine.scheduler import ScheduledWorker
+from tests.conftest import wait_until
 
 
 class Constant:
@@ -175,3 +178,23 @@ def test_hanging_scheduled_collector_never_blocks_scrape() -> None:
     finally:
         hanging.release.set()
         engine.stop()
+
+
+def test_a_huge_interval_does_not_kill_the_worker() -> None:
+    # 999999d overflowed threading's wait and ended the thread with OverflowError.
+    runs: list[int] = []
+
+    class Counting:
+        def collect(self) -> list[Metric]:
+            runs.append(1)
+            return []
+
+    worker = ScheduledWorker(CollectorRunner("huge", Counting()), 999999 * 86400.0, 5.0)
+    worker.start()
+    assert wait_until(lambda: worker.latest is not None)
+    assert worker.latest is not None and worker.latest.success
+    time.sleep(0.2)
+    assert worker._thread.is_alive(), "the worker must be waiting, not dead"
+    worker.stop()
+    worker.join(2)
+    assert not worker._thread.is_alive() and runs == [1]

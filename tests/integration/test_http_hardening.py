@@ -1,0 +1,179 @@
+"""The HTTP server against malformed requests, slow clients and connection floods.
+
+Each case replays, as raw bytes on a real socket, a request that the old stdlib
+server mishandled (issue 11), and checks the answer and that the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from netwatch.engine import Engine, EngineCollector
+from netwatch.exporter.http11 import Limits
+from netwatch.exporter.routes import AgentState
+from netwatch.exporter.server import AgentHTTPServer
+from tests.conftest import http_get
+
+LIMITS = Limits(header_timeout=1.0, idle_timeout=1.5, body_timeout=1.0)
+
+
+class Quick:
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("hardening_test_value", "A constant.", value=1)
+
+
+@pytest.fixture
+def server() -> Iterator[AgentHTTPServer]:
+    engine = Engine([EngineCollector("quick", Quick())])
+    agent = AgentHTTPServer("127.0.0.1", 0, AgentState(engine, 10, 2), limits=LIMITS,
+                            max_connections=16)  # fmt: skip
+    engine.start()
+    agent.start()
+    yield agent
+    agent.stop()
+    engine.stop()
+
+
+def exchange(port: int, data: bytes, wait: float = 3.0) -> bytes:
+    """Send ``data`` and read until the server closes the connection or ``wait`` passes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(data)
+        received = b""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+def responses(raw: bytes) -> list[int]:
+    """Status codes of the responses in ``raw``, in order."""
+    return [int(code) for code in re.findall(rb"(?:^|\n)HTTP/1\.1 (\d{3}) ", raw)]
+
+
+def healthy(server: AgentHTTPServer) -> bool:
+    return http_get(f"http://127.0.0.1:{server.port}/-/healthy", timeout=2)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"GET http://[/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 400),
+        (b"HELLO\r\n\r\n", 400),
+        (b"GET /metrics HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 65536 + b"\r\n\r\n", 431),
+        (b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n", 413),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"GET /metr\xffics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ],
+)
+def test_malformed_requests_get_a_status_line(server, raw: bytes, status: int) -> None:
+    reply = exchange(server.port, raw)
+    assert responses(reply) == [status], reply[:300]
+    assert b"Connection: close" in reply
+    assert healthy(server)
+
+
+def test_http09_is_answered_at_once() -> None:
+    engine = Engine([EngineCollector("quick", Quick())])
+    agent = AgentHTTPServer("127.0.0.1", 0, AgentState(engine, 10, 2),
+                            limits=Limits(header_timeout=10))  # fmt: skip
+    agent.start()
+    try:
+        start = time.monotonic()
+        reply = exchange(agent.port, b"GET /\r\n", wait=5)
+        assert responses(reply) == [400]
+        assert time.monotonic() - start < 1.0, "HTTP/0.9 must not wait for the header deadline"
+    finally:
+        agent.stop()
+
+
+def test_a_body_is_read_not_taken_for_the_next_request(server) -> None:
+    smuggled = b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+    raw = (
+        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+        b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    ) % (len(smuggled), smuggled)
+    assert responses(exchange(server.port, raw)) == [405, 200]
+
+
+def test_chunked_body_is_read_too(server) -> None:
+    raw = (
+        b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n0\r\n\r\n"
+        b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert responses(exchange(server.port, raw)) == [200, 200]
+
+
+def test_keep_alive_serves_several_requests(server) -> None:
+    raw = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 3
+    raw += b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    reply = exchange(server.port, raw)
+    assert responses(reply) == [200, 200, 200, 200]
+    assert reply.count(b"hardening_test_value 1.0") == 3
+
+
+def test_slow_headers_get_408_at_the_deadline(server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        start = time.monotonic()
+        sock.sendall(b"GET /metrics HTTP/1.1\r\n")
+        for _ in range(4):
+            time.sleep(0.4)
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+        reply = sock.recv(4096)
+        elapsed = time.monotonic() - start
+    assert responses(reply) == [408]
+    assert 0.9 < elapsed < 2.5
+
+
+def test_silent_and_idle_connections_are_closed(server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as silent:
+        start = time.monotonic()
+        assert silent.recv(10) == b""
+        assert 0.9 < time.monotonic() - start < 2.0, "a new connection gets the header deadline"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as idle:
+        idle.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert responses(idle.recv(4096)) == [200]
+        start = time.monotonic()
+        assert idle.recv(10) == b""
+        assert 1.3 < time.monotonic() - start < 2.5, "a kept-alive one gets the idle timeout"
+
+
+def test_connection_cap_makes_room_for_new_clients(server) -> None:
+    hogs = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(40)]
+    try:
+        for sock in hogs:
+            sock.sendall(b"GET /metrics HTTP/1.1\r\n")  # a slowloris: never finishes
+        time.sleep(0.2)
+        assert all(healthy(server) for _ in range(20))
+        assert server.connections <= server.max_connections
+    finally:
+        for sock in hogs:
+            sock.close()
+
+
+def test_methods_and_paths(server) -> None:
+    raw = (
+        b"DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET http://example.org/-/healthy?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert responses(exchange(server.port, raw)) == [405, 404, 200]
