@@ -22,6 +22,7 @@ from netwatch.cli import (
     sd_cmd,
     serve_cmd,
     tls_cmd,
+    webconfig_cmd,
 )
 from netwatch.cli.context import CliState
 from netwatch.cli.streams import make_output_safe
@@ -66,6 +67,8 @@ app.command(name="audit")(audit_cmd.audit)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(tls_cmd.app, name="tls")
+app.add_typer(webconfig_cmd.app, name="web-config")
+app.command(name="hash-password")(webconfig_cmd.hash_password)
 
 
 def main() -> None:
