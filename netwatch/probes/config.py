@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from netwatch.core.settings import Duration, StrictModel
 from netwatch.probes.base import Prober, probers
+from netwatch.probes.rules import TargetRules, parse_entry
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
@@ -104,6 +105,57 @@ class _ServiceBase(_ProbeSpecBase):
         return value
 
 
+@runtime_checkable
+class _SendsCredentials(Protocol):
+    def credentials(self) -> list[str]: ...
+
+
+class _ModuleBase(_ProbeSpecBase):
+    """One /probe module: a prober, its parameters and the targets callers may name."""
+
+    allowed_targets: list[str] | None = Field(
+        None,
+        description="Targets /probe may reach with this module: CIDR networks or addresses "
+        "(10.20.0.0/16, 192.168.1.10, fd00::/8), host names (portal.ubnd.local) and domain "
+        "suffixes (*.ubnd.local). Unset: any target except loopback, link-local, cloud "
+        "metadata, unspecified, multicast and broadcast addresses (private LAN ranges are "
+        "allowed). Those ranges are reached only when a network listed here covers them. "
+        "Required when the module sends credentials (basic_auth, bearer token, secret "
+        "headers).",
+    )
+
+    @field_validator("allowed_targets")
+    @classmethod
+    def _valid_entries(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("allowed_targets is empty: list targets, or leave it out")
+        for entry in value:
+            parse_entry(entry)
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_need_targets(self) -> _ModuleBase:
+        credentials = self.credentials()
+        if credentials and self.allowed_targets is None:
+            raise ValueError(
+                f"this module sends credentials ({', '.join(credentials)}) to the target a "
+                "/probe caller names: list the targets that may receive them in "
+                "allowed_targets"
+            )
+        return self
+
+    def credentials(self) -> list[str]:
+        """The settings of the prober's parameters that send credentials."""
+        params = self.params()
+        return params.credentials() if isinstance(params, _SendsCredentials) else []
+
+    def target_rules(self, name: str) -> TargetRules:
+        """The rules /probe applies to targets of this module, called ``name``."""
+        return TargetRules.parse(self.allowed_targets, f"probe_modules.{name}.allowed_targets")
+
+
 def _sections() -> dict[str, Any]:
     return {
         name: (prober.params_model | None, Field(None, description=prober.description))
@@ -118,9 +170,9 @@ def service_model() -> type[_ServiceBase]:
 
 
 @cache
-def module_model() -> type[_ProbeSpecBase]:
+def module_model() -> type[_ModuleBase]:
     """The model of one ``probe_modules:`` entry (for the /probe endpoint)."""
-    return create_model("ProbeModuleConfig", __base__=_ProbeSpecBase, **_sections())
+    return create_model("ProbeModuleConfig", __base__=_ModuleBase, **_sections())
 
 
 def default_modules() -> dict[str, BaseModel]:

@@ -19,6 +19,7 @@ from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
+from netwatch.probes.scope import check_addresses
 
 if TYPE_CHECKING:
     import dns.message
@@ -127,6 +128,7 @@ async def _server_address(host: str, port: int, family: IpFamily, result: ProbeR
         literal = ipaddress.ip_address(host)
     except ValueError:
         return (await resolve(host, port, result, family))[1]
+    check_addresses(host, [host])
     if family != "any" and family != f"ipv{literal.version}":
         raise ProbeFailure("config", f"server {host} is not an {family} address")
     result.info["address"] = str(literal)

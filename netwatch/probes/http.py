@@ -14,10 +14,12 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from netwatch import __version__
 from netwatch.core.metrics import MetricSpec
+from netwatch.core.secrets import is_secret_name
 from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, close, connect, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
+from netwatch.probes.scope import note
 from netwatch.probes.tlsutil import (
     TLS_VALUE_METRICS,
     TlsParams,
@@ -61,9 +63,13 @@ class HttpParams(StrictModel):
     method: str = Field("GET", description="HTTP method: GET, HEAD, POST, PUT, OPTIONS, ...")
     headers: dict[str, str] = Field(
         default_factory=dict, description="Extra request headers, e.g. {Accept-Language: vi}. "
-        "Host and User-Agent may be overridden here."
+        "Host and User-Agent may be overridden here. Values of secret-looking names (Cookie, "
+        "X-Api-Key, ...) are masked in `config show` and are credentials for /probe."
     )  # fmt: skip
-    body: str | None = Field(None, description="Request body (sent as UTF-8), e.g. for POST.")
+    body: SecretStr | None = Field(
+        None, description="Request body (sent as UTF-8), e.g. for POST; masked in `config show` "
+        "and debug output, as it may hold a password."
+    )  # fmt: skip
     valid_status_codes: list[int] = Field(
         default_factory=list, description="Status codes that count as success; empty means any "
         "2xx code (200-299)."
@@ -80,8 +86,12 @@ class HttpParams(StrictModel):
         True, description="Follow 3xx redirects; when off, the 3xx response is the final one."
     )
     max_redirects: int = Field(
-        5, ge=0, le=50, description="Redirects to follow before the probe fails."
-    )
+        5, ge=0, le=50, description="Redirects to follow before the probe fails; 0 follows none "
+        "(the 3xx response is the final one). Under /probe every hop must pass the module's "
+        "`allowed_targets` rules. Authorization and every header whose name looks secret "
+        "(Cookie, X-Api-Key, names with token, secret, key, auth, session, password) go only "
+        "to the target's own origin (scheme, host and port), never to another origin."
+    )  # fmt: skip
     max_body_bytes: int = Field(
         1024 * 1024, ge=0, le=64 * 1024 * 1024, description="Read at most this many body bytes "
         "(default 1 MiB); the rest is not downloaded and not checked by the body patterns."
@@ -103,6 +113,15 @@ class HttpParams(StrictModel):
         None, description="Name of an environment variable holding the bearer token; read at "
         "each probe."
     )  # fmt: skip
+
+    def credentials(self) -> list[str]:
+        """The settings that send credentials: basic_auth, a bearer token, secret headers."""
+        found = [f"headers.{name}" for name in self.headers if is_secret_name(name)]
+        if self.basic_auth is not None:
+            found.insert(0, "basic_auth")
+        if self.bearer_token is not None or self.bearer_token_env is not None:
+            found.insert(0, "bearer_token")
+        return found
 
     @field_validator("method")
     @classmethod
@@ -243,7 +262,7 @@ def _extra_headers(
     headers = {
         name: value
         for name, value in params.headers.items()
-        if same_origin or name.lower() != "authorization"
+        if same_origin or not is_secret_name(name)
     }
     if authorization is not None and same_origin:
         headers["Authorization"] = authorization
@@ -457,6 +476,26 @@ async def _exchange(
         await close(writer)
 
 
+def _note_request(url: _Url, method: str, extra: dict[str, str], params: HttpParams) -> None:
+    """Note the request and the headers credentials that stay behind (debug trail)."""
+    note(f"request: {method} {url.display}")
+    dropped = [name for name in params.headers if name not in extra]
+    if dropped:
+        note(f"not sent to another origin: {', '.join(dropped)}")
+
+
+async def _hop(
+    url: _Url, request: bytes, method: str, params: HttpParams, result: ProbeResult
+) -> _Response:
+    """One exchange; a redirect's target refused by /probe rules says it was a redirect."""
+    try:
+        return await _exchange(url, request, method, params, result)
+    except ProbeFailure as exc:
+        if exc.reason != "denied" or not result.values["http_redirects"]:
+            raise
+        raise ProbeFailure("denied", f"redirect to {url.display} refused: {exc.detail}") from None
+
+
 def _check_status(status: int, valid: list[int]) -> None:
     """Fail with reason "status" unless ``status`` is expected."""
     if (status in valid) if valid else (200 <= status < 300):
@@ -503,21 +542,24 @@ async def probe(target: str, params: HttpParams, result: ProbeResult) -> None:
     """Request ``target``, follow redirects, and check status, body and certificate."""
     url = _parse_url(target)
     origin, method = url.origin, params.method
-    body = params.body.encode() if params.body is not None else None
+    body = params.body.get_secret_value().encode() if params.body is not None else None
     authorization = _authorization(params)
     result.values["http_redirects"] = 0.0
+    follow = params.follow_redirects and params.max_redirects > 0
     while True:
         result.info["final_url"] = url.display
         extra = _extra_headers(params, authorization, url.origin == origin)
+        _note_request(url, method, extra, params)
         if url.scheme == "http" and any(name.lower() == "authorization" for name in extra):
             result.info["warning"] = "credentials were sent unencrypted over http://"
         request = _request(url, method, body, extra)
-        response = await _exchange(url, request, method, params, result)
+        response = await _hop(url, request, method, params, result)
+        note(f"response: {response.version} {response.status}, {len(response.body)} body bytes")
         result.values["http_status_code"] = float(response.status)
         result.values["http_content_length"] = float(len(response.body))
         result.info["http_version"] = response.version
         redirect = response.status in _REDIRECT_CODES and "location" in response.headers
-        if not (redirect and params.follow_redirects):
+        if not (redirect and follow):
             break
         if result.values["http_redirects"] >= params.max_redirects:
             raise ProbeFailure(
@@ -526,6 +568,7 @@ async def probe(target: str, params: HttpParams, result: ProbeResult) -> None:
             )  # fmt: skip
         url, method, body = _next_hop(response, url, method, body)
         result.values["http_redirects"] += 1
+        note(f"redirect {result.values['http_redirects']:.0f} to {url.display}")
     if response.truncated:
         result.info["body_truncated"] = f"read only the first {len(response.body)} bytes"
     _check_status(response.status, params.valid_status_codes)

@@ -10,6 +10,7 @@ import ssl
 from typing import Literal
 
 from netwatch.probes.result import ProbeFailure, ProbeResult
+from netwatch.probes.scope import check_addresses, check_host, note
 
 IpFamily = Literal["any", "ipv4", "ipv6"]
 _FAMILIES = {"any": socket.AF_UNSPEC, "ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
@@ -52,9 +53,15 @@ def _ip_literal(host: str, family: IpFamily) -> int | None:
 async def resolve(
     host: str, port: int, result: ProbeResult, family: IpFamily = "any"
 ) -> tuple[int, str]:
-    """Resolve ``host`` (timed as the ``resolve`` phase); returns (address family, address)."""
+    """Resolve ``host`` (timed as the ``resolve`` phase); returns (address family, address).
+
+    Inside a /probe scope every address the name resolves to must pass the module's
+    rules, and the caller connects to the returned, checked address: no second lookup.
+    """
+    check_host(host)
     literal = _ip_literal(host, family)
     if literal is not None:
+        check_addresses(host, [host])
         result.phases["resolve"] = 0.0
         result.info["address"] = host
         return literal, host
@@ -68,6 +75,9 @@ async def resolve(
             raise ProbeFailure("resolve", f"cannot resolve {host}: {exc.strerror}") from exc
     if not infos:
         raise ProbeFailure("resolve", f"cannot resolve {host}: no address")
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    note(f"resolved {host} to {', '.join(addresses)}")
+    check_addresses(host, addresses)
     address_family, _, _, _, sockaddr = infos[0]
     result.info["address"] = str(sockaddr[0])
     return address_family, str(sockaddr[0])
@@ -78,8 +88,12 @@ async def connect(
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Resolve and open a TCP connection, timing the ``resolve`` and ``connect`` phases."""
     _, address = await resolve(host, port, result, family)
+    shown = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    note(f"connecting to {shown} over TCP")
     with result.phase("connect"):
-        return await asyncio.open_connection(address, port, limit=1024 * 1024)
+        streams = await asyncio.open_connection(address, port, limit=1024 * 1024)
+    note(f"connected to {shown}")
+    return streams
 
 
 async def start_tls(
@@ -90,6 +104,7 @@ async def start_tls(
     result: ProbeResult,
 ) -> ssl.SSLObject:
     """Upgrade an open stream to TLS (timed as the ``tls`` phase); returns the SSL object."""
+    note(f"starting TLS (server name {server_name})")
     with result.phase("tls"):
         if hasattr(writer, "start_tls"):  # Python >= 3.11
             await writer.start_tls(context, server_hostname=server_name)
@@ -105,6 +120,7 @@ async def start_tls(
     if ssl_object is None:
         raise ProbeFailure("tls", "TLS handshake did not produce a session")
     result.info["tls_version"] = ssl_object.version() or ""
+    note(f"TLS handshake done ({result.info['tls_version']}, server name {server_name})")
     return ssl_object
 
 

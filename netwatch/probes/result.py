@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from netwatch.core.secrets import mask_text
+
 # Failure reasons are label values of netwatch_probe_failures_total: keep this set bounded.
 FAILURE_REASONS = (
     "timeout",  # no answer before the probe's deadline
@@ -20,6 +22,7 @@ FAILURE_REASONS = (
     "content",  # body / banner / answer did not match the expectations
     "permission",  # the agent lacks a privilege (e.g. ICMP sockets)
     "config",  # the probe's own settings cannot work (e.g. missing secret env var)
+    "denied",  # a /probe module's target rules refused the address (e.g. a redirect's)
     "error",  # anything else
 )
 
@@ -62,10 +65,11 @@ class ProbeResult:
             self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
 
     def fail(self, reason: str, detail: str) -> ProbeResult:
-        """Mark failed with a reason from :data:`FAILURE_REASONS` and a one-line detail."""
+        """Mark failed with a reason from :data:`FAILURE_REASONS` and a one-line detail
+        (secrets in it masked)."""
         if reason not in FAILURE_REASONS:
             raise ValueError(f"unknown failure reason {reason!r}")
-        self.success, self.reason, self.detail = False, reason, detail
+        self.success, self.reason, self.detail = False, reason, mask_text(detail)
         return self
 
     def succeed(self, detail: str = "") -> ProbeResult:

@@ -78,10 +78,18 @@ modules:
         f"""\
 services: []
 probe_modules:
-  http_2xx: {{prober: http, timeout: 5s}}
-  https_ca: {{prober: http, timeout: 5s, http: {{tls: {{ca_file: "{lab["ca"]}"}}}}}}
-  tcp_connect: {{prober: tcp, timeout: 5s}}
-  dns_portal: {{prober: dns, timeout: 5s, dns: {{query_name: portal.ubnd.local, query_type: A}}}}
+  http_2xx: {{prober: http, timeout: 5s, allowed_targets: [127.0.0.1]}}
+  https_ca:
+    prober: http
+    timeout: 5s
+    allowed_targets: [127.0.0.1]
+    http: {{tls: {{ca_file: "{lab["ca"]}"}}}}
+  tcp_connect: {{prober: tcp, timeout: 5s, allowed_targets: [127.0.0.1]}}
+  dns_portal:
+    prober: dns
+    timeout: 5s
+    allowed_targets: [127.0.0.1]
+    dns: {{query_name: portal.ubnd.local, query_type: A}}
 """
     )
     port = free_port()
