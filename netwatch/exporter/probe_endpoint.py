@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,7 +13,6 @@ from prometheus_client.core import Metric
 from netwatch.core.secrets import mask_text, masked_dump
 from netwatch.exporter.exposition import render
 from netwatch.probes.base import run_probe
-from netwatch.probes.loop import LoopThread
 from netwatch.probes.metrics import result_families
 from netwatch.probes.result import ProbeResult
 from netwatch.probes.scope import ProbeScope, note, probe_scope
@@ -102,8 +100,6 @@ class ProbeEndpoint:
     def __init__(self, modules: dict[str, Any], default_timeout: float) -> None:
         self.modules = modules
         self.default_timeout = default_timeout
-        self._loop: LoopThread | None = None
-        self._lock = threading.Lock()
 
     async def handle(self, query_string: str, budget: float) -> ProbeReply:
         """Probe the requested target within ``budget`` seconds on the running event loop.
@@ -144,18 +140,8 @@ class ProbeEndpoint:
         text = _debug_text(name, module, service, scope, result, families) if debug else None
         return ProbeReply(families, text)
 
-    def handle_sync(self, query_string: str, budget: float) -> list[Metric]:
-        """:meth:`handle` for the threaded server: runs on a shared loop thread."""
-        with self._lock:
-            if self._loop is None:
-                self._loop = LoopThread()
-            loop = self._loop
-        # run_probe ends itself at its timeout (<= budget); the extra second only guards the wait.
-        return loop.run(self.handle(query_string, budget), budget + 1.0).families
-
     def close(self) -> None:
-        """Stop the loop thread of :meth:`handle_sync`, if one was started."""
-        with self._lock:
-            loop, self._loop = self._loop, None
-        if loop is not None:
-            loop.close()
+        """Nothing to release: probes run on the caller's event loop and end with it.
+
+        Kept so the service can retire an endpoint on reload without knowing this.
+        """
