@@ -82,7 +82,7 @@ def _problem(lines: Lines, location: tuple[Any, ...], message: str) -> ConfigPro
 
 def _tls_problems(section: TLSServerSection) -> list[tuple[str, str]]:
     """``(key, message)`` for each rule that spans several keys of ``tls_server_config``."""
-    found = []
+    found = [(key, "required") for key in ("cert_file", "key_file") if not getattr(section, key)]
     verifies = section.client_auth_type != "NoClientCert"
     if verifies and section.client_ca_file is None:
         found.append(("client_auth_type", f"{section.client_auth_type} needs client_ca_file"))
@@ -108,8 +108,8 @@ def _tls_problems(section: TLSServerSection) -> list[tuple[str, str]]:
 
 
 def _tls_settings(section: TLSServerSection, directory: Path) -> TLSSettings:
-    def resolve(name: str) -> Path:
-        path = Path(name)
+    def resolve(name: str | None) -> Path:
+        path = Path(name or "")
         return path if path.is_absolute() else directory / path
 
     return TLSSettings(
@@ -183,8 +183,10 @@ def load_web_config(path: str | Path) -> WebConfig:
     tls = None
     if model is not None and model.tls_server_config is not None:
         section = model.tls_server_config
-        located += [(("tls_server_config", key), text) for key, text in _tls_problems(section)]
-        tls = _tls_settings(section, Path(path).absolute().parent)
+        section_problems = _tls_problems(section)
+        located += [(("tls_server_config", key), text) for key, text in section_problems]
+        if not section_problems:
+            tls = _tls_settings(section, Path(path).absolute().parent)
     problems += [_problem(lines, where, message) for where, message in located]
     if problems:
         raise ConfigError(source, sorted(problems, key=lambda p: p.line or 0))

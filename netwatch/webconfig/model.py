@@ -87,8 +87,8 @@ FileName = Annotated[str, AfterValidator(_file_name)]
 class TLSServerSection(StrictModel):
     """``tls_server_config``."""
 
-    cert_file: FileName
-    key_file: FileName
+    cert_file: FileName | None = None  # required: checked with the other rules, so that a
+    key_file: FileName | None = None  # missing key never echoes the section (inline PEM)
     client_auth_type: ClientAuthType = "NoClientCert"
     client_ca_file: FileName | None = None
     min_version: TLSVersionName = "TLS12"

@@ -85,10 +85,10 @@ def _load_client_ca(context: ssl.SSLContext, path: Path) -> str | None:
     try:
         text = _read(path).decode("ascii")
         context.load_verify_locations(cadata=text)
+    except (ssl.SSLError, ValueError):  # SSLError first: it is an OSError too
+        return f"{path} holds no PEM CA certificate"
     except OSError as exc:
         return f"cannot read {path}: {exc.strerror or exc}"
-    except (ssl.SSLError, ValueError):
-        return f"{path} holds no PEM CA certificate"
     return None
 
 
