@@ -19,13 +19,26 @@ def check(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Config file to validate.", dir_okay=False)],
 ) -> None:
-    """Validate FILE: exit 0 when valid, 2 with one line per problem when not."""
-    with friendly_errors(cli_state(ctx).debug):
+    """Validate FILE: exit 0 when valid, 2 with one line per problem when not.
+
+    Whatever goes wrong while checking is a problem of the file (exit 2), never a crash.
+    """
+    debug = cli_state(ctx).debug
+    with friendly_errors(debug):
         from netwatch.agent import listen_address
         from netwatch.config.loader import load_config
+        from netwatch.core.errors import UsageError, one_line
+        from netwatch.core.yamlfile import ConfigError, ConfigProblem
 
-        config = load_config(file)
-        listen_address(config)
+        try:
+            listen_address(load_config(file))
+        except (ConfigError, UsageError):
+            raise
+        except Exception as exc:
+            if debug:
+                raise
+            problem = ConfigProblem("", f"cannot be checked: {one_line(exc)}")
+            raise ConfigError(str(file), [problem]) from exc
         typer.echo(f"{file}: OK")
 
 

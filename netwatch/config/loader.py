@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from netwatch.config.model import RootConfig, config_model
-from netwatch.core.yamlfile import ConfigError, parse_yaml, read_text_file, validation_problems
+from netwatch.core.yamlfile import parse_yaml, read_text_file, validate_model
 
 
 def parse_config_text(text: str, source: str, model: type[BaseModel] | None = None) -> Any:
-    """Validate YAML text; raise :class:`ConfigError` naming every bad key and its line."""
+    """Validate YAML text; raise :class:`ConfigError` naming every bad key and its line.
+
+    Nothing else escapes: a validator's unforeseen exception is a ConfigError too.
+    """
     chosen = model or config_model()
     data, lines = parse_yaml(text, source)
-    try:
-        return chosen.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(source, validation_problems(exc, lines)) from None
+    return validate_model(chosen, data, lines, source)
 
 
 def load_config(path: str | Path | None) -> RootConfig:

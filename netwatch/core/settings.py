@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import ssl
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
@@ -17,11 +19,24 @@ from pydantic import (
 
 from netwatch.durations import format_duration, parse_duration
 
+MAX_REGEX_LENGTH = 1000
+MAX_PATH_LENGTH = 4096
+_SHOWN = 60
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted, cut to a readable length for an error message."""
+    return repr(text) if len(text) <= _SHOWN else repr(text[:_SHOWN]) + "..."
+
 
 class StrictModel(BaseModel):
-    """Base for every config model: unknown keys are errors, values are frozen."""
+    """Base for every config model: unknown keys are errors, values are frozen.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Floats must be finite: ``.inf`` or ``.nan`` in a file is an error, not a timer that
+    never fires.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _to_seconds(value: Any) -> Any:
@@ -45,17 +60,62 @@ Duration = Annotated[
 """Seconds, written in the config as ``30s``, ``5m``, ``1h``."""
 
 
-def _check_regex(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+def _check_regex(value: str) -> str:
+    if len(value) > MAX_REGEX_LENGTH:
+        raise ValueError(
+            f"regular expression {_shown(value)} is {len(value)} characters long; "
+            f"the limit is {MAX_REGEX_LENGTH}"
+        )
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {_shown(value)}: {exc}") from None
+    except (RecursionError, OverflowError, MemoryError, ValueError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ValueError(
+            f"regular expression {_shown(value)} is too complex to compile ({reason})"
+        ) from None
     return value
 
 
 Regex = Annotated[str, AfterValidator(_check_regex)]
-"""A regular expression, checked to compile when the config loads."""
+"""A regular expression of at most 1,000 characters, checked to compile when the config loads."""
+
+
+def check_readable_file(value: str, what: str = "file") -> str:
+    """``value`` when it names a regular file this process can open; ValueError otherwise."""
+    if not value or "\0" in value:
+        raise ValueError(f"{what} path {_shown(value)} is empty or holds a NUL byte")
+    if len(value) > MAX_PATH_LENGTH:
+        raise ValueError(
+            f"{what} path is {len(value)} characters long; the limit is {MAX_PATH_LENGTH}"
+        )
+    path = Path(value)
+    try:
+        if not path.is_file():
+            raise ValueError(f"{what} {_shown(value)} does not exist or is not a file")
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{what} {_shown(value)} cannot be read: {exc.strerror or exc}") from None
+    return value
+
+
+def _check_ca_file(value: str) -> str:
+    check_readable_file(value, "CA file")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=value)
+    except OSError as exc:  # ssl.SSLError is one
+        reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
+        raise ValueError(
+            f"CA file {_shown(value)} holds no usable PEM certificates ({reason})"
+        ) from None
+    return value
+
+
+CaFile = Annotated[str, AfterValidator(_check_ca_file)]
+"""A readable PEM file of CA certificates, loaded once when the config is checked."""
 
 
 def split_listen_address(text: str) -> tuple[str, int]:
@@ -81,11 +141,10 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _check_listen(value: Any) -> Any:
-    if isinstance(value, str):
-        split_listen_address(value)
+def _check_listen(value: str) -> str:
+    split_listen_address(value)
     return value
 
 
-ListenAddress = Annotated[str, BeforeValidator(_check_listen)]
+ListenAddress = Annotated[str, AfterValidator(_check_listen)]
 """``HOST:PORT`` to listen on."""

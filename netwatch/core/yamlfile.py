@@ -1,20 +1,32 @@
 """Read small YAML files and turn validation errors into clear, located messages.
 
 Used by every YAML file netwatch reads: the agent config, posture policies and
-framework mappings, the known-devices list.
+framework mappings, the known-devices list. Nothing in a file can make the
+reader raise anything but :class:`ConfigError`: aliases that expand beyond
+``MAX_YAML_NODES`` values (a "billion laughs" file) or refer to themselves,
+duplicate keys, values a tag cannot build and too deep nesting are all
+refused with the line they are on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from yaml.constructor import SafeConstructor
+
+from netwatch.core.errors import one_line
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_YAML_NODES = 250_000
+"""Most values a file may hold once its aliases are expanded."""
+MAX_SHOWN_INPUT = 60
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+M = TypeVar("M", bound=BaseModel)
 # libyaml's loader when available: ten times faster on large service lists.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -45,17 +57,148 @@ class ConfigError(Exception):
         return [f"{self.source}: {problem}" for problem in self.problems]
 
 
-def _key_lines(node: yaml.Node, path: tuple[Any, ...], found: dict[tuple[Any, ...], int]) -> None:
-    """Record the 1-based line of every mapping key and sequence item below ``node``."""
+KeyPath = tuple[Any, ...]
+
+
+@dataclass
+class _Shape:
+    """What a walk over the composed YAML nodes found."""
+
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    paths: dict[int, tuple[yaml.Node, KeyPath]] = field(default_factory=dict)
+    duplicates: list[ConfigProblem] = field(default_factory=list)
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            found[path + (key,)] = key_node.start_mark.line + 1
-            _key_lines(value_node, path + (key,), found)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            found[path + (index,)] = item.start_mark.line + 1
-            _key_lines(item, path + (index,), found)
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> KeyPath:
+    """Where ``target`` first occurs below ``root``, visiting each distinct node once."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((value, (*path, _key(key))) for key, value in reversed(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(node.value))))
+    return ()
+
+
+def _key(node: yaml.Node) -> Any:
+    return node.value if isinstance(node, yaml.ScalarNode) else "?"
+
+
+def _check_expansion(root: yaml.Node, source: str) -> None:
+    """Refuse aliases that expand past ``MAX_YAML_NODES`` values or refer to themselves.
+
+    Sizes are counted once per distinct node (aliases share nodes), so a nine-line
+    alias bomb is refused in microseconds, before anything is built from it.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    message = ""
+    while stack and not message:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[key] > MAX_YAML_NODES:
+                message = (f"aliases expand this value to more than {MAX_YAML_NODES:,} values "
+                           "(a YAML alias bomb?)")  # fmt: skip
+        elif key in open_nodes:
+            message = "an alias refers to a value that contains it (recursive alias)"
+        elif key not in sizes:
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    if message:
+        where = _dotted(_path_to(root, node))
+        raise ConfigError(source, [ConfigProblem(where, message, _line(node))])
+
+
+def _duplicate_keys(node: yaml.MappingNode, path: KeyPath) -> list[ConfigProblem]:
+    """Keys given twice in one mapping (YAML would silently keep the last one)."""
+    first: dict[tuple[str, str], int] = {}
+    problems = []
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+            continue
+        ident = (key_node.tag, key_node.value)
+        if ident in first:
+            message = f"duplicate key (first given at line {first[ident]}; only one is allowed)"
+            problems.append(
+                ConfigProblem(_dotted((*path, key_node.value)), message, _line(key_node))
+            )
+        else:
+            first[ident] = _line(key_node)
+    return problems
+
+
+def _walk(root: yaml.Node) -> _Shape:
+    """Record the line of every key and item, where each node first occurs, and duplicates."""
+    shape = _Shape()
+    checked: set[int] = set()
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        shape.paths.setdefault(id(node), (node, path))
+        entries: list[tuple[Any, yaml.Node, yaml.Node]] = []
+        if isinstance(node, yaml.MappingNode):
+            if id(node) not in checked:
+                checked.add(id(node))
+                shape.duplicates.extend(_duplicate_keys(node, path))
+            entries = [(_key(key_node), key_node, value) for key_node, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            entries = [(index, item, item) for index, item in enumerate(node.value)]
+        for key, mark_node, value_node in reversed(entries):
+            child = (*path, key)
+            shape.lines[child] = _line(mark_node)
+            stack.append((value_node, child))
+    return shape
+
+
+def _construct_problem(exc: Exception, shape: _Shape) -> ConfigProblem:
+    """Locate the value that could not be built: the first scalar that fails on its own."""
+    for node, path in shape.paths.values():
+        if not isinstance(node, yaml.ScalarNode):
+            continue
+        try:
+            SafeConstructor().construct_object(node)
+        except Exception as scalar_exc:  # noqa: BLE001 - any failure is the answer sought
+            reason = getattr(scalar_exc, "problem", None) or str(scalar_exc) or one_line(scalar_exc)
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            message = f"invalid value {_shown(node.value)} for the tag {tag}: {reason}"
+            return ConfigProblem(_dotted(path), message, _line(node))
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or one_line(exc)
+    return ConfigProblem("", f"invalid YAML: {problem}", line)
+
+
+def _shown(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= MAX_SHOWN_INPUT else shown[: MAX_SHOWN_INPUT - 3] + "..."
 
 
 def _line_for(location: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
@@ -69,38 +212,55 @@ def _line_for(location: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> i
 
 def _problem(error: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> ConfigProblem:
     location = tuple(error["loc"])
-    dotted = ".".join(str(part) for part in location)
+    dotted = _dotted(location)
     kind = error["type"]
     if kind == "extra_forbidden":
         message = "unknown key"
     elif kind == "value_error":
         message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
     else:
-        message = f"{error['msg']} (got {error['input']!r})" if "input" in error else error["msg"]
+        message = (
+            f"{error['msg']} (got {_shown(error['input'])})" if "input" in error else error["msg"]
+        )
     return ConfigProblem(dotted, message, _line_for(location, lines))
+
+
+def _too_deep(source: str) -> ConfigError:
+    return ConfigError(source, [ConfigProblem("", "nested too deeply")])
 
 
 def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     """A YAML mapping and the line of each key in it; :class:`ConfigError` when malformed."""
     loader = _LOADER(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(source, [ConfigProblem("", f"invalid YAML: {problem}", line)]) from None
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(
+                source, [ConfigProblem("", f"invalid YAML: {problem}", line)]
+            ) from None
+        except RecursionError:
+            raise _too_deep(source) from None
+        if node is None:
+            return {}, {}
+        _check_expansion(node, source)
+        shape = _walk(node)
+        if shape.duplicates:
+            raise ConfigError(source, shape.duplicates)
+        try:
+            data = loader.construct_document(node)
+        except RecursionError:
+            raise _too_deep(source) from None
+        except Exception as exc:  # noqa: BLE001 - a tag's constructor may raise anything
+            raise ConfigError(source, [_construct_problem(exc, shape)]) from None
     finally:
         loader.dispose()
-    if data is None:
-        data = {}
     if not isinstance(data, dict):
         raise ConfigError(source, [ConfigProblem("", "the file must be a mapping of settings", 1)])
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _key_lines(node, (), lines)
-    return data, lines
+    return data, shape.lines
 
 
 def validation_problems(
@@ -112,6 +272,25 @@ def validation_problems(
         located = {**item, "loc": (*prefix, *item["loc"])}
         problems.append(_problem(located, lines))
     return sorted(problems, key=lambda p: p.line or 0)
+
+
+def validate_model(
+    model: type[M],
+    data: Any,
+    lines: dict[tuple[Any, ...], int],
+    source: str,
+    prefix: tuple[Any, ...] = (),
+) -> M:
+    """``data`` validated as ``model``; any failure, foreseen or not, is a :class:`ConfigError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, validation_problems(exc, lines, prefix)) from None
+    except RecursionError:
+        raise _too_deep(source) from None
+    except Exception as exc:  # noqa: BLE001 - a validator's unforeseen failure is a bad file too
+        problem = ConfigProblem(_dotted(prefix), f"cannot be validated: {one_line(exc)}")
+        raise ConfigError(source, [problem]) from exc
 
 
 def read_text_file(path: str | Path) -> str:

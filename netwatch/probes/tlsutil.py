@@ -6,13 +6,12 @@ import ssl
 from dataclasses import dataclass
 from datetime import timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from netwatch.core.metrics import MetricSpec
-from netwatch.core.settings import StrictModel
+from netwatch.core.settings import CaFile, StrictModel
 from netwatch.probes.base import PROBE_LABELS
 from netwatch.probes.result import ProbeResult
 
@@ -47,7 +46,7 @@ class TlsParams(StrictModel):
         True, description="Verify the certificate chain and the host name. Turn off only for "
         "self-signed test systems; the certificate facts are still reported."
     )  # fmt: skip
-    ca_file: str | None = Field(
+    ca_file: CaFile | None = Field(
         None, description="PEM file of CA certificates to trust instead of the system store "
         "(e.g. the office's internal CA)."
     )  # fmt: skip
@@ -57,13 +56,6 @@ class TlsParams(StrictModel):
     min_version: Literal["TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"] | None = Field(
         None, description="Refuse TLS versions older than this."
     )
-
-    @field_validator("ca_file")
-    @classmethod
-    def _ca_file_exists(cls, value: str | None) -> str | None:
-        if value is not None and not Path(value).is_file():
-            raise ValueError(f"CA file {value!r} does not exist or is not a file")
-        return value
 
 
 @lru_cache(maxsize=256)
