@@ -42,9 +42,10 @@ class _CurrentContext(ssl.SSLContext):
 
     asyncio makes each connection's SSLObject with ``wrap_bio``; delegating it to the
     current config's context gives the new connection that context's certificate,
-    client-certificate policy, versions and ciphers. (Swapping ``SSLObject.context`` in
-    an SNI callback would change only the certificate: the verify mode and versions are
-    fixed when the connection is made, and clients connecting to an IP send no SNI.)
+    client-certificate policy, versions and ciphers, whether or not the client sends SNI.
+    (Swapping ``SSLObject.context`` in an ``sni_callback`` would change only the
+    certificate: the verify mode, versions and ciphers were fixed when the connection
+    was made.) Settings made on this object itself are not used; it serves asyncio only.
     """
 
     _source: WebConfigSource
