@@ -1,4 +1,4 @@
-"""Logging to standard error as text or JSON lines."""
+"""Logging to standard error as text or JSON lines, secrets masked at every level."""
 
 from __future__ import annotations
 
@@ -6,6 +6,26 @@ import json
 import logging
 import sys
 import time
+
+from netwatch.core.secrets import mask_text
+
+
+class SecretMask(logging.Filter):
+    """Masks credentials in URLs, token-like parameters and Authorization values of every
+    record a handler emits: its message and any traceback, before formatting."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit the format
+            message = f"{record.msg} (unformattable log arguments)"
+        record.msg, record.args = mask_text(message), None
+        if record.exc_info:
+            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        return True
 
 
 class _JsonFormatter(logging.Formatter):
@@ -19,12 +39,15 @@ class _JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
 def setup_logging(level: str = "info", fmt: str = "text") -> None:
-    """Send netwatch's logs to stderr at ``level`` in ``fmt`` (text or json)."""
+    """Send netwatch's logs to stderr at ``level`` in ``fmt`` (text or json), masked."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(SecretMask())
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
     else:

@@ -26,8 +26,9 @@ _SECRET_WORDS = re.compile(
     r"token|secret|key|auth|session|passw|pwd|cookie|credential|signature|^sig$|^code$",
     re.IGNORECASE,
 )
-# ``name=value`` with a secret-looking name, as in query strings and form bodies.
-_SECRET_PAIR = re.compile(r"(?P<name>[A-Za-z0-9_.\[\]-]+)=(?P<value>[^\s&;#\"'<>]*)")
+# ``name=`` of a ``name=value`` pair, as in query strings and form bodies, and its value.
+_PAIR_NAME = re.compile(r"([A-Za-z0-9_.\[\]%-]+)=")
+_PAIR_VALUE = re.compile(r"[^\s&;#\"'<>]*")
 # ``scheme://user[:password]@`` at the start of a URL's authority.
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/?#\s@\"'<>]*)@")
 # Authorization header values and ``Header: value`` lines of sensitive headers.
@@ -56,11 +57,18 @@ def _mask_userinfo(match: re.Match[str]) -> str:
     return f"{match['scheme']}{user}:{REDACTED}@"
 
 
-def _mask_pair(match: re.Match[str]) -> str:
-    name = match["name"]
-    if is_secret_name(unquote(name)) and match["value"]:
-        return f"{name}={REDACTED}"
-    return match[0]
+def _mask_pairs(text: str) -> str:
+    """Replace the value of every ``name=value`` whose name looks secret. Values of other
+    names are scanned too: ``target=http://h/?token=x`` masks the inner token."""
+    out, position = [], 0
+    for match in _PAIR_NAME.finditer(text):
+        if match.start() < position or not is_secret_name(unquote(match[1])):
+            continue
+        value = _PAIR_VALUE.match(text, match.end())
+        if value is not None and value.end() > match.end():
+            out += [text[position : match.end()], REDACTED]
+            position = value.end()
+    return "".join(out) + text[position:]
 
 
 def _mask_encoded(match: re.Match[str]) -> str:
@@ -80,7 +88,7 @@ def _mask_encoded(match: re.Match[str]) -> str:
 def _mask_plain(text: str) -> str:
     text = _USERINFO.sub(_mask_userinfo, text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m['scheme']} {REDACTED}", text)
-    text = _SECRET_PAIR.sub(_mask_pair, text)
+    text = _mask_pairs(text)
     return _HEADER_LINE.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
 
 

@@ -75,21 +75,23 @@ def _debug_text(
     families: list[Metric],
 ) -> str:  # fmt: skip
     """A blackbox_exporter-like account: the steps, the verdict, the metrics, the module."""
-    verdict = "succeeded" if result.success else f"failed ({result.reason}): {result.detail}"
+    settings = {key: value for key, value in masked_dump(module).items() if value is not None}
+    verdict = "succeeded" if result.success else f"failed ({result.reason})"
+    detail = f": {result.detail}" if result.detail else ""
     lines = [
         f"Probe of {service} with module {name} (prober {module.prober})",
         _rules_line(module),
         "",
         "Logs for the probe:",
         *(scope.trail or []),
-        f"Probe {verdict} after {result.duration:.3f}s",
+        f"Probe {verdict} after {result.duration:.3f}s{detail}",
         *(f"  phase {phase}: {seconds:.3f}s" for phase, seconds in sorted(result.phases.items())),
         *(f"  {key}: {value}" for key, value in sorted(result.info.items())),
         "",
         "Metrics that would have been returned:",
-        render(families, None, None)[0].decode(),
+        render([family for family in families if family.samples], None, None)[0].decode(),
         "Module configuration:",
-        yaml.safe_dump(masked_dump(module), sort_keys=False, allow_unicode=True),
+        yaml.safe_dump(settings, sort_keys=False, allow_unicode=True),
     ]
     return mask_text("\n".join(lines))
 

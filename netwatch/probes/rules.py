@@ -7,7 +7,9 @@ probe the office LAN. With ``allowed_targets`` only listed targets are reached:
 a host name listed as such (``portal.ubnd.local``) or under a listed suffix
 (``*.ubnd.local``), or addresses inside a listed network (``10.20.0.0/16``,
 ``192.168.1.10``). A denied range is reached only when a listed network covers
-the address: a listed name is not enough, since a name can be pointed anywhere.
+the address and lies inside the range (``127.0.0.1``, ``169.254.0.0/16``): a
+listed name is not enough, since a name can be pointed anywhere, and neither is
+a wide network such as ``0.0.0.0/0``.
 """
 
 from __future__ import annotations
@@ -84,13 +86,19 @@ def _plain(address: IpAddress) -> IpAddress:
     return address
 
 
-def denied_rule(address: IpAddress) -> tuple[str, tuple[str, ...]] | None:
-    """The default rule refusing ``address`` and its ranges, or None."""
+def denied_rule(address: IpAddress) -> tuple[str, tuple[str, ...], IpNetwork] | None:
+    """The default rule refusing ``address``: its name, its ranges and the one matched."""
     plain = _plain(address)
     for rule, cidrs, networks in _DENIED:
-        if any(plain.version == net.version and plain in net for net in networks):
-            return rule, cidrs
+        for network in networks:
+            if plain.version == network.version and plain in network:
+                return rule, cidrs, network
     return None
+
+
+def _inside(network: IpNetwork, outer: IpNetwork) -> bool:
+    """True when ``network`` lies wholly inside ``outer``."""
+    return network.network_address in outer and network.broadcast_address in outer
 
 
 @dataclass(frozen=True)
@@ -123,9 +131,15 @@ class TargetRules:
         name = host.lower().rstrip(".")
         return name in self.names or any(name.endswith(suffix) for suffix in self.suffixes)
 
-    def _covered(self, address: IpAddress) -> bool:
+    def _covered(self, address: IpAddress, within: IpNetwork | None = None) -> bool:
+        """True when a listed network holds ``address`` (and lies inside ``within``)."""
         forms = {_plain(address), address.__class__(address.packed)}
-        return any(f.version == n.version and f in n for f in forms for n in self.networks)
+        return any(
+            form.version == net.version and form in net
+            and (within is None or _inside(net, within))
+            for form in forms
+            for net in self.networks
+        )  # fmt: skip
 
     def check_host(self, host: str) -> None:
         """Refuse a host before resolving it: bad syntax, or a name no entry can allow."""
@@ -146,8 +160,8 @@ class TargetRules:
                 raise TargetDenied(f"target {host}{shown} is not in {self.where}")
         for address in parsed:
             found = denied_rule(address)
-            if found is not None and not self._covered(address):
-                rule, cidrs = found
+            if found is not None and not self._covered(address, within=found[2]):
+                rule, cidrs, _ = found
                 via = "" if str(address) == host else f" resolves to {address}"
                 raise TargetDenied(
                     f"target {host}{via}: {rule} addresses ({', '.join(cidrs)}) are refused "

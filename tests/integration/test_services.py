@@ -204,7 +204,7 @@ def test_secrets_never_leave_the_agent(
     for where, text in outputs.items():
         for secret in (PASSWORD, TOKEN, CONFIG_SECRET):
             assert secret not in text, f"secret leaked into {where}"
-    assert "qlvb-basic" in outputs["check -c"] and "********" in outputs["config show"]
+    assert "qlvb-basic" in outputs["check -c"] and "<redacted>" in outputs["config show"]
 
 
 def test_check_exit_codes_and_json(tmp_path, web) -> None:

@@ -25,9 +25,11 @@ class TestServer(ThreadingHTTPServer):
     __test__ = False
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), Handler)
         self.stop = threading.Event()
+        # (path with query, headers) of every request, in arrival order.
+        self.received: list[tuple[str, dict[str, str]]] = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +47,7 @@ class Handler(BaseHTTPRequestHandler):
     do_HEAD = do_POST = do_PUT = do_OPTIONS = do_GET
 
     def _route(self) -> None:
+        self.server.received.append((self.path, dict(self.headers.items())))
         path = urlsplit(self.path).path
         handler = ROUTES.get(path)
         if handler is None and path.startswith("/status/"):
@@ -147,7 +150,24 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
 @contextmanager
 def running_server(certfile: Path | None = None, keyfile: Path | None = None) -> Iterator[str]:
     """Serve the routes on 127.0.0.1 (HTTPS when a certificate is given); yields the base URL."""
-    server = TestServer()
+    with serving(TestServer(), certfile, keyfile) as url:
+        yield url
+
+
+@contextmanager
+def recording_server(host: str = "127.0.0.1") -> Iterator[tuple[str, TestServer]]:
+    """Serve the routes over HTTP on ``host``; yields the base URL and the server, whose
+    ``received`` lists what each request carried."""
+    server = TestServer(host)
+    with serving(server) as url:
+        yield url, server
+
+
+@contextmanager
+def serving(
+    server: TestServer, certfile: Path | None = None, keyfile: Path | None = None
+) -> Iterator[str]:
+    """Run ``server`` in a thread (HTTPS when a certificate is given); yields the base URL."""
     scheme = "http"
     if certfile is not None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -158,7 +178,8 @@ def running_server(certfile: Path | None = None, keyfile: Path | None = None) ->
     thread.daemon = True
     thread.start()
     try:
-        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
+        host, port = server.server_address[:2]
+        yield f"{scheme}://{host}:{port}"
     finally:
         server.stop.set()
         server.shutdown()
