@@ -266,6 +266,7 @@ def test_prometheus_scrapes_the_agent_with_office_certificates(
     password.write_text(PASSWORD + "\n")
     wrong.write_text("mật-khẩu-sai\n")
     ca, client = office / "ca.crt", office / "prometheus"
+    wrong_name = tls_config(ca, client).replace("}", ", server_name: pc-ketoan-02}")
     with agent(tmp_path, office, hashed) as port:
         target = f"127.0.0.1:{port}"
         targets = prometheus(
@@ -277,9 +278,14 @@ def test_prometheus_scrapes_the_agent_with_office_certificates(
             + job("other-ca-client", target, tls_config(ca, other / "prometheus"), password)
             + job("other-ca-trusted", target, tls_config(other / "ca.crt", client), password)
             + job("plaintext", target, tls_config(ca, client), password, scheme="http")
+            + job("server-cert-as-client", target, tls_config(ca, office / "localhost"), password)
+            + job("name-not-in-cert", target, wrong_name, password)
         )
     assert_up(targets, "mtls", "by-name")
     assert_down(targets, "wrong-password", "401 Unauthorized")
-    for name in ("no-client-cert", "expired-client-cert", "other-ca-client", "plaintext"):
+    assert_down(targets, "name-not-in-cert", "x509: certificate is valid for localhost")
+    refused = ("no-client-cert", "expired-client-cert", "other-ca-client", "plaintext",
+               "server-cert-as-client")  # fmt: skip
+    for name in refused:
         assert targets[name]["health"] == "down", (name, targets[name])
     assert_down(targets, "other-ca-trusted", "x509: certificate signed by unknown authority")
