@@ -87,6 +87,46 @@ http_2xx, tcp_connect, tls, icmp, dns, smtp_starttls, ntp). It honours
     - {source_labels: [__param_target], target_label: instance}
     - {target_label: __address__, replacement: "agent.district.local:8934"}
 ```
+
+Add `&debug=true` to see why a probe failed, as plain text like
+blackbox_exporter's: the module, each step (resolved addresses, connection, TLS,
+request, response, redirects), the verdict, the metrics and the module's
+settings, with secrets masked.
+
+### Who may make the agent probe what
+
+Anyone who can reach `/probe` chooses the target, so each module limits it:
+
+- `allowed_targets` in `probe_modules.NAME` lists what the module may reach:
+  networks or addresses (`10.20.0.0/16`, `192.168.1.10`, `fd00::/8`), host
+  names (`portal.ubnd.local`) and domain suffixes (`*.ubnd.local`: its
+  subdomains, not the domain itself). A name is allowed when listed, or when
+  every address it resolves to lies in a listed network.
+- Without `allowed_targets` any target is allowed except loopback
+  (127.0.0.0/8, ::1), link-local (169.254.0.0/16, fe80::/10), cloud metadata
+  (169.254.169.254, fd00:ec2::254, 100.100.100.200), unspecified (0.0.0.0/8,
+  ::), multicast and broadcast addresses. Private LAN ranges (10/8,
+  172.16/12, 192.168/16, fc00::/7) are allowed: probing the office LAN is what
+  the agent is for. A denied range opens only to a listed network inside it
+  (`127.0.0.1` opens that address; `0.0.0.0/0` or a listed name does not).
+- Every address a name resolves to is checked, and the probe connects to the
+  checked address (no second lookup, so no DNS rebinding). Numeric host forms
+  the C resolver would accept (`2130706433`, `0x7f.1`, `017700000001`,
+  `127.1`) are refused: write IPv4 as a.b.c.d, IPv6 in brackets.
+- A refused target gets HTTP 400 naming the rule. A redirect to a refused
+  target fails the probe with reason `denied`.
+- A module that sends credentials (`basic_auth`, a bearer token, a header whose
+  name looks secret) must list `allowed_targets`: `config check` rejects it
+  otherwise, so credentials go only to targets the admin named.
+- Redirects: at most `max_redirects` (default 5; 0 follows none), each hop
+  checked like the target. Authorization, Cookie, X-Api-Key and every header
+  whose name contains token, secret, key, auth, session or password are sent
+  only to the target's own origin (scheme, host and port).
+- The `services:` the admin configures are not limited by these rules.
+- Secrets are masked as `<redacted>` in `config show`, in the logs at every
+  level, in the debug view and in error messages: passwords, tokens, request
+  bodies, secret-looking headers, `user:password@` in URLs and token-like query
+  parameters (token, api_key, key, secret, password, sig, session, ...).
 """
 
 
