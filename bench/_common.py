@@ -244,3 +244,34 @@ def netwatch_next_to_python() -> str:
     if sibling.is_file() and os.access(sibling, os.X_OK):
         return str(sibling)
     return netwatch_on_path()
+
+
+def proc_status(pid: int) -> dict[str, str]:
+    """The fields of /proc/PID/status (e.g. ``Threads``, ``VmRSS``), values as text."""
+    fields: dict[str, str] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
+def status_mb(fields: dict[str, str], key: str) -> float:
+    """A ``kB`` field of /proc/PID/status (``VmRSS``, ``VmHWM``) in MB (10^6 bytes)."""
+    return int(fields[key].split()[0]) * 1024 / 1e6
+
+
+def open_files_limit(pid: int) -> str:
+    """The process's "Max open files" limit from /proc/PID/limits, as "soft/hard"."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return f"{soft}/{hard}"
+    return "?"
+
+
+def percentile(values: Iterable[float], pct: int) -> float | None:
+    """The ``pct``-th percentile (inclusive method; 50 = median); None without values."""
+    data = sorted(values)
+    if len(data) < 2:
+        return data[0] if data else None
+    return statistics.quantiles(data, n=100, method="inclusive")[pct - 1]
