@@ -26,7 +26,7 @@ from netwatch.lan.devices import DEVICE_STATES, DeviceRegistry, Vendors, ip_key
 from netwatch.lan.known import load_known_devices
 from netwatch.lan.model import Event, SweepResult
 from netwatch.lan.sd import agents_listening, sd_groups, sd_json
-from netwatch.lan.state import DEFAULT_STATE_FILE, EVENT_KINDS, load_state, save_state
+from netwatch.lan.state import DEFAULT_STATE_FILE, EVENT_KINDS, StateStore
 from netwatch.lan.sweep import SweepSettings
 
 log = logging.getLogger("netwatch.lan")
@@ -231,6 +231,7 @@ class LanCollector:
         self._vendor_lookup: Vendors | None = None
         self._sd = sd_json([])
         self._last_error: str | None = None
+        self._store = StateStore(Path(settings.state_file))
 
     def sd_document(self) -> bytes:
         """The http_sd JSON of agents found by the latest completed sweep."""
@@ -245,8 +246,7 @@ class LanCollector:
 
     def collect(self) -> list[Metric]:
         settings = self._settings
-        path = Path(settings.state_file)
-        state = load_state(path)
+        state = self._store.load()
         known = load_known_devices(settings.known_devices)
         registry = DeviceRegistry(state, known, self._vendors(), settings.gone_after)
         try:
@@ -257,7 +257,7 @@ class LanCollector:
         self._report_failure(None)
         for event in registry.apply(result):
             log_event(event)
-        save_state(state, path)
+        self._store.save()
         found = sorted({obs.ip for obs in result.observations}, key=ip_key)
         agents = self._check_agents(found, settings.agent_port)
         self._sd = sd_json(sd_groups(registry.active_devices(), agents, settings.agent_port))
