@@ -46,15 +46,14 @@ def init(
     """Create the office CA: ca.crt (give it to every host and to Prometheus) and ca.key
     (keep it on this machine only)."""
     with friendly_errors(cli_state(ctx).debug):
-        from netwatch.pki.ca import ca_paths, check_ca_name, create_ca, save_ca
+        from netwatch.pki.ca import ca_paths, create_ca, save_ca
         from netwatch.pki.files import CA_DIR_MODE, default_dir, ensure_dir, refuse_existing
 
         target = directory or default_dir()
         cert_path, key_path = ca_paths(target)
         refuse_existing([key_path, cert_path], force)
-        check_ca_name(name)
-        secret = _new_passphrase() if passphrase else None
         ca = create_ca(name, days)
+        secret = _new_passphrase() if passphrase else None
         _warn(ensure_dir(target, CA_DIR_MODE))
         save_ca(ca, target, secret, force)
         typer.echo(f"CA certificate: {cert_path}  (valid until {ca.not_after:%Y-%m-%d})")
@@ -131,7 +130,7 @@ def _print_prometheus_steps(client: str) -> None:
     from netwatch.pki.snippets import scrape_job
 
     typer.echo(f"\nOn the Prometheus server, copy these three files to {PROMETHEUS_DIR}/")
-    typer.echo("(owner prometheus, key mode 0600) and add to prometheus.yml:\n")
+    typer.echo("(the key readable by the prometheus user only) and add to prometheus.yml:\n")
     typer.echo(scrape_job(PurePosixPath(PROMETHEUS_DIR), client, [f"HOST:{AGENT_PORT}"]), nl=False)
 
 
@@ -178,18 +177,23 @@ def show(
             raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-def _new_passphrase() -> bytes:
-    text: str = typer.prompt("Passphrase for the CA key", hide_input=True, confirmation_prompt=True)
-    if not text:
-        from netwatch.core.errors import UsageError
+def _prompt(text: str, twice: bool) -> bytes:
+    """A passphrase typed without echo (or one line of stdin); UsageError when none comes."""
+    from netwatch.core.errors import UsageError
 
-        raise UsageError("the passphrase is empty")
-    return text.encode()
+    try:
+        answer: str = typer.prompt(text, hide_input=True, confirmation_prompt=twice)
+    except typer.Abort:
+        raise UsageError("no passphrase given for the CA key") from None
+    return answer.encode()
+
+
+def _new_passphrase() -> bytes:
+    return _prompt("Passphrase for the CA key", twice=True)
 
 
 def _ask_passphrase() -> bytes:
-    text: str = typer.prompt("Passphrase of the CA key", hide_input=True)
-    return text.encode()
+    return _prompt("Passphrase of the CA key", twice=False)
 
 
 def _warn(message: str | None) -> None:

@@ -327,6 +327,8 @@ def test_a_passphrase_protects_the_ca_key(tmp_path: Path) -> None:
     assert wrong.exit_code == 2
     assert f"wrong passphrase for CA key {office / 'ca.key'}" in wrong.stderr
     assert "sai" not in wrong.stderr
+    none = tls("issue", "pc-01", "--dir", str(office))
+    assert none.exit_code == 2 and "no passphrase given for the CA key" in none.stderr
     right = tls("issue", "pc-01", "--dir", str(office), stdin="đúng mật khẩu\n")
     assert right.exit_code == 0, right.output
     assert b"ENCRYPTED" not in (office / "pc-01.key").read_bytes()
