@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from yaml.constructor import SafeConstructor
 
 from netwatch.core.errors import one_line
+from netwatch.core.secrets import is_secret_name, mask_text
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_YAML_NODES = 250_000
@@ -197,7 +198,7 @@ def _construct_problem(exc: Exception, shape: _Shape) -> ConfigProblem:
 
 
 def _shown(value: Any) -> str:
-    shown = repr(value)
+    shown = mask_text(repr(value))
     return shown if len(shown) <= MAX_SHOWN_INPUT else shown[: MAX_SHOWN_INPUT - 3] + "..."
 
 
@@ -218,10 +219,10 @@ def _problem(error: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> Config
         message = "unknown key"
     elif kind == "value_error":
         message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+    elif "input" not in error or any(is_secret_name(str(part)) for part in location):
+        message = error["msg"]  # the input of a secret setting is never echoed
     else:
-        message = (
-            f"{error['msg']} (got {_shown(error['input'])})" if "input" in error else error["msg"]
-        )
+        message = f"{error['msg']} (got {_shown(error['input'])})"
     return ConfigProblem(dotted, message, _line_for(location, lines))
 
 

@@ -162,3 +162,28 @@ def test_logs_are_masked_at_every_level(netwatch_logger, capfd, caplog, fmt: str
     for record in caplog.records:
         assert SECRET not in record.getMessage()
     assert SECRET not in caplog.text
+
+
+def test_config_errors_never_echo_a_secret_setting(tmp_path) -> None:
+    from netwatch.config.loader import load_config
+    from netwatch.core.yamlfile import ConfigError
+
+    path = tmp_path / "netwatch.yaml"
+    path.write_text(
+        f"""\
+services:
+  - name: portal
+    prober: http
+    target: https://portal.ubnd.local/
+    http:
+      basic_auth: {{username: monitor, password: [{SECRET}]}}
+      headers: {{X-Api-Key: [{SECRET}]}}
+      max_redirects: "5?token={SECRET}"
+"""
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = str(caught.value)
+    assert "basic_auth.password" in text and "headers.X-Api-Key" in text
+    assert "max_redirects" in text and "token=<redacted>" in text
+    assert SECRET not in text
