@@ -15,6 +15,7 @@ from netwatch.audit.model import (
     AuditReport,
     OfficeReport,
 )
+from netwatch.audit.schema import Inventory
 from netwatch.core.errors import UsageError
 from netwatch.times import parse_utc
 
@@ -65,7 +66,7 @@ def read_json(path: Path) -> Any:
     if not text.strip():
         _fail(path, "empty file, not a netwatch report")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         content = text.rstrip()
         if exc.pos >= len(content) or exc.msg.startswith("Unterminated string"):
@@ -76,6 +77,18 @@ def read_json(path: Path) -> Any:
         _fail(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
     except (ValueError, RecursionError) as exc:
         _fail(path, f"invalid JSON: {exc}")
+    _check_unicode(path, data)
+    return data
+
+
+def _check_unicode(path: Path, data: Any) -> None:
+    """Refuse strings with lone surrogates (``"\\ud800"``): no page or file can hold them."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        _fail(path, f"invalid JSON: a string holds a lone surrogate ({exc.reason})")
+    except RecursionError:
+        _fail(path, "invalid JSON: nested too deeply")
 
 
 def json_path(location: tuple[int | str, ...]) -> str:
@@ -137,12 +150,23 @@ def _load(path: Path, host_only: bool) -> AuditReport | OfficeReport:
     try:
         report = model.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        others = len(errors) - 1
-        more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
-        _fail(path, f"invalid report at {_problem(errors[0])}{more}")
+        _invalid(path, exc)
+    if isinstance(report, AuditReport) and report.inventory is not None:
+        try:
+            Inventory.model_validate(report.inventory)
+        except ValidationError as exc:
+            _invalid(path, exc, ("inventory",))
     _check_times(path, report)
     return report
+
+
+def _invalid(path: Path, exc: ValidationError, prefix: tuple[str, ...] = ()) -> NoReturn:
+    """Fail naming the first bad field by its JSON path, and how many more there are."""
+    errors = exc.errors()
+    first = {**errors[0], "loc": (*prefix, *errors[0]["loc"])}
+    others = len(errors) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+    _fail(path, f"invalid report at {_problem(first)}{more}")
 
 
 def load_report(path: Path) -> AuditReport | OfficeReport:
