@@ -7,6 +7,7 @@ from pathlib import Path
 from netwatch.devtools.probe_docs import example_services, render
 from netwatch.probes.base import probers
 from netwatch.probes.config import service_model
+from tests.helpers.certs import TestCA
 
 DOCS = Path(__file__).parents[2] / "docs" / "probes.md"
 
@@ -25,8 +26,7 @@ def test_every_parameter_is_documented() -> None:
 
 
 def test_examples_validate(tmp_path: Path) -> None:
-    ca_file = tmp_path / "office-ca.pem"
-    ca_file.write_text("placeholder: the example names a CA file that exists on the host\n")
+    ca_file = TestCA(tmp_path).cert_path  # the example names a CA file on the host
     examples = example_services()
     assert {entry["prober"] for entry in examples} == set(probers())
     for entry in examples:
