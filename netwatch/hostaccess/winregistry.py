@@ -1,7 +1,8 @@
 """Read the Windows registry, or a JSON recording of it made on a real machine.
 
 Keys are written ``HKLM\\SOFTWARE\\Microsoft\\...``. Values come back as Python
-values (str, int, list of str, bytes). Reading never writes.
+values (str, int, list of str, bytes); names and strings are valid Unicode (a lone
+UTF-16 surrogate becomes U+FFFD). Reading never writes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any, Protocol
+
+from netwatch.hostaccess.jsontext import valid_text
 
 _HIVES = {
     "HKLM": "HKEY_LOCAL_MACHINE",
@@ -59,7 +62,7 @@ if sys.platform == "win32":
                         name, value, _kind = self._winreg.EnumValue(handle, index)
                     except OSError:
                         return result
-                    result[name] = value
+                    result[valid_text(name)] = _valid_value(value)
                     index += 1
 
         def subkeys(self, key: str) -> list[str]:
@@ -72,7 +75,7 @@ if sys.platform == "win32":
                 index = 0
                 while True:
                     try:
-                        names.append(self._winreg.EnumKey(handle, index))
+                        names.append(valid_text(self._winreg.EnumKey(handle, index)))
                     except OSError:
                         return names
                     index += 1
@@ -95,7 +98,7 @@ class RecordedRegistry:
 
     def values(self, key: str) -> dict[str, Any]:
         entry = self._keys.get(key.lower())
-        return dict(entry[1]) if entry else {}
+        return {valid_text(n): _valid_value(v) for n, v in entry[1].items()} if entry else {}
 
     def subkeys(self, key: str) -> list[str]:
         prefix = key.lower().rstrip("\\") + "\\"
@@ -104,7 +107,16 @@ class RecordedRegistry:
             for lowered, (original, _values) in self._keys.items()
             if lowered.startswith(prefix)
         }
-        return sorted(children)
+        return sorted(valid_text(child) for child in children)
+
+
+def _valid_value(value: Any) -> Any:
+    """A value with lone surrogates replaced in its text (REG_SZ, REG_MULTI_SZ)."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, list):
+        return [valid_text(item) if isinstance(item, str) else item for item in value]
+    return value
 
 
 def default_registry() -> RegistryReader | None:

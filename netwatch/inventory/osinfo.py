@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 import shlex
 import socket
 import sys
@@ -77,7 +78,7 @@ def windows_os_info(access: HostAccess, hostname: str, fqdn: str, arch: str) -> 
     values = registry.values(WINDOWS_VERSION_KEY) if registry else {}
     product = str(values.get("ProductName", "Windows"))
     build_text = str(values.get("CurrentBuildNumber", values.get("CurrentBuild", "")))
-    build = int(build_text) if build_text.isdigit() else 0
+    build = int(build_text) if re.fullmatch("[0-9]{1,10}", build_text) else 0
     if build >= WINDOWS_11_FIRST_BUILD and product.startswith("Windows 10"):
         product = "Windows 11" + product[len("Windows 10") :]
     release = str(values.get("DisplayVersion", values.get("ReleaseId", "")))

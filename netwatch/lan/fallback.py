@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
+import re
 import selectors
 import socket
 import time
@@ -26,6 +26,7 @@ from functools import partial
 
 from netwatch.hostaccess import CommandRunner, Commands, FileReader, Files
 from netwatch.hostaccess.commands import CommandError
+from netwatch.hostaccess.jsontext import load_json
 from netwatch.lan.model import Observation
 from netwatch.lan.targets import Link
 from netwatch.probes.icmp import echo_request, parse_message
@@ -37,6 +38,7 @@ CONFLICT_NOTE = "the neighbour table keeps one MAC per IP, so IP conflicts are n
 _MAX_OPEN = 256  # connects in flight; the oldest is closed first (its ARP request is already out)
 _ATF_COM = 0x2  # /proc/net/arp flag: entry complete
 _ANSWERS = {0, errno.ECONNREFUSED}
+_HEX_FLAGS = re.compile("(0x)?[0-9a-fA-F]{1,8}")
 
 Progress = Callable[[int, int], None]
 
@@ -66,22 +68,42 @@ def read_neighbours(
 
 
 def parse_proc_arp(text: str) -> dict[tuple[str, str], str]:
-    """Entries of /proc/net/arp (IP, HW type, flags, MAC, mask, device) that are complete."""
+    """Entries of /proc/net/arp (IP, HW type, flags, MAC, mask, device) that are complete.
+
+    Lines whose flags are not a hex number are not entries and are skipped.
+    """
     entries = {}
     for line in text.splitlines()[1:]:
         fields = line.split()
-        if len(fields) >= 6 and int(fields[2], 16) & _ATF_COM:
+        complete = len(fields) >= 6 and _HEX_FLAGS.fullmatch(fields[2])
+        if complete and int(fields[2], 16) & _ATF_COM:
             entries[(fields[5], fields[0])] = fields[3].lower()
     return entries
 
 
 def parse_ip_neigh(text: str) -> dict[tuple[str, str], str]:
-    """Entries of ``ip -j neigh`` output that carry a MAC and are not failed."""
-    return {
-        (entry["dev"], entry["dst"]): entry["lladdr"].lower()
-        for entry in json.loads(text or "[]")
-        if entry.get("lladdr") and "FAILED" not in entry.get("state", [])
-    }
+    """Entries of ``ip -j neigh`` output that carry a MAC and are not failed.
+
+    Raises :class:`NeighbourError` when the output is not a JSON list of neighbour objects.
+    """
+    try:
+        entries = load_json(text or "[]")
+    except ValueError as exc:
+        raise NeighbourError(f"ip -j neigh printed something that is not JSON: {exc}") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise NeighbourError("ip -j neigh printed something other than a list of neighbours")
+    found = {}
+    for entry in entries:
+        mac, state = entry.get("lladdr"), entry.get("state", [])
+        if not mac or (isinstance(state, list) and "FAILED" in state):
+            continue
+        dev, dst = entry.get("dev"), entry.get("dst")
+        if not all(isinstance(value, str) for value in (mac, dev, dst)):
+            raise NeighbourError(
+                f"ip -j neigh: a neighbour without text dev, dst and lladdr: {entry!r:.120}"
+            )
+        found[(dev, dst)] = mac.lower()
+    return found
 
 
 class Reachability:

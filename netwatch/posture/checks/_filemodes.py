@@ -10,6 +10,7 @@ own ``/etc/passwd`` and ``/etc/group``: the auditing machine's names would be wr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from netwatch.hostaccess.commands import CommandError
@@ -17,6 +18,8 @@ from netwatch.posture.context import CheckContext
 
 STAT_FORMAT = "%a %u %g %U %G %n"
 TIMEOUT = 10.0
+_MODE = re.compile("[0-7]{1,6}")  # octal permission bits, as %a and %m print them
+_ID = re.compile("[0-9]{1,20}")  # a decimal uid or gid
 
 
 class FileModeError(Exception):
@@ -61,7 +64,7 @@ def _id_names(ctx: CheckContext, system_file: str) -> dict[int, str]:
     names: dict[int, str] = {}
     for line in (ctx.access.files.read_text_or_none(system_file) or "").splitlines():
         fields = line.split(":")
-        if len(fields) >= 3 and fields[2].isdigit():
+        if len(fields) >= 3 and _ID.fullmatch(fields[2]):
             names.setdefault(int(fields[2]), fields[0])
     return names
 
@@ -74,13 +77,11 @@ def _parse(ctx: CheckContext, output: str, tool: str) -> list[FileMode]:
     found = []
     for line in output.splitlines():
         fields = line.split(" ", 5)
-        if len(fields) != 6 or not all(f.isdigit() for f in fields[1:3]):
+        if len(fields) != 6 or not all(_ID.fullmatch(f) for f in fields[1:3]):
             raise FileModeError(f"unexpected line in {tool} output: {line[:120]!r}")
-        try:
-            mode = int(fields[0], 8)
-        except ValueError:
-            raise FileModeError(f"unexpected mode in {tool} output: {line[:120]!r}") from None
-        uid, gid = int(fields[1]), int(fields[2])
+        if not _MODE.fullmatch(fields[0]):
+            raise FileModeError(f"unexpected mode in {tool} output: {line[:120]!r}")
+        mode, uid, gid = int(fields[0], 8), int(fields[1]), int(fields[2])
         user, group = fields[3], fields[4]
         if users is not None and groups is not None:
             user, group = users.get(uid, str(uid)), groups.get(gid, str(gid))

@@ -84,14 +84,20 @@ class ShadowEntry:
         return bool(self.password) and self.password[0] not in "!*"
 
 
+_NUMBER = re.compile("[0-9]{1,20}")
+
+
 def parse_passwd(text: str) -> list[PasswdEntry]:
-    """Accounts of a passwd file; NIS ``+``/``-`` lines and malformed lines are skipped."""
+    """Accounts of a passwd file; NIS ``+``/``-`` lines and malformed lines are skipped.
+
+    A UID is decimal digits (``²`` or a 5000-digit number make the line malformed).
+    """
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split(":")
         if len(fields) != 7 or not fields[0] or fields[0][0] in "+-#":
             continue
-        if not fields[2].isdigit():
+        if not _NUMBER.fullmatch(fields[2]):
             continue
         entries.append(PasswdEntry(fields[0], fields[1], int(fields[2]), number))
     return entries

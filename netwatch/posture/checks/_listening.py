@@ -13,6 +13,7 @@ SS_ARGV = ("ss", "-H", "-tulpn")
 SS_SOURCE = f"command: {' '.join(SS_ARGV)}"
 SS_TIMEOUT = 10.0
 _PROCESS = re.compile(r'\("([^"]+)",pid=')
+_PORT = re.compile("[0-9]{1,5}")
 
 
 class ListeningError(Exception):
@@ -51,7 +52,7 @@ def _parse_line(line: str) -> Listener:
         raise ListeningError(f"unexpected line in ss output: {line.strip()[:120]!r}")
     host, separator, port = fields[4].rpartition(":")
     host = host.removeprefix("[").removesuffix("]").split("%", 1)[0]
-    if not separator or not port.isdigit() or not host:
+    if not separator or not _PORT.fullmatch(port) or int(port) > 65535 or not host:
         raise ListeningError(f"unexpected local address in ss output: {fields[4][:80]!r}")
     try:
         loopback = _is_loopback(host)

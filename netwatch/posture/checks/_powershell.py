@@ -15,12 +15,12 @@ for every check that needs it, never a pass.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from netwatch.hostaccess.commands import Commands
+from netwatch.hostaccess.jsontext import load_json, valid_text
 
 # Windows PowerShell 5.1 ships with every supported Windows. The full path, not a PATH
 # search: a service's working directory or the application directory could hold a
@@ -149,11 +149,10 @@ def run_batch(commands: Commands, timeout: float = BATCH_TIMEOUT) -> BatchAnswer
     if not stdout:
         raise PowerShellError(BLOCKED_HINT, "no output")
     try:
-        answer = json.loads(stdout)
-    except json.JSONDecodeError as exc:
+        answer = load_json(stdout)
+    except ValueError as exc:
         raise PowerShellError(
-            f"PowerShell output is not JSON ({exc.msg} at line {exc.lineno})",
-            first_line(stdout)[:200],
+            f"PowerShell output is not JSON ({exc})", valid_text(first_line(stdout)[:200])
         ) from None
     if not isinstance(answer, dict):
         raise PowerShellError("PowerShell output is not the batch answer", first_line(stdout)[:200])

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from netwatch.hostaccess import Files
+from netwatch.hostaccess.jsontext import load_json
 
 FSTAB = "/etc/fstab"
 CRYPTTAB = "/etc/crypttab"
 LVM_BACKUP = "/etc/lvm/backup"
+MAX_DEVICE_DEPTH = 64  # disk > partition > crypt > LVM > ... is a handful in practice
 
 Chain = tuple[tuple[str, str], ...]
 """Block devices from the disk down to a mounted one, as (name, type) pairs."""
@@ -83,14 +84,16 @@ def crypt_source(files: Files, device: str, crypt: dict[str, str]) -> str | None
 def lsblk_chains(stdout: str) -> dict[str, list[Chain]]:
     """Mount point -> device chains, from ``lsblk -J -o NAME,TYPE,MOUNTPOINT,...`` output.
 
-    Raises ValueError (json.JSONDecodeError is one) when the output is not lsblk JSON.
+    Raises ValueError when the output is not lsblk JSON.
     """
-    data = json.loads(stdout)
+    data = load_json(stdout)
     found: dict[str, list[Chain]] = {}
 
     def walk(devices: Any, chain: Chain) -> None:
         if not isinstance(devices, list):
             raise ValueError("a list of devices was expected")
+        if len(chain) >= MAX_DEVICE_DEPTH:
+            raise ValueError(f"devices nested more than {MAX_DEVICE_DEPTH} deep")
         for device in devices:
             if not isinstance(device, dict) or not isinstance(device.get("name"), str):
                 raise ValueError("a device without a name")

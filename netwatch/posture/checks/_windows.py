@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from netwatch.hostaccess.commands import CommandError
+from netwatch.hostaccess.jsontext import load_json
 from netwatch.hostaccess.winregistry import RegistryReader
 from netwatch.posture.checks._powershell import (
     PowerShellError,
@@ -82,9 +82,9 @@ def parse_json(text: str) -> Any:
     if not stripped:
         return None
     try:
-        return json.loads(stripped)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"output is not JSON ({exc.msg} at line {exc.lineno})") from None
+        return load_json(stripped)
+    except ValueError as exc:
+        raise ValueError(f"output is not JSON ({exc})") from None
 
 
 def as_list(value: Any) -> list[dict[str, Any]]:
@@ -124,7 +124,7 @@ def to_int(value: Any, what: str) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,20}", value.strip()):
         return int(value)
     raise WindowsDataError(f"{what}: expected a number, got {value!r}")
 
@@ -142,7 +142,7 @@ def to_enum(value: Any, names: Mapping[str, int], what: str) -> int:
     return to_int(value, what)
 
 
-_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+_MS_DATE = re.compile(r"^/Date\((-?[0-9]{1,20})([+-][0-9]{4})?\)/$")
 
 
 def parse_date(value: Any) -> dt.datetime | None:
@@ -157,18 +157,20 @@ def parse_date(value: Any) -> dt.datetime | None:
     if not isinstance(value, str):
         raise ValueError(f"not a date: {value!r}")
     text = value.strip()
-    match = _MS_DATE.match(text)
-    if match:
-        return dt.datetime.fromtimestamp(int(match.group(1)) / 1000, tz=dt.timezone.utc)
-    us_date = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-    if us_date:
-        month, day, year = (int(part) for part in us_date.groups())
-        return dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
     try:
+        match = _MS_DATE.match(text)
+        if match:
+            return dt.datetime.fromtimestamp(int(match.group(1)) / 1000, tz=dt.timezone.utc)
+        us_date = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", text)
+        if us_date:
+            month, day, year = (int(part) for part in us_date.groups())
+            return dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a date: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):  # malformed, or beyond the years 1-9999
+        raise ValueError(f"not a date: {value[:80]!r}") from None
 
 
 def day_text(moment: dt.datetime) -> str:
@@ -191,7 +193,7 @@ def sid_of(value: Any) -> str:
 def relative_id(sid: str) -> int | None:
     """The last part of a SID (500 for the built-in Administrator), None if not numeric."""
     last = sid.rsplit("-", 1)[-1]
-    return int(last) if last.isdigit() else None
+    return int(last) if re.fullmatch("[0-9]{1,10}", last) else None
 
 
 def is_account_sid(sid: str) -> bool:

@@ -170,7 +170,10 @@ def _defender_age(ctx: CheckContext, status: dict[str, Any]) -> tuple[int | None
     date is the fallback when Defender reports the age as unknown.
     """
     raw_age = status.get("AntivirusSignatureAge")
-    updated = parse_date(status.get("AntivirusSignatureLastUpdated"))
+    try:
+        updated = parse_date(status.get("AntivirusSignatureLastUpdated"))
+    except ValueError as exc:
+        raise WindowsDataError(f"AntivirusSignatureLastUpdated: {exc}") from None
     updated_text = f"last updated {day_text(updated)}" if updated else "never updated"
     if raw_age is not None:
         age = to_int(raw_age, "AntivirusSignatureAge")

@@ -1,0 +1,34 @@
+"""Hypothesis profiles for the fuzz tests.
+
+``ci`` (the default) is bounded and repeatable: a fixed number of examples per test,
+derandomized so every CI run tries the same inputs, no example database written, and
+the whole folder within about a minute and a half on a 2-core machine. ``deep`` is
+for a long local hunt: ``NETWATCH_FUZZ_PROFILE=deep pytest tests/fuzz``. Crashing
+inputs found by a hunt are kept as ``@example`` lines on the test that found them.
+
+Hypothesis settings are process-wide: loading the profile here also applies it to
+hypothesis tests elsewhere in the same pytest run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "deep",
+    max_examples=int(os.environ.get("NETWATCH_FUZZ_EXAMPLES", "2000")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("NETWATCH_FUZZ_PROFILE", "ci"))
