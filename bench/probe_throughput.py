@@ -421,7 +421,13 @@ def netwatch_config(
             },  # fmt: skip
         },
         "services": services,
-        "probe_modules": {"http_2xx": {"prober": "http", "timeout": PROBE_TIMEOUT}},
+        "probe_modules": {
+            "http_2xx": {
+                "prober": "http",
+                "timeout": PROBE_TIMEOUT,
+                "allowed_targets": [HOST],
+            }
+        },
     }
 
 

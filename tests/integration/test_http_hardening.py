@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -16,8 +17,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from netwatch.engine import Engine, EngineCollector
 from netwatch.exporter.http11 import Limits
+from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.routes import AgentState
 from netwatch.exporter.server import AgentHTTPServer
+from netwatch.probes.config import module_model
 from tests.conftest import http_get
 
 LIMITS = Limits(header_timeout=1.0, idle_timeout=1.5, body_timeout=1.0)
@@ -177,3 +180,47 @@ def test_methods_and_paths(server) -> None:
         b"GET http://example.org/-/healthy?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     )
     assert responses(exchange(server.port, raw)) == [405, 404, 200]
+
+
+@pytest.fixture
+def black_hole() -> Iterator[int]:
+    """A port whose connections are accepted by the kernel and never answered."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield sock.getsockname()[1]
+
+
+def test_slow_probes_never_starve_scrapes_or_health(black_hole: int) -> None:
+    module = module_model()(prober="http", timeout="5s", allowed_targets=["127.0.0.1"])
+    probe = ProbeEndpoint({"http_2xx": module}, 5.0)
+    engine = Engine([EngineCollector("quick", Quick())])
+    state = AgentState(engine, 10, 2, probe, max_probes=4)
+    agent = AgentHTTPServer("127.0.0.1", 0, state)
+    engine.start()
+    agent.start()
+    url = f"http://127.0.0.1:{agent.port}"
+    target = f"{url}/probe?module=http_2xx&target=http://127.0.0.1:{black_hole}/"
+    probes: list[int] = []
+    slow = [
+        threading.Thread(target=lambda: probes.append(http_get(target, timeout=15)[0]))
+        for _ in range(4)
+    ]
+    try:
+        for thread in slow:
+            thread.start()
+        time.sleep(0.5)
+        for _ in range(10):
+            start = time.monotonic()
+            assert http_get(f"{url}/metrics", timeout=2)[0] == 200
+            assert http_get(f"{url}/-/healthy", timeout=2)[0] == 200
+            assert time.monotonic() - start < 1.0
+        # The probe slots are full: a fifth probe is refused at once, scrapes go on.
+        status, headers, body = http_get(target, timeout=2)
+        assert status == 503 and headers["Retry-After"] == "1" and b"probes already running" in body
+        for thread in slow:
+            thread.join(15)
+        assert probes == [200, 200, 200, 200]
+    finally:
+        agent.stop()
+        engine.stop()
