@@ -164,3 +164,26 @@ def test_sigint_shuts_down_cleanly(serve_factory) -> None:
     serve.process.send_signal(signal.SIGINT)
     assert serve.process.wait(10) == 0
     assert "shutting down" in serve.log()
+
+
+def test_sighup_with_every_crashing_config_keeps_the_agent_serving(
+    serve_factory, tmp_path: Path
+) -> None:
+    corpus = sorted((Path(__file__).parents[1] / "fixtures" / "crashers").glob("config-*"))
+    assert len(corpus) >= 15
+    config = tmp_path / "netwatch.yaml"
+    config.write_text("services: []\ncollectors:\n  software:\n    enabled: false\n")
+    serve = serve_factory("-c", str(config))
+    for rejected, crasher in enumerate(corpus, start=1):
+        config.write_bytes(crasher.read_bytes())
+        serve.process.send_signal(signal.SIGHUP)
+        assert wait_until(
+            lambda n=rejected: serve.log().count("reload rejected, keeping the running config")
+            >= n,
+            timeout=20,
+        ), f"{crasher.name}:\n{serve.log()}"
+        assert serve.process.poll() is None, f"{crasher.name} stopped the agent"
+        status, _, body = http_get(f"{serve.url}/metrics")
+        assert status == 200 and "software" not in collectors_reported(body), crasher.name
+    assert serve.stop() == 0
+    assert "Traceback" not in serve.log()
