@@ -8,7 +8,7 @@
 # Installs missing Debian packages (prometheus for promtool and the integration
 # tests, prometheus-blackbox-exporter to compare /probe with, Wine and mingw-w64 for
 # the Windows lab; needs root), creates .venv with netwatch[test], lints, type-checks
-# for Linux and Windows, builds the Windows lab (tests/winlab, cached in
+# for Linux and Windows, runs bandit and pip-audit, builds the Windows lab (tests/winlab, cached in
 # ~/.cache/netwatch-winlab), then runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +45,18 @@ python3 -m venv .venv
 .venv/bin/ruff check netwatch tests bench
 .venv/bin/mypy netwatch
 .venv/bin/mypy --platform win32 netwatch
+# Security lint: medium and high findings fail the run (low ones: docs/security.md).
+.venv/bin/bandit -q -r netwatch -ll
+if ((!fast)); then
+    # Known vulnerabilities of the installed packages: a finding fails the run; packages
+    # the vulnerability service could not look up are counted, never passed silently.
+    audit="$(.venv/bin/pip-audit --progress-spinner off --skip-editable 2>&1)" || {
+        echo "$audit" >&2
+        exit 1
+    }
+    unaudited=$(grep -c "could not be audited" <<<"$audit" || true)
+    echo "tests/run.sh: pip-audit: no known vulnerabilities; $unaudited package(s) not found by the vulnerability service"
+fi
 
 # The Windows lab: official Windows CPython running netwatch under Wine. Built here,
 # with the package registries reachable; the tests then run without a network.

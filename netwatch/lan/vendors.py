@@ -40,8 +40,12 @@ def load_overrides(path: str | Path) -> dict[str, str]:
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the vendor file: {exc.strerror or exc}") from exc
     try:
+        # No anchors or aliases: nothing here needs them, and they allow alias bombs.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.BaseLoader)):
+            raise ValueError(f"{path}: YAML aliases (*name) are not allowed in the vendor file")
         # BaseLoader keeps every scalar a string: 11:22:33 is not a sexagesimal number here.
-        data = yaml.load(text, Loader=yaml.BaseLoader)
+        # It builds only str, list and dict, never objects.
+        data = yaml.load(text, Loader=yaml.BaseLoader)  # nosec B506
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
     if data in (None, ""):

@@ -70,6 +70,7 @@ def test_example_file_loads() -> None:
         ('"00:1A:2B": [a, b]\n', "must be a non-empty string"),
         ("- 00:1A:2B\n", "expected a mapping of MAC prefix to vendor name"),
         ("a: [\n", "not valid YAML"),
+        ('a: &x ["lol", "lol"]\nb: [*x, *x, *x]\n', "aliases .* are not allowed"),
     ],
 )
 def test_bad_override_file(tmp_path: Path, text: str, message: str) -> None:
