@@ -6,12 +6,14 @@ one ``/probe`` module) and Debian's ``prometheus-node-exporter`` on free loopbac
 waits for netwatch's first posture run, then runs each scenario against both agents in
 turn (issue 11, "Performance"):
 
-1. ``scrapers``: 50 Prometheus-like scrapers, one kept-alive connection each, 1 scrape/s.
+1. ``scrapers``: 50 Prometheus-like scrapers, one kept-alive connection each, 1 scrape/s:
+   all at the same instant, then each at a random phase.
 2. ``probes``: 4 ``/probe`` requests to a black-holed target kept in flight while
    ``/metrics`` and ``/-/healthy`` are fetched once a second (netwatch only: node_exporter
    has no ``/probe``), against the same agent's idle figures.
-3. ``connections``: 500 connections held open, idle and then each with a partial request
-   line; ``/-/healthy`` checked twice a second; threads and RSS, and RSS a minute later.
+3. ``connections``: 500 connections opened at once and held open, idle and then each
+   with a partial request line; ``/-/healthy`` checked twice a second; threads and RSS,
+   and RSS a minute after they close.
 4. ``slowloris``: 2,000 connections each dripping a header byte every 2-4 s; scrapes and
    health checks once a second; threads, RSS, the agent's CPU.
 5. ``latency``: median scrape latency and CPU per scrape, new connection per scrape and
@@ -23,7 +25,7 @@ client); it shares the machine's CPUs with both agents. Both agents are always s
 on exit. Run it without a network::
 
     unshare --net sh -c 'ip link set lo up && exec "$@"' sh \\
-        .venv/bin/python bench/endpoint_load.py [--json] [--scenarios 1,3]
+        .venv/bin/python bench/endpoint_load.py [--json | --json-file F] [--scenarios 1,3]
 
 This is a benchmark, not a test: it asserts nothing and only prints figures.
 """
@@ -92,7 +94,6 @@ HEALTH_TIMEOUT = 5.0
 HEALTH_WITHIN_MS = 1000.0
 CONNECT_TIMEOUT = 5.0
 RECONNECT_PAUSE = 1.0
-RAMP_PER_SECOND = 500
 SAMPLE_EVERY = 0.5
 BLACKHOLE_TIMEOUT = 10.0
 PROBES_IN_FLIGHT = 4
@@ -390,14 +391,19 @@ class GeneratorCpu:
 class ScrapersResult:
     """50 scrapers at one scrape a second against one agent."""
 
+    phase: str
     scrapes: RequestStats
     agent_cpu_s: float
     generator_cpu_pct: float
 
 
-async def scrapers(agent: Agent, count: int, duration: float, seed: int) -> ScrapersResult:
-    """``count`` scrapers, each with one kept-alive connection, scraping every second at
-    a random phase; a scrape still running at a tick skips it (as Prometheus does)."""
+async def scrapers(
+    agent: Agent, count: int, duration: float, phase: str, seed: int
+) -> ScrapersResult:
+    """``count`` scrapers, each with one kept-alive connection, scraping once a second;
+    ``phase`` "aligned": all at the same instant, "random": each at its own random phase
+    (as Prometheus spreads targets). A scrape still running at a tick skips it (as
+    Prometheus does)."""
     rng = random.Random(seed)
     loop = asyncio.get_running_loop()
     tally = Tally()
@@ -417,8 +423,9 @@ async def scrapers(agent: Agent, count: int, duration: float, seed: int) -> Scra
 
     cpu_before = cpu_seconds(agent.pid)
     with GeneratorCpu() as gen:
-        await asyncio.gather(*(scraper(1.0 + rng.random()) for _ in range(count)))
-    return ScrapersResult(tally.stats(), cpu_seconds(agent.pid) - cpu_before, gen.percent)
+        offsets = [1.0 + (rng.random() if phase == "random" else 0.0) for _ in range(count)]
+        await asyncio.gather(*(scraper(offset) for offset in offsets))
+    return ScrapersResult(phase, tally.stats(), cpu_seconds(agent.pid) - cpu_before, gen.percent)
 
 
 # --------------------------------------------------------------------------------------
@@ -548,6 +555,7 @@ class HoldResult:
     """One agent with many connections held open."""
 
     connections: int
+    open_at_start: int
     holders: Holders
     checks: dict[str, RequestStats]
     threads_before: int
@@ -567,18 +575,21 @@ async def hold(
     checks: Sequence[tuple[str, float, float]],
     seed: int,
 ) -> HoldResult:
-    """Open ``count`` connections (500 a second), then for ``duration`` run the
-    (path, interval, timeout) monitors while sampling the agent; then close them all."""
+    """Open ``count`` connections all at once and wait until they are open (at most
+    5 s), then for ``duration`` run the (path, interval, timeout) monitors while sampling
+    the agent; then close them all."""
     rng = random.Random(seed)
     holders = Holders()
     threads_before, rss_before = threads(agent.pid), rss_mb(agent.pid)
-    slots = []
     with ProcessWatch(agent.pid) as watch:
-        for i in range(count):
-            slots.append(asyncio.create_task(hold_slot(agent.port, prefix, drip, holders, rng)))
-            if i % 50 == 49:
-                await asyncio.sleep(50 / RAMP_PER_SECOND)
-        await asyncio.sleep(1.0)
+        slots = [
+            asyncio.create_task(hold_slot(agent.port, prefix, drip, holders, rng))
+            for _ in range(count)
+        ]
+        deadline = asyncio.get_running_loop().time() + CONNECT_TIMEOUT
+        while holders.open_now < count and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        open_at_start = holders.open_now
         tallies = {path: Tally() for path, _, _ in checks}
 
         async def track_open() -> None:
@@ -603,6 +614,7 @@ async def hold(
         await asyncio.gather(*slots, tracker, return_exceptions=True)
     return HoldResult(
         count,
+        open_at_start,
         holders,
         {path: t.stats() for path, t in tallies.items()},
         threads_before,
@@ -887,8 +899,13 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             else:
                 out["tls_skipped"] = "netwatch serve has no --web-config: TLS not measured"
         if "scrapers" in args.scenarios:
+            phases = ("aligned", "random") if args.phase == "both" else (args.phase,)
             out["scrapers"] = {
-                a.name: await scrapers(a, args.scrapers, args.duration, seed=11) for a in agents
+                phase: {
+                    a.name: await scrapers(a, args.scrapers, args.duration, phase, seed=11)
+                    for a in agents
+                }
+                for phase in phases
             }
         if "probes" in args.scenarios:
             out["probes"] = {nw.name: await idle_and_loaded(nw, args.probe_duration)}
@@ -972,6 +989,7 @@ def hold_rows(tag: str, get: Callable[[Any], HoldResult]) -> list[Row]:
             ".1f",
         ),
         (f"{tag}/-/healthy checks", lambda r: get(r).checks["/-/healthy"].total, ",.0f"),
+        (f"{tag}connections open at the start", lambda r: get(r).open_at_start, ",.0f"),
         (f"{tag}/-/healthy p99 (ms)", lambda r: get(r).checks["/-/healthy"].p99_ms, ".1f"),
         (f"{tag}threads, max", lambda r: get(r).threads_max, ",.0f"),
         (
@@ -983,10 +1001,11 @@ def hold_rows(tag: str, get: Callable[[Any], HoldResult]) -> list[Row]:
     ]
 
 
-def scrapers_md(res: dict[str, ScrapersResult], args: argparse.Namespace) -> list[str]:
-    """Scenario 1 table."""
+def scrapers_md(res: dict[str, ScrapersResult], phase: str, args: argparse.Namespace) -> list[str]:
+    """Scenario 1 table of one phase setting."""
+    when = "all at the same instant" if phase == "aligned" else "each at a random phase"
     head = (
-        f"#### 1. {args.scrapers} scrapers at 1/s for {args.duration:.0f} s "
+        f"#### 1. {args.scrapers} scrapers at 1/s for {args.duration:.0f} s, {when} "
         "(one kept-alive connection each)"
     )
     return ["", head, ""] + pair_rows(res, [
@@ -1081,6 +1100,7 @@ def slowloris_md(out: dict[str, Any], args: argparse.Namespace) -> list[str]:
         ("Threads, max", lambda r: r.hold.threads_max, ",.0f"),
         ("RSS before (MB)", lambda r: r.hold.rss_before_mb, ".1f"),
         ("RSS, max (MB)", lambda r: r.hold.rss_max_mb, ".1f"),
+        ("Slowloris connections open at the start", lambda r: r.hold.open_at_start, ",.0f"),
         ("Slowloris connections open, lowest", lambda r: r.hold.holders.open_min, ",.0f"),
         ("Connections made (with reconnects)", lambda r: r.hold.holders.connects, ",.0f"),
         ("Connections closed by the agent", lambda r: r.hold.holders.closed_by_server, ",.0f"),
@@ -1127,7 +1147,8 @@ def markdown(out: dict[str, Any], args: argparse.Namespace) -> str:
     """All scenario tables, in scenario order."""
     lines: list[str] = []
     if "scrapers" in out:
-        lines += scrapers_md(out["scrapers"], args)
+        for phase, res in out["scrapers"].items():
+            lines += scrapers_md(res, phase, args)
     if "probes" in out:
         lines += probes_md(out["probes"]["netwatch"], args)
     if "connections" in out:
@@ -1161,8 +1182,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=",".join(SCENARIOS),
         help=f"comma-separated names or numbers 1-6 (default: all: {','.join(SCENARIOS)})",
     )
-    add("--duration", type=float, default=60, help="scenario 1 seconds (default: 60)")
+    add(
+        "--duration",
+        type=float,
+        default=30,
+        help="scenario 1 seconds per agent and phase setting (default: 30)",
+    )
     add("--scrapers", type=int, default=50, help="scenario 1 scrapers (default: 50)")
+    add(
+        "--phase",
+        choices=("aligned", "random", "both"),
+        default="both",
+        help="scenario 1: scrapers all at the same instant, each at a random phase, or both "
+        "in turn (default: both)",
+    )
     add(
         "--probe-duration",
         type=float,
@@ -1196,6 +1229,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"node_exporter binary (default: {NODE_EXPORTER})",
     )
     add("--json", action="store_true", help="print JSON instead of Markdown tables")
+    add("--json-file", type=Path, help="also write the JSON to this file")
     args = parser.parse_args(argv)
     chosen = []
     for item in filter(None, (s.strip() for s in args.scenarios.split(","))):
@@ -1241,13 +1275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as exc:
             print(f"benchmark failed: {exc}", file=sys.stderr)
             return 1
+    payload = json.dumps(
+        {"machine": machine, "scenarios": args.scenarios, **out}, indent=2, default=asdict
+    )
+    if args.json_file is not None:
+        args.json_file.write_text(payload + "\n")
     if args.json:
-        payload = {
-            "machine": machine,
-            "scenarios": args.scenarios,
-            **{k: v for k, v in out.items()},
-        }
-        print(json.dumps(payload, indent=2, default=lambda o: asdict(o)))
+        print(payload)
         return 0
     print(", ".join(f"{k}: {v}" for k, v in machine.items()))
     for name, argv_ in out["argv"].items():
