@@ -10,6 +10,7 @@ refused with the line they are on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ MAX_YAML_NODES = 250_000
 """Most values a file may hold once its aliases are expanded."""
 MAX_SHOWN_INPUT = 60
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 M = TypeVar("M", bound=BaseModel)
 # libyaml's loader when available: ten times faster on large service lists.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,8 +43,14 @@ class ConfigProblem:
     line: int | None = None
 
     def __str__(self) -> str:
+        """One printable line: control characters of keys and values are shown escaped."""
         where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.location}: {self.message}" if self.location else where + self.message
+        text = f"{where}{self.location}: {self.message}" if self.location else where + self.message
+        return text if text.isprintable() else "".join(map(_printable, text))
+
+
+def _printable(char: str) -> str:
+    return char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
 
 
 class ConfigError(Exception):
@@ -226,20 +234,32 @@ def _problem(error: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> Config
     return ConfigProblem(dotted, message, _line_for(location, lines))
 
 
+def _reader_problem(exc: yaml.reader.ReaderError, text: str) -> ConfigProblem:
+    """A character YAML does not allow, located by line (the reader knows only its offset)."""
+    line = len(_LINE_BREAK.findall(text, 0, exc.position)) + 1
+    message = f"invalid YAML: character U+{exc.character:04X} is not allowed ({exc.reason})"
+    return ConfigProblem("", message, line)
+
+
 def _too_deep(source: str) -> ConfigError:
     return ConfigError(source, [ConfigProblem("", "nested too deeply")])
 
 
 def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     """A YAML mapping and the line of each key in it; :class:`ConfigError` when malformed."""
-    loader = _LOADER(text)
+    try:
+        loader = _LOADER(text)
+    except yaml.reader.ReaderError as exc:  # the pure-Python reader checks the text at once
+        raise ConfigError(source, [_reader_problem(exc, text)]) from None
     try:
         try:
             node = loader.get_single_node()
+        except yaml.reader.ReaderError as exc:
+            raise ConfigError(source, [_reader_problem(exc, text)]) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            problem = getattr(exc, "problem", None) or str(exc)
+            problem = getattr(exc, "problem", None) or one_line(exc)
             raise ConfigError(
                 source, [ConfigProblem("", f"invalid YAML: {problem}", line)]
             ) from None
