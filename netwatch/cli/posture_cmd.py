@@ -64,6 +64,9 @@ def posture(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table for people, json for scripts.")
     ] = OutputFormat.table,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=32, help="Checks running at the same time.")
+    ] = 4,
 ) -> None:
     """Run the posture checks once: exit 0 when nothing failed, 1 when checks failed."""
     with friendly_errors(cli_state(ctx).debug):
@@ -72,7 +75,7 @@ def posture(
         from netwatch.posture.policy import load_policy
         from netwatch.posture.runner import run_policy
         from netwatch.posture.score import compute_score
-        from netwatch.posture.serialize import result_record, score_record
+        from netwatch.posture.serialize import posture_document
 
         if lang not in ("en", "vi"):
             raise UsageError(f"--lang {lang}: use en or vi")
@@ -80,15 +83,12 @@ def posture(
             raise UsageError(f"--root {root}: not a directory")
         access = HostAccess.for_root(root)
         loaded = load_policy(policy)
-        results = run_policy(loaded, access, platform="linux" if root else None)
+        results = run_policy(
+            loaded, access, concurrency=concurrency, platform="linux" if root else None
+        )
         score = compute_score(results)
         if output_format is OutputFormat.json:
-            document = {
-                "policy": loaded.name,
-                "root": str(root) if root else None,
-                "score": score_record(score),
-                "results": [result_record(r) for r in results],
-            }
+            document = posture_document(loaded.name, results, str(root) if root else None)
             typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         else:
             _print_table(results, score, lang)

@@ -1,9 +1,17 @@
-"""``posture``: security posture checks of the chosen policy, run in the background."""
+"""``posture``: security posture checks of the chosen policy, run in the background.
+
+Each run is a child ``netwatch posture --format json`` process: the check code and its
+peak memory never stay in the long-running agent, and a check that hangs or crashes
+takes only the child with it.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prometheus_client.core import Metric
@@ -12,12 +20,11 @@ from pydantic import Field, field_validator
 from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, register
 from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
+from netwatch.core.selfcommand import netwatch_argv
 from netwatch.core.settings import Duration
 from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
 from netwatch.posture.policy import load_policy
-from netwatch.posture.runner import run_policy
-from netwatch.posture.score import compute_score, result_label
 
 RESULTS = ("pass", "fail", "waived", "not_applicable", "error")
 
@@ -77,44 +84,82 @@ class PostureSettings(ScheduledSettings):
         return value
 
 
-def posture_families(results: list[Any], policy_name: str, finished: float) -> list[Metric]:
-    """Metric families for one run's results."""
-    score = compute_score(results)
+def posture_families(document: Mapping[str, Any], finished: float) -> list[Metric]:
+    """Metric families for one run, from its ``netwatch posture --format json`` document."""
+    score = document["score"]
     states = CHECK_RESULT.family()
-    for result in results:
-        current = result_label(result)
-        labels = [result.meta.id, result.severity.value, result.meta.category]
+    for record in document["results"]:
+        labels = [str(record["id"]), str(record["severity"]), str(record["category"])]
         for state in RESULTS:
-            states.add_metric([*labels, state], 1.0 if state == current else 0.0)
+            states.add_metric([*labels, state], 1.0 if state == record["result"] else 0.0)
     counts, failed = COUNTS.family(), FAILED.family()
     for state in RESULTS:
-        counts.add_metric([state], score.counts.get(state, 0))
-    for severity, count in score.failed_by_severity.items():
-        failed.add_metric([severity], count)
+        counts.add_metric([state], float(score["counts"].get(state, 0)))
+    for severity, count in score["failed_by_severity"].items():
+        failed.add_metric([str(severity)], float(count))
     policy = POLICY.family()
-    policy.add_metric([], {"policy": policy_name})
+    policy.add_metric([], {"policy": str(document["policy"])})
     return [
         states,
-        SCORE.single(score.value / 100.0),
+        SCORE.single(float(score["value"]) / 100.0),
         counts,
         failed,
-        EXPIRED.single(score.expired_waivers),
+        EXPIRED.single(float(score["expired_waivers"])),
         LAST_RUN.single(finished),
         policy,
     ]
 
 
+class PostureWorkerError(RuntimeError):
+    """The child posture run failed; the message says how."""
+
+
 class PostureCollector:
-    """Runs the policy's checks for this host on each scheduled run."""
+    """Runs the policy's checks for this host in a child process on each scheduled run."""
 
     def __init__(self, settings: PostureSettings, access: HostAccess) -> None:
         self._settings = settings
         self._access = access
 
+    def argv(self) -> list[str]:
+        """The child's command line."""
+        args = ["posture", "--format", "json", "--concurrency", str(self._settings.concurrency)]
+        if self._settings.policy is not None:
+            args += ["--policy", self._settings.policy]
+        if not self._access.live:
+            args += ["--root", self._access.files.root]
+        return netwatch_argv(*args)
+
     def collect(self) -> Iterator[Metric]:
-        policy = load_policy(self._settings.policy)
-        results = run_policy(policy, self._access, concurrency=self._settings.concurrency)
-        yield from posture_families(results, policy.name, time.time())
+        document = run_worker(self.argv(), self._settings.timeout)
+        try:
+            families = posture_families(document, time.time())
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            message = f"netwatch posture gave an unexpected document: {exc!r}"
+            raise PostureWorkerError(message) from None
+        yield from families
+
+
+def run_worker(argv: list[str], timeout: float) -> dict[str, Any]:
+    """Run ``netwatch posture`` and return its JSON document (exit 0: all passed, 1: failures)."""
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            argv, capture_output=True, timeout=timeout, env=env, creationflags=flags, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise PostureWorkerError(f"netwatch posture did not finish within {timeout:.0f}s") from None
+    if done.returncode not in (0, 1):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"]
+        raise PostureWorkerError(f"netwatch posture exited with {done.returncode}: {lines[-1]}")
+    try:
+        document = json.loads(done.stdout)
+    except ValueError as exc:
+        raise PostureWorkerError(f"netwatch posture printed no JSON document: {exc}") from None
+    if not isinstance(document, dict):
+        raise PostureWorkerError("netwatch posture printed JSON that is not a document")
+    return document
 
 
 def _build(settings: PostureSettings, access: HostAccess, config: AgentConfig) -> PostureCollector:

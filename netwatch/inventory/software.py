@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from netwatch.hostaccess import HostAccess, RegistryReader
@@ -33,10 +34,21 @@ class Package:
     manager: str
 
 
+def _stanzas(text: str) -> Iterator[str]:
+    """The blank-line separated stanzas of ``text``, one at a time (no list of copies)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end]
+        start = end + 2
+
+
 def parse_dpkg_status(text: str) -> list[Package]:
     """Installed packages from a dpkg status file (stanzas separated by blank lines)."""
     packages = []
-    for stanza in text.split("\n\n"):
+    for stanza in _stanzas(text):
         fields: dict[str, str] = {}
         for line in stanza.splitlines():
             if line[:1] in (" ", "\t") or ":" not in line:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from netwatch.posture.model import CheckResult, Text
-from netwatch.posture.score import Score, result_label
+from netwatch.posture.score import Score, compute_score, result_label
 
 
 def _text(text: Text) -> dict[str, str]:
@@ -42,4 +42,16 @@ def score_record(score: Score) -> dict[str, Any]:
         "failed_by_severity": score.failed_by_severity,
         "waived": score.waived,
         "expired_waivers": score.expired_waivers,
+    }
+
+
+def posture_document(
+    policy_name: str, results: list[CheckResult], root: str | None = None
+) -> dict[str, Any]:
+    """The ``netwatch posture --format json`` document of one run."""
+    return {
+        "policy": policy_name,
+        "root": root,
+        "score": score_record(compute_score(results)),
+        "results": [result_record(r) for r in results],
     }

@@ -19,8 +19,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
-import bcrypt
-
 BCRYPT_HASH = re.compile(r"\$2[abxy]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores the rest; bcrypt 5 refuses longer passwords
 MAX_HEADER_CHARS = 1024
@@ -39,6 +37,8 @@ def hash_password(password: str, cost: int = 10) -> str:
         raise ValueError("the password is empty")
     if len(raw) > MAX_PASSWORD_BYTES:
         raise ValueError(f"the password is longer than {MAX_PASSWORD_BYTES} bytes")
+    import bcrypt  # only when hashing: the agent without basic auth never loads it
+
     return bcrypt.hashpw(raw, bcrypt.gensalt(cost)).decode("ascii")
 
 
@@ -109,6 +109,8 @@ class BasicAuth:
                 self._verified.popitem(last=False)
 
     def _bcrypt(self, password: bytes, hashed: bytes) -> bool:
+        import bcrypt
+
         with self._bcrypt_lock:
             try:
                 return bcrypt.checkpw(password, hashed)
@@ -117,6 +119,8 @@ class BasicAuth:
 
     def _dummy_hash(self) -> bytes:
         """A hash of a random password at the highest cost in use, made on first need."""
+        import bcrypt
+
         with self._bcrypt_lock:
             if self._dummy is None:
                 cost = max(int(hashed[4:6]) for hashed in self._users.values())

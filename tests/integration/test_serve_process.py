@@ -178,8 +178,9 @@ def test_sighup_with_every_crashing_config_keeps_the_agent_serving(
         config.write_bytes(crasher.read_bytes())
         serve.process.send_signal(signal.SIGHUP)
         assert wait_until(
-            lambda n=rejected: serve.log().count("reload rejected, keeping the running config")
-            >= n,
+            lambda n=rejected: (
+                serve.log().count("reload rejected, keeping the running config") >= n
+            ),
             timeout=20,
         ), f"{crasher.name}:\n{serve.log()}"
         assert serve.process.poll() is None, f"{crasher.name} stopped the agent"

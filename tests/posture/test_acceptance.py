@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from prometheus_client.core import Metric
 
-from netwatch.collectors.posture import posture_families
+from netwatch.collectors.posture import (
+    RESULTS,
+    PostureCollector,
+    PostureSettings,
+    PostureWorkerError,
+    posture_families,
+    run_worker,
+)
+from netwatch.core.selfcommand import netwatch_argv
 from netwatch.hostaccess import HostAccess
 from netwatch.posture.model import Status
 from netwatch.posture.policy import load_policy
 from netwatch.posture.registry import all_checks
 from netwatch.posture.runner import run_policy
+from netwatch.posture.serialize import posture_document
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, recorded_host
 
 REPO = Path(__file__).parents[2]
@@ -91,7 +101,7 @@ def samples(families: list[Metric]) -> dict[tuple[str, tuple[tuple[str, str], ..
 def test_posture_metrics_for_the_weak_host(fixture_policy: Path) -> None:
     policy = load_policy(fixture_policy)
     results = run_policy(policy, recorded_host("linux-weak"), platform="linux")
-    found = samples(posture_families(results, policy.name, 1_790_000_000.0))
+    found = samples(posture_families(posture_document(policy.name, results), 1_790_000_000.0))
     key = (("category", "network"), ("check", "linux.ssh.root_login"), ("result", "fail"),
            ("severity", "high"))  # fmt: skip
     assert found[("netwatch_posture_check_result", key)] == 1.0
@@ -119,3 +129,26 @@ def test_all_checks_on_this_machine() -> None:
             pytest.fail(f"{result.meta.id}: error: {result.outcome.reason}")
         if result.status in (Status.passed, Status.failed):
             assert result.outcome.evidence or result.outcome.reason, result.meta.id
+
+
+def test_the_collector_runs_the_checks_in_a_child_process(fixture_policy: Path) -> None:
+    settings = PostureSettings.model_validate({"policy": str(fixture_policy), "concurrency": 2})
+    root = POSTURE_FIXTURES / "linux-weak"
+    collector = PostureCollector(settings, HostAccess.for_root(root))
+    assert collector.argv()[-2:] == ["--root", str(root)]
+    found = samples(list(collector.collect()))
+    key = (("category", "network"), ("check", "linux.ssh.root_login"), ("result", "fail"),
+           ("severity", "high"))  # fmt: skip
+    assert found[("netwatch_posture_check_result", key)] == 1.0
+    counted = sum(found[("netwatch_posture_checks", (("result", r),))] for r in RESULTS)
+    assert counted == len(linux_ids())
+
+
+def test_a_failing_child_is_a_collector_error(tmp_path: Path) -> None:
+    with pytest.raises(PostureWorkerError, match="exited with 2: .*not-there.yaml"):
+        run_worker(netwatch_argv("posture", "--format", "json", "--policy",
+                                 str(tmp_path / "not-there.yaml")), 60)  # fmt: skip
+    with pytest.raises(PostureWorkerError, match="did not finish within 1s"):
+        run_worker([sys.executable, "-c", "import time; time.sleep(10)"], 1)
+    with pytest.raises(PostureWorkerError, match="printed no JSON document"):
+        run_worker([sys.executable, "-c", "print('hello')"], 10)
