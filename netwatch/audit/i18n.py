@@ -266,8 +266,13 @@ def severity_name(severity: str, lang: str) -> str:
 
 
 def result_name(result: str, lang: str) -> str:
-    """Pass / Đạt, ...; 'absent' (not in a baseline) included."""
-    return t(f"result.{result}", lang)
+    """Pass / Đạt, ...; 'absent' (not in a baseline) included.
+
+    A baseline change's results are free text in the schema: one not in the catalog
+    is shown as written.
+    """
+    key = f"result.{result}"
+    return t(key, lang) if key in STRINGS else result
 
 
 def band_name(band: str, lang: str) -> str:
@@ -279,11 +284,12 @@ def format_date(iso: str, lang: str) -> str:
     """An ISO UTC time (``2026-11-22T15:08:00Z``) or date (``2027-03-31``) for readers.
 
     vi: ``22/11/2026 15:08 (UTC)``, en: ``22 Nov 2026 15:08 UTC``; a date alone has no time.
-    A string that is not ISO 8601 is returned unchanged.
+    A string that is not ISO 8601, or whose UTC time is before year 1 or after 9999
+    (``0001-01-01T00:00:00+14:00``), is returned unchanged.
     """
     try:
         moment = parse_utc(iso).astimezone(dt.timezone.utc)
-    except ValueError:
+    except (ValueError, OverflowError):
         return iso
     if lang == "vi":
         day = f"{moment.day:02d}/{moment.month:02d}/{moment.year}"

@@ -17,6 +17,7 @@ from netwatch.audit.model import (
 )
 from netwatch.audit.schema import Inventory
 from netwatch.core.errors import UsageError
+from netwatch.core.yamlfile import printable
 from netwatch.times import parse_utc
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
@@ -34,7 +35,7 @@ class ReportFileError(UsageError):
 
 
 def _fail(path: Path, problem: str) -> NoReturn:
-    raise ReportFileError(f"{path}: {problem}")
+    raise ReportFileError(printable(f"{path}: {problem}"))
 
 
 def _read_bytes(path: Path) -> bytes:

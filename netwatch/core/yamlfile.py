@@ -46,11 +46,14 @@ class ConfigProblem:
         """One printable line: control characters of keys and values are shown escaped."""
         where = f"line {self.line}: " if self.line else ""
         text = f"{where}{self.location}: {self.message}" if self.location else where + self.message
-        return text if text.isprintable() else "".join(map(_printable, text))
+        return printable(text)
 
 
-def _printable(char: str) -> str:
-    return char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+def printable(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped: one clean line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class ConfigError(Exception):
