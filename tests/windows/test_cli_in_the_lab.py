@@ -7,11 +7,14 @@ a failing item is recorded and never aborts a command.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import socket
+import ssl
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict
 from pathlib import Path
@@ -22,6 +25,7 @@ from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.inventory.osinfo import windows_os_info
 from netwatch.inventory.software import gather_packages
+from tests.helpers.webconfig import cheap_hash, make_pki, tls_section, write_web_config
 from tests.winlab.build import wine_env
 from tests.winlab.lab import FIXTURES, WinLab, windows_path
 
@@ -147,3 +151,58 @@ def test_serve_answers_promtool_clean_metrics_with_os_family_windows(
     checked = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
                              timeout=30, check=False)  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_serve_over_mtls_and_basic_auth_on_windows_python(winlab: WinLab, tmp_path: Path) -> None:
+    """The asyncio server, TLS with client certificates and bcrypt on Windows Python."""
+    pki = make_pki(tmp_path)
+    web = write_web_config(
+        tmp_path,
+        tls_section("RequireAndVerifyClientCert")
+        + f"basic_auth_users:\n  prometheus: '{cheap_hash('s3cret')}'\n",
+    )
+    port = _free_port()
+    config = tmp_path / "netwatch.yaml"
+    config.write_text(
+        "services: []\ncollectors:\n  posture:\n    enabled: false\n  software:\n"
+        "    enabled: false\n",
+        encoding="utf-8",
+    )
+    env = {**wine_env(winlab.prefix("windows-hardened")), "LANG": "en_US.UTF-8"}
+    argv = ["wine", str(winlab.python), "-m", "netwatch", "serve", "-c", windows_path(config),
+            "--web-config", windows_path(web), "--listen", f"0.0.0.0:{port}"]  # fmt: skip
+    agent = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)  # fmt: skip
+    client = ssl.create_default_context(cafile=str(pki.ca.cert_path))
+    client.load_cert_chain(str(pki.client.cert), str(pki.client.key))
+    url = f"https://127.0.0.1:{port}/metrics"
+
+    def get(password: str, context: ssl.SSLContext = client) -> int:
+        token = base64.b64encode(f"prometheus:{password}".encode()).decode()
+        request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10, context=context) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        deadline = time.monotonic() + 90
+        status = 0
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = get("s3cret")
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200, "the agent did not answer over mTLS within 90 s"
+        assert get("wrong") == 401
+        anonymous = ssl.create_default_context(cafile=str(pki.ca.cert_path))
+        with pytest.raises(OSError):
+            get("s3cret", anonymous)  # no client certificate
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as plain:
+            plain.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert not plain.recv(100).startswith(b"HTTP/1.1 200")
+        assert get("s3cret") == 200, "the agent keeps serving"
+    finally:
+        agent.terminate()
+        agent.communicate(timeout=30)
