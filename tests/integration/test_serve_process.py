@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import signal
 import subprocess
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import free_port, http_get, netwatch_argv, wait_until
+from tests.helpers.webconfig import cheap_hash
 
 BAD_CONFIG = """\
 server:
@@ -103,6 +105,38 @@ def test_non_loopback_listen_refused_without_opt_in() -> None:
     assert result.returncode == 2
     assert "refusing to serve on 0.0.0.0" in result.stderr
     assert "--insecure" in result.stderr and "127.0.0.1" in result.stderr
+    assert "--web-config" in result.stderr
+
+
+def test_lan_listen_with_basic_auth_needs_no_insecure(tmp_path: Path) -> None:
+    web = tmp_path / "web.yml"
+    web.write_text(f"basic_auth_users:\n  prometheus: '{cheap_hash('s3cret')}'\n")
+    config = tmp_path / "netwatch.yaml"
+    config.write_text("services: []\nserver:\n  web_config: web.yml\n")  # relative to the file
+    port = free_port()
+    process = subprocess.Popen(
+        netwatch_argv("serve", "-c", str(config), "--listen", f"0.0.0.0:{port}"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/-/healthy"
+    token = base64.b64encode(b"prometheus:s3cret").decode()
+    try:
+        assert wait_until(lambda: _status(url, token) == 200, timeout=20)
+        assert _status(url, None) == 401
+        assert _status(url, base64.b64encode(b"prometheus:nope").decode()) == 401
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0 and b"Traceback" not in err
+
+
+def _status(url: str, token: str | None) -> int:
+    headers = {"Authorization": f"Basic {token}"} if token else {}
+    try:
+        return http_get(url, headers, timeout=2)[0]
+    except OSError:
+        return 0
 
 
 def test_port_in_use_is_a_runtime_error(serve_factory) -> None:
