@@ -19,7 +19,7 @@ def check(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Config file to validate.", dir_okay=False)],
 ) -> None:
-    """Validate FILE: exit 0 when valid, 2 with one line per problem when not.
+    """Validate FILE (and the web config it names): exit 0 when valid, 2 with one line per problem.
 
     Whatever goes wrong while checking is a problem of the file (exit 2), never a crash.
     """
@@ -29,9 +29,13 @@ def check(
         from netwatch.config.loader import load_config
         from netwatch.core.errors import UsageError, one_line
         from netwatch.core.yamlfile import ConfigError, ConfigProblem
+        from netwatch.webconfig import load_web_config
 
         try:
-            listen_address(load_config(file))
+            config = load_config(file)
+            web_config = config.server.web_config
+            secured = web_config is not None and load_web_config(web_config).secured
+            listen_address(config, secured)
         except (ConfigError, UsageError):
             raise
         except Exception as exc:

@@ -222,3 +222,18 @@ def test_sighup_with_every_crashing_config_keeps_the_agent_serving(
         assert status == 200 and "software" not in collectors_reported(body), crasher.name
     assert serve.stop() == 0
     assert "Traceback" not in serve.log()
+
+
+def test_config_check_reads_the_web_config_it_names(tmp_path: Path) -> None:
+    config = tmp_path / "netwatch.yaml"
+    config.write_text("server:\n  listen: 0.0.0.0:8934\n  web_config: web.yml\n")
+    web = tmp_path / "web.yml"
+    web.write_text(f"basic_auth_users:\n  prometheus: '{cheap_hash('s3cret')}'\n")
+    ok = subprocess.run(netwatch_argv("config", "check", str(config)), capture_output=True,
+                        text=True, timeout=30)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    web.write_text("basic_auth_users:\n  prometheus: not-a-hash\n")
+    bad = subprocess.run(netwatch_argv("config", "check", str(config)), capture_output=True,
+                         text=True, timeout=30)  # fmt: skip
+    assert bad.returncode == 2 and "web.yml: line 2: basic_auth_users.prometheus" in bad.stderr
+    assert "not-a-hash" not in bad.stderr and "Traceback" not in bad.stderr
