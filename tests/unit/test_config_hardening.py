@@ -192,7 +192,7 @@ def test_config_check_reports_an_unforeseen_failure_as_a_bad_file(
 ) -> None:
     import netwatch.agent
 
-    def broken(config: object) -> str:
+    def broken(config: object, secured: bool = False) -> str:
         raise RuntimeError("listen address resolver broke")
 
     monkeypatch.setattr(netwatch.agent, "listen_address", broken)
