@@ -52,9 +52,9 @@ def prefix_length(netmask: str | None) -> int:
     """CIDR prefix of an IPv4 dotted or IPv6 netmask (0 when unknown)."""
     if not netmask:
         return 0
-    if ":" in netmask:
-        return sum(bin(int(part or "0", 16)).count("1") for part in netmask.split(":"))
     try:
+        if ":" in netmask:
+            return sum(bin(int(part or "0", 16)).count("1") for part in netmask.split(":"))
         return sum(bin(int(octet)).count("1") for octet in netmask.split("."))
     except ValueError:
         return 0

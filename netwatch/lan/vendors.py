@@ -48,6 +48,8 @@ def load_overrides(path: str | Path) -> dict[str, str]:
         data = yaml.load(text, Loader=yaml.BaseLoader)  # nosec B506
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise ValueError(f"{path}: not valid YAML: nested too deeply") from None
     if data in (None, ""):
         return {}
     if not isinstance(data, dict):

@@ -83,9 +83,7 @@ _LONG = ("A" * 200_000, "a b " * 20_000, "=" * 50_000, "{" * 5000, "(" * 5000, "
 decoded_bytes = st.binary(max_size=400).map(lambda raw: raw.decode("utf-8", errors="replace"))
 """Arbitrary bytes as the host-access layer decodes them."""
 
-plain_text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300
-)
+plain_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300)
 """Arbitrary Unicode text without surrogates (what a UTF-8 decode can give)."""
 
 line_endings = st.sampled_from(["\n", "\r\n", "\r", "\n\n", "\x00\n", "\u2028"])

@@ -52,7 +52,9 @@ def _file_runs() -> dict[str, Runs]:
         "/etc/lvm/backup/vg0": "linux.data.encryption",
     }
     for path, check_id in extra.items():
-        runs[path] += [(host, live, CHECKS[check_id]) for host in LINUX_HOSTS for live in (True, False)]
+        runs[path] += [
+            (host, live, CHECKS[check_id]) for host in LINUX_HOSTS for live in (True, False)
+        ]
     return {path: tuple(found) for path, found in sorted(runs.items())}
 
 

@@ -131,6 +131,8 @@ def parse_eol_table(text: str, source: str = EOL_TABLE) -> dict[str, EolDistro]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise EolTableError(f"{source}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise EolTableError(f"{source}: not valid YAML: nested too deeply") from None
     try:
         return _TABLE.validate_python(data)
     except ValidationError as exc:

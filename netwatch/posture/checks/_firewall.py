@@ -68,9 +68,20 @@ class _NftParser:
     def __init__(self) -> None:
         self.stack: list[_Block] = []
         self.chains: list[NftChain] = []
-        self.buffer = ""
+        self.buffer: list[str] = []  # characters of the statement being read (a list: a
+        self.blank = True  # million-element set stays linear); blank: only spaces so far
         self.buffer_line = 0
         self.inline = 0
+
+    def _add(self, char: str) -> None:
+        self.buffer.append(char)
+        self.blank = self.blank and char.isspace()
+
+    def _take(self) -> str:
+        """The statement read so far, whitespace collapsed; the buffer starts afresh."""
+        text = " ".join("".join(self.buffer).split())
+        self.buffer, self.blank = [], True
+        return text
 
     def _open(self, header: str, line: int) -> None:
         top = self.stack[-1] if self.stack else _Block("root")
@@ -87,7 +98,7 @@ class _NftParser:
         self.stack.append(_Block("chain", chain=chain) if chain else _Block("block"))
 
     def _flush(self) -> None:
-        statement, self.buffer = " ".join(self.buffer.split()), ""
+        statement = self._take()
         chain = self.stack[-1].chain if self.stack else None
         if not statement or chain is None:
             return
@@ -103,13 +114,12 @@ class _NftParser:
         in_body = bool(self.stack) and self.stack[-1].kind in ("chain", "block")
         if char == "{" and (in_body or self.inline):
             self.inline += 1
-            self.buffer += char
+            self._add(char)
         elif char == "{":
-            header, self.buffer = " ".join(self.buffer.split()), ""
-            self._open(header, self.buffer_line or line)
+            self._open(self._take(), self.buffer_line or line)
         elif self.inline:
             self.inline -= 1
-            self.buffer += char
+            self._add(char)
         else:
             self._flush()
             if self.stack:
@@ -124,7 +134,7 @@ class _NftParser:
             comment = False
             if quoted or char == '"':
                 quoted = not quoted if char == '"' else quoted
-                self.buffer += char
+                self._add(char)
             elif char == "#":
                 comment = True
             elif char in "{}":
@@ -132,11 +142,11 @@ class _NftParser:
             elif char in ";\n" and not self.inline:
                 self._flush()
             elif not char.isspace():
-                if not self.buffer.strip():
+                if self.blank:
                     self.buffer_line = line
-                self.buffer += char
+                self._add(char)
             else:
-                self.buffer += " "
+                self._add(" ")
             if char == "\n":
                 line += 1
         self._flush()

@@ -200,10 +200,10 @@ _DIGESTS = frozenset({"sha224", "sha256", "sha384", "sha512"})
 _INCLUDE = re.compile(r"^[@#](include|includedir)\s+(\"[^\"]+\"|\S+)\s*$")
 _COMMENT = re.compile(r"(?<!\\)#(?!-?\d)")
 _ALIAS = re.compile(r"^(User|Runas|Host|Cmnd|Cmd)_Alias\s+(.*)$")
-_OPTION = re.compile(
-    r"^(CWD|CHROOT|ROLE|TYPE|TIMEOUT|NOTBEFORE|NOTAFTER|APPARMOR_PROFILE)\s*=\s*(\"[^\"]*\"|\S+)\s*"
+_OPTION = re.compile(  # used with match(text, position): no ^, which only matches at 0
+    r"(CWD|CHROOT|ROLE|TYPE|TIMEOUT|NOTBEFORE|NOTAFTER|APPARMOR_PROFILE)\s*=\s*(\"[^\"]*\"|\S+)\s*"
 )
-_TAG = re.compile(r"^([A-Z_]+)\s*:\s*")
+_TAG = re.compile(r"([A-Z_]+)\s*:\s*")
 _DEFAULTS = re.compile(r"^Defaults([\s:@>!]|$)")
 
 
@@ -295,7 +295,10 @@ def _split_top(text: str, separator: str) -> list[str]:
 
 
 def _ends_with_label(text: str) -> bool:
-    """True when ``text`` ends with a tag (``NOPASSWD``) or a digest name (``sha256``)."""
+    """True when ``text`` ends with a tag (``NOPASSWD``) or a digest name (``sha256``).
+
+    Labels are at most 12 characters, so the last 16 characters of a text decide.
+    """
     word = re.search(r"(\w+)$", text)
     return word is not None and (word.group(1) in _TAGS or word.group(1).lower() in _DIGESTS)
 
@@ -320,7 +323,7 @@ def _command_lists(text: str) -> list[str]:
             depth += 1
         elif char == ")":
             depth = max(0, depth - 1)
-        elif char == ":" and depth == 0 and not _ends_with_label("".join(current)):
+        elif char == ":" and depth == 0 and not _ends_with_label("".join(current[-16:])):
             lists.append("".join(current))
             equals = text.find("=", index)
             if equals < 0:
@@ -352,29 +355,34 @@ def _aliases(lines: list[SudoersLine]) -> tuple[dict[str, list[str]], dict[str, 
     return users, commands
 
 
-def _expand_users(
-    items: list[str], aliases: dict[str, list[str]], seen: frozenset[str]
-) -> list[str]:
-    """Principals of a User_List with aliases expanded; negated entries dropped."""
-    found = []
-    for item in items:
-        if not item or item.startswith("!"):
+def _expand_users(items: list[str], aliases: dict[str, list[str]]) -> list[str]:
+    """Principals of a User_List with aliases expanded (each once); negated entries dropped."""
+    found: dict[str, None] = {}
+    expanded: set[str] = set()
+    pending = list(reversed(items))
+    while pending:
+        item = pending.pop()
+        if not item or item.startswith("!") or item in expanded:
             continue
-        if item in aliases and item not in seen:
-            found.extend(_expand_users(aliases[item], aliases, seen | {item}))
+        if item in aliases:
+            expanded.add(item)
+            pending.extend(reversed(aliases[item]))
         else:
-            found.append(item)
-    return found
+            found[item] = None
+    return list(found)
 
 
-def _is_all(command: str, aliases: dict[str, list[str]], seen: frozenset[str]) -> bool:
+def _is_all(command: str, aliases: dict[str, list[str]]) -> bool:
     """True for ``ALL`` or a Cmnd_Alias that (through other aliases) contains ``ALL``."""
-    if command == "ALL":
-        return True
-    if command not in aliases or command in seen:
-        return False
-    members = (m for m in aliases[command] if not m.startswith("!"))
-    return any(_is_all(m, aliases, seen | {command}) for m in members)
+    pending, seen = [command], set()
+    while pending:
+        item = pending.pop()
+        if item == "ALL":
+            return True
+        if item in aliases and item not in seen:
+            seen.add(item)
+            pending.extend(m for m in aliases[item] if not m.startswith("!"))
+    return False
 
 
 def _passwordless_all(spec_list: str, commands: dict[str, list[str]]) -> bool:
@@ -382,13 +390,14 @@ def _passwordless_all(spec_list: str, commands: dict[str, list[str]]) -> bool:
     nopasswd = False
     for item in _split_top(spec_list, ","):
         spec = re.sub(r"^\([^)]*\)\s*", "", item.strip())
-        while (option := _OPTION.match(spec)) is not None:
-            spec = spec[option.end() :]
-        while (tag := _TAG.match(spec)) is not None and tag.group(1) in _TAGS:
+        position = 0  # matched from a position: slicing after each tag would be quadratic
+        while (option := _OPTION.match(spec, position)) is not None:
+            position = option.end()
+        while (tag := _TAG.match(spec, position)) is not None and tag.group(1) in _TAGS:
             if tag.group(1) in ("NOPASSWD", "PASSWD"):
                 nopasswd = tag.group(1) == "NOPASSWD"
-            spec = spec[tag.end() :]
-        if nopasswd and _is_all(spec.strip(), commands, frozenset()):
+            position = tag.end()
+        if nopasswd and _is_all(spec[position:].strip(), commands):
             return True
     return False
 
@@ -407,7 +416,7 @@ def nopasswd_all_grants(lines: list[SudoersLine]) -> list[SudoGrant]:
             continue
         if not sep or len(words) != 2:
             continue
-        principals = _expand_users(words[0].split(","), user_aliases, frozenset())
+        principals = _expand_users(words[0].split(","), user_aliases)
         if principals and any(_passwordless_all(s, command_aliases) for s in _command_lists(rest)):
             grants.append(SudoGrant(tuple(principals), line))
     return grants

@@ -20,6 +20,9 @@ from netwatch.posture.checks._linux_users import list_dir, read_optional
 SSHD_CONFIG = "/etc/ssh/sshd_config"
 SSHD_PROGRAMS = ("/usr/sbin/sshd", "/usr/bin/sshd", "/sbin/sshd")
 MAX_INCLUDE_DEPTH = 16
+# Included files read in all: files that include each other by glob would otherwise be
+# read (count ** 16) times within the depth limit.
+MAX_INCLUDED_FILES = 512
 _KEYWORD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(?:\s*=\s*|\s+)(.*)$")
 _GLOB_MAGIC = re.compile(r"[*?\[]")
 # Old keyword spellings sshd still accepts for the same option.
@@ -57,6 +60,7 @@ class SshdConfig:
 
     directives: tuple[Directive, ...]
     skipped: tuple[str, ...]  # lines sshd rejects: no argument, bad quoting, Include loops
+    # (and Include lines beyond MAX_INCLUDED_FILES)
 
     def _global(self, keyword: str) -> list[Directive]:
         wanted = _canonical(keyword)
@@ -92,10 +96,9 @@ def load_sshd_config(files: Files) -> SshdConfig | None:
     text = read_optional(files, SSHD_CONFIG)
     if text is None:
         return None
-    directives: list[Directive] = []
-    skipped: list[str] = []
-    _parse(files, SSHD_CONFIG, text, "", directives, skipped, 0)
-    return SshdConfig(tuple(directives), tuple(skipped))
+    reading = _Reading(files)
+    reading.parse(SSHD_CONFIG, text, "", 0)
+    return SshdConfig(tuple(reading.directives), tuple(reading.skipped))
 
 
 def split_args(text: str) -> list[str] | None:
@@ -114,41 +117,48 @@ def split_args(text: str) -> list[str] | None:
     return args
 
 
-def _parse(
-    files: Files,
-    path: str,
-    text: str,
-    match: str,
-    directives: list[Directive],
-    skipped: list[str],
-    depth: int,
-) -> None:
-    """Add the directives of ``path``; ``match`` is the Match block it was included from."""
-    current = match
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        source = f"{path}:{number}"
-        found = _KEYWORD.match(stripped)
-        args = split_args(found.group(2)) if found else None
-        if found is None or not args:
-            skipped.append(source)
-            continue
-        name = found.group(1)
-        if name.lower() == "match":
-            current = "" if [a.lower() for a in args] == ["all"] else " ".join(args)
-            continue
-        if name.lower() == "include":
-            if depth + 1 >= MAX_INCLUDE_DEPTH:
-                skipped.append(source)  # sshd refuses includes nested this deep
+class _Reading:
+    """The directives and rejected lines of one configuration, read so far."""
+
+    def __init__(self, files: Files) -> None:
+        self.files = files
+        self.directives: list[Directive] = []
+        self.skipped: list[str] = []
+        self.included = 0
+
+    def parse(self, path: str, text: str, match: str, depth: int) -> None:
+        """Add the directives of ``path``; ``match`` is the Match block it was included from."""
+        current = match
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
                 continue
-            for included in _expand_includes(files, args):
-                content = read_optional(files, included)
-                if content is not None:
-                    _parse(files, included, content, current, directives, skipped, depth + 1)
-            continue
-        directives.append(Directive(name, tuple(args), source, current))
+            source = f"{path}:{number}"
+            found = _KEYWORD.match(stripped)
+            args = split_args(found.group(2)) if found else None
+            if found is None or not args:
+                self.skipped.append(source)
+                continue
+            name = found.group(1)
+            if name.lower() == "match":
+                current = "" if [a.lower() for a in args] == ["all"] else " ".join(args)
+            elif name.lower() == "include":
+                self._include(args, source, current, depth)
+            else:
+                self.directives.append(Directive(name, tuple(args), source, current))
+
+    def _include(self, patterns: list[str], source: str, match: str, depth: int) -> None:
+        if depth + 1 >= MAX_INCLUDE_DEPTH or self.included >= MAX_INCLUDED_FILES:
+            self.skipped.append(source)  # sshd refuses includes nested this deep
+            return
+        for included in _expand_includes(self.files, patterns):
+            self.included += 1
+            if self.included > MAX_INCLUDED_FILES:
+                self.skipped.append(source)
+                return
+            content = read_optional(self.files, included)
+            if content is not None:
+                self.parse(included, content, match, depth + 1)
 
 
 def _expand_includes(files: Files, patterns: list[str]) -> list[str]:
