@@ -33,6 +33,7 @@ class Limits:
     header_timeout: float = 10.0
     idle_timeout: float = 120.0
     body_timeout: float = 10.0
+    send_timeout: float = 30.0
     max_header_bytes: int = 16384
     max_body_bytes: int = 65536
 
@@ -258,7 +259,12 @@ class Connection:
             data = _raw_reply(reply, fields)
             close = True
         self._writer.write(data or b"")
-        await self._writer.drain()
+        try:
+            # A client that stops reading must not hold a busy connection for ever.
+            await asyncio.wait_for(self._writer.drain(), self._limits.send_timeout)
+        except asyncio.TimeoutError:
+            self._writer.transport.abort()
+            raise _Closed from None
         return not close and self._h11.states == {h11.CLIENT: h11.DONE, h11.SERVER: h11.DONE}
 
 

@@ -21,7 +21,7 @@ from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.routes import AgentState
 from netwatch.exporter.server import AgentHTTPServer
 from netwatch.probes.config import module_model
-from tests.conftest import http_get
+from tests.conftest import http_get, wait_until
 
 LIMITS = Limits(header_timeout=1.0, idle_timeout=1.5, body_timeout=1.0)
 
@@ -224,3 +224,26 @@ def test_slow_probes_never_starve_scrapes_or_health(black_hole: int) -> None:
     finally:
         agent.stop()
         engine.stop()
+
+
+def test_a_client_that_never_reads_is_dropped_at_the_send_timeout() -> None:
+    class Big:
+        def collect(self) -> Iterator[Metric]:
+            family = GaugeMetricFamily("hardening_big", "Many series.", labels=["n"])
+            for n in range(50000):
+                family.add_metric([str(n)], n)
+            yield family
+
+    engine = Engine([EngineCollector("big", Big())])
+    agent = AgentHTTPServer("127.0.0.1", 0, AgentState(engine, 10, 2),
+                            limits=Limits(send_timeout=1.0))  # fmt: skip
+    agent.start()
+    try:
+        with socket.create_connection(("127.0.0.1", agent.port)) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 20)
+            assert wait_until(lambda: agent.connections == 1, timeout=5)
+            assert wait_until(lambda: agent.connections == 0, timeout=15), "never dropped"
+        assert healthy(agent)
+    finally:
+        agent.stop()
