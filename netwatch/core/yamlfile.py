@@ -198,14 +198,27 @@ def _construct_problem(exc: Exception, shape: _Shape) -> ConfigProblem:
         try:
             SafeConstructor().construct_object(node)
         except Exception as scalar_exc:  # noqa: BLE001 - any failure is the answer sought
-            reason = getattr(scalar_exc, "problem", None) or str(scalar_exc) or one_line(scalar_exc)
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            message = f"invalid value {_shown(node.value)} for the tag {tag}: {reason}"
+            message = _tag_message(node, path, scalar_exc)
             return ConfigProblem(_dotted(path), message, _line(node))
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
     problem = getattr(exc, "problem", None) or one_line(exc)
     return ConfigProblem("", f"invalid YAML: {problem}", line)
+
+
+def _tag_message(node: yaml.ScalarNode, path: KeyPath, exc: Exception) -> str:
+    """Why a tagged value cannot be built, showing the value only when its key is not secret.
+
+    A reason that quotes the whole value (``invalid literal for int(): '...'``) is left out:
+    the value is shown once, shortened and masked, or not at all.
+    """
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    reason = getattr(exc, "problem", None) or str(exc) or one_line(exc)
+    if node.value in reason or repr(node.value) in reason:
+        reason = ""
+    secret = any(is_secret_name(str(part)) for part in path)
+    shown = "" if secret else f" {_shown(node.value)}"
+    return f"invalid value{shown} for the tag {tag}" + (f": {reason}" if reason else "")
 
 
 def _shown(value: Any) -> str:

@@ -78,3 +78,29 @@ def test_structured_yaml_with_the_real_keys(text: str) -> None:
 @given(mutated(EXAMPLE))
 def test_the_example_file_corrupted(text: str) -> None:
     assert_config_or_clear_error(text)
+
+
+SECRET_FILE = """probe_modules:
+  m:
+    prober: http
+    allowed_targets: [intranet.example]
+    http:
+      basic_auth:
+        username: u
+        password: {value}
+      bearer_token: {value}
+"""
+FAILING_TAGS = ("!!int ", "!!float ", "!!binary ", "!!timestamp ", "!!bool ", "!!null ", "!!set ",
+                "!!python/name:os.system ", "!unknown ", "")  # fmt: skip
+
+
+@given(st.sampled_from(FAILING_TAGS), st.from_regex(r"[A-Za-z0-9!-]{6,40}", fullmatch=True))
+@example("!!int ", "hunter2hunter2")
+@example("!!float ", "correct-horse-battery")
+def test_a_secret_value_is_never_echoed(tag: str, secret: str) -> None:
+    text = SECRET_FILE.format(value=tag + secret)
+    assert_config_or_clear_error(text)
+    try:
+        parse_config_text(text, SOURCE)
+    except ConfigError as exc:
+        assert secret not in str(exc), str(exc)
