@@ -209,12 +209,13 @@ def _construct_problem(exc: Exception, shape: _Shape) -> ConfigProblem:
 def _tag_message(node: yaml.ScalarNode, path: KeyPath, exc: Exception) -> str:
     """Why a tagged value cannot be built, showing the value only when its key is not secret.
 
-    A reason that quotes the whole value (``invalid literal for int(): '...'``) is left out:
-    the value is shown once, shortened and masked, or not at all.
+    The reason loses any quote of the whole value (``could not convert string to float:
+    '...'``): the value is shown once, shortened and masked, or not at all.
     """
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
     reason = getattr(exc, "problem", None) or str(exc) or one_line(exc)
-    if node.value in reason or repr(node.value) in reason:
+    reason = reason.replace(f": {node.value!r}", "")
+    if repr(node.value) in reason or (node.value and node.value in reason):
         reason = ""
     secret = any(is_secret_name(str(part)) for part in path)
     shown = "" if secret else f" {_shown(node.value)}"
