@@ -42,7 +42,10 @@ def merge(
     lang: LangOption = "en",
     office: Annotated[str, typer.Option("--office", help="Office name for the cover.")] = "",
     stale_days: Annotated[
-        int, typer.Option("--stale-days", min=0, help="List hosts audited longer ago than this.")
+        int,
+        typer.Option(
+            "--stale-days", min=0, max=36500, help="List hosts audited longer ago than this."
+        ),
     ] = 30,
 ) -> None:
     """Merge host reports into one office report (JSON, HTML, Markdown); newest per host wins."""
