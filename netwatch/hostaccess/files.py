@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,12 +60,18 @@ class FileReader:
         return self._root
 
     def path(self, system_path: str) -> Path:
-        """The real path of ``system_path`` (e.g. ``/etc/os-release``) under the root."""
+        """The real path of ``system_path`` (e.g. ``/etc/os-release``) under the root.
+
+        A path holding a NUL character (read from a damaged file) names no file:
+        FileNotFoundError, like any other missing file, rather than ValueError.
+        """
+        if "\0" in system_path:
+            raise FileNotFoundError(errno.ENOENT, "no file name holds a NUL character", system_path)
         return Path(self.root) / system_path.lstrip("/")
 
     def exists(self, system_path: str) -> bool:
         """True when the file or directory exists under the root."""
-        return self.path(system_path).exists()
+        return "\0" not in system_path and self.path(system_path).exists()
 
     def read_text(self, system_path: str, limit: int = MAX_READ_BYTES) -> str:
         """Read a text file (UTF-8, undecodable bytes replaced), at most ``limit`` bytes."""

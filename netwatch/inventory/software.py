@@ -56,7 +56,7 @@ def parse_dpkg_status(text: str) -> list[Package]:
             key, _, value = line.partition(":")
             fields[key] = value.strip()
         status = fields.get("Status", "").split()
-        if "Package" in fields and status[-1:] == ["installed"]:
+        if fields.get("Package") and status[-1:] == ["installed"]:
             packages.append(
                 Package(
                     name=fields["Package"],

@@ -43,6 +43,7 @@ def test_os_release(text: str) -> None:
 
 
 @given(text=near(DPKG))
+@example(text="Package: \nStatus: install ok installed\n")  # a package without a name
 def test_dpkg_status(text: str) -> None:
     for package in parse_dpkg_status(text):
         assert package.name and package.manager == "dpkg"

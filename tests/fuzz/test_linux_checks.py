@@ -17,9 +17,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from netwatch.posture.model import Check
+from netwatch.posture.policy import load_policy
 from netwatch.posture.registry import all_checks
+from netwatch.posture.runner import run_policy
 from tests.fuzz.hosts import (
     LINUX_HOSTS,
+    NOW,
     Host,
     assert_sound,
     inputs_read,
@@ -134,3 +137,16 @@ def test_os_release_values(text: str) -> None:
             run_check(check, Host("linux-hardened").with_file("/etc/os-release", text).access()),
             check,
         )
+
+
+@given(garbage=st.lists(host_text, min_size=len(FILE_RUNS), max_size=len(FILE_RUNS)))
+def test_the_runner_reports_every_check_on_a_garbage_host(garbage: list[str]) -> None:
+    """Every file a check reads holds garbage: the agent still gets one sound result per check."""
+    host = Host("linux-weak", files=dict(zip(FILE_RUNS, garbage, strict=True)))
+    results = run_policy(load_policy(None), host.access(), platform="linux", now=NOW)
+    assert {r.meta.id for r in results} == {
+        c.meta.id for c in CHECKS.values() if "linux" in c.meta.platforms
+    }
+    for result in results:
+        assert_sound(result.outcome, CHECKS[result.meta.id])
+        assert "did not finish" not in result.outcome.reason

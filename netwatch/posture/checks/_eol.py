@@ -133,6 +133,8 @@ def parse_eol_table(text: str, source: str = EOL_TABLE) -> dict[str, EolDistro]:
         raise EolTableError(f"{source}: not valid YAML: {exc}") from None
     except RecursionError:
         raise EolTableError(f"{source}: not valid YAML: nested too deeply") from None
+    except ValueError:  # PyYAML converting an integer beyond Python's digit limit
+        raise EolTableError(f"{source}: not valid YAML: a number too long to read") from None
     try:
         return _TABLE.validate_python(data)
     except ValidationError as exc:
