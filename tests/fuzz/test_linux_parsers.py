@@ -34,6 +34,7 @@ from netwatch.posture.checks._linux_users import (
     parse_passwd,
     parse_settings,
     parse_shadow,
+    read_sudoers,
 )
 from netwatch.posture.checks._listening import ListeningError, parse_ss
 from netwatch.posture.checks._sshd import MAX_INCLUDED_FILES, load_sshd_config, split_args
@@ -315,3 +316,19 @@ def test_pending_updates(text: str) -> None:
 def test_yaml_nesting_in_eol_table_is_an_eol_error(depth: int) -> None:
     with pytest.raises(EolTableError, match="^eol.yaml: "):
         parse_eol_table("[" * depth + "]" * depth, "eol.yaml")
+
+
+def test_include_paths_holding_nul(tmp_path: Path) -> None:
+    """Paths read from files may hold NUL: such a file is missing (ValueError before)."""
+    (tmp_path / "etc/ssh").mkdir(parents=True)
+    (tmp_path / "etc/ssh/sshd_config").write_text("Include /etc/ssh/\x00x\nPermitRootLogin no\n")
+    (tmp_path / "etc/sudoers").write_text(
+        "@include /etc/\x00\n#includedir /etc/\x00d\nbob ALL=(ALL) NOPASSWD: ALL\n"
+    )
+    files = FileReader(tmp_path)
+    config = load_sshd_config(files)
+    assert config is not None and config.effective("PermitRootLogin") is not None
+    lines, read = read_sudoers(files)
+    assert read == ["/etc/sudoers"] and [g.principals for g in nopasswd_all_grants(lines)] == [
+        ("bob",)
+    ]
