@@ -126,7 +126,12 @@ def split_listen_address(text: str) -> tuple[str, int]:
             f"invalid listen address {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8934"
         )
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (
+        port_text.isascii()
+        and port_text.isdigit()
+        and len(port_text) <= 5
+        and 0 < int(port_text) < 65536
+    ):
         raise ValueError(f"invalid port in listen address {text!r}: expected 1-65535")
     return host, int(port_text)
 

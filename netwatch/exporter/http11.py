@@ -222,11 +222,10 @@ class Connection:
 
     async def _drain_body(self, deadline: float, headers: dict[str, str]) -> None:
         """Read and discard a request body within the size limit: no desync on keep-alive."""
-        length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self._limits.max_body_bytes:
-            raise _Refused(
-                plain(413, f"request body larger than {self._limits.max_body_bytes} bytes")
-            )
+        length = headers.get("content-length", "")
+        limit = self._limits.max_body_bytes
+        if length.isascii() and length.isdigit() and (len(length) > 9 or int(length) > limit):
+            raise _Refused(plain(413, f"request body larger than {limit} bytes"))
         received = 0
         while True:
             event = await self._next_event(deadline)

@@ -343,7 +343,8 @@ def _content_length(headers: dict[str, str]) -> int | None:
     if "content-length" not in headers:
         return None
     values = {value.strip() for value in headers["content-length"].split(",")}
-    if len(values) != 1 or not (value := values.pop()).isdigit():
+    value = values.pop() if len(values) == 1 else ""
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise ProbeFailure("protocol", "invalid Content-Length header")
     return int(value)
 

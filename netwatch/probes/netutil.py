@@ -32,7 +32,12 @@ def split_host_port(target: str, default_port: int | None = None) -> tuple[str, 
         if default_port is None:
             raise ProbeFailure("config", f"invalid target {target!r}: expected HOST:PORT")
         return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (
+        port_text.isascii()
+        and port_text.isdigit()
+        and len(port_text) <= 5
+        and 0 < int(port_text) < 65536
+    ):
         raise ProbeFailure("config", f"invalid port in target {target!r}")
     return host, int(port_text)
 

@@ -83,7 +83,11 @@ def _reply_line(raw: bytes, first: str | None) -> str:
     if not raw.endswith(b"\n"):
         raise ProbeFailure("connection", "the server closed the connection")
     line = raw.decode("utf-8", "replace").rstrip("\r\n")
-    if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in ("", " ", "-"):
+    if (
+        len(line) < 3
+        or not (line[:3].isascii() and line[:3].isdigit())
+        or line[3:4] not in ("", " ", "-")
+    ):
         raise ProbeFailure("protocol", f"not an SMTP reply: {line[:TEXT_LIMIT]!r}")
     if first is not None and line[:3] != first[:3]:
         raise ProbeFailure("protocol", f"reply code changed within a reply: {line[:TEXT_LIMIT]!r}")
