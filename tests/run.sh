@@ -2,7 +2,7 @@
 # Install what the tests need and run them: the README's test command, also run by CI.
 #
 #   bash tests/run.sh            # the whole suite (the full lane)
-#   bash tests/run.sh --fast     # the fast lane: no servers, namespaces or Windows lab
+#   bash tests/run.sh --fast     # the fast lane: no servers, namespaces, Windows lab or fuzzing
 #   bash tests/run.sh -k engine  # extra arguments go to pytest
 #
 # Installs missing Debian packages (prometheus for promtool and the integration
@@ -62,7 +62,7 @@ fi
 # with the package registries reachable; the tests then run without a network.
 lane=()
 if ((fast)); then
-    lane=(-m "not integration and not lan and not winlab")
+    lane=(-m "not integration and not lan and not winlab and not fuzz")
 elif command -v wine >/dev/null 2>&1 && command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
     echo "tests/run.sh: building the Windows lab"
     NETWATCH_WINLAB="$(.venv/bin/python -m tests.winlab.build | tail -n 1)"
