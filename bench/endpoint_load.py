@@ -159,7 +159,8 @@ async def exchange(streams: Streams, path: str) -> tuple[int, bool]:
     return int(parts[1]), closes
 
 
-FAILURES: tuple[type[BaseException], ...] = (
+FAILURES: tuple[type[Exception], ...] = (
+    asyncio.TimeoutError,  # not an OSError before Python 3.11
     OSError,
     EOFError,
     asyncio.LimitOverrunError,
@@ -170,7 +171,7 @@ FAILURES: tuple[type[BaseException], ...] = (
 
 def outcome_of(exc: BaseException) -> str:
     """The failure class of an exception raised by a request."""
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, asyncio.TimeoutError):
         return "timeout"
     if isinstance(exc, BadReply | ValueError | asyncio.LimitOverrunError):
         return "bad reply"
@@ -239,16 +240,18 @@ class KeptAlive:
         """(outcome, milliseconds) of one GET; the connection is opened if needed."""
         begin = time.perf_counter()
         try:
-            async with asyncio.timeout(timeout):
-                if self.streams is None:
-                    self.streams = await open_stream(self.port, self.tls)
-                status, closes = await exchange(self.streams, path)
-        except (*FAILURES, TimeoutError) as exc:
+            status, closes = await asyncio.wait_for(self._get(path), timeout)
+        except FAILURES as exc:
             self.close()
             return outcome_of(exc), (time.perf_counter() - begin) * 1000
         if closes:
             self.close()
         return ("ok" if status == 200 else f"HTTP {status}"), (time.perf_counter() - begin) * 1000
+
+    async def _get(self, path: str) -> tuple[int, bool]:
+        if self.streams is None:
+            self.streams = await open_stream(self.port, self.tls)
+        return await exchange(self.streams, path)
 
     def close(self) -> None:
         """Close the connection, if open."""
@@ -526,7 +529,7 @@ async def hold_slot(
     while True:
         try:
             reader, writer = await asyncio.wait_for(open_stream(port, None), CONNECT_TIMEOUT)
-        except (OSError, TimeoutError):
+        except (OSError, asyncio.TimeoutError):
             holders.connect_failures += 1
             await asyncio.sleep(RECONNECT_PAUSE)
             continue
@@ -539,7 +542,7 @@ async def hold_slot(
                 try:
                     if await asyncio.wait_for(reader.read(4096), wait) == b"":
                         break  # closed (an answer, e.g. 408, is read and then the close)
-                except TimeoutError:
+                except asyncio.TimeoutError:
                     writer.write(b"a")
         except OSError:
             pass
@@ -734,7 +737,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     """A self-signed EC certificate for 127.0.0.1 and its key (0600), valid for a day."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "netwatch-bench")])
-    now = datetime.datetime.now(datetime.UTC)
+    now = datetime.datetime.now(datetime.timezone.utc)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -1114,6 +1117,15 @@ def slowloris_md(out: dict[str, Any], args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def latency_rows(mode: str) -> list[Row]:
+    """Rows of one mode of scenario 5 (rows read ``{mode: LatencyResult}`` per agent)."""
+    return [
+        (f"{mode}: median (ms)", lambda r: r[mode].median_ms, ".2f"),
+        (f"{mode}: p90 (ms)", lambda r: r[mode].p90_ms, ".2f"),
+        (f"{mode}: CPU per scrape (ms)", lambda r: r[mode].cpu_ms_per_scrape, ".2f"),
+    ]
+
+
 def latency_md(out: dict[str, Any], args: argparse.Namespace) -> list[str]:
     """Scenario 5 table (plain and, if measured, TLS)."""
     head = (
@@ -1123,11 +1135,7 @@ def latency_md(out: dict[str, Any], args: argparse.Namespace) -> list[str]:
     modes: dict[str, dict[str, LatencyResult]] = out["latency"]
     rows: list[Row] = []
     for mode in modes:
-        rows += [
-            (f"{mode}: median (ms)", lambda r, m=mode: r[m].median_ms, ".2f"),
-            (f"{mode}: p90 (ms)", lambda r, m=mode: r[m].p90_ms, ".2f"),
-            (f"{mode}: CPU per scrape (ms)", lambda r, m=mode: r[m].cpu_ms_per_scrape, ".2f"),
-        ]
+        rows += latency_rows(mode)
     by_agent = {name: {m: modes[m][name] for m in modes} for name in ("netwatch", "node_exporter")}
     lines = ["", head, ""] + pair_rows(by_agent, rows)
     if "tls_skipped" in out:
@@ -1253,7 +1261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the results."""
     args = parse_args(argv)
     machine = {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": git_revision(),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
