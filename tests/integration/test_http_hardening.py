@@ -247,3 +247,13 @@ def test_a_client_that_never_reads_is_dropped_at_the_send_timeout() -> None:
         assert healthy(agent)
     finally:
         agent.stop()
+
+
+def test_replies_are_not_held_back_by_nagle(server) -> None:
+    # With TLS, Nagle's algorithm held each reply 40 ms behind the session tickets.
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\n")
+        assert wait_until(lambda: server.connections == 1)
+        (connection,) = server._connections.values()
+        accepted = connection._writer.get_extra_info("socket")
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
