@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 
@@ -26,6 +27,28 @@ def probe_endpoint(config: RootConfig) -> ProbeEndpoint:
     return ProbeEndpoint(dict(config.probe_modules), config.collectors.services.probe_timeout)
 
 
+OPEN_FILES_WANTED = 65536
+
+
+def raise_open_files_limit() -> None:
+    """Lift the soft open-files limit to the hard one, as node_exporter does.
+
+    Each connection is a file; the usual soft limit of 1024 is close to
+    ``server.max_connections`` plus what the collectors open.
+    """
+    if sys.platform == "win32":  # no such limit for sockets
+        return
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES_WANTED if hard == resource.RLIM_INFINITY else min(hard, OPEN_FILES_WANTED)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (OSError, ValueError) as exc:
+            log.debug("could not raise the open-files limit: %s", exc)
+
+
 def server_limits(config: RootConfig) -> Limits:
     """Connection deadlines from ``server:``."""
     return Limits(header_timeout=config.server.header_timeout,
@@ -41,6 +64,7 @@ class AgentService:
         self._config = config
         self._reload_config = reload_config
         self._access = access
+        raise_open_files_limit()
         self.web = WebConfigSource(config.server.web_config)
         host, port = listen_address(config, self.web.current().secured)
         engine = build_engine(config, access)

@@ -237,3 +237,28 @@ def test_config_check_reads_the_web_config_it_names(tmp_path: Path) -> None:
                          text=True, timeout=30)  # fmt: skip
     assert bad.returncode == 2 and "web.yml: line 2: basic_auth_users.prometheus" in bad.stderr
     assert "not-a-hash" not in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_serve_lifts_the_soft_open_files_limit(tmp_path: Path) -> None:
+    import resource
+
+    config = tmp_path / "netwatch.yaml"
+    config.write_text("services: []\n")
+    process = subprocess.Popen(
+        netwatch_argv("serve", "-c", str(config), "--listen", f"127.0.0.1:{free_port()}"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Lowering both limits is always allowed: soft 256, hard 4096.
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 4096)),
+    )
+    limits = Path(f"/proc/{process.pid}/limits")
+
+    def soft_limit() -> int:
+        line = next(x for x in limits.read_text().splitlines() if x.startswith("Max open files"))
+        return int(line.split()[3])
+
+    try:
+        assert wait_until(lambda: soft_limit() == 4096, timeout=20)
+    finally:
+        process.terminate()
+        process.wait(10)
