@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from netwatch.agent import build_engine, listen_address
 from netwatch.config.model import RootConfig
@@ -17,7 +18,9 @@ from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.routes import AgentState
 from netwatch.exporter.server import AgentHTTPServer
 from netwatch.hostaccess import HostAccess
-from netwatch.webconfig import WebConfigSource
+
+if TYPE_CHECKING:
+    from netwatch.webconfig import WebConfigSource
 
 log = logging.getLogger("netwatch.agent")
 
@@ -49,6 +52,15 @@ def raise_open_files_limit() -> None:
             log.debug("could not raise the open-files limit: %s", exc)
 
 
+def web_config_source(path: str | None) -> WebConfigSource | None:
+    """The web config file's source, or None without one (its modules are then not loaded)."""
+    if path is None:
+        return None
+    from netwatch.webconfig import WebConfigSource
+
+    return WebConfigSource(path)
+
+
 def server_limits(config: RootConfig) -> Limits:
     """Connection deadlines from ``server:``."""
     return Limits(header_timeout=config.server.header_timeout,
@@ -65,8 +77,8 @@ class AgentService:
         self._reload_config = reload_config
         self._access = access
         raise_open_files_limit()
-        self.web = WebConfigSource(config.server.web_config)
-        host, port = listen_address(config, self.web.current().secured)
+        self.web = web_config_source(config.server.web_config)
+        host, port = listen_address(config, self.web is not None and self.web.current().secured)
         engine = build_engine(config, access)
         self.state = AgentState(
             engine,
@@ -91,7 +103,8 @@ class AgentService:
 
         Any failure, not only an invalid file, leaves the running config in place.
         """
-        self.web.reload()
+        if self.web is not None:
+            self.web.reload()
         try:
             config = self._reload_config()
             self._check_restart_settings(config)
