@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from cryptography import x509
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from netwatch.cli.app import app
 
