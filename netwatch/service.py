@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from netwatch.agent import build_engine, listen_address
 from netwatch.config.model import RootConfig
 from netwatch.core.errors import one_line
+from netwatch.core.settings import is_loopback_host, split_listen_address
 from netwatch.core.yamlfile import ConfigError
 from netwatch.exporter.http11 import Limits
 from netwatch.exporter.probe_endpoint import ProbeEndpoint
@@ -52,13 +53,19 @@ def raise_open_files_limit() -> None:
             log.debug("could not raise the open-files limit: %s", exc)
 
 
-def web_config_source(path: str | None) -> WebConfigSource | None:
-    """The web config file's source, or None without one (its modules are then not loaded)."""
+def web_config_source(config: RootConfig) -> WebConfigSource | None:
+    """The web config file's source, or None without one (its modules are then not loaded).
+
+    On a LAN address without ``insecure``, a changed file must keep TLS or basic auth.
+    """
+    path = config.server.web_config
     if path is None:
         return None
     from netwatch.webconfig import WebConfigSource
 
-    return WebConfigSource(path)
+    host, _ = split_listen_address(config.server.listen)
+    lan = not is_loopback_host(host) and not config.server.insecure
+    return WebConfigSource(path, require_secured=lan)
 
 
 def server_limits(config: RootConfig) -> Limits:
@@ -77,7 +84,7 @@ class AgentService:
         self._reload_config = reload_config
         self._access = access
         raise_open_files_limit()
-        self.web = web_config_source(config.server.web_config)
+        self.web = web_config_source(config)
         host, port = listen_address(config, self.web is not None and self.web.current().secured)
         engine = build_engine(config, access)
         self.state = AgentState(

@@ -217,6 +217,9 @@ class Connection:
             target = event.target.decode("ascii")
         except UnicodeDecodeError:
             raise _Refused(plain(400, "bad request: non-ASCII method or target")) from None
+        if "content-length" in headers and "transfer-encoding" in headers:
+            # RFC 9112 6.1: a request smuggling pattern; never keep such a stream.
+            raise _Refused(plain(400, "bad request: both Content-Length and Transfer-Encoding"))
         await self._drain_body(loop.time() + self._limits.body_timeout, headers)
         return Request(method, target, headers, self.peer)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from netwatch import __version__
+from netwatch.core.errors import one_line
 from netwatch.engine import Engine
 from netwatch.exporter.exposition import render
 from netwatch.exporter.http11 import Reply, Request, plain
@@ -40,6 +41,9 @@ PROBE_USAGE = (
     "probe failed."
 )
 ALLOWED_METHODS = ("GET", "HEAD")
+# Password checks that need bcrypt and may wait at once; more get 429 (a client guessing
+# passwords cannot queue up work that holds Prometheus's cached login behind it).
+MAX_AUTH_WAITING = 4
 
 
 class BadRequest(Exception):
@@ -104,6 +108,7 @@ class AgentApp:
         self._probe_slots = asyncio.Semaphore(state.max_probes)
         # bcrypt on a cache miss takes tens of milliseconds: never on the event loop.
         self._auth_pool = ThreadPoolExecutor(1, thread_name_prefix="auth")
+        self._auth_waiting = 0
         self._routes: dict[str, Callable[[Request], Awaitable[Reply]]] = {
             "/metrics": self._metrics,
             "/probe": self._probe,
@@ -127,7 +132,10 @@ class AgentApp:
             path = urlsplit(request.target).path
         except ValueError:
             return plain(400, "bad request: malformed request target")
-        if not await self._authorized(request):
+        authorized = await self._authorized(request)
+        if authorized is None:
+            return plain(429, "too many password checks at once; try again", {"Retry-After": "1"})
+        if not authorized:
             return plain(401, "unauthorized", {"WWW-Authenticate": 'Basic realm="netwatch"'})
         handler = self._routes.get(path)
         if handler is None:
@@ -138,17 +146,27 @@ class AgentApp:
             return await handler(request)
         except (BadRequest, ProbeRequestError) as exc:
             return plain(400, str(exc))
+        except Exception as exc:  # noqa: BLE001 - answered, logged, and the server goes on
+            log.warning("error answering %s %s: %s", request.method, path, one_line(exc))
+            return plain(500, "internal error; see the agent's log")
 
-    async def _authorized(self, request: Request) -> bool:
+    async def _authorized(self, request: Request) -> bool | None:
+        """True or False; None when too many bcrypt checks are already waiting."""
         if self.web is None:
             return True
         config = self.web.current()
-        if not config.basic_auth_users:
-            return True
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._auth_pool, config.authorize, request.header("Authorization")
-        )
+        header = request.header("Authorization")
+        quick = config.quick_authorize(header)
+        if quick is not None:
+            return quick
+        if self._auth_waiting >= MAX_AUTH_WAITING:
+            return None
+        self._auth_waiting += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._auth_pool, config.authorize, header)
+        finally:
+            self._auth_waiting -= 1
 
     async def _metrics(self, request: Request) -> Reply:
         state = self.state

@@ -76,18 +76,32 @@ class BasicAuth:
         """True when users are configured."""
         return bool(self._users)
 
-    def check(self, authorization: str | None) -> bool:
-        """True when no users are configured or the header names a user and their password."""
+    def quick_check(self, authorization: str | None) -> bool | None:
+        """The answer when it needs no bcrypt (no users, malformed, or a verified password
+        in the cache); None when only :meth:`check` can tell."""
         if not self._users:
             return True
         credentials = parse_basic(authorization)
         if credentials is None or len(credentials[1]) > MAX_PASSWORD_BYTES:
             return False
         user, password = credentials
-        digest = hmac.new(self._key, password, hashlib.sha256).digest()
         stored = self._users.get(user)
+        digest = hmac.new(self._key, password, hashlib.sha256).digest()
         if stored is not None and self._cached(user, stored, digest):
             return True
+        return None
+
+    def check(self, authorization: str | None) -> bool:
+        """True when no users are configured or the header names a user and their password."""
+        quick = self.quick_check(authorization)
+        if quick is not None:
+            return quick
+        credentials = parse_basic(authorization)
+        if credentials is None:  # quick_check has answered False already
+            return False
+        user, password = credentials
+        digest = hmac.new(self._key, password, hashlib.sha256).digest()
+        stored = self._users.get(user)
         accepted = self._bcrypt(password, stored if stored is not None else self._dummy_hash())
         if accepted and stored is not None:
             self._remember(user, stored, digest)

@@ -59,6 +59,10 @@ class WebConfig:
         """The server SSLContext built when the config loaded, or None without TLS."""
         return self._context
 
+    def quick_authorize(self, authorization: str | None) -> bool | None:
+        """The answer when it needs no bcrypt (cheap: fine on the event loop), else None."""
+        return self._auth.quick_check(authorization)
+
     def authorize(self, authorization: str | None) -> bool:
         """True when no users are configured, or the ``Authorization`` value names one.
 

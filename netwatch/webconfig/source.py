@@ -79,9 +79,15 @@ class WebConfigSource:
         path: str | Path | None,
         interval: float = CHECK_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        require_secured: bool = False,
     ) -> None:
-        """Load ``path`` now; :class:`ConfigError` when it is invalid."""
+        """Load ``path`` now; :class:`ConfigError` when it is invalid.
+
+        ``require_secured``: the agent listens on a LAN address without --insecure, so a
+        new file without TLS and without basic auth is rejected like an invalid one.
+        """
         self._path = Path(path) if path is not None else None
+        self._require_secured = require_secured
         self._interval = interval
         self._clock = clock
         self._lock = threading.Lock()
@@ -137,6 +143,10 @@ class WebConfigSource:
             return self._reject("; ".join(str(problem) for problem in exc.problems))
         except Exception as exc:  # a reload must never take the server down
             return self._reject(f"unexpected {type(exc).__name__}: {exc}")
+        if self._require_secured and not config.secured:
+            return self._reject(
+                "it has neither TLS nor basic auth, and netwatch listens on a LAN address"
+            )
         if (config.tls is None) != (self._config.tls is None):
             state = "on" if config.tls is not None else "off"
             return self._reject(f"turning TLS {state} needs a restart of netwatch")

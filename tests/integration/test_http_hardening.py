@@ -6,12 +6,14 @@ server mishandled (issue 11), and checks the answer and that the server keeps se
 
 from __future__ import annotations
 
+import base64
 import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 
+import bcrypt
 import pytest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
@@ -21,6 +23,7 @@ from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.routes import AgentState
 from netwatch.exporter.server import AgentHTTPServer
 from netwatch.probes.config import module_model
+from netwatch.webconfig import WebConfigSource
 from tests.conftest import http_get, wait_until
 
 LIMITS = Limits(header_timeout=1.0, idle_timeout=1.5, body_timeout=1.0)
@@ -82,6 +85,11 @@ def healthy(server: AgentHTTPServer) -> bool:
         (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
         (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
         (b"GET /metr\xffics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (
+            b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked"
+            b"\r\n\r\n0\r\n\r\nGET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n",
+            400,
+        ),
     ],
 )
 def test_malformed_requests_get_a_status_line(server, raw: bytes, status: int) -> None:
@@ -257,3 +265,59 @@ def test_replies_are_not_held_back_by_nagle(server) -> None:
         (connection,) = server._connections.values()
         accepted = connection._writer.get_extra_info("socket")
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_password_guessing_cannot_lock_out_a_verified_login(tmp_path) -> None:
+    hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(10)).decode()
+    web = tmp_path / "web.yml"
+    web.write_text(f"basic_auth_users:\n  prometheus: '{hashed}'\n")
+    engine = Engine([EngineCollector("quick", Quick())])
+    agent = AgentHTTPServer("127.0.0.1", 0, AgentState(engine, 10, 2), WebConfigSource(web),
+                            max_connections=64)  # fmt: skip
+    agent.start()
+    url = f"http://127.0.0.1:{agent.port}/metrics"
+
+    def login(password: str) -> int:
+        token = base64.b64encode(f"prometheus:{password}".encode()).decode()
+        return http_get(url, {"Authorization": f"Basic {token}"}, timeout=20)[0]
+
+    try:
+        assert login("s3cret") == 200  # bcrypt once; then the verified login is cached
+        stop = threading.Event()
+        guesses: list[int] = []
+
+        def guess() -> None:
+            while not stop.is_set():
+                guesses.append(login("wrong"))
+
+        attackers = [threading.Thread(target=guess) for _ in range(30)]
+        for thread in attackers:
+            thread.start()
+        time.sleep(1.0)
+        answers = [login("s3cret") for _ in range(10)]
+        stop.set()
+        for thread in attackers:
+            thread.join(30)
+        assert answers == [200] * 10
+        assert set(guesses) <= {401, 429} and 429 in guesses and 401 in guesses
+    finally:
+        agent.stop()
+
+
+def test_an_endpoint_that_raises_gets_500_and_the_server_goes_on() -> None:
+    class BrokenLan:
+        def collect(self) -> Iterator[Metric]:
+            return iter(())
+
+        def sd_document(self) -> bytes:
+            raise RuntimeError("state went away")
+
+    engine = Engine([EngineCollector("lan", BrokenLan())])
+    agent = AgentHTTPServer("127.0.0.1", 0, AgentState(engine, 10, 2))
+    agent.start()
+    try:
+        status, _, body = http_get(f"http://127.0.0.1:{agent.port}/sd")
+        assert status == 500 and b"internal error" in body
+        assert healthy(agent)
+    finally:
+        agent.stop()

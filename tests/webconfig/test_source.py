@@ -127,6 +127,21 @@ def test_turning_tls_on_needs_a_restart(pki: PKI, caplog: pytest.LogCaptureFixtu
     assert source.current().tls is None and source.server_ssl_context() is None
 
 
+def test_a_lan_listener_never_loses_its_auth_on_reload(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = users_file(tmp_path, "s3cret")
+    source = WebConfigSource(path, require_secured=True)
+    write_web_config(tmp_path, "# editor truncated the file\n")
+    with caplog.at_level(logging.WARNING, logger="netwatch.webconfig"):
+        assert source.reload() is False
+    assert "neither TLS nor basic auth" in caplog.text
+    assert source.current().secured and not source.current().authorize(None)
+    loopback = WebConfigSource(users_file(tmp_path, "s3cret"))
+    write_web_config(tmp_path, "# loopback only: auth may go\n")
+    assert loopback.reload() is True and not loopback.current().secured
+
+
 def test_a_changed_key_file_alone_triggers_a_reload(pki: PKI) -> None:
     source = WebConfigSource(write_web_config(pki.directory, tls_section()), interval=0)
     first = source.current()
