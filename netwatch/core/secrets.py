@@ -30,7 +30,8 @@ _SECRET_WORDS = re.compile(
 _PAIR_NAME = re.compile(r"([A-Za-z0-9_.\[\]%-]+)=")
 _PAIR_VALUE = re.compile(r"[^\s&;#\"'<>]*")
 # ``scheme://user[:password]@`` at the start of a URL's authority.
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/?#\s@\"'<>]*)@")
+# User info runs to the LAST "@" before the path, as URL parsers read it ("a:p@ss@host").
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/?#\s\"'<>]*)@")
 # Authorization header values and ``Header: value`` lines of sensitive headers.
 _AUTH_SCHEME = re.compile(r"\b(?P<scheme>Basic|Bearer|Digest|Token|Negotiate)\s+[^\s,;\"']+")
 _HEADER_LINE = re.compile(

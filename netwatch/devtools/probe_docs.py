@@ -116,12 +116,14 @@ Anyone who can reach `/probe` chooses the target, so each module limits it:
 - A refused target gets HTTP 400 naming the rule. A redirect to a refused
   target fails the probe with reason `denied`.
 - A module that sends credentials (`basic_auth`, a bearer token, a header whose
-  name looks secret) must list `allowed_targets`: `config check` rejects it
-  otherwise, so credentials go only to targets the admin named.
+  name looks secret, a request `body`: a login form holds a password) must list
+  `allowed_targets`: `config check` rejects it otherwise, so credentials go only
+  to targets the admin named.
 - Redirects: at most `max_redirects` (default 5; 0 follows none), each hop
   checked like the target. Authorization, Cookie, X-Api-Key and every header
   whose name contains token, secret, key, auth, session or password are sent
-  only to the target's own origin (scheme, host and port).
+  only to the target's own origin (scheme, host and port); so is a request
+  body (a 307 or 308 to another origin continues without it).
 - The `services:` the admin configures are not limited by these rules.
 - Secrets are masked as `<redacted>` in `config show`, in the logs at every
   level, in the debug view and in error messages: passwords, tokens, request

@@ -115,8 +115,11 @@ class HttpParams(StrictModel):
     )  # fmt: skip
 
     def credentials(self) -> list[str]:
-        """The settings that send credentials: basic_auth, a bearer token, secret headers."""
+        """The settings that send credentials: basic_auth, a bearer token, secret headers,
+        a request body (a login form holds a password)."""
         found = [f"headers.{name}" for name in self.headers if is_secret_name(name)]
+        if self.body is not None:
+            found.insert(0, "body")
         if self.basic_auth is not None:
             found.insert(0, "basic_auth")
         if self.bearer_token is not None or self.bearer_token_env is not None:
@@ -526,7 +529,10 @@ def _check_body(response: _Response, params: HttpParams) -> None:
 def _next_hop(
     response: _Response, url: _Url, method: str, body: bytes | None
 ) -> tuple[_Url, str, bytes | None]:
-    """Where a redirect leads, and with which method and body (RFC 9110 15.4)."""
+    """Where a redirect leads, and with which method and body (RFC 9110 15.4).
+
+    The body never follows a redirect to another origin: it may hold a password.
+    """
     location = urljoin(url.full, response.headers["location"].strip())
     try:
         next_url = _parse_url(location, "redirect")
@@ -536,6 +542,8 @@ def _next_hop(
         return next_url, "GET", None
     if response.status in (301, 302) and method == "POST":
         return next_url, "GET", None
+    if body is not None and next_url.origin != url.origin:
+        return next_url, "GET" if method == "POST" else method, None
     return next_url, method, body
 
 

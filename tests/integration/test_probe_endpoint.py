@@ -416,3 +416,22 @@ def test_debug_view_explains_the_probe_with_secrets_masked(servers) -> None:
     assert SECRET not in text
     with pytest.raises(ProbeRequestError, match="'debug' must be true or false"):
         run(endpoint, probe_query(f"{url_a}/ok") + "&debug=maybe")
+
+
+def test_a_request_body_is_a_credential_and_stays_with_its_origin(servers) -> None:
+    url_a, server_a, _, _ = servers
+    with pytest.raises(ValueError, match="allowed_targets"):
+        module_model()(prober="http", http={"method": "POST", "body": "password=" + SECRET})
+    endpoint = endpoint_with(
+        m={"prober": "http", "allowed_targets": ["127.0.0.1"],
+           "http": {"method": "POST", "body": "password=" + SECRET}},
+    )  # fmt: skip
+    with recording_server() as (url_c, server_c):
+        server_a.received.clear()
+        same = quote(f"{url_a}/ok", safe="")
+        assert success(run(endpoint, probe_query(f"{url_a}/goto?to={same}&code=307"))) == 1
+        length = str(len("password=" + SECRET))
+        assert [h.get("Content-Length") for _, h in server_a.received] == [length, length]
+        other = quote(f"{url_c}/ok", safe="")  # another origin: the body is not sent there
+        assert success(run(endpoint, probe_query(f"{url_a}/goto?to={other}&code=307"))) == 1
+        assert "Content-Length" not in server_c.received[0][1]

@@ -187,3 +187,10 @@ services:
     assert "basic_auth.password" in text and "headers.X-Api-Key" in text
     assert "max_redirects" in text and "token=<redacted>" in text
     assert SECRET not in text
+
+
+def test_a_password_holding_at_signs_is_masked_whole() -> None:
+    masked = mask_text("probe http://admin:S3cr@tPass@10.1.2.3/login failed")
+    assert "S3cr" not in masked and "tPass" not in masked
+    assert masked == "probe http://admin:<redacted>@10.1.2.3/login failed"
+    assert mask_text("see http://host/a@b") == "see http://host/a@b"
