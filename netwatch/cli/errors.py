@@ -47,4 +47,7 @@ def friendly_errors(debug: bool) -> Iterator[None]:
     except Exception as exc:
         if debug:
             raise
-        fail(f"{type(exc).__name__}: {exc} (run with --debug for details)", ExitCode.RUNTIME)
+        from netwatch.core.secrets import mask_text
+
+        message = mask_text(f"{type(exc).__name__}: {exc}")
+        fail(f"{message} (run with --debug for details)", ExitCode.RUNTIME)

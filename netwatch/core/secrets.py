@@ -34,11 +34,7 @@ _PAIR_VALUE = re.compile(r"[^\s&;#\"'<>]*")
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/?#\s\"'<>]*)@")
 # Authorization header values and ``Header: value`` lines of sensitive headers.
 _AUTH_SCHEME = re.compile(r"\b(?P<scheme>Basic|Bearer|Digest|Token|Negotiate)\s+[^\s,;\"']+")
-_HEADER_LINE = re.compile(
-    r"(?P<name>\b(?:Proxy-)?Authorization|\bCookie|\bSet-Cookie|\bX-Api-Key)(?P<sep>\s*:\s*)"
-    r"(?P<value>[^\r\n]+)",
-    re.IGNORECASE,
-)
+_HEADER_LINE = re.compile(r"(?P<name>\b[A-Za-z][A-Za-z0-9-]*)(?P<sep>:[ \t]*)(?P<value>[^\r\n]+)")
 # A URL percent-encoded into another URL or a query string (``http%3A%2F%2F...``).
 _ENCODED_URL = re.compile(
     r"[A-Za-z][A-Za-z0-9+.-]*%(?:25)*3A%(?:25)*2F%(?:25)*2F[^\s&\"'<>]*", re.IGNORECASE
@@ -90,7 +86,14 @@ def _mask_plain(text: str) -> str:
     text = _USERINFO.sub(_mask_userinfo, text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m['scheme']} {REDACTED}", text)
     text = _mask_pairs(text)
-    return _HEADER_LINE.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+    return _HEADER_LINE.sub(_mask_header_line, text)
+
+
+def _mask_header_line(match: re.Match[str]) -> str:
+    """``Name: value`` with the value masked when the name looks secret."""
+    if not is_secret_name(match["name"]):
+        return match[0]
+    return f"{match['name']}{match['sep']}{REDACTED}"
 
 
 def mask_text(text: str) -> str:

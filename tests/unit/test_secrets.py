@@ -194,3 +194,9 @@ def test_a_password_holding_at_signs_is_masked_whole() -> None:
     assert "S3cr" not in masked and "tPass" not in masked
     assert masked == "probe http://admin:<redacted>@10.1.2.3/login failed"
     assert mask_text("see http://host/a@b") == "see http://host/a@b"
+
+
+def test_header_lines_of_every_secret_looking_name_are_masked() -> None:
+    assert mask_text("X-Auth-Token: abc123") == "X-Auth-Token: <redacted>"
+    assert mask_text("Content-Type: text/plain") == "Content-Type: text/plain"
+    assert mask_text("see http://host:8080/x") == "see http://host:8080/x"
