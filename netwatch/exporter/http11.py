@@ -229,6 +229,9 @@ class Connection:
         limit = self._limits.max_body_bytes
         if length.isascii() and length.isdigit() and (len(length) > 9 or int(length) > limit):
             raise _Refused(plain(413, f"request body larger than {limit} bytes"))
+        if self._h11.they_are_waiting_for_100_continue:
+            continue_ = h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")
+            self._writer.write(self._h11.send(continue_) or b"")
         received = 0
         while True:
             event = await self._next_event(deadline)

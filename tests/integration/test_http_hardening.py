@@ -122,6 +122,15 @@ def test_a_body_is_read_not_taken_for_the_next_request(server) -> None:
     assert responses(exchange(server.port, raw)) == [405, 200]
 
 
+def test_expect_100_continue_is_answered(server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /-/healthy HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                     b"Expect: 100-continue\r\n\r\n")  # fmt: skip
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 ")
+        sock.sendall(b"hello")
+        assert responses(sock.recv(4096)) == [405]
+
+
 def test_chunked_body_is_read_too(server) -> None:
     raw = (
         b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
