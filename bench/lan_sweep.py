@@ -99,7 +99,8 @@ def parse_nmap(stdout: str, scanner_ip: str) -> set[tuple[str, str]]:
 
 WARM = """
 import json, sys, time
-from netwatch.lan.sweep import SweepSettings, sweep
+from netwatch.lan.settings import SweepSettings
+from netwatch.lan.sweep import sweep
 from netwatch.lan.targets import choose_networks
 networks = choose_networks([sys.argv[1]], sys.argv[2])
 sweep(networks, SweepSettings())

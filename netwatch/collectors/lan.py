@@ -12,6 +12,7 @@ import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import Metric
 from pydantic import Field, field_validator, model_validator
@@ -22,12 +23,15 @@ from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
 from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
-from netwatch.lan.devices import DEVICE_STATES, DeviceRegistry, Vendors, ip_key
-from netwatch.lan.known import load_known_devices
 from netwatch.lan.model import Event, SweepResult
-from netwatch.lan.sd import agents_listening, sd_groups, sd_json
+from netwatch.lan.settings import SweepSettings
 from netwatch.lan.state import DEFAULT_STATE_FILE, EVENT_KINDS, StateStore
-from netwatch.lan.sweep import SweepSettings
+
+if TYPE_CHECKING:
+    from netwatch.lan.devices import DeviceRegistry, Vendors
+
+# The sweep, the device register, known devices and /sd are imported where they are
+# used: the collector is off by default, and the agent should not carry them then.
 
 log = logging.getLogger("netwatch.lan")
 
@@ -153,6 +157,8 @@ class LanSettings(ScheduledSettings):
     @field_validator("known_devices")
     @classmethod
     def _known_devices_load(cls, value: str | None) -> str | None:
+        from netwatch.lan.known import load_known_devices
+
         try:
             load_known_devices(value)
         except ConfigError as exc:
@@ -184,6 +190,8 @@ def sweep_configured(settings: LanSettings) -> SweepResult:
 
 def lan_families(registry: DeviceRegistry, sweep_success: bool) -> list[Metric]:
     """Metric families for the registry's current state."""
+    from netwatch.lan.devices import DEVICE_STATES
+
     info, last_seen = DEVICE_INFO.family(), LAST_SEEN.family()
     devices, events = DEVICES.family(), EVENTS.family()
     for device in registry.active_devices():
@@ -225,6 +233,8 @@ class LanCollector:
         sweep: SweepFn | None = None,
         check_agents: AgentCheck | None = None,
     ) -> None:
+        from netwatch.lan.sd import agents_listening, sd_json
+
         self._settings = settings
         self._sweep = sweep or sweep_configured
         self._check_agents = check_agents or agents_listening
@@ -245,6 +255,10 @@ class LanCollector:
         return self._vendor_lookup
 
     def collect(self) -> list[Metric]:
+        from netwatch.lan.devices import DeviceRegistry, ip_key
+        from netwatch.lan.known import load_known_devices
+        from netwatch.lan.sd import sd_groups, sd_json
+
         settings = self._settings
         state = self._store.load()
         known = load_known_devices(settings.known_devices)

@@ -24,7 +24,6 @@ from netwatch.core.selfcommand import netwatch_argv
 from netwatch.core.settings import Duration
 from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
-from netwatch.posture.policy import load_policy
 
 RESULTS = ("pass", "fail", "waived", "not_applicable", "error")
 
@@ -77,6 +76,10 @@ class PostureSettings(ScheduledSettings):
     @classmethod
     def _policy_loads(cls, value: str | None) -> str | None:
         if value is not None:
+            # Here, not at the top: the checks run in a child process, so the agent
+            # loads the policy code only to validate a configured policy file.
+            from netwatch.posture.policy import load_policy
+
             try:
                 load_policy(value)
             except ConfigError as exc:

@@ -26,11 +26,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
-from netwatch.core.settings import Duration, StrictModel
 from netwatch.durations import format_duration
 from netwatch.lan.arp import (
     ARP_REPLY_BPF,
@@ -42,49 +41,14 @@ from netwatch.lan.arp import (
     request_frame,
 )
 from netwatch.lan.model import Observation, SweepMethod, SweepResult
+from netwatch.lan.settings import SweepSettings
 from netwatch.lan.targets import Link, TargetError, choose_networks, plan_links
 
-SweepMode = Literal["auto", "arp", "neighbour"]
 Progress = Callable[[int, int], None]
 
 _SO_ATTACH_FILTER = 26
 _RECEIVE_BUFFER = 1 << 20
 _PROGRESS_EVERY = 0.1  # seconds between progress callbacks
-
-
-class SweepSettings(StrictModel):
-    """Pacing, retries and timeouts of a sweep (arp-scan's defaults)."""
-
-    interval: Duration = Field(
-        0.002, description="Average time between two requests (a late one is made up for, at "
-        "most 4 back to back). 2ms (500 packets/s) is arp-scan's pace (its 256 kbit/s default "
-        "for 64-byte frames): about 0.5s per /24, under common switch broadcast storm-control "
-        "limits, and light for small devices that answer ARP in software."
-    )  # fmt: skip
-    retries: int = Field(
-        2, ge=1, le=10, description="Requests sent to an address that stays silent, counting the "
-        "first (arp-scan's --retry): 2 means one retry."
-    )  # fmt: skip
-    backoff: float = Field(
-        1.5, ge=1.0, le=10.0, description="Factor applied to host_timeout after each request "
-        "to the same address."
-    )  # fmt: skip
-    host_timeout: Duration = Field(
-        0.5, description="How long to wait for an answer to an address's first request."
-    )
-    timeout: Duration = Field(
-        60.0, description="Hard cap on the whole sweep; a cut-short sweep is partial and says so."
-    )
-    mode: SweepMode = Field(
-        "auto", description="arp: raw ARP (needs root or CAP_NET_RAW); neighbour: kernel "
-        "neighbour table after TCP/ICMP probes (no privilege); auto: arp when allowed, else "
-        "neighbour."
-    )  # fmt: skip
-
-    @property
-    def final_wait(self) -> float:
-        """How long an address is awaited after its last request."""
-        return self.host_timeout * self.backoff ** (self.retries - 1)
 
 
 class SweepError(RuntimeError):

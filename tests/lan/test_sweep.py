@@ -29,7 +29,7 @@ from netwatch.lan.arp import (
     request_frame,
 )
 from netwatch.lan.fallback import NeighbourError, parse_ip_neigh, parse_proc_arp, read_neighbours
-from netwatch.lan.sweep import SweepSettings
+from netwatch.lan.settings import SweepSettings
 from netwatch.lan.vendors import LOCALLY_ADMINISTERED, VendorLookup
 from tests.lan.netns_lab import SCANNER_INTERFACE, Lab, lab_mac, unprivileged_user
 
@@ -417,7 +417,8 @@ import scapy.arch.linux
 def no_libpcap(*args, **kwargs):
     raise ImportError("libpcap is not available. Cannot compile filter !")
 scapy.arch.linux.compile_filter = no_libpcap
-from netwatch.lan.sweep import SweepSettings, sweep
+from netwatch.lan.settings import SweepSettings
+from netwatch.lan.sweep import sweep
 from netwatch.lan.targets import choose_networks
 result = sweep(choose_networks(["198.18.0.0/24"], "lan0"), SweepSettings(mode="arp"))
 print(json.dumps([[seen.ip, seen.mac] for seen in result.observations]))
