@@ -188,15 +188,20 @@ def test_go_tls_accepts_office_certificates_and_rejects_the_rest(
 
 
 @contextmanager
-def agent(tmp_path: Path, office: Path, password_hash: str) -> Iterator[int]:
-    """``netwatch serve`` on 127.0.0.1 with the office's certificates, mTLS and basic auth."""
+def agent(tmp_path: Path, office: Path, password_hash: str, mtls: bool = True) -> Iterator[int]:
+    """``netwatch serve`` on 127.0.0.1 with the office's certificates and basic auth, and
+    client certificates required unless ``mtls`` is False."""
     web = tmp_path / "web.yml"
+    client_auth = (
+        f"  client_ca_file: {office / 'ca.crt'}\n  client_auth_type: RequireAndVerifyClientCert\n"
+        if mtls
+        else ""
+    )
     web.write_text(
         "tls_server_config:\n"
         f"  cert_file: {office / 'localhost.crt'}\n"
         f"  key_file: {office / 'localhost.key'}\n"
-        f"  client_ca_file: {office / 'ca.crt'}\n"
-        "  client_auth_type: RequireAndVerifyClientCert\n"
+        f"{client_auth}"
         "  min_version: TLS12\n"
         f"basic_auth_users:\n  prometheus: {password_hash}\n"
     )
@@ -289,3 +294,27 @@ def test_prometheus_scrapes_the_agent_with_office_certificates(
     for name in refused:
         assert targets[name]["health"] == "down", (name, targets[name])
     assert_down(targets, "other-ca-trusted", "x509: certificate signed by unknown authority")
+
+
+def test_prometheus_scrapes_the_agent_over_tls_with_basic_auth_alone(
+    tmp_path: Path, prometheus: Callable[[str], Targets]
+) -> None:
+    office = office_files(tmp_path / "office")
+    hashed = subprocess.run(
+        netwatch_argv("hash-password"), input=PASSWORD + "\n", capture_output=True,
+        text=True, timeout=60, check=True,
+    ).stdout.strip()  # fmt: skip
+    password, wrong = tmp_path / "password", tmp_path / "wrong"
+    password.write_text(PASSWORD + "\n")
+    wrong.write_text("mật-khẩu-sai\n")
+    ca = office / "ca.crt"
+    with agent(tmp_path, office, hashed, mtls=False) as port:
+        target = f"127.0.0.1:{port}"
+        targets = prometheus(
+            job("tls-basic-auth", target, tls_config(ca), password)
+            + job("wrong-password", target, tls_config(ca), wrong)
+            + job("plaintext", target, tls_config(ca), password, scheme="http")
+        )
+    assert_up(targets, "tls-basic-auth")
+    assert_down(targets, "wrong-password", "401 Unauthorized")
+    assert targets["plaintext"]["health"] == "down", targets["plaintext"]
