@@ -522,11 +522,18 @@ class Holders:
 
 
 async def hold_slot(
-    port: int, prefix: bytes, drip: bool, holders: Holders, rng: random.Random
+    port: int,
+    prefix: bytes,
+    drip: bool,
+    holders: Holders,
+    rng: random.Random,
+    stop: asyncio.Event,
 ) -> None:
-    """Keep one connection open until cancelled: send ``prefix``, then (``drip``) a
-    header byte every 2-4 s; reconnect a second after the server closes it."""
-    while True:
+    """Keep one connection open until ``stop`` is set (and the task cancelled): send
+    ``prefix``, then (``drip``) a header byte every 2-4 s; reconnect a second after the
+    server closes it. ``stop`` is checked because before Python 3.12 ``wait_for`` drops
+    a cancellation that arrives just as its awaitable completes."""
+    while not stop.is_set():
         try:
             reader, writer = await asyncio.wait_for(open_stream(port, None), CONNECT_TIMEOUT)
         except (OSError, asyncio.TimeoutError):
@@ -537,19 +544,19 @@ async def hold_slot(
         holders.open_now += 1
         try:
             writer.write(prefix)
-            while True:
+            while not stop.is_set():
                 wait = rng.uniform(*DRIP_SECONDS) if drip else None
                 try:
                     if await asyncio.wait_for(reader.read(4096), wait) == b"":
-                        break  # closed (an answer, e.g. 408, is read and then the close)
+                        holders.closed_by_server += 1  # (an answer, e.g. 408, comes first)
+                        break
                 except asyncio.TimeoutError:
                     writer.write(b"a")
         except OSError:
-            pass
+            holders.closed_by_server += 1
         finally:
             holders.open_now -= 1
             writer.close()
-        holders.closed_by_server += 1
         await asyncio.sleep(RECONNECT_PAUSE)
 
 
@@ -583,10 +590,11 @@ async def hold(
     the agent; then close them all."""
     rng = random.Random(seed)
     holders = Holders()
+    stop = asyncio.Event()
     threads_before, rss_before = threads(agent.pid), rss_mb(agent.pid)
     with ProcessWatch(agent.pid) as watch:
         slots = [
-            asyncio.create_task(hold_slot(agent.port, prefix, drip, holders, rng))
+            asyncio.create_task(hold_slot(agent.port, prefix, drip, holders, rng, stop))
             for _ in range(count)
         ]
         deadline = asyncio.get_running_loop().time() + CONNECT_TIMEOUT
@@ -612,6 +620,7 @@ async def hold(
             )
         agent_cpu = cpu_seconds(agent.pid) - cpu_before
         tracker.cancel()
+        stop.set()
         for slot in slots:
             slot.cancel()
         await asyncio.gather(*slots, tracker, return_exceptions=True)
