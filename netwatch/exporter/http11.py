@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import TypeVar
 
 import h11
 
@@ -62,6 +64,19 @@ class Reply:
 
 
 App = Callable[[Request], Awaitable[Reply]]
+T = TypeVar("T")
+
+
+async def within(awaitable: Awaitable[T], seconds: float) -> T:
+    """``awaitable`` or asyncio.TimeoutError after ``seconds``.
+
+    asyncio.timeout (3.11+) needs no extra task per read, as wait_for does: on every
+    request that is a measurable share of a 4 ms scrape.
+    """
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)
 
 
 class ConnectionState:
@@ -151,7 +166,7 @@ class Connection:
     async def _receive(self, timeout: float, late: Reply | None = None) -> None:
         """Feed h11 the next bytes; at ``timeout`` answer ``late`` (or just close)."""
         try:
-            data = await asyncio.wait_for(self._reader.read(READ_CHUNK), timeout)
+            data = await within(self._reader.read(READ_CHUNK), timeout)
         except asyncio.TimeoutError:
             raise (_Refused(late) if late is not None else _Closed()) from None
         if self._check_line and not self._request_line_ok(data):
@@ -266,7 +281,8 @@ class Connection:
         self._writer.write(data or b"")
         try:
             # A client that stops reading must not hold a busy connection for ever.
-            await asyncio.wait_for(self._writer.drain(), self._limits.send_timeout)
+            if self._writer.transport.get_write_buffer_size():
+                await within(self._writer.drain(), self._limits.send_timeout)
         except asyncio.TimeoutError:
             self._writer.transport.abort()
             raise _Closed from None

@@ -19,7 +19,7 @@ from netwatch import __version__
 from netwatch.core.errors import one_line
 from netwatch.engine import Engine
 from netwatch.exporter.exposition import render
-from netwatch.exporter.http11 import Reply, Request, plain
+from netwatch.exporter.http11 import Reply, Request, plain, within
 from netwatch.exporter.probe_endpoint import ProbeEndpoint, ProbeRequestError
 
 if TYPE_CHECKING:
@@ -174,7 +174,10 @@ class AgentApp:
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            await asyncio.wait_for(self._scrape_slots.acquire(), budget)
+            if self._scrape_slots.locked():
+                await within(self._scrape_slots.acquire(), budget)
+            else:
+                await self._scrape_slots.acquire()
         except asyncio.TimeoutError:
             return plain(503, "every scrape slot stayed busy for the whole scrape timeout",
                          {"Retry-After": "1"})  # fmt: skip
