@@ -45,6 +45,7 @@ from _common import (
     loadavg_1m,
     netwatch_on_path,
     peak_rss_mb,
+    percentile,
     ratio,
     signals_as_interrupt,
     start,
@@ -90,7 +91,7 @@ class Result:
 
     name: str
     median_ms: float
-    p90_ms: float
+    p90_ms: float | None
     peak_rss_mb: float
     cpu_s_per_100: float
     wire_bytes: int
@@ -153,13 +154,6 @@ def wait_steady(target: Target, timeout: float = 180.0) -> None:
             return
         time.sleep(0.5)
     raise RuntimeError(f"{target.name}: scheduled collectors did not finish within {timeout:.0f}s")
-
-
-def percentile(values: Sequence[float], pct: int) -> float:
-    """The ``pct``-th percentile (inclusive method; 50 = median)."""
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 def time_command(argv: list[str], runs: int, warmup: int = 2) -> float:

@@ -128,9 +128,7 @@ class AgentService:
         new_engine.start()
         self.state.engine = new_engine
         self.state.scrape_timeout = config.server.scrape_timeout
-        old_probe, self.state.probe = self.state.probe, new_probe
-        if old_probe is not None:
-            old_probe.close()
+        self.state.probe = new_probe
         old_engine.stop()
         self._config = config
         log.info("configuration reloaded; collectors: %s", ", ".join(new_engine.names))
@@ -162,6 +160,4 @@ class AgentService:
                 self.reload()
         log.info("shutting down")
         self.server.stop()
-        if self.state.probe is not None:
-            self.state.probe.close()
         self.state.engine.stop()

@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from netwatch.core.selfcommand import netwatch_argv
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -72,11 +73,6 @@ class ServeProcess:
                 self.process.kill()
                 self.process.wait(5)
         return self.process.returncode
-
-
-def netwatch_argv(*args: str) -> list[str]:
-    """argv running the netwatch CLI of this checkout."""
-    return [sys.executable, "-m", "netwatch", *args]
 
 
 def start_serve(tmp_path: Path, *args: str) -> ServeProcess:

@@ -93,6 +93,9 @@ def plain(status: int, text: str, headers: dict[str, str] | None = None) -> Repl
     return Reply(status, f"{text}\n".encode(), merged)
 
 
+TOO_LATE = plain(408, "request not received in time")
+
+
 class _Closed(Exception):
     """The peer went away, or a deadline passed: close without a reply."""
 
@@ -205,11 +208,10 @@ class Connection:
                     self._enter(ConnectionState.READING)
                     deadline = loop.time() + self._limits.header_timeout
                     continue
-                late = plain(408, "request not received in time")
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise _Refused(late)
-                await self._receive(remaining, late)
+                    raise _Refused(TOO_LATE)
+                await self._receive(remaining, TOO_LATE)
                 continue
             if isinstance(event, h11.ConnectionClosed):
                 raise _Closed

@@ -141,9 +141,3 @@ class ProbeEndpoint:
         families = result_families([(service, module.prober, result)])
         text = _debug_text(name, module, service, scope, result, families) if debug else None
         return ProbeReply(families, text)
-
-    def close(self) -> None:
-        """Nothing to release: probes run on the caller's event loop and end with it.
-
-        Kept so the service can retire an endpoint on reload without knowing this.
-        """

@@ -85,6 +85,19 @@ def office_files(directory: Path) -> Path:
     return directory
 
 
+def passwords(directory: Path) -> tuple[str, Path, Path]:
+    """The agent's hash from ``netwatch hash-password``, and Prometheus's right and wrong
+    password files."""
+    hashed = subprocess.run(
+        netwatch_argv("hash-password"), input=PASSWORD + "\n", capture_output=True,
+        text=True, timeout=60, check=True,
+    ).stdout.strip()  # fmt: skip
+    password, wrong = directory / "password", directory / "wrong"
+    password.write_text(PASSWORD + "\n")
+    wrong.write_text("mật-khẩu-sai\n")
+    return hashed, password, wrong
+
+
 def tls_config(ca: Path, client: Path | None = None) -> str:
     if client is None:
         return f"{{ca_file: {ca}}}"
@@ -263,13 +276,7 @@ def test_prometheus_scrapes_the_agent_with_office_certificates(
     run("issue", "localhost", "127.0.0.1", "--dir", str(office))
     run("issue", "--client", "prometheus", "--dir", str(office))
     other = office_files(tmp_path / "other")
-    hashed = subprocess.run(
-        netwatch_argv("hash-password"), input=PASSWORD + "\n", capture_output=True,
-        text=True, timeout=60, check=True,
-    ).stdout.strip()  # fmt: skip
-    password, wrong = tmp_path / "password", tmp_path / "wrong"
-    password.write_text(PASSWORD + "\n")
-    wrong.write_text("mật-khẩu-sai\n")
+    hashed, password, wrong = passwords(tmp_path)
     ca, client = office / "ca.crt", office / "prometheus"
     wrong_name = tls_config(ca, client).replace("}", ", server_name: pc-ketoan-02}")
     with agent(tmp_path, office, hashed) as port:
@@ -300,13 +307,7 @@ def test_prometheus_scrapes_the_agent_over_tls_with_basic_auth_alone(
     tmp_path: Path, prometheus: Callable[[str], Targets]
 ) -> None:
     office = office_files(tmp_path / "office")
-    hashed = subprocess.run(
-        netwatch_argv("hash-password"), input=PASSWORD + "\n", capture_output=True,
-        text=True, timeout=60, check=True,
-    ).stdout.strip()  # fmt: skip
-    password, wrong = tmp_path / "password", tmp_path / "wrong"
-    password.write_text(PASSWORD + "\n")
-    wrong.write_text("mật-khẩu-sai\n")
+    hashed, password, wrong = passwords(tmp_path)
     ca = office / "ca.crt"
     with agent(tmp_path, office, hashed, mtls=False) as port:
         target = f"127.0.0.1:{port}"
