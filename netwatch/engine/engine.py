@@ -11,6 +11,7 @@ from prometheus_client.core import Metric
 
 from netwatch.core.collector import Collector
 from netwatch.core.metrics import MetricSpec
+from netwatch.engine.lane import Lane
 from netwatch.engine.runner import FAILURE_REASONS, CollectorRunner, RunOutcome
 from netwatch.engine.scheduler import ScheduledWorker
 
@@ -68,6 +69,7 @@ class Engine:
             for c in collectors
             if c.scheduled
         ]
+        self._lane = Lane("collectors-live")
         self._last_success: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -92,6 +94,7 @@ class Engine:
 
     def stop(self, wait: float = 2.0) -> None:
         """Stop all background work, waiting up to ``wait`` seconds in total."""
+        self._lane.close()
         for settings, _ in self._live:
             stop = getattr(settings.collector, "stop", None)
             if callable(stop):
@@ -103,12 +106,25 @@ class Engine:
             worker.join(max(0.0, deadline - time.monotonic()))
 
     def gather(self, budget: float) -> list[Metric]:
-        """Run live collectors concurrently within ``budget`` seconds and add the snapshots."""
-        attempts = [(settings, runner, runner.begin()) for settings, runner in self._live]
+        """Run the live collectors in turn within ``budget`` seconds and add the snapshots."""
+        started = time.monotonic()
+        deadline = started + budget
+        attempts = [(settings, runner, runner.begin(self._lane)) for settings, runner in self._live]
+        all_done = threading.Event()
+        self._lane.submit(all_done.set)
+        # One wake-up when every run ends in time (the usual case), not one per collector.
+        quickest = min((settings.timeout for settings, _ in self._live), default=0.0)
+        all_done.wait(min(quickest, budget))
         results: dict[str, RunOutcome] = {}
+        since = started
         for settings, runner, attempt in attempts:
-            # Each wait is measured from the attempt's own start, all begun just now.
-            results[settings.name] = runner.finish(attempt, min(settings.timeout, budget))
+            # In turn: each collector's timeout counts from the end of the one before.
+            timeout = min(settings.timeout, max(0.0, deadline - since))
+            outcome = runner.finish(attempt, since, timeout)
+            if runner.is_given_up(attempt):
+                self._lane.replace()
+            results[settings.name] = outcome
+            since = runner.ended(attempt) or time.monotonic()
         families: list[Metric] = []
         status: list[tuple[str, RunOutcome | None, RunOutcome | None, CollectorRunner]] = []
         for settings, runner in self._live:

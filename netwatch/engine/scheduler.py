@@ -33,6 +33,7 @@ class ScheduledWorker:
     def stop(self) -> None:
         """Ask the worker to stop; it exits after the current wait."""
         self._stop.set()
+        self.runner.close()
 
     def join(self, timeout: float) -> None:
         """Wait for the worker thread to finish."""

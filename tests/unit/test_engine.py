@@ -198,3 +198,75 @@ def test_a_huge_interval_does_not_kill_the_worker() -> None:
     worker.stop()
     worker.join(2)
     assert not worker._thread.is_alive() and runs == [1]
+
+
+def _threads_named(prefix: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
+def test_collectors_queued_behind_a_hung_one_still_run_in_that_scrape() -> None:
+    hanging = Hanging()
+    after = Constant("test_after", 3)
+    engine = Engine(
+        [
+            EngineCollector("slow", hanging, timeout=0.2),
+            EngineCollector("after", after, timeout=0.2),
+        ]
+    )
+    before = len(_threads_named("collectors-live"))
+    try:
+        start = time.monotonic()
+        families = engine.gather(budget=5)
+        elapsed = time.monotonic() - start
+        assert value(families, "test_after") == 3, "moved to a new lane thread, not timed out"
+        assert value(families, "netwatch_collector_success", collector="after") == 1
+        assert value(families, "netwatch_collector_success", collector="slow") == 0
+        assert elapsed < 1.5
+        for _ in range(5):
+            families = engine.gather(budget=5)
+            assert value(families, "test_after") == 3
+        assert hanging.started == 1
+        # The hung run keeps one thread; later scrapes share one more, not one each.
+        assert len(_threads_named("collectors-live")) - before == 2
+    finally:
+        hanging.release.set()
+        engine.stop()
+
+
+def test_concurrent_scrapes_each_get_every_collector() -> None:
+    engine = Engine([EngineCollector(f"c{i}", Constant(f"test_c{i}", i)) for i in range(6)])
+    results: list[list[Metric]] = []
+
+    def scrape() -> None:
+        for _ in range(20):
+            results.append(engine.gather(budget=5))
+
+    scrapers = [threading.Thread(target=scrape) for _ in range(4)]
+    for scraper in scrapers:
+        scraper.start()
+    for scraper in scrapers:
+        scraper.join(30)
+    engine.stop()
+    assert len(results) == 80
+    for families in results:
+        assert [value(families, f"test_c{i}") for i in range(6)] == [0, 1, 2, 3, 4, 5]
+
+
+def test_stop_ends_the_collector_threads() -> None:
+    engine = Engine(
+        [
+            EngineCollector("live", Constant("test_live")),
+            EngineCollector("snap", Constant("test_snap"), interval=60),
+        ]
+    )
+    before = set(_threads_named("collectors-live"))
+    engine.start()
+    engine.gather(budget=5)
+    assert wait_until(lambda: bool(_threads_named("collector-snap")))
+    live = set(_threads_named("collectors-live")) - before
+    assert len(live) == 1
+    engine.stop()
+    assert wait_until(lambda: not any(t.is_alive() for t in live))
+    assert wait_until(lambda: not _threads_named("collector-snap"))
+    engine.gather(budget=5)  # a scrape that was still running when the engine stopped
+    assert wait_until(lambda: set(_threads_named("collectors-live")) <= before)
