@@ -22,8 +22,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("netwatch.lan",),
     ("netwatch.collectors",),
     ("netwatch.config",),
-    ("netwatch.agent", "netwatch.exporter", "netwatch.service"),
-    ("netwatch.audit", "netwatch.devtools"),
+    ("netwatch.agent", "netwatch.exporter", "netwatch.service", "netwatch.winservice"),
+    ("netwatch.audit", "netwatch.devtools", "netwatch.install"),
     ("netwatch.cli", "netwatch.__main__"),
 )  # fmt: skip
 

@@ -1,0 +1,1 @@
+"""Installing netwatch as an operating-system service: plans of fixed steps, run or printed."""
