@@ -24,6 +24,7 @@ from netwatch.core.selfcommand import netwatch_argv
 from netwatch.core.settings import Duration
 from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
+from netwatch.hostaccess.commands import run_tree
 
 RESULTS = ("pass", "fail", "waived", "not_applicable", "error")
 
@@ -145,12 +146,10 @@ class PostureCollector:
 
 def run_worker(argv: list[str], timeout: float) -> dict[str, Any]:
     """Run ``netwatch posture`` and return its JSON document (exit 0: all passed, 1: failures)."""
-    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     try:
-        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            argv, capture_output=True, timeout=timeout, env=env, creationflags=flags, check=False
-        )
+        # At the timeout the child is killed with the commands its checks started.
+        done = run_tree(argv, timeout, env)
     except subprocess.TimeoutExpired:
         raise PostureWorkerError(f"netwatch posture did not finish within {timeout:.0f}s") from None
     if done.returncode not in (0, 1):
