@@ -21,6 +21,7 @@ from netwatch.cli import (
     scan_cmd,
     sd_cmd,
     serve_cmd,
+    service_cmd,
     tls_cmd,
     webconfig_cmd,
 )
@@ -66,6 +67,7 @@ app.command(name="sd")(sd_cmd.sd)
 app.command(name="audit")(audit_cmd.audit)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(service_cmd.app, name="service")
 app.add_typer(tls_cmd.app, name="tls")
 app.add_typer(webconfig_cmd.app, name="web-config")
 app.command(name="hash-password")(webconfig_cmd.hash_password)

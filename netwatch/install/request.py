@@ -11,7 +11,7 @@ from netwatch.install.steps import Step
 # `netwatch service status` exit codes, as LSB init scripts report status.
 STATUS_RUNNING = 0
 STATUS_STOPPED = 3
-STATUS_NOT_INSTALLED = 4
+STATUS_NOT_INSTALLED = 4  # LSB: "status unknown"; also when no service manager answers
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class ServiceRequest:
     listen_port: int  # the port /metrics listens on (for the firewall rule)
     allow_from: tuple[str, ...] = ()  # addresses allowed to reach the port (Windows firewall)
     lan_discovery: bool = False  # collectors.lan enabled: the service needs raw sockets
+    purge: bool = False  # uninstall only: also remove the config, state and logs
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,30 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from netwatch.hostaccess.commands import run_tree
+
 COMMAND_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Require:
+    """Go on only when ``path`` exists; otherwise the plan stops with ``missing``.
+
+    The first step of a plan that needs a running service manager: nothing is
+    changed on a machine where the later steps could not work.
+    """
+
+    path: Path
+    why: str
+    missing: str
+
+    def describe(self) -> str:
+        return f"check {self.path} exists    # {self.why}"
 
 
 @dataclass(frozen=True)
@@ -31,15 +50,21 @@ class Command:
 
 @dataclass(frozen=True)
 class WriteFile:
-    """Write ``content`` to ``path`` (parents created) with permission bits ``mode``."""
+    """Write ``content`` to ``path`` (parents created) with permission bits ``mode``.
+
+    ``group`` (POSIX only) makes the file belong to that group, e.g. the service's.
+    """
 
     path: Path
     content: bytes
     mode: int
     why: str
+    group: str | None = None
 
     def describe(self) -> str:
-        return f"write {self.path} (mode {self.mode:o}, {len(self.content)} bytes)    # {self.why}"
+        owner = f", group {self.group}" if self.group else ""
+        size = f"{len(self.content)} bytes"
+        return f"write {self.path} (mode {self.mode:o}{owner}, {size})    # {self.why}"
 
 
 @dataclass(frozen=True)
@@ -53,7 +78,7 @@ class RemovePath:
         return f"remove {self.path}    # {self.why}"
 
 
-Step = Command | WriteFile | RemovePath
+Step = Require | Command | WriteFile | RemovePath
 
 
 class StepFailed(Exception):
@@ -65,35 +90,62 @@ def describe_plan(steps: Sequence[Step]) -> str:
     return "\n".join(f"{n:>2}. {step.describe()}" for n, step in enumerate(steps, 1))
 
 
-def run_plan(steps: Sequence[Step], timeout: float = COMMAND_TIMEOUT) -> None:
-    """Carry out ``steps`` in order; :class:`StepFailed` at the first that fails."""
-    for step in steps:
+def run_plan(
+    steps: Sequence[Step],
+    timeout: float = COMMAND_TIMEOUT,
+    on_done: Callable[[int, Step], None] | None = None,
+) -> None:
+    """Carry out ``steps`` in order; :class:`StepFailed` at the first that fails.
+
+    ``on_done(number, step)`` is called after each step that succeeded (to show progress).
+    """
+    for number, step in enumerate(steps, 1):
         _run_step(step, timeout)
+        if on_done is not None:
+            on_done(number, step)
 
 
 def _run_step(step: Step, timeout: float) -> None:
-    if isinstance(step, Command):
-        try:
-            done = subprocess.run(  # noqa: S603 - fixed argv from the plan, never a shell
-                list(step.argv), capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise StepFailed(f"{shlex.join(step.argv)}: {exc}") from None
-        if done.returncode not in step.ok:
-            detail = (done.stderr or done.stdout).strip().splitlines()
-            last = detail[-1] if detail else "no output"
-            raise StepFailed(f"{shlex.join(step.argv)} exited {done.returncode}: {last}")
+    if isinstance(step, Require):
+        if not step.path.exists():
+            raise StepFailed(step.missing)
+    elif isinstance(step, Command):
+        _run_command(step, timeout)
     elif isinstance(step, WriteFile):
-        try:
-            step.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = step.path.with_name(step.path.name + ".netwatch-new")
-            temporary.write_bytes(step.content)
-            os.chmod(temporary, step.mode)
-            os.replace(temporary, step.path)
-        except OSError as exc:
-            raise StepFailed(f"writing {step.path}: {exc.strerror or exc}") from None
+        _write(step)
     else:
         _remove(step.path)
+
+
+def _run_command(step: Command, timeout: float) -> None:
+    try:
+        done = run_tree(step.argv, timeout)
+    except subprocess.TimeoutExpired:
+        raise StepFailed(f"{shlex.join(step.argv)}: no answer within {timeout:g} s") from None
+    except OSError as exc:
+        raise StepFailed(f"{shlex.join(step.argv)}: {exc.strerror or exc}") from None
+    if done.returncode not in step.ok:
+        output = done.stderr or done.stdout
+        detail = output.decode("utf-8", "replace").strip().splitlines()
+        last = detail[-1] if detail else "no output"
+        raise StepFailed(f"{shlex.join(step.argv)} exited {done.returncode}: {last}")
+
+
+def _write(step: WriteFile) -> None:
+    temporary = step.path.with_name(step.path.name + ".netwatch-new")
+    try:
+        step.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(step.content)
+        os.chmod(temporary, step.mode)
+        if step.group is not None and sys.platform != "win32":
+            import grp
+
+            os.chown(temporary, -1, grp.getgrnam(step.group).gr_gid)
+        os.replace(temporary, step.path)
+    except (OSError, KeyError) as exc:
+        temporary.unlink(missing_ok=True)
+        reason = f"no group {step.group!r}" if isinstance(exc, KeyError) else exc.strerror or exc
+        raise StepFailed(f"writing {step.path}: {reason}") from None
 
 
 def _remove(path: Path) -> None:
