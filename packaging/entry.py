@@ -1,0 +1,5 @@
+"""PyInstaller's entry script: the ``netwatch`` console command."""
+
+from netwatch.cli.app import main
+
+main()

@@ -1,0 +1,159 @@
+"""Build netwatch's Linux single executable with PyInstaller (one file), cached.
+
+    .venv/bin/python packaging/linux/build_executable.py    # prints the executable last
+
+PyInstaller and netwatch's runtime dependencies go into a build venv of their own
+(pinned in packaging/requirements.txt), never into the test venv; netwatch itself is
+frozen from this checkout. The venv and the executable are cached under
+``NETWATCH_PACKAGING_CACHE`` (default ``~/.cache/netwatch-packaging``), each keyed by a
+hash of what it is built from, so an unchanged checkout rebuilds nothing.
+
+Exit 0 with the path printed; exit 3 with one line saying why it cannot be built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+REQUIREMENTS = REPO / "packaging" / "requirements.txt"
+ENTRY = REPO / "packaging" / "entry.py"
+GLIBC_FLOOR = HERE / "glibc_floor.py"
+COMMAND_TIMEOUT = 1200
+# Plugins (collectors, probers, posture checks) are found by walking their packages at
+# run time (netwatch.core.plugins), which PyInstaller's import analysis cannot see:
+# every netwatch module goes in, with the policies and data files beside them.
+PYINSTALLER_OPTIONS = (
+    "--onefile",
+    "--name=netwatch",
+    "--noconfirm",
+    "--clean",
+    "--log-level=WARN",
+    "--collect-submodules=netwatch",
+    "--collect-data=netwatch",
+    # Pulled in by optional imports of dependencies (scapy's plotting); never used, and
+    # with Tcl/Tk and X11 libraries they would add 2 MB.
+    "--exclude-module=tkinter",
+    "--exclude-module=_tkinter",
+)
+
+
+class BuildError(Exception):
+    """The artefact cannot be built here; the message says why."""
+
+
+def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` (no shell) with a timeout; :class:`BuildError` with its last lines."""
+    try:
+        return subprocess.run(  # noqa: S603 - fixed argv
+            argv,
+            check=True,
+            text=True,
+            capture_output=True,
+            timeout=COMMAND_TIMEOUT,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    except FileNotFoundError as exc:
+        raise BuildError(f"{argv[0]}: not installed") from exc
+    except subprocess.CalledProcessError as exc:
+        tail = (exc.stderr or exc.stdout or "").strip().splitlines()[-5:]
+        raise BuildError(f"{' '.join(argv[:4])} failed: {' | '.join(tail)}") from exc
+
+
+def default_cache() -> Path:
+    """``NETWATCH_PACKAGING_CACHE`` or ``~/.cache/netwatch-packaging``."""
+    configured = os.environ.get("NETWATCH_PACKAGING_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "netwatch-packaging"
+
+
+def runtime_dependencies() -> list[str]:
+    """netwatch's runtime requirements, as pyproject.toml declares them."""
+    with (REPO / "pyproject.toml").open("rb") as file:
+        return sorted(tomllib.load(file)["project"]["dependencies"])
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()[:16]
+
+
+def _source_files() -> list[Path]:
+    """Every file the executable is frozen from, in a stable order."""
+    files = [p for p in (REPO / "netwatch").rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    return sorted([*files, REPO / "pyproject.toml", ENTRY, GLIBC_FLOOR, Path(__file__).resolve()])
+
+
+def build_venv(cache: Path) -> Path:
+    """The build venv with PyInstaller and netwatch's dependencies, built or cached."""
+    key = _digest(REQUIREMENTS.read_bytes(), "\n".join(runtime_dependencies()).encode(),
+                  sys.version.encode())  # fmt: skip
+    target = cache / f"venv-{key}"
+    if (target / "ready").exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    venv.EnvBuilder(with_pip=True, clear=True).create(target)
+    run([str(target / "bin" / "python"), "-m", "pip", "install", "-q",
+         "--disable-pip-version-check", "-r", str(REQUIREMENTS), *runtime_dependencies()])  # fmt: skip
+    (target / "ready").write_text("ok\n")
+    _remove_others(cache, "venv-", target)
+    return target
+
+
+def _remove_others(cache: Path, prefix: str, keep: Path) -> None:
+    for old in cache.glob(f"{prefix}*"):
+        if old != keep and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build_executable(cache: Path) -> Path:
+    """The one-file executable, built or taken from the cache.
+
+    Beside it, ``glibc`` holds the oldest glibc it runs on (glibc_floor.py).
+    """
+    python = build_venv(cache) / "bin" / "python"
+    key = _digest(str(python).encode(), *(
+        str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() for p in _source_files()))  # fmt: skip
+    target = cache / f"exe-{key}"
+    executable = target / "netwatch"
+    if (target / "ready").exists():
+        return executable
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as scratch:
+        run([str(python), "-m", "PyInstaller", *PYINSTALLER_OPTIONS,
+             f"--paths={REPO}", f"--distpath={target}", f"--workpath={scratch}/work",
+             f"--specpath={scratch}", str(ENTRY)],
+            cwd=scratch, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    seconds = time.monotonic() - started
+    floor = run([str(python), str(GLIBC_FLOOR), str(executable)]).stdout.strip()
+    (target / "glibc").write_text(f"{floor}\n")
+    (target / "ready").write_text(f"built in {seconds:.0f} s\n")
+    _remove_others(cache, "exe-", target)
+    return executable
+
+
+def main() -> int:
+    try:
+        executable = build_executable(default_cache())
+    except (BuildError, OSError, subprocess.TimeoutExpired) as exc:
+        print(f"Linux executable unavailable: {exc}", file=sys.stderr)
+        return 3
+    print(executable)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
