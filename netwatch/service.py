@@ -1,4 +1,8 @@
-"""Run the agent until SIGTERM/SIGINT; SIGHUP reloads the config and web config files."""
+"""Run the agent until SIGTERM/SIGINT; SIGHUP reloads the config and web config files.
+
+The agent also watches its own memory: when it stays over ``server.max_rss`` the agent
+stops as on SIGTERM and reports it, for the service manager to start it again.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,22 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from netwatch.agent import build_engine, listen_address
 from netwatch.config.model import RootConfig
 from netwatch.core.errors import one_line
 from netwatch.core.settings import is_loopback_host, split_listen_address
 from netwatch.core.yamlfile import ConfigError
+from netwatch.engine.engine import ProcessMemory
 from netwatch.exporter.http11 import Limits
 from netwatch.exporter.probe_endpoint import ProbeEndpoint
 from netwatch.exporter.routes import AgentState
 from netwatch.exporter.server import AgentHTTPServer
 from netwatch.hostaccess import HostAccess
+from netwatch.hostaccess.commands import kill_running
 
 if TYPE_CHECKING:
     from netwatch.webconfig import WebConfigSource
@@ -32,6 +39,11 @@ def probe_endpoint(config: RootConfig) -> ProbeEndpoint:
 
 
 OPEN_FILES_WANTED = 65536
+# The resident memory is read every few seconds (tens of microseconds each time); the
+# agent stops when that many checks in a row find it over the ceiling.
+MEMORY_CHECK_INTERVAL = 5.0
+MEMORY_CHECKS_OVER = 3
+StopReason = Literal["asked", "memory"]
 
 
 def raise_open_files_limit() -> None:
@@ -86,7 +98,9 @@ class AgentService:
         raise_open_files_limit()
         self.web = web_config_source(config)
         host, port = listen_address(config, self.web is not None and self.web.current().secured)
+        self.memory = ProcessMemory(config.server.max_rss)
         engine = build_engine(config, access)
+        engine.memory = self.memory
         self.state = AgentState(
             engine,
             config.server.scrape_timeout,
@@ -124,6 +138,8 @@ class AgentService:
         except Exception as exc:  # noqa: BLE001 - a reload must never stop the agent
             log.error("reload rejected, keeping the running config: %s", one_line(exc))
             return False
+        new_engine.memory = self.memory
+        self.memory.ceiling = config.server.max_rss
         old_engine = self.state.engine
         new_engine.start()
         self.state.engine = new_engine
@@ -142,22 +158,66 @@ class AgentService:
             if getattr(old, name) != getattr(new, name):
                 log.warning("server.%s changed; restart netwatch to apply it", name)
 
-    def run(self) -> None:
-        """Serve until asked to stop; handles SIGTERM, SIGINT and SIGHUP."""
-        signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
-        signal.signal(signal.SIGINT, lambda *_: self._stop.set())
+    def request_stop(self) -> None:
+        """Make :meth:`run` stop cleanly (SIGTERM, Ctrl-C or a service stop control)."""
+        self._stop.set()
+
+    def request_reload(self) -> None:
+        """Make :meth:`run` reload the config (SIGHUP, or a service control code)."""
+        self._reload.set()
+
+    def run(self) -> StopReason:
+        """Serve until asked to stop or over the memory ceiling; handles SIGTERM, SIGINT, SIGHUP.
+
+        Returns why it stopped: ``asked`` (a signal) or ``memory`` (logged as an error).
+        """
+        signal.signal(signal.SIGTERM, lambda *_: self.request_stop())
+        signal.signal(signal.SIGINT, lambda *_: self.request_stop())
         if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, lambda *_: self._reload.set())
+            signal.signal(signal.SIGHUP, lambda *_: self.request_reload())
         self.state.engine.start()
         self.server.start()
         scheme = "https" if self.server.tls else "http"
         log.info("netwatch listening on %s://%s/metrics; collectors: %s", scheme,
                  self._config.server.listen, ", ".join(self.state.engine.names))  # fmt: skip
+        reason: StopReason = "asked"
+        next_check, checks_over = time.monotonic(), 0
         while not self._stop.is_set():
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + MEMORY_CHECK_INTERVAL
+                checks_over = self._check_memory(checks_over)
+                if checks_over >= MEMORY_CHECKS_OVER:
+                    reason = "memory"
+                    break
             self._stop.wait(0.5)
             if self._reload.is_set():
                 self._reload.clear()
                 self.reload()
-        log.info("shutting down")
+        if reason == "asked":
+            log.info("shutting down")
+        self.stop()
+        return reason
+
+    def _check_memory(self, checks_over: int) -> int:
+        """Checks in a row over the ceiling, counting this one; logs when the agent must stop."""
+        rss, over = self.memory.check()
+        if not over:
+            return 0
+        checks_over += 1
+        if checks_over >= MEMORY_CHECKS_OVER:
+            log.error(
+                "memory ceiling exceeded: resident memory %.1f MiB stayed above server.max_rss "
+                "%.1f MiB for %d checks %gs apart; stopping so that the service manager "
+                "restarts netwatch",
+                rss / 2**20, (self.memory.ceiling or 0) / 2**20, checks_over,
+                MEMORY_CHECK_INTERVAL,
+            )  # fmt: skip
+        return checks_over
+
+    def stop(self) -> None:
+        """Stop serving, end the commands still running (a posture run) and the engine."""
         self.server.stop()
+        stopped = kill_running()
+        if stopped:
+            log.debug("stopped %d command(s) still running", stopped)
         self.state.engine.stop()

@@ -17,6 +17,8 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     RUNTIME = 3
+    # sysexits' EX_TEMPFAIL: the agent stopped itself (memory ceiling) to be restarted.
+    RESTART = 75
     INTERRUPTED = 130
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +10,22 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, fail, friendly_errors
 from netwatch.cli.options import ConfigOption
+
+
+class LogLevel(str, enum.Enum):
+    """Least severe level logged."""
+
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+class LogFormat(str, enum.Enum):
+    """How log lines are written."""
+
+    text = "text"
+    json = "json"
 
 
 def serve(
@@ -42,17 +59,31 @@ def serve(
         list[str] | None,  # noqa: UP007
         typer.Option("--disable", "-d", help="Disable a collector (repeatable)."),
     ] = None,
+    log_level: Annotated[
+        LogLevel | None,  # noqa: UP007
+        typer.Option("--log-level", help="Overrides log.level [default: info]."),
+    ] = None,
+    log_format: Annotated[
+        LogFormat | None,  # noqa: UP007
+        typer.Option(
+            "--log-format",
+            help="text (one line per event) or json (one object per line); overrides "
+            "log.format [default: text].",
+        ),
+    ] = None,
 ) -> None:
     """Run the agent: serve /metrics until SIGTERM or Ctrl-C; SIGHUP reloads the config.
 
-    The web config (TLS, basic auth) is also re-read whenever its files change.
+    The web config (TLS, basic auth) is also re-read whenever its files change. When
+    its memory stays over server.max_rss the agent stops cleanly with exit code 75,
+    for systemd or Windows service recovery to restart it.
     """
     debug = cli_state(ctx).debug
     with friendly_errors(debug):
         from netwatch.agent import with_overrides
         from netwatch.config.loader import load_config
         from netwatch.hostaccess import HostAccess
-        from netwatch.logsetup import setup_logging
+        from netwatch.logsetup import flush_logs, setup_logging
         from netwatch.service import AgentService
 
         def effective() -> Any:
@@ -66,10 +97,17 @@ def serve(
             )
 
         settings = effective()
-        setup_logging("debug" if debug else settings.log.level, settings.log.format)
+        level = "debug" if debug else log_level.value if log_level else settings.log.level
+        fmt = log_format.value if log_format else settings.log.format
+        setup_logging(level, fmt, settings.log.repeat_limit)
         try:
             service = AgentService(settings, effective, HostAccess())
         except OSError as exc:
             fail(f"cannot listen on {settings.server.listen}: {exc.strerror or exc}",
                  ExitCode.RUNTIME)  # fmt: skip
-        service.run()
+        try:
+            stopped = service.run()
+        finally:
+            flush_logs()
+        if stopped == "memory":  # logged by the service
+            raise typer.Exit(int(ExitCode.RESTART))

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, create_model, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
 
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
 from netwatch.core.settings import Duration, ListenAddress, StrictModel
+from netwatch.logsetup import DEFAULT_REPEAT_LIMIT
 from netwatch.probes.config import (
     default_modules,
     module_model,
@@ -18,6 +27,54 @@ from netwatch.probes.config import (
 
 DEFAULT_PORT = 8934
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
+
+MIB = 1024 * 1024
+# About five times the agent's own peak (49 MB after the first posture run, which runs
+# in a child process and does not count): far above any normal load, low enough that a
+# leak is stopped long before it hurts an office PC with 4 GB.
+DEFAULT_MAX_RSS = 256 * MIB
+MIN_MAX_RSS = 16 * MIB
+MAX_MAX_RSS = 1024**4
+_BYTE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
+               "kib": 1024, "mib": 1024**2, "gib": 1024**3}  # fmt: skip
+_BYTE_SIZE = re.compile(r"(\d+(?:\.\d+)?) ?([kmg]i?b|b)?", re.IGNORECASE)
+
+
+def parse_byte_size(value: Any) -> int:
+    """Bytes from ``256MiB``, ``200MB``, ``1.5GiB`` or a plain number of bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    match = _BYTE_SIZE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(
+            f"invalid size {value!r}: use a number with a unit, e.g. 256MiB, 200MB or 1GiB"
+        )
+    return int(float(match.group(1)) * _BYTE_UNITS[(match.group(2) or "").lower()])
+
+
+def format_byte_size(value: int) -> str:
+    """The shortest exact ``256MiB`` style for ``value`` bytes."""
+    for unit in ("GiB", "MiB", "KiB", "GB", "MB", "kB"):
+        size = _BYTE_UNITS[unit.lower()]
+        if value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}B"
+
+
+ByteSize = Annotated[
+    int,
+    BeforeValidator(parse_byte_size),
+    PlainSerializer(format_byte_size, return_type=str),
+    WithJsonSchema(
+        {
+            "type": ["string", "integer"],
+            "pattern": r"^\d+(\.\d+)? ?([KMGkmg]i?[Bb]|[Bb])?$",
+            "description": "A size such as 256MiB, 200MB or 1GiB (KB/MB/GB are powers of "
+            "1000, KiB/MiB/GiB of 1024), or a number of bytes.",
+        }
+    ),
+]
+"""Bytes, written in the config as ``256MiB`` or ``200MB``."""
 
 
 class ServerSettings(StrictModel):
@@ -67,13 +124,45 @@ class ServerSettings(StrictModel):
         description="Upper bound for one scrape when Prometheus sends no "
         "X-Prometheus-Scrape-Timeout-Seconds header.",
     )
+    max_rss: ByteSize | None = Field(
+        DEFAULT_MAX_RSS,
+        description="Memory ceiling: when the agent's resident memory stays above it, the "
+        "agent logs one error and exits with code 75 for its service manager to restart it "
+        "(netwatch_process_max_rss_bytes). null: no ceiling. The agent itself needs about "
+        "50 MB; the posture checks run in a child process and do not count.",
+    )
+
+    @field_validator("max_rss")
+    @classmethod
+    def _max_rss_in_range(cls, value: int | None) -> int | None:
+        if value is not None and not MIN_MAX_RSS <= value <= MAX_MAX_RSS:
+            raise ValueError(
+                f"{format_byte_size(value)} is outside {format_byte_size(MIN_MAX_RSS)}-"
+                f"{format_byte_size(MAX_MAX_RSS)} (the agent itself needs about 50 MB; "
+                "null for no ceiling)"
+            )
+        return value
 
 
 class LogSettings(StrictModel):
-    """Agent logging (to standard error)."""
+    """Agent logging (to standard error; journald, or the Event Log for the Windows service)."""
 
-    level: Literal["debug", "info", "warning", "error"] = "info"
-    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least severe level logged (--log-level overrides it)."
+    )
+    format: Literal["text", "json"] = Field(
+        "text",
+        description="text (one line per event) or json (one JSON object per line); "
+        "--log-format overrides it.",
+    )
+    repeat_limit: int = Field(
+        DEFAULT_REPEAT_LIMIT,
+        ge=0,
+        le=10000,
+        description="The same message (logger, level and text before its values are filled "
+        "in) is logged at most this many times a minute; the rest are counted and summed up "
+        "in one line. 0: no limit.",
+    )
 
 
 class RootConfig(StrictModel):

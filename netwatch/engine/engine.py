@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client.core import Metric
 
@@ -39,7 +40,84 @@ FAILURES = MetricSpec(
     "Failed collector runs since the agent started, by reason (error, timeout, permission).",
     ("collector", "reason"),
 )
-ENGINE_METRICS = (SUCCESS, DURATION, LAST_SUCCESS, FAILURES)
+LAST_RUN = MetricSpec(
+    "netwatch_collector_last_run_timestamp_seconds",
+    "gauge",
+    "Unix time the scheduled collector's latest run ended, successful or not; when it "
+    "stops moving, the collector's worker has stopped.",
+    ("collector",),
+)
+NEXT_RUN = MetricSpec(
+    "netwatch_collector_next_run_timestamp_seconds",
+    "gauge",
+    "Unix time the scheduled collector's next run is due to start; more than its timeout "
+    "in the past means the worker has stopped or hangs.",
+    ("collector",),
+)
+RSS = MetricSpec(
+    "netwatch_process_resident_memory_bytes",
+    "gauge",
+    "Resident memory of the agent process (the working set on Windows).",
+)
+MAX_RSS = MetricSpec(
+    "netwatch_process_max_rss_bytes",
+    "gauge",
+    "The agent's memory ceiling (server.max_rss); past it the agent exits for its service "
+    "manager to restart it. 0 when there is none.",
+)
+OVER_MAX_RSS = MetricSpec(
+    "netwatch_process_max_rss_exceeded_total",
+    "counter",
+    "Memory checks that found the agent's resident memory over server.max_rss.",
+)
+ENGINE_METRICS = (
+    SUCCESS,
+    DURATION,
+    LAST_SUCCESS,
+    FAILURES,
+    LAST_RUN,
+    NEXT_RUN,
+    RSS,
+    MAX_RSS,
+    OVER_MAX_RSS,
+)
+
+
+class ProcessMemory:
+    """The agent's resident memory against its ceiling (``server.max_rss``).
+
+    One instance lives as long as the agent; each engine (a new one on every reload)
+    reports it, and the agent's memory watch calls :meth:`check`.
+    """
+
+    def __init__(self, ceiling: int | None = None) -> None:
+        self.ceiling = ceiling
+        self.exceeded = 0
+        self._process: Any = None
+
+    def rss(self) -> int:
+        """Resident memory of this process now, in bytes."""
+        if self._process is None:
+            import psutil
+
+            self._process = psutil.Process()
+        return int(self._process.memory_info().rss)
+
+    def check(self) -> tuple[int, bool]:
+        """Measure: the resident memory, and whether it is over the ceiling (then counted)."""
+        rss = self.rss()
+        over = self.ceiling is not None and rss > self.ceiling
+        if over:
+            self.exceeded += 1
+        return rss, over
+
+    def families(self) -> list[Metric]:
+        """The process memory metric families, measured now."""
+        return [
+            RSS.single(float(self.rss())),
+            MAX_RSS.single(float(self.ceiling or 0)),
+            OVER_MAX_RSS.single(float(self.exceeded)),
+        ]
 
 
 @dataclass(frozen=True)
@@ -60,7 +138,10 @@ class EngineCollector:
 class Engine:
     """Runs live collectors at scrape time and scheduled ones in background workers."""
 
-    def __init__(self, collectors: Sequence[EngineCollector]) -> None:
+    def __init__(
+        self, collectors: Sequence[EngineCollector], memory: ProcessMemory | None = None
+    ) -> None:
+        self.memory = memory or ProcessMemory()
         self._live = [
             (c, CollectorRunner(c.name, c.collector)) for c in collectors if not c.scheduled
         ]
@@ -137,12 +218,25 @@ class Engine:
                 families.extend(good.families)
             status.append((worker.runner.name, worker.latest, good, worker.runner))
         families.extend(self._status_families(status))
+        families.extend(self._schedule_families())
+        families.extend(self.memory.families())
         return families
+
+    def _schedule_families(self) -> list[Metric]:
+        last_run, next_run = LAST_RUN.family(), NEXT_RUN.family()
+        for worker in self._workers:
+            latest = worker.latest
+            if latest is not None:
+                last_run.add_metric([worker.runner.name], latest.finished_at)
+            next_run.add_metric([worker.runner.name], worker.next_run_at)
+        return [last_run, next_run]
 
     def _status_families(
         self, status: Iterable[tuple[str, RunOutcome | None, RunOutcome | None, CollectorRunner]]
     ) -> list[Metric]:
-        success, duration, last, failures = (spec.family() for spec in ENGINE_METRICS)
+        success, duration, last, failures = (
+            spec.family() for spec in (SUCCESS, DURATION, LAST_SUCCESS, FAILURES)
+        )
         for name, latest, good, runner in status:
             with self._lock:
                 if good is not None:

@@ -21,6 +21,8 @@ class ScheduledWorker:
         self.timeout = timeout
         self.latest: RunOutcome | None = None
         self.last_good: RunOutcome | None = None
+        # Unix time the next run is due: the watchdog metric that shows a stopped worker.
+        self.next_run_at = time.time()
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._loop, name=f"schedule-{runner.name}", daemon=True
@@ -28,6 +30,7 @@ class ScheduledWorker:
 
     def start(self) -> None:
         """Start the first run now and then one every interval."""
+        self.next_run_at = time.time()
         self._thread.start()
 
     def stop(self) -> None:
@@ -45,6 +48,7 @@ class ScheduledWorker:
             self.latest = outcome
             if outcome.success:
                 self.last_good = outcome
+            self.next_run_at = time.time() + self.interval
             self._pause(self.interval)
 
     def _pause(self, seconds: float) -> None:
