@@ -60,8 +60,10 @@ def install(
     dry_run: DryRunOption = False,
     unit_dir: UnitDirOption = None,
 ) -> None:
-    """Install the service (it starts at boot); a missing config file gets the defaults,
-    an existing one is kept. Then: netwatch service start."""
+    """Install the service, started at boot; then run: netwatch service start.
+
+    A missing config file gets the embedded defaults; an existing one is kept.
+    """
     with friendly_errors(cli_state(ctx).debug):
         from netwatch.install.backend import service_backend
 
@@ -128,14 +130,31 @@ def stop(ctx: typer.Context, dry_run: DryRunOption = False) -> None:
 
 @app.command()
 def status(ctx: typer.Context) -> None:
-    """Print the service's state in one line; exit 0 running, 3 stopped, 4 not installed
-    or unknown (the LSB status codes)."""
+    """Print the service's state: exit 0 running, 3 stopped, 4 not installed or unknown.
+
+    These are the LSB status codes, as init scripts and monitoring tools expect.
+    """
     with friendly_errors(cli_state(ctx).debug):
         from netwatch.install.backend import service_backend
 
         state = service_backend().status()
         typer.echo(f"netwatch: {state.text}")
     raise typer.Exit(state.code)
+
+
+@app.command()
+def unit(ctx: typer.Context, config: ServiceConfigOption = None) -> None:
+    """Linux: print the systemd unit that install would write (for packages and reviews)."""
+    with friendly_errors(cli_state(ctx).debug):
+        from netwatch.core.errors import UsageError
+
+        if sys.platform == "win32":
+            raise UsageError(
+                "the systemd unit is for Linux; see netwatch service install --dry-run"
+            )
+        from netwatch.install.systemd import unit_text
+
+        typer.echo(unit_text(_install_request(_config_path(config), ())), nl=False)
 
 
 def parse_allow_from(text: str | None) -> tuple[str, ...]:

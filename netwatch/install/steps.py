@@ -123,7 +123,7 @@ def _run_command(step: Command, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         raise StepFailed(f"{shlex.join(step.argv)}: no answer within {timeout:g} s") from None
     except OSError as exc:
-        raise StepFailed(f"{shlex.join(step.argv)}: {exc.strerror or exc}") from None
+        raise StepFailed(f"cannot run {shlex.join(step.argv)}: {exc.strerror or exc}") from None
     if done.returncode not in step.ok:
         output = done.stderr or done.stdout
         detail = output.decode("utf-8", "replace").strip().splitlines()

@@ -35,6 +35,7 @@ USERDEL_MISSING = 6  # userdel: no such user
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNSAFE_PROGRAM = re.compile(r"[\"'\\$]")
 
 
 def quote_word(word: str) -> str:
@@ -53,9 +54,18 @@ def quote_word(word: str) -> str:
 
 
 def exec_line(argv: Sequence[str]) -> str:
-    """argv as the value of ExecStart= and its kin; the program must be an absolute path."""
+    """argv as the value of ExecStart= and its kin.
+
+    systemd takes the program's path literally (no variables) and refuses one with
+    quotes or backslashes, so those and ``$`` are refused here too.
+    """
     if not argv or not argv[0].startswith("/"):
         raise UsageError(f"the service needs netwatch's absolute path, not {argv[:1]!r}")
+    if _UNSAFE_PROGRAM.search(argv[0]):
+        raise UsageError(
+            f"systemd cannot run a program whose path contains quotes, backslashes or $: "
+            f"{argv[0]!r}; install netwatch elsewhere"
+        )
     return " ".join(quote_word(word) for word in argv)
 
 
