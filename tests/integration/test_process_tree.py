@@ -35,7 +35,14 @@ def alive_with(argument: str) -> list[psutil.Process]:
 
 def zombie_children() -> list[psutil.Process]:
     """Children of this process that ended and were never waited for."""
-    return [c for c in psutil.Process().children() if c.status() == psutil.STATUS_ZOMBIE]
+    found = []
+    for child in psutil.Process().children():
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                found.append(child)
+        except psutil.NoSuchProcess:  # reaped meanwhile
+            pass
+    return found
 
 
 def test_a_hung_command_is_killed_with_its_grandchildren() -> None:
