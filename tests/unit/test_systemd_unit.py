@@ -31,9 +31,8 @@ from netwatch.install.systemd import (
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = Path("/etc/netwatch/netwatch.yaml")
 # The highest `systemd-analyze security` exposure the unit may have (0 best, 10 worst):
-# 2.2 with LAN discovery off and 2.5 with it on (systemd 252), docs/service.md.
+# 2.2 with LAN discovery off and 2.6 with it on (systemd 252), docs/service.md.
 MAX_EXPOSURE = 3.0
-# What systemd-analyze's offline checks do not judge, but the issue asks for.
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed")
 
