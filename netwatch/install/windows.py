@@ -114,7 +114,8 @@ def allowed_addresses(addresses: Sequence[str]) -> str:
                 f"--allow-from: {text!r} would not limit who reaches the agent: name the "
                 "Prometheus server's address"
             )
-        networks.append(str(network))
+        single = network.num_addresses == 1
+        networks.append(str(network.network_address) if single else str(network))
     return ",".join(dict.fromkeys(networks))
 
 
@@ -198,20 +199,13 @@ class WindowsServiceBackend:
                      "DisplayName=", DISPLAY_NAME, why="this netwatch; delayed automatic start"),
         ]  # fmt: skip
         if environment:
-            steps.append(
-                self._reg(
-                    "add",
-                    SERVICE_KEY,
-                    "/v",
-                    "Environment",
-                    "/t",
-                    "REG_MULTI_SZ",
-                    "/d",
-                    environment[0],
-                    "/f",
-                    why="the service's Python runs in this venv",
-                )  # fmt: skip
-            )
+            steps.append(self._reg("add", SERVICE_KEY, "/v", "Environment", "/t", "REG_MULTI_SZ",
+                                   "/d", environment[0], "/f",
+                                   why="the service's Python runs in this venv"))  # fmt: skip
+        else:
+            steps.append(self._reg("delete", SERVICE_KEY, "/v", "Environment", "/f",
+                                   why=f"no venv of an earlier install (exit {NOT_FOUND}: none)",
+                                   ok=(0, NOT_FOUND)))  # fmt: skip
         actions = "/".join(f"restart/{delay}" for delay in RESTART_DELAYS_MS)
         steps += [
             self._sc("description", SERVICE_NAME, DESCRIPTION, why="what it is, in services.msc"),
@@ -222,19 +216,10 @@ class WindowsServiceBackend:
             self._delete_rule(),
         ]  # fmt: skip
         if remote:
-            steps.append(
-                self._firewall(
-                    "add",
-                    "rule",
-                    f"name={FIREWALL_RULE}",
-                    "dir=in",
-                    "action=allow",
-                    "protocol=TCP",
-                    f"localport={request.listen_port}",
-                    f"remoteip={remote}",
-                    why="only these addresses reach the agent's port",
-                )  # fmt: skip
-            )
+            steps.append(self._firewall("add", "rule", f"name={FIREWALL_RULE}", "dir=in",
+                                        "action=allow", "protocol=TCP",
+                                        f"localport={request.listen_port}", f"remoteip={remote}",
+                                        why="only these addresses reach the agent's port"))  # fmt: skip
         return steps
 
     def uninstall(self, request: ServiceRequest) -> list[Step]:
