@@ -219,7 +219,7 @@ class WindowsServiceBackend:
             steps.append(self._firewall("add", "rule", f"name={FIREWALL_RULE}", "dir=in",
                                         "action=allow", "protocol=TCP",
                                         f"localport={request.listen_port}", f"remoteip={remote}",
-                                        why="only these addresses reach the agent's port"))  # fmt: skip
+                                        why="only these addresses reach its port"))  # fmt: skip
         return steps
 
     def uninstall(self, request: ServiceRequest) -> list[Step]:
