@@ -20,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import venv
 from pathlib import Path
+
+import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -104,8 +105,8 @@ def build_venv(cache: Path) -> Path:
         return target
     shutil.rmtree(target, ignore_errors=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(target)
-    run([str(target / "bin" / "python"), "-m", "pip", "install", "-q",
-         "--disable-pip-version-check", "-r", str(REQUIREMENTS), *runtime_dependencies()])  # fmt: skip
+    pip = [str(target / "bin" / "python"), "-m", "pip", "install", "-q"]
+    run([*pip, "--disable-pip-version-check", "-r", str(REQUIREMENTS), *runtime_dependencies()])
     (target / "ready").write_text("ok\n")
     _remove_others(cache, "venv-", target)
     return target
@@ -123,8 +124,8 @@ def build_executable(cache: Path) -> Path:
     Beside it, ``glibc`` holds the oldest glibc it runs on (glibc_floor.py).
     """
     python = build_venv(cache) / "bin" / "python"
-    key = _digest(str(python).encode(), *(
-        str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() for p in _source_files()))  # fmt: skip
+    sources = [str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() for p in _source_files()]
+    key = _digest(str(python).encode(), *sources)
     target = cache / f"exe-{key}"
     executable = target / "netwatch"
     if (target / "ready").exists():
