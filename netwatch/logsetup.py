@@ -27,6 +27,10 @@ REPEAT_WINDOW = 60.0
 MAX_TRACKED = 1000
 _TEMPLATE = "netwatch_template"
 _SUMMARY = "netwatch_repeat_summary"
+_UNLIMITED = "netwatch_unlimited"
+UNLIMITED = {_UNLIMITED: True}
+"""``extra=UNLIMITED``: a record the repeat limiter always lets through (the answer to
+something an operator did, such as a reload)."""
 _PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3}
 # Line breaks and other control characters, escaped so that one record is one line.
 _ONE_LINE = {code: f"\\x{code:02x}" for code in (*range(32), 127) if code != 9}
@@ -91,7 +95,8 @@ class RepeatLimiter(logging.Filter):
         _limiters.add(self)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._limit <= 0 or getattr(record, _SUMMARY, False):
+        exempt = getattr(record, _SUMMARY, False) or getattr(record, _UNLIMITED, False)
+        if self._limit <= 0 or exempt:
             return True
         # The template is kept on the record: a mask on another handler may fill it in.
         template = record.__dict__.setdefault(_TEMPLATE, str(record.msg))

@@ -26,6 +26,7 @@ from netwatch.exporter.routes import AgentState
 from netwatch.exporter.server import AgentHTTPServer
 from netwatch.hostaccess import HostAccess
 from netwatch.hostaccess.commands import kill_running
+from netwatch.logsetup import UNLIMITED
 
 if TYPE_CHECKING:
     from netwatch.webconfig import WebConfigSource
@@ -133,10 +134,11 @@ class AgentService:
             new_probe = probe_endpoint(config)
         except ConfigError as exc:
             for line in exc.lines():
-                log.error("reload rejected, keeping the running config: %s", line)
+                log.error("reload rejected, keeping the running config: %s", line, extra=UNLIMITED)
             return False
         except Exception as exc:  # noqa: BLE001 - a reload must never stop the agent
-            log.error("reload rejected, keeping the running config: %s", one_line(exc))
+            log.error("reload rejected, keeping the running config: %s", one_line(exc),
+                      extra=UNLIMITED)  # fmt: skip
             return False
         new_engine.memory = self.memory
         self.memory.ceiling = config.server.max_rss
@@ -147,7 +149,8 @@ class AgentService:
         self.state.probe = new_probe
         old_engine.stop()
         self._config = config
-        log.info("configuration reloaded; collectors: %s", ", ".join(new_engine.names))
+        log.info("configuration reloaded; collectors: %s", ", ".join(new_engine.names),
+                 extra=UNLIMITED)  # fmt: skip
         return True
 
     def _check_restart_settings(self, config: RootConfig) -> None:

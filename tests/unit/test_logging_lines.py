@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from netwatch.logsetup import (
+    UNLIMITED,
     OneLineFormatter,
     RepeatLimiter,
     SecretMask,
@@ -176,11 +177,15 @@ def test_pending_summaries_are_written_at_shutdown(netwatch_logger, capfd) -> No
     assert lines[1].endswith("WARNING netwatch.test: same (repeated 2 more times in the last 0 s)")
 
 
-def test_no_limit_with_zero(netwatch_logger) -> None:
+def test_no_limit_with_zero_or_for_the_answers_to_an_operator(netwatch_logger) -> None:
     logger, handler = limited(0, Clock())
     for _ in range(50):
         logger.warning("same")
     assert len(handler.lines) == 50
+    logger, handler = limited(2, Clock())
+    for n in range(20):
+        logger.error("reload rejected: %s", f"line {n}", extra=UNLIMITED)
+    assert len(handler.lines) == 20
 
 
 def test_concurrent_repeats_are_counted_exactly() -> None:
