@@ -115,7 +115,7 @@ def build_deb(executable: Path, revision: int, output: Path) -> tuple[Path, str]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--revision", type=int, default=1, help="Debian revision (default 1)")
-    parser.add_argument("--output", type=Path, help="folder for the .deb (default: beside the executable)")  # fmt: skip
+    parser.add_argument("--output", type=Path, help="folder for the .deb")
     args = parser.parse_args()
     try:
         executable = build_executable(default_cache())
