@@ -143,7 +143,19 @@ def status(ctx: typer.Context) -> None:
 
 
 @app.command()
-def unit(ctx: typer.Context, config: ServiceConfigOption = None) -> None:
+def unit(
+    ctx: typer.Context,
+    config: ServiceConfigOption = None,
+    lan: Annotated[
+        bool | None,  # noqa: UP007 - typer needs Optional on Python 3.10
+        typer.Option(
+            "--lan/--no-lan",
+            help="LAN discovery on or off (CAP_NET_RAW) without reading the config file "
+            "[default: as the config file says].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Linux: print the systemd unit that install would write (for packages and reviews)."""
     with friendly_errors(cli_state(ctx).debug):
         from netwatch.core.errors import UsageError
@@ -152,9 +164,16 @@ def unit(ctx: typer.Context, config: ServiceConfigOption = None) -> None:
             raise UsageError(
                 "the systemd unit is for Linux; see netwatch service install --dry-run"
             )
+        from netwatch.core.selfcommand import netwatch_argv
+        from netwatch.install.request import ServiceRequest
         from netwatch.install.systemd import unit_text
 
-        typer.echo(unit_text(_install_request(_config_path(config), ())), nl=False)
+        path = _config_path(config)
+        if lan is None:
+            request = _install_request(path, ())
+        else:
+            request = ServiceRequest(tuple(netwatch_argv()), path, 0, lan_discovery=lan)
+        typer.echo(unit_text(request), nl=False)
 
 
 def parse_allow_from(text: str | None) -> tuple[str, ...]:

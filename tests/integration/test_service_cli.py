@@ -215,3 +215,13 @@ def test_service_unit_prints_what_install_writes(tmp_path: Path) -> None:
     assert result.stdout == unit_text(ServiceRequest(tuple(netwatch_argv()), config, 8934))
     dry_run = netwatch("service", "install", "--dry-run", "-c", str(config))
     assert dry_run.stdout.endswith(f"netwatch.service ---\n{result.stdout}")
+
+
+def test_service_unit_lan_flag_does_not_read_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "netwatch.yaml"
+    config.write_text("server:\n  colour: blue\n")  # would be exit 2 if it were read
+    on = netwatch("service", "unit", "-c", str(config), "--lan")
+    assert on.returncode == 0, on.stderr
+    assert "AmbientCapabilities=CAP_NET_RAW\n" in on.stdout
+    off = netwatch("service", "unit", "-c", str(config), "--no-lan")
+    assert off.stdout == unit_text(ServiceRequest(tuple(netwatch_argv()), config, 0))
