@@ -1,4 +1,5 @@
-"""Combine live and scheduled collectors into one scrape."""
+"""Combine live and scheduled collectors into one scrape, with the engine's own metrics:
+each collector's health, the scheduled collectors' watchdog and the agent's memory."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ class ScheduledWorker:
     """Runs one collector every ``interval`` seconds in its own thread.
 
     The latest outcome and the latest successful outcome are swapped in as
-    whole objects, so a scrape reads them without waiting or locking.
+    whole objects, so a scrape reads them without waiting or locking; so is
+    ``next_run_at``, which stops moving when the worker does.
     """
 
     def __init__(self, runner: CollectorRunner, interval: float, timeout: float) -> None:
