@@ -23,6 +23,9 @@ PSEUDO_FSTYPES = frozenset(
     }
 )  # fmt: skip
 DEFAULT_EXCLUDED_MOUNTS = r"^/(dev|proc|run|sys|snap|var/lib/docker|var/lib/containers)($|/)"
+# The mount table of PID 1: under systemd's ProtectSystem= the agent's own view of every
+# filesystem is read-only, but the office wants to know whether the host's is.
+HOST_MOUNT_TABLE = "/proc/1/mounts"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ def gather_filesystems(
     parts = candidate_partitions(
         psutil.disk_partitions(all=True), exclude_fstypes, exclude_mountpoints
     )
+    host_readonly = host_readonly_mounts() if sys.platform.startswith("linux") else {}
     result = []
     for part in parts[:limit]:
         try:
@@ -84,10 +88,34 @@ def gather_filesystems(
                 size=usage.total,
                 free=total_free,
                 available=usage.free,
-                readonly="ro" in part.opts.split(","),
+                readonly=host_readonly.get(part.mountpoint, "ro" in part.opts.split(",")),
             )
         )
     return result, max(0, len(parts) - limit)
+
+
+def host_readonly_mounts(table: str = HOST_MOUNT_TABLE) -> dict[str, bool]:
+    """Mountpoint -> read-only, as the host's init sees them; empty when unreadable."""
+    try:
+        with open(table, encoding="utf-8", errors="surrogateescape") as lines:
+            return parse_mount_table(lines.read())
+    except OSError:  # hidden /proc (hidepid, ProtectProc=) or no /proc: the agent's own view
+        return {}
+
+
+def parse_mount_table(text: str) -> dict[str, bool]:
+    """Mountpoint -> read-only from /proc/*/mounts text; the last mount on a point wins."""
+    readonly = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 4:
+            readonly[_unescape(fields[1])] = "ro" in fields[3].split(",")
+    return readonly
+
+
+def _unescape(field: str) -> str:
+    """Undo the kernel's octal escapes of space, tab, newline and backslash (``\\040``)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
 def _free_including_reserved(mountpoint: str, available: int) -> int:
