@@ -172,12 +172,15 @@ class AgentService:
     def run(self) -> StopReason:
         """Serve until asked to stop or over the memory ceiling; handles SIGTERM, SIGINT, SIGHUP.
 
-        Returns why it stopped: ``asked`` (a signal) or ``memory`` (logged as an error).
+        Returns why it stopped: ``asked`` (a signal or :meth:`request_stop`) or ``memory``
+        (logged as an error). Signals are handled only when run on the main thread (a
+        Windows service may run it on another and call the request methods instead).
         """
-        signal.signal(signal.SIGTERM, lambda *_: self.request_stop())
-        signal.signal(signal.SIGINT, lambda *_: self.request_stop())
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, lambda *_: self.request_reload())
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: self.request_stop())
+            signal.signal(signal.SIGINT, lambda *_: self.request_stop())
+            if hasattr(signal, "SIGHUP"):
+                signal.signal(signal.SIGHUP, lambda *_: self.request_reload())
         self.state.engine.start()
         self.server.start()
         scheme = "https" if self.server.tls else "http"

@@ -84,3 +84,36 @@ def test_bad_ceilings_are_config_errors(tmp_path: Path) -> None:
             if value == "1MiB"
             else ", 200MB or 1GiB\n"
         )
+
+
+def run_on_a_thread(service) -> list[str]:
+    """Run ``service`` on a thread of its own, as a Windows service does; its stop reason."""
+    import threading
+
+    reasons: list[str] = []
+    thread = threading.Thread(target=lambda: reasons.append(service.run()))
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive()
+    return reasons
+
+
+def test_the_service_off_the_main_thread(monkeypatch) -> None:
+    import threading
+
+    from netwatch.hostaccess import HostAccess
+    from netwatch.service import AgentService
+    from tests.conftest import offline_config
+
+    monkeypatch.setattr("netwatch.service.MEMORY_CHECK_INTERVAL", 0.1)
+    listen = f"server:\n  listen: 127.0.0.1:{free_port()}\n"
+    config = offline_config(listen + "  max_rss: 16MiB\n")
+    service = AgentService(config, lambda: config, HostAccess())
+    assert run_on_a_thread(service) == ["memory"]
+    assert service.memory.exceeded == 3
+
+    config = offline_config(listen)
+    service = AgentService(config, lambda: config, HostAccess())
+    threading.Timer(1.0, service.request_stop).start()
+    assert run_on_a_thread(service) == ["asked"]
+    assert service.memory.exceeded == 0
