@@ -101,6 +101,8 @@ class RepeatLimiter(logging.Filter):
         # The template is kept on the record: a mask on another handler may fill it in.
         template = record.__dict__.setdefault(_TEMPLATE, str(record.msg))
         key = (record.name, record.levelno, template)
+        # Made outside the lock: filling the values in runs their __str__, which may log.
+        held = _held(record)
         now = self._clock()
         with self._lock:
             due = self._take_ended(now, everything=False)
@@ -115,7 +117,7 @@ class RepeatLimiter(logging.Filter):
                 allowed = True
             else:
                 window.suppressed += 1
-                window.last = record
+                window.last = held
                 self._arm(window.started + self._window - now)
                 allowed = False
         self._emit(due)
@@ -164,19 +166,34 @@ class RepeatLimiter(logging.Filter):
 _limiters: weakref.WeakSet[RepeatLimiter] = weakref.WeakSet()
 
 
+def _held(record: logging.LogRecord) -> logging.LogRecord:
+    """What a held-back record's summary needs: not its traceback, which holds frames."""
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # arguments that do not fit the format
+        message = str(record.msg)
+    return logging.makeLogRecord(
+        {
+            "name": record.name,
+            "levelno": record.levelno,
+            "levelname": record.levelname,
+            "pathname": record.pathname,
+            "lineno": record.lineno,
+            "funcName": record.funcName,
+            "msg": message,
+        }
+    )
+
+
 def _summary(last: logging.LogRecord, count: int, seconds: float) -> logging.LogRecord:
     """The record that stands for ``count`` held-back repeats of ``last``."""
-    try:
-        message = last.getMessage()
-    except (TypeError, ValueError):
-        message = str(last.msg)
     summary = logging.LogRecord(
         last.name,
         last.levelno,
         last.pathname,
         last.lineno,
         "%s (repeated %d more times in the last %.0f s)",
-        (message, count, seconds),
+        (last.msg, count, seconds),
         None,
         last.funcName,
     )
