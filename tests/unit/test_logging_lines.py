@@ -233,3 +233,17 @@ def test_an_event_log_handler_gets_the_same_filters() -> None:
     # The first handler's mask fills the values in; the second still limits by template.
     assert len(handler.lines) == len(other.lines) == 2
     assert SECRET not in "".join(handler.lines + other.lines)
+
+
+def test_a_value_that_logs_while_being_formatted_does_not_deadlock() -> None:
+    logger, handler = limited(1, Clock())
+
+    class Loud:
+        def __str__(self) -> str:
+            logger.info("formatting a value")
+            return "loud"
+
+    for _ in range(3):
+        logger.warning("value %s", Loud())
+    assert f"WARNING {logger.name}: value loud" in handler.lines
+    assert f"INFO {logger.name}: formatting a value" in handler.lines
