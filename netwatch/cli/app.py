@@ -32,7 +32,8 @@ app = typer.Typer(
     name="netwatch",
     help="Monitoring agent for office networks: host inventory, service health, security "
     "posture and LAN discovery as Prometheus metrics.\n\n"
-    "Exit codes: 0 ok, 1 findings, 2 usage or config error, 3 runtime error, 130 interrupted.",
+    "Exit codes: 0 ok, 1 findings, 2 usage or config error, 3 runtime error, "
+    "75 serve stopped itself over server.max_rss, 130 interrupted.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
