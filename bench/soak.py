@@ -114,6 +114,7 @@ SPIKE_ALLOWANCE = {"threads": 4, "fds": 16, "tree": 8, "children": 8}
 CPU_GROWTH_FACTOR = 1.5
 CPU_GROWTH_POINTS = 0.5
 FAILED_SHARE = 0.001
+SHORT_STEADY = 1200.0
 
 # --------------------------------------------------------------------------------------
 # Loopback targets
@@ -137,10 +138,10 @@ async def _serve(
     """Run one target's handler; a client that goes away early is normal here."""
     try:
         await asyncio.wait_for(handle(reader, writer), 4 * SLOW_REPLY)
-    except (OSError, EOFError, asyncio.IncompleteReadError, asyncio.TimeoutError):
-        pass
-    except asyncio.LimitOverrunError:
-        pass
+    except (OSError, EOFError, asyncio.LimitOverrunError, asyncio.TimeoutError):
+        pass  # IncompleteReadError is an EOFError
+    except asyncio.CancelledError:
+        pass  # the run is over; re-raised, Python 3.11's asyncio logs a traceback for it
     finally:
         writer.close()
 
@@ -414,6 +415,15 @@ async def sample(proc: psutil.Process, t: float) -> Sample:
     )
 
 
+def probe_success_value(text: str) -> float | None:
+    """The ``netwatch_probe_success`` (or blackbox's ``probe_success``) of a /probe reply."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name in ("netwatch_probe_success", "probe_success"):
+                return float(s.value)
+    return None
+
+
 @dataclass
 class AgentState:
     """What netwatch's own metrics said during the run (read from the sampled scrapes)."""
@@ -507,8 +517,8 @@ async def soak(
         before = prober.last_ok
         await prober.get(f"/probe?module={module}&target={target}", PROBE_TIMEOUT + 2)
         if prober.last_ok is not None and prober.last_ok is not before:
-            success = "\nprobe_success 1" in "\n" + prober.last_ok.text()
-            probe_success[f"{module} {name}: probe_success {int(success)}"] += 1
+            success = probe_success_value(prober.last_ok.text())
+            probe_success[f"{module} {name}: success {fmt_value(success)}"] += 1
 
     async def look(i: int) -> None:
         t = loop.time() - began
@@ -562,6 +572,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             stop(agent)
         targets.close()
     out.update(
+        steady_s=args.duration - args.warmup,
         argv={a.name: a.argv for a in agents},
         config=config,
         samples={a.name: [asdict(s) for s in a.samples] for a in agents},
@@ -761,14 +772,15 @@ def state_md(out: dict[str, Any]) -> list[str]:
         for s in out["config"]["services"]
     ]  # fmt: skip
     failing = [k for k, v in state["collector_success"].items() if v != 1]
+    looks = len(out["samples"]["netwatch"])
     return [
         "",
-        f"#### netwatch's work during the run (from its /metrics, read every sample): "
+        f"#### netwatch's work, from its /metrics looked at every sample ({looks} looks): "
         f"{state['posture_runs']} posture runs seen; collectors not succeeding at the last "
         f"look: {', '.join(failing) or 'none'}",
         "",
     ] + table(
-        ("Service", "prober", "target", "interval", "runs seen", "last success",
+        ("Service", "prober", "target", "interval", "looks with a new run", "last success",
          "failures total"), cells,
     )  # fmt: skip
 
@@ -785,6 +797,10 @@ def markdown(out: dict[str, Any], summary: dict[str, Any]) -> str:
         lines += measures_md(name, summary[name], summary["window_s"])
     lines += requests_md(out, summary)
     lines += state_md(out)
+    steady = out["steady_s"]
+    if steady < SHORT_STEADY:
+        lines += ["", f"Note: a steady part of {steady:.0f} s is short for the slope verdicts: "
+                  f"0.1 MB of noise in it is {0.1 * 3600 / steady:.1f} MB/h."]  # fmt: skip
     return "\n".join(lines)
 
 
