@@ -2,8 +2,10 @@
 
     .venv/bin/python packaging/linux/build_deb.py                  # prints the folder last
     .venv/bin/python packaging/linux/build_deb.py --revision 2 --output dist/
+    .venv/bin/python packaging/linux/build_deb.py --executable dist/netwatch --output dist/
 
-Builds (or takes from the cache) the executable with build_executable.py, then
+Builds (or takes from the cache) the executable with build_executable.py, or takes
+the one ``--executable`` names (with its ``glibc`` file beside it), then
 ``netwatch_<version>-<revision>_<arch>.deb`` beside it, or in ``--output``. The
 package holds:
 
@@ -116,9 +118,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--revision", type=int, default=1, help="Debian revision (default 1)")
     parser.add_argument("--output", type=Path, help="folder for the .deb")
+    parser.add_argument("--executable", type=Path, help="package this executable, built before")
     args = parser.parse_args()
     try:
-        executable = build_executable(default_cache())
+        executable = args.executable or build_executable(default_cache())
         package, unit_source = build_deb(
             executable, args.revision, args.output or executable.parent
         )
