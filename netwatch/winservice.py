@@ -250,7 +250,7 @@ def main(config_path: Path) -> int:
                 raise  # the framework reports SERVICE_STOPPED with an error code
             self.ReportServiceStatus(win32service.SERVICE_STOP_PENDING)
 
-    servicemanager.Initialize()
+    servicemanager.Initialize(SERVICE_NAME, EVENT_MESSAGE_FILE)
     servicemanager.PrepareToHostSingle(NetwatchService)
     try:
         servicemanager.StartServiceCtrlDispatcher()
