@@ -17,7 +17,8 @@ SAMPLE_UNIT = REPO / "deploy" / "netwatch.service"
 SAMPLE_PROGRAM = "/opt/netwatch/.venv/bin/netwatch"
 PROGRAM = "/usr/bin/netwatch"
 CONFIG = "/etc/netwatch/netwatch.yaml"
-GENERATE = ("service", "unit", "--config", CONFIG)
+# --no-lan: the build machine's own config must not decide the packaged unit.
+GENERATE = ("service", "unit", "--config", CONFIG, "--no-lan")
 TIMEOUT = 60
 
 
