@@ -32,8 +32,8 @@ the first ``--window`` seconds of it, "end" the median of the last ``--window`` 
 - threads: end == start and max <= start + 4;
 - file descriptors: end == start and max <= start + 16;
 - processes in the tree, direct children: end == start and max <= start + 8;
-- zombies: 0 at every sample (a child seen in state Z is looked at again 1 s later and
-  counts only if it is still a zombie then: reaping takes a moment);
+- zombies: 0 at every sample, warm-up included (a child seen in state Z is looked at
+  again 1 s later and counts only if it is still a zombie then: reaping takes a moment);
 - CPU (own, % of one core per sample interval): end <= 1.5 x start + 0.5;
 - scrapes and /probe requests: at most 0.1 % not answered with 200 in time.
 
@@ -602,7 +602,7 @@ class Figures:
     end: float
     max: float
     slope_per_h: float
-    zero_everywhere: bool
+    zero_at_every_sample: bool
 
 
 def slope_per_hour(points: Sequence[tuple[float, float]]) -> float:
@@ -627,7 +627,8 @@ def cpu_percent(samples: Sequence[Sample]) -> list[tuple[float, float]]:
 
 def figures(points: Sequence[tuple[float, float]], begin: float, end: float,
             window: float) -> Figures:  # fmt: skip
-    """Start/end medians, max and slope of the (t, value) points in [begin, end]."""
+    """Start/end medians, max and slope of the (t, value) points in [begin, end];
+    whether the value was 0 at every point, warm-up included."""
     steady = [(t, v) for t, v in points if t >= begin]
     first = [v for t, v in steady if t <= begin + window] or [steady[0][1]]
     last = [v for t, v in steady if t >= end - window] or [steady[-1][1]]
@@ -636,7 +637,7 @@ def figures(points: Sequence[tuple[float, float]], begin: float, end: float,
         end=statistics.median_low(last),
         max=max(v for _, v in steady),
         slope_per_h=slope_per_hour(steady),
-        zero_everywhere=all(v == 0 for _, v in steady),
+        zero_at_every_sample=all(v == 0 for _, v in points),
     )
 
 
@@ -664,7 +665,7 @@ def verdict(key: str, f: Figures) -> tuple[bool, str]:
             f"end == start, max <= start + {allow}",
         )
     if key == "zombies":
-        return f.zero_everywhere, "0 at every sample"
+        return f.zero_at_every_sample, "0 at every sample, warm-up included"
     limit = CPU_GROWTH_FACTOR * f.start + CPU_GROWTH_POINTS
     return f.end <= limit, f"end <= {CPU_GROWTH_FACTOR:g} x start + {CPU_GROWTH_POINTS:g}"
 
