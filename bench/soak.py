@@ -838,7 +838,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=netwatch_next_to_python(),
         help="netwatch command, split like a shell would (default: the one next to python)",
     )
-    add("--node-exporter", default=NODE_EXPORTER, help=f"(default: {NODE_EXPORTER})")
+    add(
+        "--node-exporter",
+        default=NODE_EXPORTER,
+        help=f"node_exporter binary (default: {NODE_EXPORTER})",
+    )
     add("--json-file", type=Path, help="write the raw samples, outcomes and figures as JSON")
     args = parser.parse_args(argv)
     if min(args.duration, args.sample, args.scrape_timeout, args.probe_every,
@@ -862,7 +866,16 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "kernel": platform.release(),
         "netwatch": tool_version([*shlex.split(args.netwatch), "version"]),
         "node_exporter": tool_version([args.node_exporter, "--version"]),
+        "network_namespace": "own" if own_netns() else "the host's",
     }
+
+
+def own_netns() -> bool:
+    """Whether this process runs in a network namespace other than init's."""
+    try:
+        return os.readlink("/proc/self/ns/net") != os.readlink("/proc/1/ns/net")
+    except OSError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
