@@ -111,12 +111,27 @@ def uninstall(
 
 
 @app.command()
-def start(ctx: typer.Context, dry_run: DryRunOption = False) -> None:
-    """Start the service (its config is checked first)."""
+def start(
+    ctx: typer.Context, config: ServiceConfigOption = None, dry_run: DryRunOption = False
+) -> None:
+    """Start the service; its config file is checked first."""
     with friendly_errors(cli_state(ctx).debug):
         from netwatch.install.backend import service_backend
 
-        _carry_out(service_backend().start(), dry_run, "started")
+        steps = _checked_first(_config_path(config), service_backend().start())
+        _carry_out(steps, dry_run, "started")
+
+
+@app.command()
+def reload(
+    ctx: typer.Context, config: ServiceConfigOption = None, dry_run: DryRunOption = False
+) -> None:
+    """Re-read the config file in the running service; a bad file is refused first."""
+    with friendly_errors(cli_state(ctx).debug):
+        from netwatch.install.backend import service_backend
+
+        steps = _checked_first(_config_path(config), service_backend().reload())
+        _carry_out(steps, dry_run, "reloaded")
 
 
 @app.command()
@@ -202,6 +217,18 @@ def _config_path(config: Path | None) -> Path:
     return (config or default_config_path()).absolute()
 
 
+def _checked_first(config_path: Path, steps: list[Step]) -> list[Step]:
+    """``steps`` with a check of the config file after their preconditions: a start or
+    reload stops there on a file the agent would refuse."""
+    from netwatch.core.selfcommand import netwatch_argv
+    from netwatch.install.steps import Command, Require
+
+    check = Command(tuple(netwatch_argv("config", "check", str(config_path))),
+                    why="the agent would refuse a bad config file")  # fmt: skip
+    first = next((n for n, step in enumerate(steps) if not isinstance(step, Require)), len(steps))
+    return [*steps[:first], check, *steps[first:]]
+
+
 def _unit_dir(unit_dir: Path | None) -> Path | None:
     if unit_dir is not None and sys.platform == "win32":
         from netwatch.core.errors import UsageError
@@ -246,3 +273,15 @@ def _carry_out(steps: list[Step], dry_run: bool, done: str) -> None:
     except StepFailed as exc:
         fail(str(exc), ExitCode.RUNTIME)
     typer.echo(f"netwatch: {done}")
+
+
+def windows_service(
+    config: Annotated[Path, typer.Option("--config", "-c", dir_okay=False)],
+) -> None:
+    """Run as the Windows service (the service control manager starts this)."""
+    if sys.platform != "win32":
+        fail("windows-service runs under the Windows service manager; use: netwatch serve",
+             ExitCode.USAGE)  # fmt: skip
+    from netwatch.winservice import main as service_main
+
+    raise typer.Exit(service_main(config))

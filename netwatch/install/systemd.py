@@ -238,6 +238,11 @@ class SystemdBackend:
         """Stop the agent; it starts again at boot while enabled."""
         return [self._require_systemd(), _systemctl("stop", UNIT_NAME, why="stop the agent")]
 
+    def reload(self) -> list[Step]:
+        """Re-read the config in the running agent (the unit checks it, then sends SIGHUP)."""
+        return [self._require_systemd(), _systemctl("reload", UNIT_NAME, why="re-read the "
+                "config (a bad file is refused; the agent keeps the running one)")]  # fmt: skip
+
     def status(self) -> ServiceStatus:
         """One line and the LSB code from systemctl's view of the unit."""
         if not self._running.exists():

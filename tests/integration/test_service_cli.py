@@ -122,7 +122,7 @@ def test_install_without_systemd_exits_3_and_changes_nothing(tmp_path: Path) -> 
 
 
 @no_systemd
-@pytest.mark.parametrize("command", [["start"], ["stop"], ["uninstall", "--purge"]])
+@pytest.mark.parametrize("command", [["start"], ["reload"], ["stop"], ["uninstall", "--purge"]])
 def test_other_commands_without_systemd_exit_3(command: list[str]) -> None:
     result = netwatch("service", *command)
     assert result.returncode == 3
@@ -164,13 +164,23 @@ def test_uninstall_dry_run_keeps_config_unless_purge(tmp_path: Path) -> None:
     assert config.exists()
 
 
-def test_start_and_stop_dry_run() -> None:
-    start = netwatch("service", "start", "--dry-run")
+def test_start_reload_and_stop_dry_run(tmp_path: Path) -> None:
+    config = tmp_path / "netwatch.yaml"
+    check = f"run   {shlex.join(netwatch_argv('config', 'check', str(config)))}"
+    start = netwatch("service", "start", "--dry-run", "-c", str(config))
     assert start.returncode == 0
     assert [line.split("#")[0].strip() for line in plan_lines(start.stdout)] == [
         "1. check /run/systemd/system exists",
-        "2. run   systemctl reset-failed netwatch.service",
-        "3. run   systemctl start netwatch.service",
+        f"2. {check}",
+        "3. run   systemctl reset-failed netwatch.service",
+        "4. run   systemctl start netwatch.service",
+    ]
+    reload = netwatch("service", "reload", "--dry-run", "-c", str(config))
+    assert reload.returncode == 0
+    assert [line.split("#")[0].strip() for line in plan_lines(reload.stdout)] == [
+        "1. check /run/systemd/system exists",
+        f"2. {check}",
+        "3. run   systemctl reload netwatch.service",
     ]
     stop = netwatch("service", "stop", "--dry-run")
     assert [line.split("#")[0].strip() for line in plan_lines(stop.stdout)] == [

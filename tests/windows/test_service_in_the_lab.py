@@ -39,7 +39,7 @@ from netwatch.install.windows import WindowsServiceBackend
 
 action, config, port = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 backend = WindowsServiceBackend()
-request = ServiceRequest(program=(sys.executable, "-m", "netwatch.winservice"),
+request = ServiceRequest(program=(sys.executable, "-m", "netwatch"),
                          config_path=config, listen_port=port, allow_from=(sys.argv[4],),
                          purge=True)
 if action == "install":
@@ -189,8 +189,7 @@ def test_install_start_reload_stop_uninstall(lab: Lab) -> None:
     assert isinstance(config, dict)
     python = windows_path(lab.winlab.python)
     assert config["image"] == subprocess.list2cmdline(
-        [python, "-m", "netwatch.winservice", SERVICE_ARGUMENT, "--config",
-         windows_path(lab.config)]
+        [python, "-m", "netwatch", SERVICE_ARGUMENT, "--config", windows_path(lab.config)]
     )  # fmt: skip
     assert config["type"] == 0x10  # its own process
     assert config["start"] == 2  # automatic (the delay is sc config's, which Wine lacks)
@@ -233,7 +232,7 @@ def test_install_start_reload_stop_uninstall(lab: Lab) -> None:
 def test_the_service_command_refuses_to_run_outside_the_service_manager(
     winlab: WinLab, tmp_path: Path
 ) -> None:
-    result = winlab.python_run(["-m", "netwatch.winservice", SERVICE_ARGUMENT, "--config",
+    result = winlab.python_run(["-m", "netwatch", SERVICE_ARGUMENT, "--config",
                                 windows_path(tmp_path / "netwatch.yaml")], host=HOST)  # fmt: skip
     assert result.returncode == 2
     assert b"run by the Windows service manager" in result.stderr
