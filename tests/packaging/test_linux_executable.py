@@ -10,11 +10,13 @@ tests/packaging/test_deb.py runs the installed package in a root with no Python 
 
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import jsonschema
@@ -109,6 +111,22 @@ def test_audit_writes_reports_that_match_the_published_schema(
     html = report.with_suffix(".html").read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
     assert report.with_suffix(".md").read_text(encoding="utf-8").startswith("#")
+
+
+def test_check_probes_a_loopback_server(executable: Path, bare_env: dict[str, str]) -> None:
+    """The http and tcp probers (imported only when a probe runs) work frozen."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    address = f"127.0.0.1:{server.server_address[1]}"
+    try:
+        done = run(executable, bare_env, "check", "--url", f"http://{address}/", "--tcp", address,
+                   "--format", "json")  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "http" in done.stdout and "tcp" in done.stdout
 
 
 def _agent_processes(pid: int) -> list[int]:
