@@ -143,11 +143,18 @@ def _every_probe_value_has_a_metric() -> Iterator[None]:
 
 # Lanes: a test's folder gives its marker; the fast lane is `-m "not integration and
 # not lan and not winlab and not fuzz"` (bash tests/run.sh --fast).
-FOLDER_MARKERS = {"integration": "integration", "lan": "lan", "windows": "winlab", "fuzz": "fuzz"}
+FOLDER_MARKERS = {
+    "integration": "integration",
+    "lan": "lan",
+    "windows": "winlab",
+    "fuzz": "fuzz",
+    "packaging": "integration",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test by its folder (tests/integration, tests/lan, tests/windows, tests/fuzz)."""
+    """Mark every test by its folder (tests/integration, tests/lan, tests/windows, tests/fuzz,
+    tests/packaging)."""
     tests = Path(__file__).parent
     for item in items:
         parts = Path(str(item.fspath)).relative_to(tests).parts

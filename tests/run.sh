@@ -7,9 +7,11 @@
 #
 # Installs missing Debian packages (prometheus for promtool and the integration
 # tests, prometheus-blackbox-exporter to compare /probe with, Wine and mingw-w64 for
-# the Windows lab; needs root), creates .venv with netwatch[test], lints, type-checks
-# for Linux and Windows, runs bandit and pip-audit, builds the Windows lab (tests/winlab, cached in
-# ~/.cache/netwatch-winlab), then runs pytest.
+# the Windows lab, debootstrap, lintian and binutils for the packages; needs root),
+# creates .venv with netwatch[test], lints, type-checks for Linux and Windows, runs
+# bandit and pip-audit, builds the Windows lab (tests/winlab, cached in
+# ~/.cache/netwatch-winlab) and the Linux executable and .deb (packaging/linux, cached
+# in ~/.cache/netwatch-packaging), then runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v wine >/dev/null 2>&1 || missing+=(wine wine64)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+command -v readelf >/dev/null 2>&1 || missing+=(binutils)
 if ((fast)); then
     missing=()
 fi
@@ -70,6 +75,15 @@ elif command -v wine >/dev/null 2>&1 && command -v x86_64-w64-mingw32-gcc >/dev/
 else
     export NETWATCH_WINLAB_SKIP="Wine or mingw-w64 is not installed (Debian: wine wine64 gcc-mingw-w64-x86-64)"
     echo "tests/run.sh: Windows lab skipped: $NETWATCH_WINLAB_SKIP" >&2
+fi
+
+# The Linux single executable, the .deb and a minimal Debian root to install it in
+# (cached in ~/.cache/netwatch-packaging, keyed by their sources).
+if ((!fast)); then
+    echo "tests/run.sh: building the Linux executable, the .deb and the Debian test root"
+    NETWATCH_LINUX_DIST="$(.venv/bin/python packaging/linux/build_deb.py | tail -n 1)"
+    NETWATCH_DEB_TESTROOT="$(.venv/bin/python -m tests.packaging.testroot | tail -n 1)"
+    export NETWATCH_LINUX_DIST NETWATCH_DEB_TESTROOT
 fi
 
 # Network safety: as root, the tests run in a fresh network namespace that has
