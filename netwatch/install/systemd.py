@@ -87,9 +87,9 @@ def unit_text(request: ServiceRequest) -> str:
     else:
         capabilities = "# No capabilities at all (LAN discovery is off).\nCapabilityBoundingSet=\n"
     return f"""\
-# netwatch agent, written by `netwatch service install`.
-# Local changes belong in a drop-in (systemctl edit netwatch): a reinstall rewrites
-# this file. What each setting is for: docs/service.md.
+# netwatch agent, from `netwatch service install` or the netwatch package.
+# Local changes belong in a drop-in (systemctl edit netwatch): a reinstall or an
+# upgrade rewrites this file. What each setting is for: docs/service.md.
 [Unit]
 Description=netwatch office monitoring agent
 After=network-online.target
