@@ -11,6 +11,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,24 @@ class RemovePath:
         return f"remove {self.path}    # {self.why}"
 
 
-Step = Require | Command | WriteFile | RemovePath
+@dataclass(frozen=True)
+class WaitFor:
+    """Go on once ``done()`` is true, polled every half second for at most ``timeout`` s.
+
+    For service managers that answer a stop before the service has stopped (Windows):
+    the program file is still in use and an upgrade could not replace it.
+    """
+
+    done: Callable[[], bool]
+    what: str
+    timeout: float
+    why: str
+
+    def describe(self) -> str:
+        return f"wait  until {self.what} (at most {self.timeout:g} s)    # {self.why}"
+
+
+Step = Require | Command | WriteFile | RemovePath | WaitFor
 
 
 class StepFailed(Exception):
@@ -113,8 +131,21 @@ def _run_step(step: Step, timeout: float) -> None:
         _run_command(step, timeout)
     elif isinstance(step, WriteFile):
         _write(step)
+    elif isinstance(step, WaitFor):
+        _wait(step)
     else:
         _remove(step.path)
+
+
+def _wait(step: WaitFor) -> None:
+    deadline = time.monotonic() + step.timeout
+    try:
+        while not step.done():
+            if time.monotonic() >= deadline:
+                raise StepFailed(f"{step.what}: not so after {step.timeout:g} s")
+            time.sleep(0.5)
+    except OSError as exc:
+        raise StepFailed(f"{step.what}: {exc.strerror or exc}") from None
 
 
 def _run_command(step: Command, timeout: float) -> None:

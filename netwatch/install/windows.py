@@ -28,7 +28,7 @@ from netwatch.install.request import (
     ServiceRequest,
     ServiceStatus,
 )
-from netwatch.install.steps import Command, RemovePath, Step, WriteFile
+from netwatch.install.steps import Command, RemovePath, Step, WaitFor, WriteFile
 from netwatch.winservice import (
     DISPLAY_NAME,
     EVENT_LOG_KEY,
@@ -54,6 +54,7 @@ SERVICE_EXISTS = 1073
 SERVICE_ALREADY_RUNNING = 1056
 SERVICE_DOES_NOT_EXIST = 1060
 SERVICE_NOT_ACTIVE = 1062
+STOP_WAIT_SECONDS = 60.0  # the agent stops within its 30 s shutdown; Windows waits 20 s by default
 NOT_FOUND = 1  # netsh: no rule of that name; reg: no such key
 # The Python a venv's python.exe (a launcher) starts is told the venv by this variable.
 VENV_LAUNCHER_VARIABLE = "__PYVENV_LAUNCHER__"
@@ -230,6 +231,7 @@ class WindowsServiceBackend:
                      why=f"stop the agent (exit {SERVICE_DOES_NOT_EXIST}/{SERVICE_NOT_ACTIVE}: "
                      "not installed or not running)",
                      ok=(0, SERVICE_DOES_NOT_EXIST, SERVICE_NOT_ACTIVE)),
+            _stopped(),
             self._sc("delete", SERVICE_NAME,
                      why=f"remove the service (exit {SERVICE_DOES_NOT_EXIST}: gone already)",
                      ok=(0, SERVICE_DOES_NOT_EXIST)),
@@ -257,7 +259,8 @@ class WindowsServiceBackend:
         """Stop the agent; it starts again at boot while installed."""
         return [self._sc("stop", SERVICE_NAME,
                          why=f"stop the agent (exit {SERVICE_NOT_ACTIVE}: not running)",
-                         ok=(0, SERVICE_NOT_ACTIVE))]  # fmt: skip
+                         ok=(0, SERVICE_NOT_ACTIVE)),
+                _stopped()]  # fmt: skip
 
     def reload(self) -> list[Step]:
         """Re-read the config file in the running agent (what SIGHUP does on Linux)."""
@@ -275,3 +278,16 @@ class WindowsServiceBackend:
         if name == "running":
             return ServiceStatus(STATUS_RUNNING, f"running (service {SERVICE_NAME}, pid {pid})")
         return ServiceStatus(STATUS_STOPPED, f"{name} (service {SERVICE_NAME})")
+
+
+def _stopped() -> WaitFor:
+    """Wait until the service has stopped (or is not installed): ``sc stop`` only asks."""
+
+    def done() -> bool:
+        from netwatch.winservice import query_state
+
+        state = query_state()
+        return state is None or state[0] == "stopped"
+
+    return WaitFor(done, f"service {SERVICE_NAME} has stopped", STOP_WAIT_SECONDS,
+                   why="its files are free for an upgrade or removal")  # fmt: skip

@@ -16,6 +16,7 @@ from netwatch.install.steps import (
     Require,
     Step,
     StepFailed,
+    WaitFor,
     WriteFile,
     describe_plan,
     run_plan,
@@ -128,3 +129,20 @@ def test_remove_path_takes_trees_files_and_absent_paths(tmp_path: Path) -> None:
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["var"]
     assert list((tmp_path / "var" / "lib").iterdir()) == []
+
+
+def test_wait_for_goes_on_when_done_and_fails_at_its_timeout_or_on_os_errors() -> None:
+    polls = iter([False, False, True])
+    run_plan([WaitFor(lambda: next(polls), "the service has stopped", 5, why="test")])
+    assert next(polls, "used up") == "used up"
+    with pytest.raises(StepFailed, match="^never: not so after 0.6 s$"):
+        run_plan([WaitFor(lambda: False, "never", 0.6, why="test")])
+
+    def unreachable() -> bool:
+        raise OSError(1722, "service manager: The RPC server is unavailable.")
+
+    with pytest.raises(StepFailed, match="RPC server is unavailable"):
+        run_plan([WaitFor(unreachable, "stopped", 5, why="test")])
+    assert describe_plan([WaitFor(lambda: True, "x stopped", 60, why="free")]) == (
+        " 1. wait  until x stopped (at most 60 s)    # free"
+    )

@@ -15,7 +15,7 @@ import pytest
 
 from netwatch.core.errors import UsageError
 from netwatch.install.request import ServiceRequest
-from netwatch.install.steps import Command, RemovePath, WriteFile
+from netwatch.install.steps import Command, RemovePath, WaitFor, WriteFile
 from netwatch.install.windows import WindowsHost, WindowsServiceBackend, allowed_addresses
 from netwatch.winservice import (
     EVENT_MESSAGE_FILE,
@@ -160,6 +160,7 @@ def test_uninstall_removes_service_rule_and_event_source_and_with_purge_the_fold
         ((reg, "delete", EVENT_KEY, "/f"), (0, 1)),
     ]
     assert not any(isinstance(step, RemovePath) for step in kept)
+    assert [type(step) for step in kept[:3]] == [Command, WaitFor, Command]  # stopped, deleted
     purged = backend.uninstall(ServiceRequest((r"C:\netwatch.exe",), config, 0, purge=True))
     assert [str(s.path) for s in purged if isinstance(s, RemovePath)] == [
         str(config), r"C:\ProgramData\netwatch"]  # fmt: skip
@@ -170,8 +171,10 @@ def test_start_stop_and_reload_commands() -> None:
     sc = r"C:\Windows\System32\sc.exe"
     assert [(s.argv, s.ok) for s in backend.start() if isinstance(s, Command)] == [
         ((sc, "start", "netwatch"), (0, 1056))]  # fmt: skip
-    assert [(s.argv, s.ok) for s in backend.stop() if isinstance(s, Command)] == [
+    stop = backend.stop()
+    assert [(s.argv, s.ok) for s in stop if isinstance(s, Command)] == [
         ((sc, "stop", "netwatch"), (0, 1062))]  # fmt: skip
+    assert isinstance(stop[-1], WaitFor) and "has stopped" in stop[-1].describe()
     assert [s.argv for s in backend.reload() if isinstance(s, Command)] == [
         (sc, "control", "netwatch", "128")]  # fmt: skip
 
