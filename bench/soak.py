@@ -29,15 +29,15 @@ the first ``--window`` seconds of it, "end" the median of the last ``--window`` 
 "slope" the least-squares slope per hour. Verdicts, per agent and measure:
 
 - RSS: end - start <= 2 MB and slope <= 2 MB/h;
-- threads: end == start and max <= start + 4;
-- file descriptors: end == start and max <= start + 16;
-- processes in the tree, direct children: end == start and max <= start + 8;
+- threads: end <= start (no growth) and max <= start + 4;
+- file descriptors: end <= start and max <= start + 16;
+- processes in the tree, direct children: end <= start and max <= start + 8;
 - zombies: 0 at every sample, warm-up included (a child seen in state Z is looked at
   again 1 s later and counts only if it is still a zombie then: reaping takes a moment);
 - CPU (own, % of one core per sample interval): end <= 1.5 x start + 0.5;
 - scrapes and /probe requests: at most 0.1 % not answered with 200 in time.
 
-Run it without a network (a 30-minute soak takes about 33 minutes)::
+Run it without a network (a 30-minute soak takes a little over 30 minutes)::
 
     unshare --net sh -c 'ip link set lo up && exec "$@"' sh \\
         .venv/bin/python bench/soak.py --duration 1800 [--json-file soak.json]
@@ -661,8 +661,8 @@ def verdict(key: str, f: Figures) -> tuple[bool, str]:
     if key in SPIKE_ALLOWANCE:
         allow = SPIKE_ALLOWANCE[key]
         return (
-            f.end == f.start and f.max <= f.start + allow,
-            f"end == start, max <= start + {allow}",
+            f.end <= f.start and f.max <= f.start + allow,
+            f"end <= start, max <= start + {allow}",
         )
     if key == "zombies":
         return f.zero_at_every_sample, "0 at every sample, warm-up included"
