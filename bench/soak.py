@@ -59,6 +59,7 @@ import json
 import os
 import platform
 import shlex
+import socket
 import ssl
 import statistics
 import subprocess
@@ -866,16 +867,8 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "kernel": platform.release(),
         "netwatch": tool_version([*shlex.split(args.netwatch), "version"]),
         "node_exporter": tool_version([args.node_exporter, "--version"]),
-        "network_namespace": "own" if own_netns() else "the host's",
+        "network_interfaces": ",".join(name for _, name in socket.if_nameindex()),
     }
-
-
-def own_netns() -> bool:
-    """Whether this process runs in a network namespace other than init's."""
-    try:
-        return os.readlink("/proc/self/ns/net") != os.readlink("/proc/1/ns/net")
-    except OSError:
-        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
