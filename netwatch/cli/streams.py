@@ -10,7 +10,8 @@ at all. Printing a Vietnamese report then ends in ``UnicodeEncodeError``.
 - A terminal with a legacy encoding keeps it; a letter it lacks is written
   decomposed where that helps (cp1258 has the base letters and the five tone marks
   as combining characters) and replaced otherwise, never an error.
-- ``PYTHONIOENCODING`` set by the user wins.
+- ``PYTHONIOENCODING`` set by the user wins. A frozen netwatch (PyInstaller) has it
+  applied here: its bootloader starts Python with every ``PYTHON*`` variable ignored.
 """
 
 from __future__ import annotations
@@ -80,8 +81,9 @@ def _encodes(text: str, encoding: str) -> bool:
 
 def make_output_safe(streams: tuple[TextIO, ...] | None = None) -> None:
     """Reconfigure stdout and stderr (or ``streams``) as the module docstring says."""
-    if os.environ.get("PYTHONIOENCODING"):
-        return
+    chosen = os.environ.get("PYTHONIOENCODING")
+    if chosen and not getattr(sys, "frozen", False):
+        return  # Python applied it already
     for stream in streams if streams is not None else (sys.stdout, sys.stderr):
         if not isinstance(stream, io.TextIOWrapper):
             continue
@@ -90,9 +92,12 @@ def make_output_safe(streams: tuple[TextIO, ...] | None = None) -> None:
         except (OSError, ValueError):
             continue
         try:
-            if terminal:
+            if chosen:
+                encoding, _, errors = chosen.partition(":")
+                stream.reconfigure(encoding=encoding or None, errors=errors or "strict")
+            elif terminal:
                 stream.reconfigure(errors=error_handler(stream.encoding))
             else:
                 stream.reconfigure(encoding="utf-8", errors="replace")
-        except (OSError, ValueError):
+        except (OSError, ValueError, LookupError):  # LookupError: an unknown encoding
             continue

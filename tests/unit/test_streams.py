@@ -57,6 +57,23 @@ def test_pythonioencoding_set_by_the_user_wins(monkeypatch: pytest.MonkeyPatch) 
     assert stream.encoding == "cp1258"
 
 
+@pytest.mark.parametrize(
+    ("chosen", "encoding", "errors"),
+    [("utf-8", "utf-8", "strict"), ("utf-8:replace", "utf-8", "replace"), (":ignore", "cp1258", "ignore"),
+     ("no-such-codec", "cp1258", "strict")],
+)  # fmt: skip
+def test_a_frozen_netwatch_applies_pythonioencoding_itself(
+    monkeypatch: pytest.MonkeyPatch, chosen: str, encoding: str, errors: str
+) -> None:
+    """PyInstaller's bootloader starts Python ignoring PYTHON* variables (the posture
+    worker of netwatch.exe is started with PYTHONIOENCODING=utf-8)."""
+    monkeypatch.setenv("PYTHONIOENCODING", chosen)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="cp1258")
+    make_output_safe((stream,))
+    assert (stream.encoding, stream.errors) == (encoding, errors)
+
+
 def test_the_cli_writes_utf8_json_to_a_pipe_under_a_legacy_locale() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "netwatch", "posture", "--lang", "vi", "--format", "json"],
