@@ -72,6 +72,8 @@ elif command -v wine >/dev/null 2>&1 && command -v x86_64-w64-mingw32-gcc >/dev/
     echo "tests/run.sh: building the Windows lab"
     NETWATCH_WINLAB="$(.venv/bin/python -m tests.winlab.build | tail -n 1)"
     export NETWATCH_WINLAB
+    NETWATCH_WINDOWS_EXE="$(.venv/bin/python packaging/windows/build_exe.py "$NETWATCH_WINLAB" | tail -n 1)"
+    export NETWATCH_WINDOWS_EXE
 else
     export NETWATCH_WINLAB_SKIP="Wine or mingw-w64 is not installed (Debian: wine wine64 gcc-mingw-w64-x86-64)"
     echo "tests/run.sh: Windows lab skipped: $NETWATCH_WINLAB_SKIP" >&2
