@@ -118,6 +118,10 @@ class AgentHTTPServer:
         self._connections[task] = connection
         try:
             await connection.serve()
+        except asyncio.CancelledError:
+            # Closed at the cap or on stop. Ending the task normally matters: a handler task
+            # that ends cancelled makes Python 3.11's stream protocol log a traceback.
+            writer.transport.abort()
         finally:
             self._connections.pop(task, None)
 

@@ -177,7 +177,7 @@ def test_silent_and_idle_connections_are_closed(server) -> None:
         assert 1.3 < time.monotonic() - start < 2.5, "a kept-alive one gets the idle timeout"
 
 
-def test_connection_cap_makes_room_for_new_clients(server) -> None:
+def test_connection_cap_makes_room_for_new_clients(server, caplog) -> None:
     hogs = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(40)]
     try:
         for sock in hogs:
@@ -188,6 +188,27 @@ def test_connection_cap_makes_room_for_new_clients(server) -> None:
     finally:
         for sock in hogs:
             sock.close()
+    # Connections closed at the cap end quietly: no "Exception in callback" traceback.
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+
+
+def test_stopping_with_connections_open_logs_no_traceback(caplog) -> None:
+    engine = Engine([EngineCollector("quick", Quick())])
+    agent = AgentHTTPServer("127.0.0.1", 0, AgentState(engine, 10, 2), limits=LIMITS)
+    agent.start()
+    kept = socket.create_connection(("127.0.0.1", agent.port))
+    half = socket.create_connection(("127.0.0.1", agent.port))
+    try:
+        kept.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert kept.recv(65536).startswith(b"HTTP/1.1 200")
+        half.sendall(b"GET /metrics HT")
+        assert wait_until(lambda: agent.connections == 2)
+        agent.stop()
+        assert kept.recv(10) == b"" and half.recv(10) == b""
+    finally:
+        kept.close()
+        half.close()
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
 
 
 def test_methods_and_paths(server) -> None:
