@@ -13,7 +13,6 @@ Exit 0 with the path printed; exit 3 with one line saying why it cannot be built
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -30,64 +29,21 @@ HERE = Path(__file__).resolve().parent
 REQUIREMENTS = REPO / "packaging" / "requirements.txt"
 ENTRY = REPO / "packaging" / "entry.py"
 GLIBC_FLOOR = HERE / "glibc_floor.py"
-COMMAND_TIMEOUT = 1200
-# Plugins (collectors, probers, posture checks) are found by walking their packages at
-# run time (netwatch.core.plugins), which PyInstaller's import analysis cannot see:
-# every netwatch module goes in, with the policies and data files beside them.
-PYINSTALLER_OPTIONS = (
-    "--onefile",
-    "--name=netwatch",
-    "--noconfirm",
-    "--clean",
-    "--log-level=WARN",
-    "--collect-submodules=netwatch",
-    "--collect-data=netwatch",
-    # Pulled in by optional imports of dependencies (scapy's plotting); never used, and
-    # with Tcl/Tk and X11 libraries they would add 2 MB.
-    "--exclude-module=tkinter",
-    "--exclude-module=_tkinter",
+sys.path.insert(0, str(HERE.parent))
+
+from frozen_build import (  # noqa: E402 - shared with the Windows build, beside this folder
+    PYINSTALLER_OPTIONS,
+    BuildError,
+    default_cache,
+    digest,
+    run,
 )
-
-
-class BuildError(Exception):
-    """The artefact cannot be built here; the message says why."""
-
-
-def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` (no shell) with a timeout; :class:`BuildError` with its last lines."""
-    try:
-        return subprocess.run(  # noqa: S603 - fixed argv
-            argv,
-            check=True,
-            text=True,
-            capture_output=True,
-            timeout=COMMAND_TIMEOUT,
-            **kwargs,  # type: ignore[arg-type]
-        )
-    except FileNotFoundError as exc:
-        raise BuildError(f"{argv[0]}: not installed") from exc
-    except subprocess.CalledProcessError as exc:
-        tail = (exc.stderr or exc.stdout or "").strip().splitlines()[-5:]
-        raise BuildError(f"{' '.join(argv[:4])} failed: {' | '.join(tail)}") from exc
-
-
-def default_cache() -> Path:
-    """``NETWATCH_PACKAGING_CACHE`` or ``~/.cache/netwatch-packaging``."""
-    configured = os.environ.get("NETWATCH_PACKAGING_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "netwatch-packaging"
 
 
 def runtime_dependencies() -> list[str]:
     """netwatch's runtime requirements, as pyproject.toml declares them."""
     with (REPO / "pyproject.toml").open("rb") as file:
         return sorted(tomllib.load(file)["project"]["dependencies"])
-
-
-def _digest(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()[:16]
 
 
 def _source_files() -> list[Path]:
@@ -98,7 +54,7 @@ def _source_files() -> list[Path]:
 
 def build_venv(cache: Path) -> Path:
     """The build venv with PyInstaller and netwatch's dependencies, built or cached."""
-    key = _digest(REQUIREMENTS.read_bytes(), "\n".join(runtime_dependencies()).encode(),
+    key = digest(REQUIREMENTS.read_bytes(), "\n".join(runtime_dependencies()).encode(),
                   sys.version.encode())  # fmt: skip
     target = cache / f"venv-{key}"
     if (target / "ready").exists():
@@ -125,7 +81,7 @@ def build_executable(cache: Path) -> Path:
     """
     python = build_venv(cache) / "bin" / "python"
     sources = [str(p.relative_to(REPO)).encode() + b"\0" + p.read_bytes() for p in _source_files()]
-    key = _digest(str(python).encode(), *sources)
+    key = digest(str(python).encode(), *sources)
     target = cache / f"exe-{key}"
     executable = target / "netwatch"
     if (target / "ready").exists():

@@ -19,8 +19,6 @@ Exit 0 with the path printed; exit 3 with one line saying why it cannot be built
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -47,62 +45,21 @@ PREFIX_NAME = "exe-build"
 SYSTEM32 = "drive_c/windows/system32"
 # The lab's Python path plus PyInstaller's folder; netwatch comes from the lab's nwsite.
 PTH = "python313.zip\n.\n{nwsite}\nsite\npyinstaller\nimport site\n"
-COMMAND_TIMEOUT = 1200
-# As packaging/linux/build_executable.py: plugins are found by walking their packages at
-# run time, which PyInstaller's import analysis cannot see, so every netwatch module and
-# its data files go in; pywin32's modules come from netwatch/winservice.py's imports.
-PYINSTALLER_OPTIONS = (
-    "--onefile",
-    "--name=netwatch",
-    "--noconfirm",
-    "--clean",
-    "--log-level=WARN",
-    "--collect-submodules=netwatch",
-    "--collect-data=netwatch",
-    "--exclude-module=tkinter",
-    "--exclude-module=_tkinter",
+sys.path.insert(0, str(HERE.parent))
+
+from frozen_build import (  # noqa: E402 - shared with the Linux build, beside this folder
+    COMMAND_TIMEOUT,
+    PYINSTALLER_OPTIONS,
+    BuildError,
+    default_cache,
+    digest,
+    run,
 )
-
-
-class BuildError(Exception):
-    """The executable cannot be built here; the message says why."""
-
-
-def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` (no shell) with a timeout; :class:`BuildError` with its last lines."""
-    try:
-        return subprocess.run(  # noqa: S603 - fixed argv
-            argv,
-            check=True,
-            text=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            timeout=COMMAND_TIMEOUT,
-            **kwargs,  # type: ignore[arg-type]
-        )
-    except FileNotFoundError as exc:
-        raise BuildError(f"{argv[0]}: not installed") from exc
-    except subprocess.CalledProcessError as exc:
-        tail = (exc.stderr or exc.stdout or "").strip().splitlines()[-5:]
-        raise BuildError(f"{' '.join(argv[:4])} failed: {' | '.join(tail)}") from exc
 
 
 def windows_path(path: Path) -> str:
     """``/tmp/x`` as Windows programs see it under Wine: ``Z:\\tmp\\x``."""
     return "Z:" + str(path).replace("/", "\\")
-
-
-def default_cache() -> Path:
-    """``NETWATCH_PACKAGING_CACHE`` or ``~/.cache/netwatch-packaging``."""
-    configured = os.environ.get("NETWATCH_PACKAGING_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "netwatch-packaging"
-
-
-def _digest(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()[:16]
 
 
 def _files(folder: Path) -> list[bytes]:
@@ -123,7 +80,7 @@ def build_python(lab: Path, cache: Path) -> Path:
     Files are hard links to the lab's; the ``._pth`` file is the copy's own and reads
     netwatch from the lab's ``nwsite``, which the lab rebuilds from this checkout.
     """
-    key = _digest(str(lab).encode(), *(r.read_bytes() for r in REQUIREMENTS))
+    key = digest(str(lab).encode(), *(r.read_bytes() for r in REQUIREMENTS))
     target = cache / f"windows-python-{key}"
     if (target / "ready").exists():
         return target / "python"
@@ -175,7 +132,7 @@ def _freeze(python: Path, prefix: Path, target: Path) -> str:
 def build_exe(lab: Path, cache: Path) -> Path:
     """netwatch.exe, built or taken from the cache; ``contents.txt`` lists what it holds."""
     python = build_python(lab, cache)
-    key = _digest(str(python).encode(), *_files(lab / "python" / "nwsite"),
+    key = digest(str(python).encode(), *_files(lab / "python" / "nwsite"),
                   ENTRY.read_bytes(), Path(__file__).read_bytes())  # fmt: skip
     target = cache / f"windows-exe-{key}"
     executable = target / "netwatch.exe"
