@@ -49,7 +49,8 @@ def runtime_dependencies() -> list[str]:
 def _source_files() -> list[Path]:
     """Every file the executable is frozen from, in a stable order."""
     files = [p for p in (REPO / "netwatch").rglob("*") if p.is_file() and p.suffix != ".pyc"]
-    return sorted([*files, REPO / "pyproject.toml", ENTRY, GLIBC_FLOOR, Path(__file__).resolve()])
+    build = [ENTRY, GLIBC_FLOOR, HERE.parent / "frozen_build.py", Path(__file__).resolve()]
+    return sorted([*files, REPO / "pyproject.toml", *build])
 
 
 def build_venv(cache: Path) -> Path:

@@ -133,7 +133,8 @@ def build_exe(lab: Path, cache: Path) -> Path:
     """netwatch.exe, built or taken from the cache; ``contents.txt`` lists what it holds."""
     python = build_python(lab, cache)
     key = digest(str(python).encode(), *_files(lab / "python" / "nwsite"),
-                  ENTRY.read_bytes(), Path(__file__).read_bytes())  # fmt: skip
+                  ENTRY.read_bytes(), Path(__file__).read_bytes(),
+                  (HERE.parent / "frozen_build.py").read_bytes())  # fmt: skip
     target = cache / f"windows-exe-{key}"
     executable = target / "netwatch.exe"
     if (target / "ready").exists():
