@@ -140,6 +140,13 @@ async def exchange(streams: Streams, path: str) -> tuple[int, bool]:
     reader, writer = streams
     writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n{SCRAPE_HEADERS}\r\n".encode())
     await writer.drain()
+    status, headers, _, closes = await read_reply(reader)
+    return status, closes
+
+
+async def read_reply(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes, bool]:
+    """One HTTP/1.1 reply: status, headers (names and values lower-case), body, and
+    whether the server closes the connection after it."""
     head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
     parts = head[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
@@ -150,13 +157,12 @@ async def exchange(streams: Streams, path: str) -> tuple[int, bool]:
         headers[name.strip().lower()] = value.strip().lower()
     closes = headers.get("connection") == "close"
     if headers.get("transfer-encoding") == "chunked":
-        await _read_chunked(reader)
+        body = await _read_chunked(reader)
     elif "content-length" in headers:
-        await reader.readexactly(int(headers["content-length"]))
+        body = await reader.readexactly(int(headers["content-length"]))
     else:
-        await reader.read()
-        closes = True
-    return int(parts[1]), closes
+        body, closes = await reader.read(), True
+    return int(parts[1]), headers, body, closes
 
 
 FAILURES: tuple[type[Exception], ...] = (

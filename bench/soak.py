@@ -91,11 +91,10 @@ from _common import (
 )
 from endpoint_load import (
     FAILURES,
-    BadReply,
-    _read_chunked,
     git_revision,
     open_stream,
     outcome_of,
+    read_reply,
     self_signed,
     table,
 )
@@ -289,22 +288,8 @@ async def request(streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], pa
         f"X-Prometheus-Scrape-Timeout-Seconds: {scrape_timeout:g}\r\n\r\n".encode()
     )
     await writer.drain()
-    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-    parts = head[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        raise BadReply(head[0][:80])
-    headers = {}
-    for line in head[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip().lower()
-    closes = headers.get("connection") == "close"
-    if headers.get("transfer-encoding") == "chunked":
-        body = await _read_chunked(reader)
-    elif "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    else:
-        body, closes = await reader.read(), True
-    return Reply(int(parts[1]), body, headers.get("content-encoding") == "gzip", closes)
+    status, headers, body, closes = await read_reply(reader)
+    return Reply(status, body, headers.get("content-encoding") == "gzip", closes)
 
 
 @dataclass
