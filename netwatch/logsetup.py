@@ -25,7 +25,6 @@ DEFAULT_REPEAT_LIMIT = 10
 REPEAT_WINDOW = 60.0
 # Distinct messages tracked at once; past that, new ones pass unlimited until windows end.
 MAX_TRACKED = 1000
-_TEMPLATE = "netwatch_template"
 _SUMMARY = "netwatch_repeat_summary"
 _UNLIMITED = "netwatch_unlimited"
 UNLIMITED = {_UNLIMITED: True}
@@ -68,7 +67,8 @@ class _Window:
 class RepeatLimiter(logging.Filter):
     """Lets the same message through at most ``limit`` times per ``window`` seconds.
 
-    "The same" is the logger, the level and the message before its values are filled in.
+    "The same" is the logger, the level and the whole message: a probe failing for two
+    targets is two messages, each with its own count.
     The records held back are counted; when the window ends, one summary record ("...
     repeated K more times in the last 60 s") goes to ``handler``: from a timer, or
     earlier with the next record. Thread-safe, and it tracks at most
@@ -98,11 +98,10 @@ class RepeatLimiter(logging.Filter):
         exempt = getattr(record, _SUMMARY, False) or getattr(record, _UNLIMITED, False)
         if self._limit <= 0 or exempt:
             return True
-        # The template is kept on the record: a mask on another handler may fill it in.
-        template = record.__dict__.setdefault(_TEMPLATE, str(record.msg))
-        key = (record.name, record.levelno, template)
         # Made outside the lock: filling the values in runs their __str__, which may log.
         held = _held(record)
+        # Masked: a handler before this one may have masked the record already, or not.
+        key = (record.name, record.levelno, mask_text(str(held.msg)))
         now = self._clock()
         with self._lock:
             due = self._take_ended(now, everything=False)

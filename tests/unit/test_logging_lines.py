@@ -120,20 +120,29 @@ def test_stderr_is_the_journal_only_when_journal_stream_names_it(monkeypatch, tm
 def test_repeats_past_the_limit_are_summed_up_once_the_minute_ends() -> None:
     clock = Clock()
     logger, handler = limited(3, clock)
-    for attempt in range(10):
-        logger.warning("collector %s failed: %s", "software", f"attempt {attempt}")
-    logger.warning("another message")  # a different template is not limited
-    logger.error("collector %s failed: %s", "software", "x")  # nor another level
-    assert handler.lines == [
-        f"WARNING {logger.name}: collector software failed: attempt {n}" for n in range(3)
-    ] + [f"WARNING {logger.name}: another message", f"ERROR {logger.name}: collector software failed: x"]  # fmt: skip
-    clock.now += 60
-    logger.warning("collector %s failed: %s", "software", "attempt 10")
-    assert handler.lines[5:] == [
-        f"WARNING {logger.name}: collector software failed: attempt 9 "
-        "(repeated 7 more times in the last 60 s)",
-        f"WARNING {logger.name}: collector software failed: attempt 10",
+    for _ in range(10):
+        logger.warning("collector %s failed: %s", "software", "timeout")
+    logger.warning("collector %s failed: %s", "users", "timeout")  # another message
+    logger.error("collector %s failed: %s", "software", "timeout")  # another level
+    software = f"WARNING {logger.name}: collector software failed: timeout"
+    assert handler.lines == [software] * 3 + [
+        f"WARNING {logger.name}: collector users failed: timeout",
+        f"ERROR {logger.name}: collector software failed: timeout",
     ]
+    clock.now += 60
+    logger.warning("collector %s failed: %s", "software", "timeout")
+    assert handler.lines[5:] == [
+        f"{software} (repeated 7 more times in the last 60 s)",
+        software,
+    ]
+
+
+def test_the_same_template_with_other_values_is_another_message() -> None:
+    """A probe failing for ten targets is ten events an operator needs, not one."""
+    logger, handler = limited(2, Clock())
+    for n in range(10):
+        logger.debug("probe module=%s target=%s: refused", "http_2xx", f"http://10.0.0.{n}/")
+    assert len(handler.lines) == 10
 
 
 def test_the_summary_comes_without_a_further_message_and_is_masked() -> None:
@@ -192,7 +201,7 @@ def test_concurrent_repeats_are_counted_exactly() -> None:
     clock = Clock()
     logger, handler = limited(5, clock)
     threads = [
-        threading.Thread(target=lambda: [logger.warning("busy %d", n) for n in range(200)])
+        threading.Thread(target=lambda: [logger.warning("busy %d", 1) for _ in range(200)])
         for _ in range(8)
     ]
     for thread in threads:
@@ -211,7 +220,7 @@ def test_memory_is_bounded_by_the_tracked_messages(monkeypatch) -> None:
     logger, handler = limited(1, clock)
     limiter = next(f for f in handler.filters if isinstance(f, RepeatLimiter))
     for n in range(100):
-        logger.warning(f"unique message {n}")  # templates that never repeat
+        logger.warning(f"unique message {n}")  # messages that never repeat
     assert len(handler.lines) == 100
     assert len(limiter._windows) == 20
     clock.now += 60
@@ -228,9 +237,9 @@ def test_an_event_log_handler_gets_the_same_filters() -> None:
         other.addFilter(log_filter)
     logger = logging.getLogger("netwatch.test.eventlog")
     logger.handlers[:], logger.propagate = [other, handler], False
-    for n in range(5):
-        logger.warning("login failed for %s", f"https://u:{SECRET}@h/{n}")
-    # The first handler's mask fills the values in; the second still limits by template.
+    for _ in range(5):
+        logger.warning("login failed for %s", f"https://u:{SECRET}@h/")
+    # The first handler's mask fills the values in; the second still counts the repeats.
     assert len(handler.lines) == len(other.lines) == 2
     assert SECRET not in "".join(handler.lines + other.lines)
 
