@@ -46,7 +46,7 @@ class Command:
     ok: tuple[int, ...] = (0,)
 
     def describe(self) -> str:
-        return f"run   {shlex.join(self.argv)}    # {self.why}"
+        return f"run   {command_text(self.argv)}    # {self.why}"
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,14 @@ class WaitFor:
 
 
 Step = Require | Command | WriteFile | RemovePath | WaitFor
+
+
+def command_text(argv: Sequence[str]) -> str:
+    """``argv`` as this system's shell would take it, to read or copy: cmd's quoting on
+    Windows (``"C:\\Program Files\\..."``), POSIX quoting elsewhere."""
+    if sys.platform == "win32":
+        return subprocess.list2cmdline(argv)
+    return shlex.join(argv)
 
 
 class StepFailed(Exception):
@@ -152,14 +160,14 @@ def _run_command(step: Command, timeout: float) -> None:
     try:
         done = run_tree(step.argv, timeout)
     except subprocess.TimeoutExpired:
-        raise StepFailed(f"{shlex.join(step.argv)}: no answer within {timeout:g} s") from None
+        raise StepFailed(f"{command_text(step.argv)}: no answer within {timeout:g} s") from None
     except OSError as exc:
-        raise StepFailed(f"cannot run {shlex.join(step.argv)}: {exc.strerror or exc}") from None
+        raise StepFailed(f"cannot run {command_text(step.argv)}: {exc.strerror or exc}") from None
     if done.returncode not in step.ok:
         output = done.stderr or done.stdout
         detail = output.decode("utf-8", "replace").strip().splitlines()
         last = detail[-1] if detail else "no output"
-        raise StepFailed(f"{shlex.join(step.argv)} exited {done.returncode}: {last}")
+        raise StepFailed(f"{command_text(step.argv)} exited {done.returncode}: {last}")
 
 
 def _write(step: WriteFile) -> None:

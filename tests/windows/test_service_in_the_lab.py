@@ -236,3 +236,37 @@ def test_the_service_command_refuses_to_run_outside_the_service_manager(
                                 windows_path(tmp_path / "netwatch.yaml")], host=HOST)  # fmt: skip
     assert result.returncode == 2
     assert b"run by the Windows service manager" in result.stderr
+
+
+def test_the_cli_plans_the_windows_service_on_windows_python(
+    winlab: WinLab, tmp_path: Path
+) -> None:
+    """``netwatch service ...`` itself on Windows: the Windows backend, its tools by full
+    path, the firewall rule for --allow-from, the config check before a start."""
+    config = windows_path(tmp_path / "netwatch.yaml")
+    install = winlab.netwatch("service", "install", "--dry-run", "-c", config,
+                              "--allow-from", "10.0.0.5,10.0.1.0/24", host=HOST)  # fmt: skip
+    out = install.stdout.decode("utf-8", "replace")
+    assert install.returncode == 0, install.stderr.decode("utf-8", "replace")
+    steps = [line for line in out.splitlines() if line[:3].strip().rstrip(".").isdigit()]
+    assert any("sc.exe create netwatch binPath= \"" in s for s in steps), out  # cmd quoting
+    assert any("start= delayed-auto" in s for s in steps), out
+    assert any("sc.exe failure netwatch reset= 86400" in s for s in steps), out
+    assert any("remoteip=10.0.0.5,10.0.1.0/24" in s for s in steps), out
+    assert any("icacls.exe" in s and "*S-1-5-32-544:(OI)(CI)F" in s for s in steps), out
+    assert f"{SERVICE_ARGUMENT} --config" in out
+    assert "--- " + config + " ---" in out  # no config yet: the defaults are written
+
+    start = winlab.netwatch("service", "start", "--dry-run", "-c", config, host=HOST)
+    lines = start.stdout.decode("utf-8", "replace").splitlines()
+    assert start.returncode == 0
+    assert "config check" in lines[1] and "sc.exe start netwatch" in lines[2], lines
+
+    refused = winlab.netwatch("service", "install", "--dry-run", "-c", config,
+                              "--allow-from", "0.0.0.0/0", host=HOST)  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.decode("utf-8", "replace").startswith("netwatch: error: --allow-from")
+    unit = winlab.netwatch("service", "unit", host=HOST)
+    assert unit.returncode == 2 and b"Traceback" not in unit.stderr
+    status = winlab.netwatch("service", "status", host=HOST)
+    assert status.returncode == 4, status.stdout
