@@ -88,16 +88,21 @@ class SyncStatus:
 def ntp_conf_servers(text: str, directives: Iterable[str] = _NTP_DIRECTIVES) -> list[str]:
     """Servers named by ``server``/``pool``/``peer`` lines (chrony.conf, ntp.conf).
 
-    ntpd's reference clocks (127.127.t.u) are not servers and are left out.
+    ntpd's reference clocks (127.127.t.u) are not servers and are left out; chrony's
+    ``port N`` option gives HOST:N.
     """
     wanted = frozenset(directives)
-    servers = []
+    servers: list[str] = []
     for line in text.splitlines():
         words = line.split("#", 1)[0].split()
-        if len(words) >= 2 and words[0].lower() in wanted:
-            host = words[1]
-            if not _REFERENCE_CLOCK.match(host) and host not in servers:
-                servers.append(host)
+        if len(words) < 2 or words[0].lower() not in wanted or _REFERENCE_CLOCK.match(words[1]):
+            continue
+        host, options = words[1], words[2:]
+        port = options[options.index("port") + 1] if "port" in options[:-1] else ""
+        if port.isdigit():
+            host = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if host not in servers:
+            servers.append(host)
     return servers
 
 

@@ -68,8 +68,13 @@ def test_commented_timesyncd_only_is_no_source() -> None:
 
 
 def test_ntp_conf_lines() -> None:
-    text = "server  a.example iburst\nPOOL b.example\nserver\nservers c.example\n"
-    assert ntp_conf_servers(text) == ["a.example", "b.example"]
+    text = (
+        "server  a.example iburst\nPOOL b.example\nserver\nservers c.example\n"
+        "server 10.0.0.5 port 1123 iburst\nserver fd00::7 port 123\nserver d.example port\n"
+    )
+    assert ntp_conf_servers(text) == [
+        "a.example", "b.example", "10.0.0.5:1123", "[fd00::7]:123", "d.example"
+    ]  # fmt: skip
     assert ntp_conf_servers(text, ["servers"]) == ["c.example"]
 
 
