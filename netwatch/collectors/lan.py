@@ -51,8 +51,8 @@ LAST_SEEN = MetricSpec(
 DEVICES = MetricSpec(
     "netwatch_lan_devices",
     "gauge",
-    "Remembered devices by state: active (not gone), gone (unseen longer than gone_after), "
-    "known and unknown (active devices listed, or not, in the known-devices file).",
+    "Remembered devices by state: known and unknown (not gone, listed or not in the "
+    "known-devices file) and gone (unseen longer than gone_after); they add up to all.",
     ("state",),
 )
 SWEEP_DURATION = MetricSpec(
@@ -79,6 +79,18 @@ EVENTS = MetricSpec(
 CONFLICTS = MetricSpec(
     "netwatch_lan_conflicts", "gauge", "IPs answered by more than one MAC in the latest sweep."
 )
+IP_CONFLICT = MetricSpec(
+    "netwatch_lan_ip_conflict",
+    "gauge",
+    "1 for each IP answered by more than one MAC in the latest sweep of its subnet; the "
+    "series ends when the conflict does (the MACs are in the ip_conflict log event).",
+    ("ip",),
+)
+LAST_SWEEP = MetricSpec(
+    "netwatch_lan_last_sweep_timestamp_seconds",
+    "gauge",
+    "Unix time the latest completed sweep ended.",
+)
 LAN_METRICS = (
     DEVICE_INFO,
     LAST_SEEN,
@@ -88,6 +100,8 @@ LAN_METRICS = (
     SWEEP_PRIVILEGED,
     EVENTS,
     CONFLICTS,
+    IP_CONFLICT,
+    LAST_SWEEP,
 )
 WARNING_EVENTS = {"changed_mac", "flip_flop", "ip_conflict"}
 
@@ -190,7 +204,7 @@ def sweep_configured(settings: LanSettings) -> SweepResult:
 
 def lan_families(registry: DeviceRegistry, sweep_success: bool) -> list[Metric]:
     """Metric families for the registry's current state."""
-    from netwatch.lan.devices import DEVICE_STATES
+    from netwatch.lan.devices import DEVICE_STATES, ip_key
 
     info, last_seen = DEVICE_INFO.family(), LAST_SEEN.family()
     devices, events = DEVICES.family(), EVENTS.family()
@@ -205,9 +219,15 @@ def lan_families(registry: DeviceRegistry, sweep_success: bool) -> list[Metric]:
     for kind in EVENT_KINDS:
         events.add_metric([kind], registry.state.events_total.get(kind, 0))
     families = [info, last_seen, devices, events, SWEEP_SUCCESS.single(float(sweep_success))]
-    families.append(CONFLICTS.single(len(registry.state.conflicts)))
+    conflicts = registry.state.conflicts
+    families.append(CONFLICTS.single(len(conflicts)))
+    per_ip = IP_CONFLICT.family()
+    for ip in sorted(conflicts, key=ip_key):
+        per_ip.add_metric([ip], 1.0)
+    families.append(per_ip)
     last = registry.state.last_sweep
     if last is not None:
+        families.append(LAST_SWEEP.single(last.started_at + last.duration))
         families.append(SWEEP_DURATION.single(last.duration))
         families.append(SWEEP_PRIVILEGED.single(1.0 if last.method == "arp" else 0.0))
     return families

@@ -31,8 +31,8 @@ RESULTS = ("pass", "fail", "waived", "not_applicable", "error")
 CHECK_RESULT = MetricSpec(
     "netwatch_posture_check_result",
     "gauge",
-    "Result of each posture check as a state set: 1 for the current result "
-    "(pass, fail, waived, not_applicable, error), 0 for the others.",
+    "Result of each posture check: one series per check, value 1, whose result label is "
+    "the current result (pass, fail, waived, not_applicable or error).",
     ("check", "severity", "category", "result"),
 )
 SCORE = MetricSpec(
@@ -94,8 +94,7 @@ def posture_families(document: Mapping[str, Any], finished: float) -> list[Metri
     states = CHECK_RESULT.family()
     for record in document["results"]:
         labels = [str(record["id"]), str(record["severity"]), str(record["category"])]
-        for state in RESULTS:
-            states.add_metric([*labels, state], 1.0 if state == record["result"] else 0.0)
+        states.add_metric([*labels, str(record["result"])], 1.0)
     counts, failed = COUNTS.family(), FAILED.family()
     for state in RESULTS:
         counts.add_metric([state], float(score["counts"].get(state, 0)))

@@ -34,6 +34,12 @@ LAST_PROBE = MetricSpec(
     "Unix time the service was last probed.",
     ("service", "kind"),
 )
+LAST_SUCCESS = MetricSpec(
+    "netwatch_probe_last_success_timestamp_seconds",
+    "gauge",
+    "Unix time of the service's latest successful probe; absent until it first succeeds.",
+    ("service", "kind"),
+)
 
 
 class ServicesSettings(CollectorSettings):
@@ -90,10 +96,13 @@ class ServicesCollector:
     def collect(self) -> Iterator[Metric]:
         snapshot = self.scheduler.snapshot
         yield self._info
-        last = LAST_PROBE.family()
+        last, last_success = LAST_PROBE.family(), LAST_SUCCESS.family()
         for service, (job, _result, finished) in sorted(snapshot.results.items()):
             last.add_metric([service, job.kind], finished)
+            if service in snapshot.last_success:
+                last_success.add_metric([service, job.kind], snapshot.last_success[service])
         yield last
+        yield last_success
         ordered = sorted(snapshot.results.items())
         triples = [(service, job.kind, result) for service, (job, result, _) in ordered]
         yield from result_families(triples, snapshot.failures)
@@ -119,6 +128,6 @@ SPEC = register(
         description="Service health probes, one prober per kind of service (docs/probes.md).",
         settings_model=ServicesSettings,
         factory=_build,
-        metrics=(PROBE_INFO, LAST_PROBE, *probe_metrics()),
+        metrics=(PROBE_INFO, LAST_PROBE, LAST_SUCCESS, *probe_metrics()),
     )
 )

@@ -26,7 +26,8 @@ from netwatch.lan.state import EVENT_KINDS, DeviceRecord, IpRecord, LanState, Sw
 MAX_DEVICES = 4096
 MAX_IPS_PER_DEVICE = 16
 MAX_MACS_PER_IP = 8
-DEVICE_STATES = ("active", "gone", "unknown", "known")
+# Remembered devices by state; the states do not overlap, so they add up to all devices.
+DEVICE_STATES = ("known", "unknown", "gone")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -212,14 +213,14 @@ class DeviceRegistry:
         return sorted(found, key=lambda d: (ip_key(d.ips[0] if d.ips else ""), d.mac))
 
     def counts(self) -> dict[str, int]:
-        """Devices by state: active (= known + unknown) and gone."""
+        """Devices by state (:data:`DEVICE_STATES`): active ones listed in the known-devices
+        file or not, and gone ones."""
         active = [mac for mac, record in self.state.devices.items() if not record.gone]
         known = sum(1 for mac in active if self._known.get(mac) is not None)
         return {
-            "active": len(active),
-            "gone": len(self.state.devices) - len(active),
-            "unknown": len(active) - known,
             "known": known,
+            "unknown": len(active) - known,
+            "gone": len(self.state.devices) - len(active),
         }
 
 

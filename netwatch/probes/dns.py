@@ -216,7 +216,7 @@ def _check(response: dns.message.Message, params: DnsParams, result: ProbeResult
 # Numeric facts this prober reports in ProbeResult.values, with their metrics.
 VALUE_METRICS: dict[str, MetricSpec] = {
     "dns_answers": MetricSpec(
-        "netwatch_probe_dns_answer_count",
+        "netwatch_probe_dns_answer_records",
         "gauge",
         "Records in the DNS answer section.",
         PROBE_LABELS,

@@ -39,10 +39,15 @@ class ProbeJob:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Latest result per service, replaced as a whole on every update."""
+    """Latest result per service, replaced as a whole on every update.
+
+    ``last_success`` holds the Unix time of each service's latest successful probe; a
+    service that never succeeded is absent.
+    """
 
     results: dict[str, tuple[ProbeJob, ProbeResult, float]]
     failures: dict[tuple[str, str, str], int]
+    last_success: dict[str, float]
 
 
 class ProbeScheduler:
@@ -51,7 +56,7 @@ class ProbeScheduler:
     def __init__(self, jobs: list[ProbeJob], max_concurrency: int) -> None:
         self.jobs = jobs
         self.max_concurrency = max_concurrency
-        self.snapshot = Snapshot({}, {})
+        self.snapshot = Snapshot({}, {}, {})
         self._failures: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -96,12 +101,16 @@ class ProbeScheduler:
             await asyncio.sleep(max(0.0, job.interval - (time.monotonic() - started)))
 
     def _publish(self, job: ProbeJob, result: ProbeResult) -> None:
+        finished = time.time()
         with self._lock:
-            if not result.success:
+            last_success = dict(self.snapshot.last_success)
+            if result.success:
+                last_success[job.service] = finished
+            else:
                 self._failures[(job.service, job.kind, result.reason)] += 1
             results = dict(self.snapshot.results)
-            results[job.service] = (job, result, time.time())
-            self.snapshot = Snapshot(results, dict(self._failures))
+            results[job.service] = (job, result, finished)
+            self.snapshot = Snapshot(results, dict(self._failures), last_success)
         previous = self._last_reason.get(job.service, "")
         if result.reason != previous:
             self._last_reason[job.service] = result.reason

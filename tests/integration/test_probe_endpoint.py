@@ -165,7 +165,7 @@ def test_same_verdict_as_blackbox(lab, exporters, module, target_template, expec
         answers = [v for (n, labels), v in bb.items()
                    if n == "probe_dns_answer_rrs" or (n == "probe_dns_rrs" and
                                                       ("section", "answer") in labels)]  # fmt: skip
-        assert first(nw, "netwatch_probe_dns_answer_count") == answers[0] == 1
+        assert first(nw, "netwatch_probe_dns_answer_records") == answers[0] == 1
     assert {labels for name, labels in nw if name == "netwatch_probe_success"} == {
         (("kind", module.split("_")[0].replace("https", "http")), ("service", target))
     }

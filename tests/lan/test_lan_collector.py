@@ -112,7 +112,7 @@ def test_metrics_follow_the_sweeps(settings: LanSettings) -> None:
         (("ip", "198.18.0.50"), ("mac", VISITOR))
     ] == 1000  # fmt: skip
     assert by_label(first["netwatch_lan_devices"], "state") == {
-        "active": 3, "gone": 0, "unknown": 1, "known": 2,
+        "known": 2, "unknown": 1, "gone": 0,
     }  # fmt: skip
     assert by_label(first["netwatch_lan_events_total"], "kind") == {
         "new_station": 3, "changed_mac": 0, "flip_flop": 0, "ip_conflict": 0, "gone": 0,
@@ -121,9 +121,12 @@ def test_metrics_follow_the_sweeps(settings: LanSettings) -> None:
     assert first["netwatch_lan_sweep_privileged"][()] == 1
     assert first["netwatch_lan_sweep_duration_seconds"][()] == 1.5
     assert first["netwatch_lan_conflicts"][()] == 0
+    assert "netwatch_lan_ip_conflict" not in first
+    assert first["netwatch_lan_last_sweep_timestamp_seconds"][()] == 1000 + 1.5
 
     second = values(collector.collect())
     assert second["netwatch_lan_conflicts"][()] == 1
+    assert second["netwatch_lan_ip_conflict"] == {(("ip", "198.18.0.11"),): 1}
     assert by_label(second["netwatch_lan_events_total"], "kind")["ip_conflict"] == 1
     assert {dict(k)["ip"] for k in second["netwatch_lan_device_info"]} == {
         "198.18.0.10", "198.18.0.11",
@@ -135,8 +138,9 @@ def test_metrics_follow_the_sweeps(settings: LanSettings) -> None:
     assert (events["changed_mac"], events["gone"]) == (1, 2)
     assert third["netwatch_lan_sweep_privileged"][()] == 0
     assert by_label(third["netwatch_lan_devices"], "state") == {
-        "active": 1, "gone": 2, "unknown": 0, "known": 1,
+        "known": 1, "unknown": 0, "gone": 2,
     }  # fmt: skip
+    assert "netwatch_lan_ip_conflict" not in third, "the conflict ended with the sweep"
     [camera] = [dict(labels) for labels in third["netwatch_lan_device_info"]]
     assert (camera["ip"], camera["mac"], camera["name"]) == (
         "198.18.0.10",

@@ -40,7 +40,7 @@ def sample(result: ProbeResult, name: str) -> float | None:
 def assert_metrics(result: ProbeResult, success: int, rcode: int, answers: int) -> None:
     assert sample(result, "netwatch_probe_success") == success
     assert sample(result, "netwatch_probe_dns_rcode") == rcode
-    assert sample(result, "netwatch_probe_dns_answer_count") == answers
+    assert sample(result, "netwatch_probe_dns_answer_records") == answers
 
 
 def unused_udp_port() -> int:
