@@ -14,6 +14,7 @@ from netwatch.collectors.registry import builtin_specs
 from netwatch.engine import Engine
 from netwatch.hostaccess import HostAccess
 from tests.conftest import offline_config
+from tests.probes.ntp_servers import NtpResponder
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -27,20 +28,13 @@ def test_readme_reference_is_generated_from_code() -> None:
     )
 
 
-@pytest.mark.integration  # runs the whole engine on this host
+@pytest.mark.integration  # runs the whole engine on this host, an SNTP server on loopback
 def test_every_emitted_family_is_catalogued_and_vice_versa() -> None:
-    engine = Engine(build_collectors(offline_config(), HostAccess()))
-    engine.start()
-    try:
-        deadline = time.monotonic() + 120
-        families = engine.gather(budget=10)
-        wanted = {"netwatch_software_installed_packages", "netwatch_posture_score_ratio"}
-        while not wanted <= {f.name for f in families}:
-            assert time.monotonic() < deadline, "scheduled collectors never produced a snapshot"
-            time.sleep(0.1)
-            families = engine.gather(budget=10)
-    finally:
-        engine.stop()
+    with NtpResponder() as time_source:
+        config = offline_config(
+            f"collectors:\n  clock:\n    server: 127.0.0.1:{time_source.port}\n"
+        )
+        families = _gather_everything(config)
     emitted = {
         f.name + ("_total" if f.type == "counter" else "_info" if f.type == "info" else "")
         for f in families
@@ -50,6 +44,24 @@ def test_every_emitted_family_is_catalogued_and_vice_versa() -> None:
     off = {spec.name for c in builtin_specs() if not c.default_enabled for spec in c.metrics}
     assert emitted - catalogued == set(), "emitted but not in the catalogue"
     assert catalogued - emitted - off == set(), "catalogued but never emitted on Linux"
+
+
+def _gather_everything(config: object) -> list:
+    """A scrape once every scheduled collector has a snapshot."""
+    engine = Engine(build_collectors(config, HostAccess()))  # type: ignore[arg-type]
+    engine.start()
+    try:
+        deadline = time.monotonic() + 120
+        families = engine.gather(budget=10)
+        wanted = {"netwatch_software_installed_packages", "netwatch_posture_score_ratio",
+                  "netwatch_clock_offset_seconds"}  # fmt: skip
+        while not wanted <= {f.name for f in families}:
+            assert time.monotonic() < deadline, "scheduled collectors never produced a snapshot"
+            time.sleep(0.1)
+            families = engine.gather(budget=10)
+    finally:
+        engine.stop()
+    return families
 
 
 def test_names_follow_conventions() -> None:
