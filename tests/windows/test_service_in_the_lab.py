@@ -249,7 +249,7 @@ def test_the_cli_plans_the_windows_service_on_windows_python(
     out = install.stdout.decode("utf-8", "replace")
     assert install.returncode == 0, install.stderr.decode("utf-8", "replace")
     steps = [line for line in out.splitlines() if line[:3].strip().rstrip(".").isdigit()]
-    assert any("sc.exe create netwatch binPath= \"" in s for s in steps), out  # cmd quoting
+    assert any('sc.exe create netwatch binPath= "' in s for s in steps), out  # cmd quoting
     assert any("start= delayed-auto" in s for s in steps), out
     assert any("sc.exe failure netwatch reset= 86400" in s for s in steps), out
     assert any("remoteip=10.0.0.5,10.0.1.0/24" in s for s in steps), out
