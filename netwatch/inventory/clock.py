@@ -23,7 +23,13 @@ from netwatch.hostaccess.commands import CommandError, Commands
 from netwatch.hostaccess.files import Files
 from netwatch.hostaccess.winregistry import RegistryReader
 from netwatch.probes.netutil import split_host_port
-from netwatch.probes.ntp import DEFAULT_PORT, from_ntp, parse_reply, request
+from netwatch.probes.ntp import (
+    DEFAULT_PORT,
+    offset_and_delay,
+    parse_reply,
+    request,
+    synchronised,
+)
 from netwatch.probes.result import ProbeFailure
 
 CHRONY_FILES = ("/etc/chrony/chrony.conf", "/etc/chrony.conf")
@@ -276,17 +282,12 @@ def _exchange(
         reply = parse_reply(data, sent)
     except ProbeFailure as exc:
         raise ClockError(f"{where}: {exc.detail}") from exc
-    if reply.leap == 3 or not 1 <= reply.stratum <= 15:
+    if not synchronised(reply):
         raise ClockError(
             f"{where}: server clock not synchronised (leap indicator {reply.leap}, "
             f"stratum {reply.stratum})"
         )
-    server_receive, server_transmit = (
-        from_ntp(reply.receive, sent_at),
-        from_ntp(reply.transmit, sent_at),
-    )
-    ahead = ((server_receive - sent_at) + (server_transmit - received_at)) / 2
-    delay = (received_at - sent_at) - (server_transmit - server_receive)
+    ahead, delay = offset_and_delay(reply, sent_at, received_at)
     return SntpAnswer(server, str(address[0]), -ahead, delay, reply.stratum)
 
 

@@ -80,6 +80,22 @@ def from_ntp(timestamp: int, near: float) -> float:
     return seconds - round((seconds - near) / _ERA) * _ERA
 
 
+def offset_and_delay(reply: NtpReply, sent_at: float, received_at: float) -> tuple[float, float]:
+    """The server's clock minus ours (positive: the server is ahead) and the round-trip
+    network delay, for a request sent at ``sent_at`` answered at ``received_at``."""
+    server_receive, server_transmit = (
+        from_ntp(reply.receive, sent_at),
+        from_ntp(reply.transmit, sent_at),
+    )
+    offset = ((server_receive - sent_at) + (server_transmit - received_at)) / 2
+    return offset, (received_at - sent_at) - (server_transmit - server_receive)
+
+
+def synchronised(reply: NtpReply) -> bool:
+    """The server says its clock is synchronised: leap indicator not 3, stratum 1-15."""
+    return reply.leap != _UNSYNCHRONISED and 1 <= reply.stratum <= 15
+
+
 def request(unix_time: float) -> bytes:
     """A 48-byte SNTP v4 client request whose transmit timestamp is ``unix_time``."""
     return _PACKET.pack(_REQUEST_HEADER, 0, 0, 0, 0, 0, b"\0" * 4, 0, 0, 0, to_ntp(unix_time))
@@ -158,10 +174,9 @@ async def probe(target: str, params: NtpParams, result: ProbeResult) -> None:
     reply = parse_reply(data, sent)
     _describe(reply, result)
     _check_usable(reply)
-    t2, t3 = from_ntp(reply.receive, t1), from_ntp(reply.transmit, t1)
-    offset = ((t2 - t1) + (t3 - t4)) / 2
+    offset, delay = offset_and_delay(reply, t1, t4)
     result.values["ntp_offset_seconds"] = offset
-    result.info["ntp_delay"] = f"{(t4 - t1) - (t3 - t2):.6f}s"
+    result.info["ntp_delay"] = f"{delay:.6f}s"
     _check_state(reply, params)
     if abs(offset) > params.max_offset:
         raise ProbeFailure(
@@ -189,7 +204,7 @@ def _check_usable(reply: NtpReply) -> None:
 
 def _check_state(reply: NtpReply, params: NtpParams) -> None:
     """Fail on an unsynchronised server (unless allowed) or one too many hops from a clock."""
-    unsynchronised = reply.leap == _UNSYNCHRONISED or not 1 <= reply.stratum <= 15
+    unsynchronised = not synchronised(reply)
     if unsynchronised and not params.allow_unsynchronised:
         kiss = f", code {reference_text(reply)}" if reply.stratum == 0 else ""
         raise ProbeFailure(
