@@ -152,6 +152,7 @@ class Engine:
             if c.scheduled
         ]
         self._lane = Lane("collectors-live")
+        self._quickest_timeout = min((c.timeout for c, _ in self._live), default=0.0)
         self._last_success: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -195,8 +196,7 @@ class Engine:
         all_done = threading.Event()
         self._lane.submit(all_done.set)
         # One wake-up when every run ends in time (the usual case), not one per collector.
-        quickest = min((settings.timeout for settings, _ in self._live), default=0.0)
-        all_done.wait(min(quickest, budget))
+        all_done.wait(min(self._quickest_timeout, budget))
         results: dict[str, RunOutcome] = {}
         since = started
         for settings, runner, attempt in attempts:
