@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +38,14 @@ def http_get(
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def promtool_check_metrics(body: bytes) -> subprocess.CompletedProcess[bytes]:
+    """Debian's ``promtool check metrics`` on an exposition (tests/run.sh installs it)."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing: tests/run.sh installs Debian's prometheus"
+    return subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                          timeout=30, check=False)  # fmt: skip
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:

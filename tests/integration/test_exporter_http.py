@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import http.client
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from netwatch.engine import Engine, EngineCollector
 from netwatch.exporter.routes import AgentState
 from netwatch.exporter.server import AgentHTTPServer
 from netwatch.hostaccess import HostAccess
-from tests.conftest import http_get, offline_config
+from tests.conftest import http_get, offline_config, promtool_check_metrics
 
 
 class Raising:
@@ -200,8 +199,6 @@ def test_promtool_check_metrics_is_silent(agent) -> None:
     assert shutil.which("promtool"), "promtool missing: tests/run.sh installs Debian's prometheus"
     url, _, _ = agent
     _, _, body = http_get(f"{url}/metrics")
-    result = subprocess.run(
-        ["promtool", "check", "metrics"], input=body, capture_output=True, timeout=30
-    )
+    result = promtool_check_metrics(body)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == b"" and result.stderr == b""

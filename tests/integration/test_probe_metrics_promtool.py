@@ -7,9 +7,7 @@ the agent's real renderer to promtool.
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -22,7 +20,7 @@ from netwatch.exporter.exposition import render
 from netwatch.probes.base import probers
 from netwatch.probes.metrics import probe_metrics
 from netwatch.probes.scheduler import ProbeJob
-from tests.conftest import free_port, wait_until
+from tests.conftest import free_port, promtool_check_metrics, wait_until
 from tests.helpers.certs import TestCA
 from tests.probes.dns_servers import DnsServer
 from tests.probes.http_servers import running_server
@@ -76,8 +74,6 @@ def exposition(collector: ServicesCollector) -> bytes:
 
 
 def test_every_probers_metrics_pass_promtool(jobs: list[ProbeJob]) -> None:
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool missing: tests/run.sh installs Debian's prometheus"
     assert {j.kind for j in jobs} == set(probers()), "a prober has no job here"
     collector = ServicesCollector(jobs, max_concurrency=8)
     collector.start()
@@ -102,9 +98,7 @@ def test_every_probers_metrics_pass_promtool(jobs: list[ProbeJob]) -> None:
         for s in families["netwatch_probe_last_success_timestamp_seconds"].samples
     }
     assert last_success == {j.service for j in jobs} - {"closed"}
-    check = subprocess.run(
-        [promtool, "check", "metrics"], input=body, capture_output=True, timeout=30
-    )
+    check = promtool_check_metrics(body)
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout + check.stderr == b"", "promtool has lint findings"
 

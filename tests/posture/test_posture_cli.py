@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import http_get, netwatch_argv, wait_until
+from tests.conftest import http_get, netwatch_argv, promtool_check_metrics, wait_until
 from tests.helpers.posture_hosts import POSTURE_FIXTURES
 
 
@@ -66,8 +65,5 @@ def test_agent_serves_posture_metrics_that_promtool_accepts(serve_factory, tmp_p
     assert wait_until(scored, timeout=120), serve.log()
     assert b'netwatch_posture_check_result{category="' in body
     assert b'netwatch_collector_success{collector="posture"} 1.0' in body
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool missing: tests/run.sh installs Debian's prometheus"
-    check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
-                           timeout=30)  # fmt: skip
+    check = promtool_check_metrics(body)
     assert check.returncode == 0 and check.stdout == b"" and check.stderr == b"", check

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import socket
 import ssl
 import subprocess
@@ -25,6 +24,7 @@ from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.inventory.osinfo import windows_os_info
 from netwatch.inventory.software import gather_packages
+from tests.conftest import promtool_check_metrics
 from tests.helpers.webconfig import cheap_hash, make_pki, tls_section, write_web_config
 from tests.winlab.build import wine_env
 from tests.winlab.lab import FIXTURES, WinLab, windows_path
@@ -146,10 +146,7 @@ def test_serve_answers_promtool_clean_metrics_with_os_family_windows(
     # collector reports it and the rest is served.
     assert 'netwatch_collector_success{collector="memory"} 0.0' in text
     assert 'netwatch_collector_success{collector="cpu"} 1.0' in text
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool missing: tests/run.sh installs Debian's prometheus"
-    checked = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
-                             timeout=30, check=False)  # fmt: skip
+    checked = promtool_check_metrics(body)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 

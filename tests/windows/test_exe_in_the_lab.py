@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from netwatch.config.render import render_schema
-from tests.conftest import free_port
+from tests.conftest import free_port, promtool_check_metrics
 from tests.windows.test_posture_in_the_lab import COMPARED, expected_verdicts
 from tests.winlab.build import wine_env
 from tests.winlab.lab import LOCALES, WinLab, windows_path
@@ -188,8 +188,5 @@ def test_serve_answers_promtool_clean_metrics_and_runs_posture_in_itself(
     assert "netwatch_posture_score_ratio " in text
     assert 'os_family="windows"' in text
     assert 'netwatch_collector_success{collector="cpu"} 1.0' in text
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool missing: tests/run.sh installs Debian's prometheus"
-    checked = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
-                             timeout=30, check=False)  # fmt: skip
+    checked = promtool_check_metrics(body)
     assert checked.returncode == 0, checked.stdout + checked.stderr
