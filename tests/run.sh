@@ -7,7 +7,8 @@
 #
 # Installs missing Debian packages (prometheus for promtool and the integration
 # tests, prometheus-blackbox-exporter to compare /probe with, prometheus-alertmanager
-# (amtool) for the shipped Alertmanager config, Wine and mingw-w64 for
+# (amtool) for the shipped Alertmanager config, victoria-metrics for the two-office
+# lab (tests/helpers/office_lab.py), Wine and mingw-w64 for
 # the Windows lab, debootstrap, lintian and binutils for the packages; needs root),
 # creates .venv with netwatch[test], lints, type-checks for Linux and Windows, runs
 # bandit and pip-audit, builds the Windows lab (tests/winlab, cached in
@@ -26,6 +27,7 @@ missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || missing+=(prometheus-blackbox-exporter)
 command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
