@@ -1,7 +1,7 @@
-"""Series per agent: the embedded defaults, and with N services to probe (issue 13).
+"""Series per agent: the embedded defaults, with N services, with LAN on a /24 (issue 13).
 
     unshare --net sh -c 'ip link set lo up && exec "$@"' sh \\
-        .venv/bin/python bench/series_count.py --services 10
+        .venv/bin/python bench/series_count.py --services 10 --lan-devices 250
 
 Starts ``netwatch serve`` twice on loopback: once with the embedded defaults, once with
 ``--services`` services of mixed kinds (HTTP, TCP, TLS, DNS, ICMP) against servers this
@@ -10,12 +10,20 @@ service fails). It waits for the first posture run and for every service's first
 probe, scrapes ``/metrics`` once and prints the number of series (sample lines) by
 metric family prefix, as a markdown table. node_exporter's default count is printed
 beside it when Debian's prometheus-node-exporter is installed.
+
+With ``--lan-devices N`` a third agent runs the defaults plus the lan collector, fed by a
+recorded sweep of a /24 (``tests/lan/serve_with_sweep.py``; nothing is sent): N devices,
+all in the known-devices file but ``--unknown`` of them, and one IP answered by two MACs
+(a conflict). ``--save DIR`` keeps each agent's scrape (``defaults.prom``,
+``services.prom``, ``lan.prom``) for ``bench/office_wall.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.server
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -38,6 +46,11 @@ from _common import (
 
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 KINDS = ("http", "tcp", "tls", "dns", "icmp")
+SERVE_WITH_SWEEP = Path(__file__).resolve().parents[1] / "tests" / "lan" / "serve_with_sweep.py"
+LAN_SUBNET = "10.20.30"
+# MAC prefixes of common office equipment (PCs, printers, switches, phones, cameras).
+OUIS = ("00:1b:21", "3c:52:82", "00:1e:0b", "a4:5d:36", "00:17:c8", "b8:27:eb", "00:0c:29",
+        "f4:8e:38", "00:26:73", "e4:54:e8")  # fmt: skip
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):
@@ -83,6 +96,25 @@ def services_yaml(count: int, http_port: int, closed_port: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def lan_files(work: Path, devices: int, unknown: int) -> tuple[Path, Path]:
+    """A recorded sweep of ``devices`` devices on a /24 plus a conflict (one more MAC on the
+    first device's IP), and a known-devices file missing the last ``unknown``."""
+    pairs = [(f"{LAN_SUBNET}.{n + 2}", f"{OUIS[n % len(OUIS)]}:{n // 256:02x}:{n % 256:02x}:01")
+             for n in range(devices)]  # fmt: skip
+    sweep = work / "sweep.json"
+    observations = [{"ip": ip, "mac": mac} for ip, mac in pairs]
+    observations.append({"ip": pairs[0][0], "mac": "02:00:ba:d0:00:01"})
+    sweep.write_text(json.dumps({"method": "arp", "subnets": [f"{LAN_SUBNET}.0/24"],
+                                 "observations": observations}))  # fmt: skip
+    lines = ["devices:"]
+    for ip, mac in pairs[: devices - unknown]:
+        lines += [f'  - mac: "{mac}"', f"    name: host-{ip.rsplit('.', 1)[1]}",
+                  "    kind: desktop"]  # fmt: skip
+    known = work / "devices.yaml"
+    known.write_text("\n".join(lines) + "\n")
+    return sweep, known
+
+
 def scrape(port: int) -> str:
     with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as reply:
         return str(reply.read().decode("utf-8"))
@@ -98,13 +130,19 @@ def series_by_family(text: str) -> Counter[str]:
     return counts
 
 
-def agent_series(config: Path | None, services: int, work: Path) -> Counter[str]:
-    """Series of one agent once posture ran and every service was probed."""
+def agent_scrape(
+    name: str, config: Path | None, services: int, work: Path, sweep: Path | None = None
+) -> str:
+    """One scrape of an agent once posture ran, every service was probed and, with a
+    recorded ``sweep``, the lan collector swept."""
     port = free_port()
-    argv = [netwatch_next_to_python(), "serve", "--listen", f"{HOST}:{port}"]
+    command = [sys.executable, str(SERVE_WITH_SWEEP)] if sweep else [netwatch_next_to_python()]
+    argv = [*command, "serve", "--listen", f"{HOST}:{port}"]
     if config is not None:
         argv += ["--config", str(config)]
-    agent = Server(f"netwatch-{services}", argv, port)
+    agent = Server(name, argv, port)
+    if sweep is not None:
+        os.environ["NETWATCH_TEST_SWEEP"] = str(sweep)  # read by the child
     start(agent, work)
     try:
 
@@ -113,10 +151,12 @@ def agent_series(config: Path | None, services: int, work: Path) -> Counter[str]
             probed = text.count("netwatch_probe_last_run_timestamp_seconds{")
             if "netwatch_posture_score_ratio" not in text or probed < services:
                 return f"posture or {services - probed} services not run yet"
+            if sweep is not None and "netwatch_lan_device_info{" not in text:
+                return "no sweep yet"
             return None
 
         wait_ready(agent, ready, timeout=240)
-        return series_by_family(scrape(port))
+        return scrape(port)
     finally:
         stop(agent)
 
@@ -137,20 +177,40 @@ def node_exporter_series(work: Path) -> int | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=10, help="services to probe (10)")
+    parser.add_argument("--lan-devices", type=int, default=0,
+                        help="also an agent with the lan collector on a /24 of this many "
+                        "recorded devices (0: no)")  # fmt: skip
+    parser.add_argument("--unknown", type=int, default=4, help="unknown LAN devices (4)")
+    parser.add_argument("--save", type=Path, help="directory to keep each agent's scrape in")
     args = parser.parse_args()
+    scrapes: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as scratch, http_target() as http_port:
         work = Path(scratch)
         config = work / "services.yaml"
         config.write_text(services_yaml(args.services, http_port, free_port()))
-        defaults = agent_series(None, 0, work)
-        with_services = agent_series(config, args.services, work)
+        scrapes["defaults"] = agent_scrape("netwatch-defaults", None, 0, work)
+        scrapes["services"] = agent_scrape("netwatch-services", config, args.services, work)
+        if args.lan_devices:
+            sweep, known = lan_files(work, args.lan_devices, args.unknown)
+            lan_config = work / "lan.yaml"
+            lan_config.write_text(f"collectors:\n  lan:\n    enabled: true\n    interval: 5s\n"
+                                  f"    known_devices: {known}\n"
+                                  f"    state_file: {work / 'lan-state.json'}\n")  # fmt: skip
+            scrapes["lan"] = agent_scrape("netwatch-lan", lan_config, 0, work, sweep)
         node = node_exporter_series(work)
-    families = sorted(set(defaults) | set(with_services))
-    print(f"| series | defaults | {args.services} services |")
-    print("|---|---:|---:|")
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        for name, text in scrapes.items():
+            (args.save / f"{name}.prom").write_text(text)
+    counts = {name: series_by_family(text) for name, text in scrapes.items()}
+    titles = {"defaults": "defaults", "services": f"{args.services} services",
+              "lan": f"defaults + LAN, {args.lan_devices} devices"}  # fmt: skip
+    families = sorted(set().union(*counts.values()))
+    print("| series | " + " | ".join(titles[name] for name in counts) + " |")
+    print("|---|" + "---:|" * len(counts))
     for family in families:
-        print(f"| {family}_* | {defaults[family]} | {with_services[family]} |")
-    print(f"| **total** | **{sum(defaults.values())}** | **{sum(with_services.values())}** |")
+        print(f"| {family}_* | " + " | ".join(str(c[family]) for c in counts.values()) + " |")
+    print("| **total** | " + " | ".join(f"**{sum(c.values())}**" for c in counts.values()) + " |")
     if node is not None:
         print(f"\nnode_exporter, default collectors: {node} series")
     return 0
