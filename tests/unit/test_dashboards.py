@@ -1,7 +1,9 @@
-"""The shipped Grafana dashboards are well-formed and only query metrics the agent exposes.
+"""The shipped Grafana dashboards: generated, well-formed, and only querying what exists.
 
-The metric names are the contract between the agent and the dashboards: renaming a
-metric, or a label, without updating ``dashboards/`` makes these tests fail.
+The metric names are the contract between the agent, the recording rules and the
+dashboards: renaming a metric, or a label, without updating ``dashboards/`` makes these
+tests fail. What the queries answer is checked against a live lab in
+tests/integration/test_dashboard_queries.py.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from dashboards import generate
 from netwatch.collectors.catalogue import catalogue
 from netwatch.core.metrics import MetricSpec
 
@@ -26,6 +30,7 @@ except ImportError:  # pragma: no cover - posture collector removed or renamed
 
 DASHBOARDS = Path(__file__).parents[2] / "dashboards"
 FILES = sorted(DASHBOARDS.glob("*.json"))
+RECORDING_RULES = DASHBOARDS.parent / "configs" / "prometheus" / "rules" / "netwatch-recording.yml"
 WALL = DASHBOARDS / "netwatch-wall.json"
 HOST = DASHBOARDS / "netwatch-host.json"
 
@@ -44,10 +49,15 @@ BUILTIN_PANELS = {
     "nodeGraph", "piechart", "row", "stat", "state-timeline", "status-history", "table",
     "text", "timeseries", "traces", "trend", "xychart",
 }  # fmt: skip
-# Labels Prometheus attaches to every scraped series.
-TARGET_LABELS = {"job", "instance"}
-# Metrics Prometheus itself makes per scrape target, with the labels they carry.
-PROMETHEUS_METRICS = {"up": TARGET_LABELS}
+# Labels Prometheus attaches to every scraped series, and the office's external label.
+TARGET_LABELS = {"office", "job", "instance"}
+# Metrics Prometheus itself makes per scrape target, and the shipped recording rules'
+# results, with the labels they carry.
+PROMETHEUS_METRICS = {
+    "up": TARGET_LABELS,
+    "netwatch:probe_success:target": TARGET_LABELS | {"service", "kind", "target"},
+    "netwatch:filesystem_avail:ratio": TARGET_LABELS | {"device", "fstype"},
+}
 # Grafana's own variables, usable in any query.
 BUILTIN_VARIABLES = {"__rate_interval", "__interval", "__interval_ms", "__range",
                      "__range_s", "__range_ms"}  # fmt: skip
@@ -55,6 +65,7 @@ DURATION_VARIABLES = {"__rate_interval", "__interval", "__range"}
 
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 METRIC = re.compile(r"(?<![\w:])(netwatch_[a-zA-Z0-9_:]*)")
+RECORDED = re.compile(r"(?<![\w:])(netwatch:[a-zA-Z0-9_:]*)")
 SELECTOR = re.compile(r"(?<![\w:])([a-zA-Z_:][\w:]*)\s*\{([^{}]*)\}")
 MATCHER = re.compile(r"([a-zA-Z_]\w*)\s*(=~|!~|!=|=)\s*\"")
 GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\(([^()]*)\)")
@@ -225,21 +236,37 @@ def test_checker_catches_renamed_metrics_and_labels() -> None:
 # Every dashboard file.
 
 
-def test_dashboards_are_shipped() -> None:
-    assert WALL in FILES and HOST in FILES
+def test_dashboards_are_generated_and_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON files are exactly what ``python -m dashboards.generate`` writes."""
+    assert {path.name for path in FILES} == set(generate.BUILDERS)
+    assert generate.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_the_generator_check_names_a_stale_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in generate.rendered().items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "netwatch-lan.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(generate, "FOLDER", tmp_path)
+    assert generate.main(["--check"]) == 1
+    assert "netwatch-lan.json" in capsys.readouterr().out
+    assert (tmp_path / "netwatch-lan.json").read_text(encoding="utf-8") == "{}"
+    assert generate.main([]) == 0
+    assert generate.main(["--check"]) == 0
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_dashboard_model(path: Path) -> None:
     dashboard = load(path)
-    assert dashboard["schemaVersion"] == 39
-    assert re.fullmatch(r"[a-z0-9-]{1,40}", dashboard["uid"]), "uid must be fixed and short"
-    assert dashboard["refresh"] == "30s"
+    assert dashboard["schemaVersion"] == 41
+    assert re.fullmatch(r"netwatch-[a-z]{1,30}", dashboard["uid"]), "uid: fixed, short"
     assert dashboard["title"] and dashboard.get("id") is None
     variables = {v["name"]: v for v in dashboard["templating"]["list"]}
     assert variables["datasource"]["type"] == "datasource"
     assert variables["datasource"]["query"] == "prometheus"
-    assert "job" in variables
+    assert {"office", "job"} <= set(variables)
+    assert variables["office"]["allValue"] == ".*", "an office Prometheus has no office label"
     for panel in panels(dashboard):
         assert panel["type"] in BUILTIN_PANELS, f"{panel['type']} needs a plugin"
         if panel["type"] == "row":
@@ -250,6 +277,53 @@ def test_dashboard_model(path: Path) -> None:
             f"panel {panel['id']} must use the $datasource variable"
         )
         assert panel["targets"], f"panel {panel['id']} queries nothing"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_panel_has_a_unit_and_a_vietnamese_no_data_text(path: Path) -> None:
+    for panel in panels(load(path)):
+        if panel["type"] == "row":
+            continue
+        defaults = panel["fieldConfig"]["defaults"]
+        assert defaults.get("unit"), f"{panel['title']!r} has no unit"
+        no_value = defaults.get("noValue", "")
+        assert no_value and not no_value.isascii(), f"{panel['title']!r}: noValue in Vietnamese"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_tables_ask_for_instant_table_data_and_graphs_for_ranges(path: Path) -> None:
+    for panel in panels(load(path)):
+        for target in panel.get("targets", []):
+            if panel["type"] == "timeseries":
+                assert target["range"] and not target["instant"], panel["title"]
+            else:
+                assert target["instant"] and not target["range"], panel["title"]
+            if panel["type"] == "table":
+                assert target["format"] == "table", panel["title"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_links_keep_the_time_range_and_the_variables(path: Path) -> None:
+    dashboard = load(path)
+    uids = {load(other)["uid"] for other in FILES}
+    for link in dashboard["links"]:
+        assert link["keepTime"] and link["includeVars"], link["title"]
+        assert link["url"].split("/")[2] in uids, link["url"]
+    for panel in panels(dashboard):
+        for link in panel.get("fieldConfig", {}).get("defaults", {}).get("links", []):
+            url = link["url"]
+            assert url.split("/")[2].split("?")[0] in uids, url
+            for kept in ("${__url_time_range}", "${datasource:queryparam}"):
+                assert kept in url, f"{panel['title']!r}: link loses {kept}"
+
+
+def test_every_recorded_series_a_dashboard_reads_is_in_the_shipped_rules() -> None:
+    rules = yaml.safe_load(RECORDING_RULES.read_text(encoding="utf-8"))
+    recorded = {rule["record"] for group in rules["groups"] for rule in group["rules"]}
+    used = {name for _, _, expr, _ in QUERIES for name in RECORDED.findall(mask_strings(expr))}
+    assert used, "the wall reads recording rules for its expensive queries"
+    assert used <= recorded, used - recorded
+    assert used <= set(PROMETHEUS_METRICS), "declare their labels in PROMETHEUS_METRICS"
 
 
 def test_uids_are_unique() -> None:
@@ -302,7 +376,7 @@ def test_host_dashboard_selects_one_instance() -> None:
     for where, expr, _ in queries(dashboard):
         if where.startswith("panel"):
             for metric, body in SELECTOR.findall(expr):
-                if metric.startswith("netwatch_"):
+                if metric.startswith("netwatch_") or metric == "up":
                     assert 'instance="$instance"' in body, f"{where}: {metric} not per host"
 
 

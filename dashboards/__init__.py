@@ -1,0 +1,1 @@
+"""netwatch's Grafana dashboards, generated from code (``python -m dashboards.generate``)."""
