@@ -33,6 +33,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -763,7 +764,8 @@ def _kill_the_dead(lab: OfficeLab) -> None:
             if agent.alive:
                 continue
             promql = f'up{{instance="{agent.instance}"}} == 1'
-            if not wait_until(lambda: query(office.prometheus_url, promql), START_TIMEOUT, 0.2):
+            scraped = partial(query, office.prometheus_url, promql)
+            if not wait_until(scraped, START_TIMEOUT, 0.2):
                 raise AssertionError(f"{office.name} never scraped {agent.instance}")
             serve = lab.agents[agent.instance]
             serve.process.kill()
