@@ -100,9 +100,15 @@ class PostureCheck:
 
 @dataclass(frozen=True)
 class Posture:
-    """What the posture collector of an agent reports; ``enabled`` False: it never ran."""
+    """What the posture collector of an agent reports.
+
+    ``enabled`` False: the collector is off (no posture series at all). ``enabled`` and not
+    ``ran``: the collector is on but its runs never finish (they time out), so there is
+    ``netwatch_collector_success{collector="posture"} 0`` and no result.
+    """
 
     enabled: bool
+    ran: bool
     policy: str | None = None
     failing: tuple[PostureCheck, ...] = ()
     waived: tuple[PostureCheck, ...] = ()
@@ -207,23 +213,26 @@ class AgentPlan:
     instance: str
     alive: bool
     services: tuple[str, ...]
-    posture: str | None  # a key of POLICIES, or None for posture disabled
+    posture: str | None  # a key of POLICIES, NEVER_FINISHES, or None for posture disabled
     lan: bool = False
     clock_shift: float = 0.0
     disk: bool = False
 
 
+PORTAL_AND_DOWN = ("portal", "cong-thong-tin")
+NEVER_FINISHES = "never-finishes"  # posture on, every run timing out
 PLAN = (
-    AgentPlan("xa-an-binh", "pc-ketoan-01", True,
-              ("portal", "cong-thong-tin", "mail-cert", "dns-noi-bo"), "ketoan", lan=True),
-    AgentPlan("xa-an-binh", "pc-vanthu-02", True,
-              ("portal", "cong-thong-tin", "old-portal-cert"), "vanthu",
-              clock_shift=CLOCK_OUTLIER_SHIFT, disk=True),
-    AgentPlan("xa-an-binh", "pc-motcua-03", False, ("portal", "cong-thong-tin"), None),
-    AgentPlan("xa-binh-minh", "pc-taichinh-01", True,
-              ("portal", "cong-thong-tin", "mail-cert"), "taichinh", lan=True),
-    AgentPlan("xa-binh-minh", "pc-tiepdan-02", True, ("portal",), None),
-    AgentPlan("xa-tan-phu", "pc-xa-01", False, ("portal", "cong-thong-tin"), None),
+    AgentPlan("xa-an-binh", "pc-ketoan-01", alive=True, posture="ketoan", lan=True,
+              services=(*PORTAL_AND_DOWN, "mail-cert", "dns-noi-bo")),
+    AgentPlan("xa-an-binh", "pc-vanthu-02", alive=True, posture="vanthu", disk=True,
+              clock_shift=CLOCK_OUTLIER_SHIFT, services=(*PORTAL_AND_DOWN, "old-portal-cert")),
+    AgentPlan("xa-an-binh", "pc-motcua-03", alive=False, posture=None, services=PORTAL_AND_DOWN),
+    AgentPlan("xa-binh-minh", "pc-taichinh-01", alive=True, posture="taichinh", lan=True,
+              services=(*PORTAL_AND_DOWN, "mail-cert")),
+    AgentPlan("xa-binh-minh", "pc-tiepdan-02", alive=True, posture=None, services=("portal",)),
+    AgentPlan("xa-binh-minh", "pc-vanphong-03", alive=True, posture=NEVER_FINISHES,
+              services=("portal",)),
+    AgentPlan("xa-tan-phu", "pc-xa-01", alive=False, posture=None, services=PORTAL_AND_DOWN),
 )  # fmt: skip
 OFFICES = tuple(dict.fromkeys(plan.office for plan in PLAN))
 
@@ -231,14 +240,18 @@ OFFICES = tuple(dict.fromkeys(plan.office for plan in PLAN))
 # at. Per host: (backup location exists?, newest backup age in days or None for none,
 # a world-writable file?, severity overrides, waived checks).
 LOCATIONS, RECENT, WRITABLE = (
-    "common.backup.locations_exist", "common.backup.recent", "linux.files.world_writable",
-)  # fmt: skip
+    "common.backup.locations_exist",
+    "common.backup.recent",
+    "linux.files.world_writable",
+)
 CATEGORIES = {LOCATIONS: "backup", RECENT: "backup", WRITABLE: "host"}
 DEFAULT_SEVERITY = {LOCATIONS: "high", RECENT: "high", WRITABLE: "high"}
 
 
 @dataclass(frozen=True)
 class PolicyPlan:
+    """What a host's files make of the three checks, and its policy's overrides and waivers."""
+
     backup_exists: bool
     backup_age_days: float | None
     world_writable: bool
@@ -248,10 +261,11 @@ class PolicyPlan:
     def outcome(self, check: str) -> str:
         failed = {
             LOCATIONS: not self.backup_exists,
-            RECENT: not self.backup_exists or self.backup_age_days is None
+            RECENT: not self.backup_exists
+            or self.backup_age_days is None
             or self.backup_age_days > 7,
             WRITABLE: self.world_writable,
-        }[check]  # fmt: skip
+        }[check]
         if failed and check in self.waived:
             return "waived"
         return "fail" if failed else "pass"
@@ -323,8 +337,9 @@ def lab_rule_files(folder: Path) -> list[Path]:
     return paths
 
 
-def prometheus_config(office: str, agents: list[tuple[str, int]], rules: list[Path],
-                      remote_write_url: str) -> dict[str, Any]:  # fmt: skip
+def prometheus_config(
+    office: str, agents: list[tuple[str, int]], rules: list[Path], remote_write_url: str
+) -> dict[str, Any]:
     """An office Prometheus: 1 s scrapes of its agents under their human instance names."""
     return {
         "global": {
@@ -378,7 +393,7 @@ def victoria_metrics_argv(folder: Path, port: int, *extra: str) -> list[str]:
     ]
 
 
-def answers(url: str, headers: dict[str, str] | None = None, **kwargs: Any) -> bool:
+def answers(url: str, headers: dict[str, str] | None = None) -> bool:
     try:
         return http_get(url, headers, timeout=2)[0] == 200
     except OSError:
@@ -453,8 +468,11 @@ def expectations(agent: Agent, selector: str) -> list[tuple[str, str]]:
         ),
         ("clock measured", f"netwatch_clock_offset_seconds{{{labels}}}"),
     ]
-    if agent.posture.enabled:
+    if agent.posture.ran:
         checks.append(("posture ran", f"netwatch_posture_last_run_timestamp_seconds{{{labels}}}"))
+    if agent.posture.enabled and not agent.posture.ran:
+        failed = f'netwatch_collector_success{{{labels},collector="posture"}} == 0'
+        checks.append(("posture run timed out", failed))
     if agent.lan_devices:
         checks.append(("LAN swept", f"netwatch_lan_last_sweep_timestamp_seconds{{{labels}}}"))
     if agent.disk:
@@ -518,7 +536,9 @@ def _service_config(service: Service, tls: dict[str, Any]) -> dict[str, Any]:
 def _posture(folder: Path, key: str | None) -> tuple[Posture, Path | None]:
     """Write the policy (and the files it points at) of a host; returns its expected result."""
     if key is None:
-        return Posture(enabled=False), None
+        return Posture(enabled=False, ran=False), None
+    if key == NEVER_FINISHES:
+        return Posture(enabled=True, ran=False), None
     plan = POLICIES[key]
     base = folder / f"posture-{key}"
     backup, system = base / "backup", base / "system"
@@ -536,7 +556,7 @@ def _posture(folder: Path, key: str | None) -> tuple[Posture, Path | None]:
         shared.write_text("writable by all\n")
         shared.chmod(0o666)
     severities = {**DEFAULT_SEVERITY, **dict(plan.severities)}
-    policy = {
+    policy: dict[str, Any] = {
         "name": f"lab-{key}",
         "extends": "builtin:baseline",
         "include": [LOCATIONS, RECENT, WRITABLE],
@@ -553,7 +573,7 @@ def _posture(folder: Path, key: str | None) -> tuple[Posture, Path | None]:
                 "expires": "2099-12-31",
             }
             for check in plan.waived
-        ],  # fmt: skip
+        ],
     }
     for check, severity in plan.severities:
         policy["checks"][check]["severity"] = severity
@@ -565,7 +585,7 @@ def _posture(folder: Path, key: str | None) -> tuple[Posture, Path | None]:
             PostureCheck(check, severities[check], CATEGORIES[check])
         )
     posture = Posture(
-        True, f"lab-{key}", *(tuple(by_outcome[k]) for k in ("fail", "waived", "pass"))
+        True, True, f"lab-{key}", *(tuple(by_outcome[k]) for k in ("fail", "waived", "pass"))
     )
     return posture, path
 
@@ -579,7 +599,7 @@ def _lan(folder: Path, office: str) -> tuple[tuple[LanDevice, ...], dict[str, An
         yaml.safe_dump(
             {"devices": [{"mac": mac, "name": name} for mac, name in known.items()]},
             allow_unicode=True,
-        ),  # fmt: skip
+        ),
         encoding="utf-8",
     )
     sweep = base / "sweep.json"
@@ -614,9 +634,21 @@ def _disk(folder: Path) -> tuple[Disk, list[str], dict[str, Any]]:
         'mount -t tmpfs -o "size=$3k" "$1" "$2" && mount --bind "$2" "$4" '
         '&& fallocate -l "$5k" "$2/fill" && shift 5 && exec "$@"'
     )
-    prefix = [binary("unshare", "util-linux"), "--mount", "--propagation", "private",
-              "sh", "-c", script, "sh", device, str(mounts[0]), str(DISK_SIZE_KIB),
-              str(mounts[1]), str(DISK_FILL_KIB)]  # fmt: skip
+    prefix = [
+        binary("unshare", "util-linux"),
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        device,
+        str(mounts[0]),
+        str(DISK_SIZE_KIB),
+        str(mounts[1]),
+        str(DISK_FILL_KIB),
+    ]
     from netwatch.collectors.filesystem import FilesystemSettings
 
     fstypes = [t for t in FilesystemSettings().exclude_fstypes if t != "tmpfs"]
@@ -660,6 +692,9 @@ def _build(stack: contextlib.ExitStack, folder: Path) -> OfficeLab:
             "clock": {"server": clocks[plan.clock_shift].target, "interval": "1h"},
             "posture": {"enabled": posture.enabled, "interval": "1h", "concurrency": 1},
         }
+        if plan.posture == NEVER_FINISHES:
+            # far too short for the child process to start: every run times out
+            collectors["posture"]["timeout"] = "50ms"
         if policy is not None:
             collectors["posture"]["policy"] = str(policy)
         argv = netwatch_argv("serve")
@@ -703,7 +738,7 @@ def _build(stack: contextlib.ExitStack, folder: Path) -> OfficeLab:
                 devices,
                 -plan.clock_shift,
                 disk,
-            )  # fmt: skip
+            )
         )
 
     rules = lab_rule_files(folder)
@@ -711,13 +746,9 @@ def _build(stack: contextlib.ExitStack, folder: Path) -> OfficeLab:
     prometheus: dict[str, subprocess.Popen[bytes]] = {}
     for name in OFFICES:
         members = [agent for agent in agents if agent.office == name]
-        config = prometheus_config(
-            name,
-            [(agent.instance, serves[agent.instance].port) for agent in members],
-            rules,
-            f"{vm_url}/api/v1/write",
-        )
-        process, url = start_prometheus(folder / name, config)
+        scrape = [(agent.instance, serves[agent.instance].port) for agent in members]
+        settings = prometheus_config(name, scrape, rules, f"{vm_url}/api/v1/write")
+        process, url = start_prometheus(folder / name, settings)
         stack.callback(stop_process, process)
         prometheus[name] = process
         offices.append(Office(name, url, tuple(members)))
@@ -732,12 +763,12 @@ def _build(stack: contextlib.ExitStack, folder: Path) -> OfficeLab:
 def _await_start(lab: OfficeLab) -> None:
     """Every process answers on its port (a process that exits fails with its log)."""
     checks: dict[str, Callable[[], bool]] = {
-        "victoria-metrics": lambda: answers(f"{lab.facts.victoria_metrics_url}/health"),
+        "victoria-metrics": partial(answers, f"{lab.facts.victoria_metrics_url}/health"),
     }
     for office in lab.facts.offices:
-        checks[office.name] = lambda url=office.prometheus_url: answers(f"{url}/-/ready")
+        checks[office.name] = partial(answers, f"{office.prometheus_url}/-/ready")
     for instance, serve in lab.agents.items():
-        checks[instance] = lambda url=serve.url: answers(f"{url}/-/healthy")
+        checks[instance] = partial(answers, f"{serve.url}/-/healthy")
     processes = {**lab.processes, **{k: v.process for k, v in lab.agents.items()}}
     pending = dict(checks)
 
@@ -779,7 +810,7 @@ def lab_fixture(scope: str = "module") -> Any:
     modules belongs in a conftest.py.
     """
 
-    @pytest.fixture(scope=scope)  # type: ignore[call-overload]
+    @pytest.fixture(scope=scope)  # type: ignore[call-overload,untyped-decorator]
     def office_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficeLab]:
         with OfficeLab.start(tmp_path_factory.mktemp("office-lab")) as lab:
             lab.ready()

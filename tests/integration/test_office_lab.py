@@ -100,7 +100,12 @@ def test_victoria_metrics_shows_every_fact_the_lab_set_up(office_lab: OfficeLab)
     assert success == {
         (a.office, a.instance, s.name): 1.0 if s.up else 0.0 for a in alive for s in a.services
     }
-    expiry = by(query(vm, "netwatch_probe_tls_cert_expiry_timestamp_seconds"), "office", "instance", "service")  # fmt: skip
+    expiry = by(
+        query(vm, "netwatch_probe_tls_cert_expiry_timestamp_seconds"),
+        "office",
+        "instance",
+        "service",
+    )
     certificates = {(a.office, a.instance, c.service): c for a in alive for c in a.certificates}
     assert expiry.keys() == certificates.keys()
     for key, cert in certificates.items():
@@ -110,19 +115,30 @@ def test_victoria_metrics_shows_every_fact_the_lab_set_up(office_lab: OfficeLab)
     }
     checks = query(vm, "netwatch_posture_check_result == 1")
     posture = {
-        (r["metric"]["instance"], r["metric"]["check"]): (r["metric"]["result"], r["metric"]["severity"])
+        (r["metric"]["instance"], r["metric"]["check"]): (
+            r["metric"]["result"],
+            r["metric"]["severity"],
+        )
         for r in checks
-    }  # fmt: skip
+    }
     wanted = {}
     for agent in alive:
-        for result, group in (("fail", agent.posture.failing), ("waived", agent.posture.waived),
-                              ("pass", agent.posture.passing)):  # fmt: skip
+        for result, group in (
+            ("fail", agent.posture.failing),
+            ("waived", agent.posture.waived),
+            ("pass", agent.posture.passing),
+        ):
             wanted.update({(agent.instance, c.check): (result, c.severity) for c in group})
     assert posture == wanted
-    assert {i for i, _ in posture} == {a.instance for a in alive if a.posture.enabled}
+    assert {i for i, _ in posture} == {a.instance for a in alive if a.posture.ran}
+    collector = by(query(vm, 'netwatch_collector_success{collector="posture"}'), "instance")
+    assert collector == {(a.instance,): float(a.posture.ran) for a in alive if a.posture.enabled}
     assert ("critical", "fail") in {(s, r) for r, s in posture.values()}
     devices = query(vm, "netwatch_lan_device_info")
-    seen = {(r["metric"]["office"], r["metric"]["ip"], r["metric"]["mac"], r["metric"]["known"]) for r in devices}  # fmt: skip
+    seen = {
+        (r["metric"]["office"], r["metric"]["ip"], r["metric"]["mac"], r["metric"]["known"])
+        for r in devices
+    }
     assert seen == {
         (a.office, d.ip, d.mac, "true" if d.known else "false")
         for a in alive
@@ -152,7 +168,9 @@ def federation_config(lab: OfficeLab) -> dict[str, Any]:
     1 s; what decides which series and labels come across (honor_labels, /federate, the
     match[] selectors) is the shipped one.
     """
-    config = yaml.safe_load((PROVINCE / "prometheus-federation.yml").read_text(encoding="utf-8"))
+    config: dict[str, Any] = yaml.safe_load(
+        (PROVINCE / "prometheus-federation.yml").read_text(encoding="utf-8")
+    )
     config["global"].update(scrape_interval="1s", scrape_timeout="1s")
     [job] = config["scrape_configs"]
     for transport in ("scheme", "tls_config", "basic_auth"):
@@ -223,7 +241,9 @@ def tls_get(base: str, promql: str, context: ssl.SSLContext, password: str) -> t
         return error.code, error.read()
 
 
-def tls_query(base: str, promql: str, context: ssl.SSLContext, password: str) -> list[dict]:
+def tls_query(
+    base: str, promql: str, context: ssl.SSLContext, password: str
+) -> list[dict[str, Any]]:
     try:
         status, body = tls_get(base, promql, context, password)
     except OSError:
@@ -286,9 +306,18 @@ def test_shipped_district_remote_write_reaches_a_shipped_victoria_metrics(
         )
         down = {k: v for k, v in expected_down_services(office_lab).items() if k[0] == office.name}
         assert wait_until(
-            lambda: by(tls_query(base, "netwatch:probe_failing_agents:count", context, password),
-                       "office", "service", "target") == down, WAIT, 0.5,
-        )  # fmt: skip
+            lambda: (
+                by(
+                    tls_query(base, "netwatch:probe_failing_agents:count", context, password),
+                    "office",
+                    "service",
+                    "target",
+                )
+                == down
+            ),
+            WAIT,
+            0.5,
+        )
         # write_relabel_configs keep only netwatch's series, up and ALERTS.
         assert query(url, 'scrape_duration_seconds{job="netwatch"}')
         assert tls_query(base, "scrape_duration_seconds", context, password) == []
