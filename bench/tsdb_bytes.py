@@ -22,6 +22,7 @@ import json
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,13 @@ def start_agents(count: int, work: Path) -> list[Server]:
         start(agent, work)
         agents.append(agent)
     for agent in agents:
-        url = f"http://{HOST}:{agent.port}/metrics"
-        wait_ready(agent, lambda url=url: None if http_get(url, 5) else "no reply")
+        wait_ready(agent, partial(answers, f"http://{HOST}:{agent.port}/metrics"))
     return agents
+
+
+def answers(url: str) -> str | None:
+    """None once ``url`` answers (readiness poll)."""
+    return None if http_get(url, 5) else "no reply"
 
 
 def snapshot(url: str, data: Path) -> dict[str, int]:
