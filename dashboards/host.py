@@ -9,6 +9,12 @@ from dashboards.promql import HOST, PROBE, Scope, not_regex, regex
 S = Scope(("office", "job", "instance"), single=("instance",))
 P = Scope(("office", "job", "instance", "service"), single=("instance",))
 RATE = "$__rate_interval"
+# Share used as df's Use% counts it: used / (used + available to ordinary users).
+DF_USED = (
+    f"({S('netwatch_filesystem_size_bytes')} - {S('netwatch_filesystem_free_bytes')})"
+    f" / ({S('netwatch_filesystem_size_bytes')} - {S('netwatch_filesystem_free_bytes')}"
+    f" + {S('netwatch_filesystem_avail_bytes')})"
+)
 BUSY_MODES = S("netwatch_cpu_seconds_total", not_regex("mode", "idle|guest|guest_nice"))
 
 
@@ -202,7 +208,7 @@ def resources() -> Row:
             Panel(
                 "table",
                 "Ổ đĩa",
-                "Every filesystem: size, available space and share used.",
+                "Every filesystem: size, space available to users, and share used as df counts it.",
                 [
                     Query(
                         by_host(
@@ -213,7 +219,7 @@ def resources() -> Row:
                     Query(by_host(S(fs), "device", "mountpoint", "fstype"), table=True),
                     Query(
                         by_host(
-                            f"1 - {S(fs)} / {S('netwatch_filesystem_size_bytes')}",
+                            DF_USED,
                             "device",
                             "mountpoint",
                             "fstype",

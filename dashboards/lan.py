@@ -55,7 +55,7 @@ def panels() -> list[Panel]:
         ),
         Panel(
             "stat",
-            "Xung đột IP",
+            "Số IP xung đột",
             "IPs answered by more than one MAC in the latest sweep.",
             [Query(f"count({S('netwatch_lan_ip_conflict')} == 1) or vector(0)", "IP")],
             4,

@@ -51,8 +51,8 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-.venv/bin/ruff check netwatch tests bench
-.venv/bin/mypy netwatch
+.venv/bin/ruff check netwatch dashboards tests bench
+.venv/bin/mypy netwatch dashboards
 .venv/bin/mypy --platform win32 netwatch
 # Security lint: medium and high findings fail the run (low ones: docs/security.md).
 .venv/bin/bandit -q -r netwatch -ll
