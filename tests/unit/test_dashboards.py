@@ -317,6 +317,21 @@ def test_links_keep_the_time_range_and_the_variables(path: Path) -> None:
                 assert kept in url, f"{panel['title']!r}: link loses {kept}"
 
 
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_data_links_name_columns_the_table_keeps(path: Path) -> None:
+    """A link's ``${__data.fields.X}`` needs column X in the row (not excluded)."""
+    for panel in panels(load(path)):
+        hidden = {
+            name
+            for step in panel.get("transformations", [])
+            for name, excluded in step["options"].get("excludeByName", {}).items()
+            if excluded
+        }
+        for link in panel.get("fieldConfig", {}).get("defaults", {}).get("links", []):
+            for field in re.findall(r"__data\.fields\.(\w+)", link["url"]):
+                assert field not in hidden, f"{panel['title']!r}: link needs hidden column {field}"
+
+
 def test_every_recorded_series_a_dashboard_reads_is_in_the_shipped_rules() -> None:
     rules = yaml.safe_load(RECORDING_RULES.read_text(encoding="utf-8"))
     recorded = {rule["record"] for group in rules["groups"] for rule in group["rules"]}
