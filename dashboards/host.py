@@ -72,7 +72,7 @@ def overview() -> list[Panel]:
             "Trạng thái agent",
             "Whether Prometheus reaches the agent now.",
             [Query(S("up"), "Agent")],
-            4,
+            3,
             4,
             mappings=[
                 Mapping("Hoạt động", 1, color="green"),
@@ -98,7 +98,7 @@ def overview() -> list[Panel]:
                 Query(S("netwatch_cpu_logical_cores"), "Luồng"),
                 Query(S("netwatch_cpu_physical_cores"), "Lõi"),
             ],
-            4,
+            3,
             4,
             decimals=0,
             no_value="Không rõ",
@@ -108,7 +108,7 @@ def overview() -> list[Panel]:
             "Bộ nhớ",
             "Installed memory.",
             [Query(S("netwatch_memory_total_bytes"), "Tổng")],
-            4,
+            3,
             4,
             unit="bytes",
             no_value="Không rõ",
@@ -135,6 +135,16 @@ def overview() -> list[Panel]:
             4,
             no_value="Không rõ",
             options={"textMode": "name"},
+        ),
+        Panel(
+            "stat",
+            "Phần mềm đã cài",
+            "Installed packages or programs, per package manager (the software collector).",
+            [Query(S("netwatch_software_installed_packages"), "{{manager}}")],
+            3,
+            4,
+            decimals=0,
+            no_value="Chưa thu thập",
         ),
     ]
 
