@@ -32,12 +32,14 @@ INSTANCES = Variable(
     "Máy",
     "Hosts (their scrape targets).",
     'up{office=~"$office", job=~"$job"}',
+    all_value=".*",
 )
 SERVICE = Variable(
     "service",
     "Dịch vụ",
     "Services the agents probe.",
     'netwatch_probe_info{office=~"$office", job=~"$job"}',
+    all_value=".*",
 )
 
 UIDS = {
@@ -71,10 +73,13 @@ def links(*names: str) -> list[tuple[str, str]]:
 def host_link() -> tuple[str, str]:
     """A data link from a table row naming a host to its host dashboard.
 
-    It keeps the time range, the data source and the office and job choices.
+    It keeps the time range and the data source, and takes office, job and instance from
+    the row (an office Prometheus has no office column: Grafana inserts "", which
+    matches its series).
     """
     return (
         "Chi tiết máy ${__data.fields.instance}",
         f"{dashboard_url('host')}?${{__url_time_range}}&${{datasource:queryparam}}"
-        "&${office:queryparam}&${job:queryparam}&var-instance=${__data.fields.instance}",
+        "&var-office=${__data.fields.office}&var-job=${__data.fields.job}"
+        "&var-instance=${__data.fields.instance}",
     )

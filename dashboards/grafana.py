@@ -2,8 +2,9 @@
 
 Every panel queries the ``$datasource`` variable, carries a unit, a description and a
 Vietnamese no-data text; the layout flows panels left to right on Grafana's 24-column
-grid. The JSON this writes is what Grafana itself saves, so an exported dashboard diffs
-cleanly against a generated one.
+grid. In tables, units, colours and value mappings apply to the value columns only:
+Grafana applies a panel's defaults to every column, and a date unit or a coloured
+background on a label column garbles it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = 41
+# Days as a number with a Vietnamese suffix: Grafana's "d" unit turns 10 days into
+# "1.4 week", in English.
+DAYS = "suffix: ngày"
+# Counting panels step by at least a minute, so each point's increase() window holds
+# more than one scrape and windows do not overlap.
+COUNT_INTERVAL = "1m"
 GRID_COLUMNS = 24
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 
@@ -39,25 +46,29 @@ class Threshold:
 
 @dataclass(frozen=True)
 class Mapping:
-    """A value (or range of values) shown as text, optionally coloured."""
+    """A value shown as text, optionally coloured."""
 
     text: str
-    value: float | None = None
-    below: float | None = None
+    value: float
     color: str | None = None
 
     def json(self) -> Json:
         result: Json = {"text": self.text}
         if self.color:
             result["color"] = self.color
-        if self.value is not None:
-            return {"type": "value", "options": {_number(self.value): result}}
-        return {"type": "range", "options": {"from": None, "to": self.below, "result": result}}
+        return {"type": "value", "options": {_number(self.value): result}}
 
 
 @dataclass
 class Panel:
-    """A panel: its kind, words, queries and how its values look."""
+    """A panel: its kind, words, queries and how its values look.
+
+    Tables: ``columns`` renames (and orders) columns, ``hidden`` hides them (kept in the
+    row, so data links can still use them), ``mappings`` apply to the first value column
+    (the status), ``unit``/``decimals``/``thresholds`` to every value column and
+    ``column_units`` to the columns named. Stats: ``series_thresholds`` colours one
+    series (by its legend) differently from the others.
+    """
 
     kind: str
     title: str
@@ -75,28 +86,24 @@ class Panel:
     hidden: Sequence[str] = ()
     links: Sequence[tuple[str, str]] = ()
     color_cells: bool = False
+    series_thresholds: dict[str, Sequence[Threshold]] = field(default_factory=dict)
+    min_interval: str | None = None
     stacked: bool = False
     options: Json = field(default_factory=dict)
     min: float | None = None
     max: float | None = None
 
     def json(self, panel_id: int, x: int, y: int) -> Json:
+        looks = self._looks()
         defaults: Json = {
-            "unit": self.unit,
             "noValue": self.no_value,
             "color": {"mode": "thresholds" if self.kind != "timeseries" else "palette-classic"},
-            "thresholds": {
-                "mode": "absolute",
-                "steps": [{"color": t.color, "value": t.value} for t in self.thresholds],
-            },
-            "mappings": [mapping.json() for mapping in self.mappings],
             "links": [
                 {"title": title, "url": url, "targetBlank": False} for title, url in self.links
             ],
         }
-        for key in ("decimals", "min", "max"):
-            if getattr(self, key) is not None:
-                defaults[key] = getattr(self, key)
+        if self.kind != "table":
+            defaults |= looks | {"mappings": [mapping.json() for mapping in self.mappings]}
         if self.kind == "timeseries":
             defaults["custom"] = {
                 "drawStyle": "line",
@@ -107,9 +114,8 @@ class Panel:
                 "stacking": {"mode": "normal" if self.stacked else "none", "group": "A"},
             }
         if self.kind == "table":
-            cell = "color-background" if self.color_cells else "auto"
-            defaults["custom"] = {"align": "auto", "cellOptions": {"type": cell}}
-        return {
+            defaults["custom"] = {"align": "auto", "cellOptions": {"type": "auto"}}
+        panel: Json = {
             "id": panel_id,
             "type": self.kind,
             "title": self.title,
@@ -121,15 +127,50 @@ class Panel:
             "options": self._options(),
             "transformations": self._transformations(),
         }
+        if self.min_interval:
+            panel["interval"] = self.min_interval
+        return panel
+
+    def _looks(self) -> Json:
+        """Unit, decimals, range and thresholds: the panel's defaults, or a table's numbers."""
+        looks: Json = {
+            "unit": self.unit,
+            "thresholds": _steps(self.thresholds),
+        }
+        for key in ("decimals", "min", "max"):
+            if getattr(self, key) is not None:
+                looks[key] = getattr(self, key)
+        return looks
 
     def _overrides(self) -> list[Json]:
-        return [
-            {
-                "matcher": {"id": "byName", "options": self.columns.get(column, column)},
-                "properties": [{"id": "unit", "value": unit}],
-            }
+        overrides = [
+            _override("byName", name, thresholds=_steps(steps))
+            for name, steps in self.series_thresholds.items()
+        ]
+        if self.kind != "table":
+            return overrides
+        numbers = dict(self._looks())
+        if self.color_cells:
+            numbers["custom.cellOptions"] = {"type": "color-background", "mode": "basic"}
+        overrides.append(_override("byType", "number", **numbers))
+        if self.mappings:
+            status = next(name for name in self.columns if name.startswith("Value"))
+            overrides.append(
+                _override(
+                    "byName",
+                    self.columns[status],
+                    mappings=[mapping.json() for mapping in self.mappings],
+                )  # fmt: skip
+            )
+        overrides += [
+            _override("byName", self.columns.get(column, column), unit=unit)
             for column, unit in self.column_units.items()
         ]
+        overrides += [
+            _override("byName", self.columns.get(name, name), **{"custom.hidden": True})
+            for name in self.hidden
+        ]
+        return overrides
 
     def _options(self) -> Json:
         base: Json
@@ -167,7 +208,7 @@ class Panel:
         steps: list[Json] = []
         if len(self.queries) > 1:
             steps.append({"id": "merge", "options": {}})
-        hidden = {"Time": True, "__name__": True, **{name: True for name in self.hidden}}
+        hidden = {"Time": True, "__name__": True}
         order = {name: n for n, name in enumerate(self.columns)}
         steps.append(
             {
@@ -212,7 +253,11 @@ class Variable:
             "type": "query",
             "datasource": DATASOURCE,
             "definition": definition,
-            "query": {"qryType": 1, "query": definition, "refId": "variable"},
+            "query": {
+                "qryType": 1,
+                "query": definition,
+                "refId": "PrometheusVariableQueryEditor-VariableQuery",
+            },
             "current": {},
             "hide": 2 if self.hidden else 0,
             "includeAll": self.multi,
@@ -271,9 +316,11 @@ class Dashboard:
             "liveNow": False,
             "refresh": self.refresh,
             "schemaVersion": SCHEMA_VERSION,
-            "style": "dark",
             "time": {"from": self.time_from, "to": "now"},
-            "timepicker": {"refresh_intervals": ["30s", "1m", "5m", "15m"]},
+            "timepicker": {
+                "refresh_intervals": ["30s", "1m", "5m", "15m"],
+                **({"hidden": True} if self.kiosk else {}),
+            },
             "timezone": "browser",
             "version": 1,
             "annotations": {"list": [_annotations()]},
@@ -344,6 +391,21 @@ def _flow(panels: Sequence[Panel], ids: Iterator[int], top: int) -> tuple[list[J
         x += panel.width
         line_height = max(line_height, panel.height)
     return placed, y + line_height
+
+
+def _override(matcher: str, options: str, **properties: Any) -> Json:
+    """A field override: ``properties`` (by Grafana's ids) for the fields the matcher picks."""
+    return {
+        "matcher": {"id": matcher, "options": options},
+        "properties": [{"id": key, "value": value} for key, value in properties.items()],
+    }
+
+
+def _steps(thresholds: Sequence[Threshold]) -> Json:
+    return {
+        "mode": "absolute",
+        "steps": [{"color": t.color, "value": t.value} for t in thresholds],
+    }
 
 
 def _target(query: Query, ref_id: str) -> Json:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboards.common import INSTANCE, JOB, OFFICE, SERVICE, UIDS, links
-from dashboards.grafana import Dashboard, Mapping, Panel, Query, Row, Threshold
+from dashboards.grafana import COUNT_INTERVAL, Dashboard, Mapping, Panel, Query, Row, Threshold
 from dashboards.promql import HOST, PROBE, Scope, not_regex, regex
 
 S = Scope(("office", "job", "instance"), single=("instance",))
@@ -386,7 +386,7 @@ def services() -> Row:
                 [
                     Query(
                         f"sum by ({HOST}, service, reason) "
-                        f"(increase({P('netwatch_probe_failures_total')}[{RATE}]))",
+                        f"(increase({P('netwatch_probe_failures_total')}[$__interval]))",
                         "{{service}}: {{reason}}",
                         instant=False,
                     )
@@ -394,6 +394,7 @@ def services() -> Row:
                 24,
                 7,
                 no_value="Không có lần đo nào lỗi",
+                min_interval=COUNT_INTERVAL,
             ),
         ],
     )

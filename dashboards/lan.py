@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboards.common import JOB, OFFICE, UIDS, links
-from dashboards.grafana import Dashboard, Panel, Query, Threshold
+from dashboards.grafana import COUNT_INTERVAL, Dashboard, Panel, Query, Threshold
 from dashboards.promql import HOST, Scope, eq
 
 S = Scope(("office", "job"))
@@ -134,7 +134,7 @@ def panels() -> list[Panel]:
             "Register events over time: new stations, MAC changes, conflicts, flip-flops, gone.",
             [
                 Query(
-                    f"sum by (kind) (increase({S('netwatch_lan_events_total')}[$__rate_interval]))",
+                    f"sum by (kind) (increase({S('netwatch_lan_events_total')}[$__interval]))",
                     "{{kind}}",
                     instant=False,
                 )
@@ -144,6 +144,7 @@ def panels() -> list[Panel]:
             decimals=0,
             stacked=True,
             no_value="Không có sự kiện",
+            min_interval=COUNT_INTERVAL,
         ),
         Panel(
             "table",

@@ -92,7 +92,7 @@ def panels() -> list[Panel]:
         Panel(
             "table",
             "Kiểm tra không đạt",
-            "Every failing check on every selected host, most severe first.",
+            "Every failing check on every selected host.",
             [Query(S(RESULT, 'result="fail"'), table=True)],
             12,
             10,
@@ -106,7 +106,6 @@ def panels() -> list[Panel]:
             },
             hidden=("job", "result", "Value"),
             links=[host_link()],
-            options={"sortBy": [{"displayName": "Mức độ", "desc": False}]},
         ),
         Panel(
             "table",
@@ -200,5 +199,7 @@ def dashboard() -> Dashboard:
         tags=["posture"],
         variables=[OFFICE, JOB, INSTANCES],
         content=panels(),
-        links=links("wall", "host"),
+        # no link to the host dashboard here: it shows one host, this dashboard several
+        # (each host's row links to it)
+        links=links("wall", "services", "lan"),
     )

@@ -50,6 +50,7 @@ def panels() -> list[Panel]:
             4,
             decimals=0,
             no_value="Chưa có cơ quan nào gửi số liệu",
+            series_thresholds={"Máy mất kết nối": (Threshold("green"), Threshold("red", 1))},
         ),
         Panel(
             "table",

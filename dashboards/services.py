@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboards.common import JOB, OFFICE, SERVICE, UIDS, links
-from dashboards.grafana import Dashboard, Mapping, Panel, Query, Threshold
+from dashboards.grafana import COUNT_INTERVAL, DAYS, Dashboard, Mapping, Panel, Query, Threshold
 from dashboards.promql import DAY, PROBE, Scope, ne, with_target
 from dashboards.promql import SERVICE as SERVICE_KEY
 
@@ -135,7 +135,7 @@ def panels() -> list[Panel]:
             ],
             12,
             8,
-            unit="d",
+            unit=DAYS,
             decimals=1,
             no_value="Không có dịch vụ TLS",
             columns={
@@ -156,7 +156,7 @@ def panels() -> list[Panel]:
             [
                 Query(
                     f"sum by ({SERVICE_KEY}, reason) "
-                    f"(increase({S('netwatch_probe_failures_total')}[{RATE}])"
+                    f"(increase({S('netwatch_probe_failures_total')}[$__interval])"
                     f" * on ({PROBE}) group_left (target) {S('netwatch_probe_info')})",
                     "{{service}}: {{reason}}",
                     instant=False,
@@ -165,6 +165,7 @@ def panels() -> list[Panel]:
             12,
             8,
             no_value="Không có lần đo nào lỗi",
+            min_interval=COUNT_INTERVAL,
         ),
     ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboards.common import JOB, OFFICE, UIDS, host_link, links
-from dashboards.grafana import Dashboard, Mapping, Panel, Query, Threshold
+from dashboards.grafana import DAYS, Dashboard, Mapping, Panel, Query, Threshold
 from dashboards.promql import DAY, HOST, PROBE, SERVICE, Scope, eq, with_target
 
 S = Scope(("office", "job"))
@@ -48,6 +48,7 @@ def stats() -> list[Panel]:
             4,
             thresholds=ALARM,
             decimals=0,
+            series_thresholds={"Hoạt động": (Threshold(GREEN),)},
         ),
         Panel(
             "stat",
@@ -72,6 +73,7 @@ def stats() -> list[Panel]:
             thresholds=ALARM,
             decimals=0,
             options={"colorMode": "background"},
+            series_thresholds={"Sắp hết hạn": WARN},
         ),
         Panel(
             "stat",
@@ -93,6 +95,7 @@ def stats() -> list[Panel]:
             4,
             thresholds=ALARM,
             decimals=0,
+            series_thresholds={"Cao": WARN},
         ),
         Panel(
             "stat",
@@ -197,7 +200,7 @@ def tables() -> list[Panel]:
             [Query(f"({CERT_LEFT} < 14 * {DAY}) / {DAY}", table=True)],
             8,
             8,
-            unit="d",
+            unit=DAYS,
             decimals=1,
             no_value="Không có chứng thư sắp hết hạn",
             columns={
@@ -354,4 +357,5 @@ def dashboard() -> Dashboard:
         links=links("host", "services", "posture", "lan", "province"),
         refresh="30s",
         time_from="now-1h",
+        kiosk=True,
     )
