@@ -9,6 +9,7 @@ from dashboards.promql import HOST, Scope, eq
 S = Scope(("office", "job", "instance"))
 RESULT = "netwatch_posture_check_result"
 SCORE_COLOURS = (Threshold("red"), Threshold("orange", 0.5), Threshold("green", 0.8))
+CHECK_COLUMNS = {"office": "Cơ quan", "instance": "Máy", "check": "Kiểm tra", "severity": "Mức độ"}
 SEVERITIES = (
     ("critical", "Nghiêm trọng"),
     ("high", "Cao"),
@@ -117,12 +118,7 @@ def panels() -> list[Panel]:
             12,
             10,
             no_value="Không có miễn trừ",
-            columns={
-                "office": "Cơ quan",
-                "instance": "Máy",
-                "check": "Kiểm tra",
-                "severity": "Mức độ",
-            },
+            columns=CHECK_COLUMNS,
             hidden=("job", "result", "category", "Value"),
         ),
         Panel(
@@ -150,12 +146,7 @@ def panels() -> list[Panel]:
             10,
             6,
             no_value="Không có lỗi mới",
-            columns={
-                "office": "Cơ quan",
-                "instance": "Máy",
-                "check": "Kiểm tra",
-                "severity": "Mức độ",
-            },
+            columns=CHECK_COLUMNS,
             hidden=("job", "result", "category", "Value"),
         ),
         Panel(

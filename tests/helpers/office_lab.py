@@ -30,7 +30,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -43,6 +42,8 @@ import yaml
 from netwatch.core.selfcommand import netwatch_argv
 from tests.conftest import ServeProcess, free_port, http_get, wait_until
 from tests.helpers.certs import TestCA
+from tests.helpers.processes import start_process, stop_process
+from tests.integration.test_prometheus import query
 from tests.probes.dns_servers import DnsServer
 from tests.probes.http_servers import running_server
 from tests.probes.ntp_servers import NtpResponder
@@ -288,33 +289,6 @@ def binary(name: str, package: str) -> str:
     found = shutil.which(name)
     assert found, f"{name} missing: tests/run.sh installs Debian's {package} package"
     return found
-
-
-def start_process(argv: list[str], log_path: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
-    with log_path.open("wb") as log:
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, **kwargs)
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def query(base: str, promql: str) -> list[dict[str, Any]]:
-    """The result vector of an instant query; [] when the server does not answer (yet)."""
-    url = f"{base}/api/v1/query?query={urllib.parse.quote(promql)}"
-    try:
-        status, _, body = http_get(url, timeout=5)
-    except OSError:
-        return []
-    if status != 200:
-        return []
-    return list(json.loads(body)["data"]["result"])
 
 
 def closed_port(stack: contextlib.ExitStack) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import yaml
 
 from tests.conftest import ServeProcess, free_port, http_get, wait_until
 from tests.helpers.certs import TestCA
+from tests.helpers.processes import start_process, stop_process
 from tests.helpers.smtp_sink import SinkMessage, SmtpSink
 from tests.integration.test_prometheus import query
 from tests.probes.tcp_servers import ServerThread, banner, server_context
@@ -156,20 +156,6 @@ def servers() -> Iterator[ServerThread]:
         yield thread
 
 
-def start(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
-    with log_path.open("wb") as log:
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
 def agent_config(tmp_path: Path, name: str, services: str) -> Path:
     """An agent config: the given services, the slow collectors off."""
     config = tmp_path / f"{name}.yaml"
@@ -214,7 +200,7 @@ def test_killed_agent_and_expiring_certificate_reach_the_receivers(
     am_dir = tmp_path / "alertmanager"
     am_dir.mkdir()
     am_config = write_test_alertmanager(am_dir, webhook_url, smtp_port)
-    alertmanager = start(
+    alertmanager = start_process(
         [
             tool("prometheus-alertmanager"),
             f"--config.file={am_config}",
@@ -237,7 +223,7 @@ def test_killed_agent_and_expiring_certificate_reach_the_receivers(
         f"      - targets: ['127.0.0.1:{prober.port}', '127.0.0.1:{victim.port}']\n",
         encoding="utf-8",
     )
-    prometheus = start(
+    prometheus = start_process(
         [
             tool("prometheus"),
             f"--config.file={prom_config}",
@@ -282,8 +268,8 @@ def test_killed_agent_and_expiring_certificate_reach_the_receivers(
             + (tmp_path / "alertmanager.log").read_text()
         )
     finally:
-        stop(prometheus)
-        stop(alertmanager)
+        stop_process(prometheus)
+        stop_process(alertmanager)
 
     alert = agent_down_alerts()[0]
     assert alert["status"] == "firing"

@@ -28,12 +28,11 @@ from tests.helpers.office_lab import (
     OfficeLab,
     answers,
     lab_fixture,
-    query,
-    start_process,
     start_prometheus,
-    stop_process,
     victoria_metrics_argv,
 )
+from tests.helpers.processes import start_process, stop_process
+from tests.integration.test_prometheus import query
 
 PROVINCE = ROOT / "configs" / "prometheus" / "province"
 WAIT = 60.0

@@ -25,6 +25,7 @@ import pytest
 from netwatch.pki.ca import create_ca, save_ca
 from netwatch.pki.issue import issue_client, save_issued
 from tests.conftest import free_port, http_get, netwatch_argv, wait_until
+from tests.helpers.processes import stop_process
 from tests.pki.conftest import tls
 
 PASSWORD = "mật-khẩu-prometheus"
@@ -150,22 +151,13 @@ def prometheus(tmp_path: Path) -> Iterator[Callable[[str], Targets]]:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            stack.callback(stop, process)
+            stack.callback(stop_process, process)
             expected = jobs.count("job_name:")
             scraped = wait_until(lambda: len(scrape_targets(port)) == expected, timeout=60)
             assert scraped, (tmp_path / "prometheus.log").read_text(errors="replace")
             return scrape_targets(port)
 
         yield scrape
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 def assert_up(targets: Targets, *names: str) -> None:
@@ -259,7 +251,7 @@ def agent(tmp_path: Path, office: Path, password_hash: str, mtls: bool = True) -
         assert wait_until(healthy, timeout=30) and process.poll() is None, log_path.read_text()
         yield port
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def test_prometheus_scrapes_the_agent_with_office_certificates(
