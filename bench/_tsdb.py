@@ -108,14 +108,15 @@ def start_victoria(name: str, work: Path, extra: tuple[str, ...] = ()) -> tuple[
 
 
 def victoria_storage(url: str) -> dict[str, float]:
-    """VictoriaMetrics' own view of its storage after a flush: bytes on disk (data and
-    index) and rows (samples) stored."""
+    """VictoriaMetrics' own view of its storage after a flush: bytes on disk (samples
+    and index) and rows (samples) stored."""
     http_get(f"{url}/internal/force_flush")
     text = http_get(f"{url}/metrics").decode()
+    parts = ("storage/big", "storage/small")
     return {
-        "data_bytes": metric_sum(text, "vm_data_size_bytes"),
-        "rows": metric_sum(text, "vm_rows", type="storage/big")
-        + metric_sum(text, "vm_rows", type="storage/small"),
+        "data_bytes": sum(metric_sum(text, "vm_data_size_bytes", type=p) for p in parts),
+        "index_bytes": metric_sum(text, "vm_data_size_bytes", type="indexdb"),
+        "rows": sum(metric_sum(text, "vm_rows", type=p) for p in parts),
         "rows_inserted": metric_sum(text, "vm_rows_inserted_total"),
     }
 

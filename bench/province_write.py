@@ -62,9 +62,9 @@ RULES = REPO / "configs/prometheus/rules"
 
 
 @contextmanager
-def static_exporter(office: Office) -> Iterator[int]:
+def static_exporter(office: Office, abandoned: list[int]) -> Iterator[int]:
     """Every host of ``office`` at ``/metrics/INDEX`` on one loopback port (503 while
-    the host is down); yields the port."""
+    the host is down); yields the port. Scrapes Prometheus abandoned go to ``abandoned``."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
@@ -79,7 +79,10 @@ def static_exporter(office: Office) -> Iterator[int]:
             self.send_header("Content-Type", "text/plain; version=0.0.4")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                abandoned.append(index)  # Prometheus gave up (scrape timeout)
 
         def log_message(self, *args: object) -> None:
             """Quiet."""
@@ -166,8 +169,9 @@ def main() -> int:
                                "prometheus": tool_version([PROMETHEUS, "--version"]),
                                "victoria_metrics": tool_version(VICTORIA_VERSION)}  # fmt: skip
     servers = []
+    abandoned: list[int] = []
     with (tempfile.TemporaryDirectory() as scratch, signals_as_interrupt(),
-          static_exporter(office) as port):  # fmt: skip
+          static_exporter(office, abandoned) as port):  # fmt: skip
         work = Path(scratch)
         try:
             vm, vm_url = start_victoria("vm", work)
@@ -209,8 +213,13 @@ def main() -> int:
                                             for s, _ in proms]  # fmt: skip
             storage = victoria_storage(vm_url)
             results["vm_storage"] = storage
-            results["vm_bytes_per_sample"] = round(storage["data_bytes"] / storage["rows"], 3)
+            results["vm_bytes_per_sample"] = {
+                "samples": round(storage["data_bytes"] / storage["rows"], 3),
+                "with_index": round((storage["data_bytes"] + storage["index_bytes"])
+                                    / storage["rows"], 3),
+            }  # fmt: skip
             results["measured_s"] = round(elapsed, 1)
+            results["scrapes_abandoned"] = len(abandoned)
         finally:
             for server in reversed(servers):
                 stop(server)

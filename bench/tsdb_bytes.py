@@ -141,7 +141,8 @@ def main() -> int:
                                  **per_day(stats, seconds, hosts)}  # fmt: skip
             time.sleep(35)  # the last remote_write batch
             vm_stats = victoria_storage(vm_url)
-            vm_stats["bytes_per_sample"] = vm_stats["data_bytes"] / max(vm_stats["rows"], 1)
+            vm_stats["bytes_per_sample"] = (vm_stats["data_bytes"] + vm_stats["index_bytes"]) / max(
+                vm_stats["rows"], 1)  # fmt: skip
             vm_stats["mb_per_host_day"] = (vm_stats["bytes_per_sample"]
                                            * results["netwatch_30s"]["series_per_host"]
                                            * 2880 / 1e6)  # fmt: skip
