@@ -7,6 +7,8 @@ with values varied per host so that the wall's aggregations see a realistic offi
 - every service of kind ``tcp`` is down on every host for the last ``OUTAGE_FOR`` seconds
   (one server down), and about 1 (host, service) pair in 50 fails on its own; every other
   service is up (the recording's failures were of loopback test targets);
+- a clock offset (the recording has none: no time source on loopback), 2.5 s on about
+  1 host in 45;
 - every TLS or HTTP service gets a certificate expiry (``CERT_DAYS``: expired, expiring
   within 14 days, fine);
 - disks fill between 10 % and 98 %; posture scores, failed-check counts vary; about 1 host
@@ -122,6 +124,8 @@ class Office:
         base = self.first if host.index == 0 else self.recorded
         names = {s.name for s in base}
         extra = []
+        if "netwatch_clock_offset_seconds" not in names:
+            extra.append(Series("netwatch_clock_offset_seconds", (), 0.0, False))
         if "netwatch_probe_tls_cert_expiry_timestamp_seconds" not in names:
             for service, kind in sorted(self.kinds.items()):
                 if kind in ("tls", "http") and any(dict(s.labels).get("service") == service
@@ -159,11 +163,10 @@ class Office:
             host.failing_collector
         ):
             return 0.0
-        if name == "netwatch_filesystem_avail_bytes":
-            size = next((s.value for s in self.recorded
-                         if s.name == "netwatch_filesystem_size_bytes"
-                         and s.labels == series.labels), value)  # fmt: skip
-            return float(round(size * (1 - host.disk_used)))
+        if name.startswith("netwatch_filesystem_") and name.endswith("_bytes"):
+            return self.filesystem(host, series)
+        if name == "netwatch_clock_offset_seconds":
+            return 2.5 if host.index % 45 == 9 else round(0.002 * math.sin(t / 300 + host.index), 6)
         if name == "netwatch_posture_score_ratio":
             return host.score
         if name == "netwatch_posture_failed_checks":
@@ -171,6 +174,18 @@ class Office:
         if name.endswith(WOBBLY) or name.startswith(WOBBLY[-1]):
             return round(value * (1 + 0.05 * math.sin(t / 600 + host.index)), 6)
         return value
+
+    def filesystem(self, host: Host, series: Series) -> float:
+        """Size as recorded; available space ``1 - disk_used`` of it; free space the
+        available plus the recorded reserve (free - available)."""
+        recorded = {s.name: s.value for s in self.recorded if s.labels == series.labels}
+        size = recorded.get("netwatch_filesystem_size_bytes", series.value)
+        avail = float(round(size * (1 - host.disk_used)))
+        if series.name == "netwatch_filesystem_avail_bytes":
+            return avail
+        if series.name == "netwatch_filesystem_free_bytes":
+            return avail + recorded[series.name] - recorded["netwatch_filesystem_avail_bytes"]
+        return series.value
 
     def is_up(self, host: Host, t: float) -> bool:
         """Whether ``host`` answers its scrape at ``t``."""
