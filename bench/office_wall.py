@@ -101,11 +101,14 @@ def recording_levels(rule_files: list[Path]) -> list[list[dict[str, Any]]]:
              for rule in group["rules"] if "record" in rule]  # fmt: skip
     level: dict[str, int] = {}
     while len(level) < len(rules):
+        before = len(level)
         for rule in rules:
             used = [r["record"] for r in rules if re.search(rf"\b{re.escape(r['record'])}\b",
                                                             rule["expr"])]  # fmt: skip
             if rule["record"] not in level and all(u in level for u in used):
                 level[rule["record"]] = 1 + max((level[u] for u in used), default=-1)
+        if len(level) == before:
+            raise ValueError(f"recording rules depend on each other in a cycle: {rules}")
     depth = max(level.values(), default=-1) + 1
     return [[r for r in rules if level[r["record"]] == n] for n in range(depth)]
 
