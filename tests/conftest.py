@@ -158,12 +158,13 @@ FOLDER_MARKERS = {
     "windows": "winlab",
     "fuzz": "fuzz",
     "packaging": "integration",
+    "differential": "integration",
 }
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test by its folder (tests/integration, tests/lan, tests/windows, tests/fuzz,
-    tests/packaging)."""
+    tests/packaging, tests/differential)."""
     tests = Path(__file__).parent
     for item in items:
         parts = Path(str(item.fspath)).relative_to(tests).parts

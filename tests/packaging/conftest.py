@@ -10,29 +10,23 @@ without one; a test that needs one that is missing is skipped, saying how to bui
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.roots import configured_root
+
 REPO = Path(__file__).resolve().parents[2]
 BUILD_DEB = REPO / "packaging" / "linux" / "build_deb.py"
 RUN_TIMEOUT = 120
 
 
-def _configured(variable: str, how: str) -> Path:
-    value = os.environ.get(variable)
-    if not value:
-        pytest.skip(f"{variable} is not set: run {how} first (tests/run.sh does)")
-    return Path(value)
-
-
 @pytest.fixture(scope="session")
 def linux_dist() -> Path:
     """The folder with the built executable and .deb."""
-    return _configured("NETWATCH_LINUX_DIST", "packaging/linux/build_deb.py")
+    return configured_root("NETWATCH_LINUX_DIST", "packaging/linux/build_deb.py")
 
 
 @pytest.fixture(scope="session")
@@ -46,19 +40,12 @@ def cached_testroot() -> Path:
     """The cached Debian root (never changed: tests work on a copy)."""
     if os.geteuid() != 0:
         pytest.skip("installing a .deb into a root needs root")
-    return _configured("NETWATCH_DEB_TESTROOT", "python -m tests.packaging.testroot")
+    return configured_root("NETWATCH_DEB_TESTROOT", "python -m tests.packaging.testroot")
 
 
 def copy_tree(source: Path, target: Path) -> None:
     """``cp -a``: keeps owners, modes, device nodes and links of a whole root."""
     subprocess.run(["cp", "-a", str(source), str(target)], check=True, timeout=RUN_TIMEOUT)
-
-
-def in_root(root: Path, *argv: str) -> list[str]:
-    """argv running ``argv`` chrooted into ``root`` with its own /proc (a mount namespace)."""
-    unshare = shutil.which("unshare")
-    assert unshare, "unshare missing (Debian: util-linux)"
-    return [unshare, "--mount", "--mount-proc", f"--root={root}", "--", *argv]
 
 
 def build_deb(executable: Path, revision: int, output: Path) -> Path:

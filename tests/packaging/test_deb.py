@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port, http_get, wait_until
-from tests.packaging.conftest import build_deb, copy_tree, in_root
+from tests.helpers.roots import in_root
+from tests.packaging.conftest import build_deb, copy_tree
 
 pytestmark = pytest.mark.integration
 

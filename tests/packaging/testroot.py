@@ -59,23 +59,23 @@ def default_cache() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "netwatch-packaging"
 
 
-def build(cache: Path) -> Path:
-    """The root folder, built or taken from the cache."""
+def build(cache: Path, name: str = "testroot", include: tuple[str, ...] = INCLUDE) -> Path:
+    """The root folder ``name`` with the packages ``include``, built or taken from the cache."""
     if os.geteuid() != 0:
         raise RootError("debootstrap needs root")
     if shutil.which("debootstrap") is None:
         raise RootError("debootstrap is not installed (Debian: debootstrap)")
     release, archive = codename(), mirror()
     key = hashlib.sha256(
-        "\n".join([release, archive, *INCLUDE]).encode() + Path(__file__).read_bytes()
+        "\n".join([release, archive, *include]).encode() + Path(__file__).read_bytes()
     ).hexdigest()[:16]
-    target = cache / f"testroot-{key}"
+    target = cache / f"{name}-{key}"
     root = target / "root"
     if (target / "ready").exists():
         return root
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    argv = ["debootstrap", "--variant=minbase", f"--include={','.join(INCLUDE)}",
+    argv = ["debootstrap", "--variant=minbase", f"--include={','.join(include)}",
             release, str(root), archive]  # fmt: skip
     try:
         subprocess.run(argv, check=True, capture_output=True, text=True, timeout=BUILD_TIMEOUT)  # noqa: S603
@@ -86,7 +86,7 @@ def build(cache: Path) -> Path:
         shutil.rmtree(root / part)
         (root / part).mkdir()
     (target / "ready").write_text(f"{release} {archive}\n")
-    for old in cache.glob("testroot-*"):
+    for old in cache.glob(f"{name}-*"):
         if old != target and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
     return root
