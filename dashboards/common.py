@@ -83,3 +83,21 @@ def host_link() -> tuple[str, str]:
         "&var-office=${__data.fields.office}&var-job=${__data.fields.job}"
         "&var-instance=${__data.fields.instance}",
     )
+
+
+def service_link() -> tuple[str, str]:
+    """A data link from a row naming a service to the services dashboard, for its agents."""
+    return (
+        "Các máy kiểm tra ${__data.fields.service}",
+        f"{dashboard_url('services')}?${{__url_time_range}}&${{datasource:queryparam}}"
+        "&var-office=${__data.fields.office}&${job:queryparam}&var-service=${__data.fields.service}",
+    )
+
+
+def posture_link() -> tuple[str, str]:
+    """A data link from a row naming a check to the posture dashboard of its office."""
+    return (
+        "Các máy không đạt",
+        f"{dashboard_url('posture')}?${{__url_time_range}}&${{datasource:queryparam}}"
+        "&var-office=${__data.fields.office}&${job:queryparam}",
+    )

@@ -64,8 +64,8 @@ class Panel:
     """A panel: its kind, words, queries and how its values look.
 
     Tables: ``columns`` renames (and orders) columns, ``hidden`` hides them (kept in the
-    row, so data links can still use them), ``mappings`` apply to the first value column
-    (the status), ``unit``/``decimals``/``thresholds`` to every value column and
+    row, so data links can still use them), ``mappings`` apply to ``status_column`` (by
+    default the first value column), ``unit``/``decimals``/``thresholds`` to every value column and
     ``column_units`` to the columns named. Stats: ``series_thresholds`` colours one
     series (by its legend) differently from the others.
     """
@@ -86,6 +86,7 @@ class Panel:
     hidden: Sequence[str] = ()
     links: Sequence[tuple[str, str]] = ()
     color_cells: bool = False
+    status_column: str | None = None
     series_thresholds: dict[str, Sequence[Threshold]] = field(default_factory=dict)
     min_interval: str | None = None
     stacked: bool = False
@@ -154,7 +155,7 @@ class Panel:
             numbers["custom.cellOptions"] = {"type": "color-background", "mode": "basic"}
         overrides.append(_override("byType", "number", **numbers))
         if self.mappings:
-            status = next(name for name in self.columns if name.startswith("Value"))
+            status = self.status_column or next(n for n in self.columns if n.startswith("Value"))
             overrides.append(
                 _override(
                     "byName",

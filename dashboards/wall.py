@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboards.common import JOB, OFFICE, UIDS, host_link, links
+from dashboards.common import JOB, OFFICE, UIDS, host_link, links, posture_link, service_link
 from dashboards.grafana import DAYS, Dashboard, Mapping, Panel, Query, Threshold
-from dashboards.promql import DAY, HOST, PROBE, SERVICE, Scope, eq, with_target
+from dashboards.promql import DAY, HOST, SERVICE, Scope, eq, with_target
 
 S = Scope(("office", "job"))
 RED, ORANGE, GREEN = "red", "orange", "green"
@@ -140,8 +140,10 @@ def stats() -> list[Panel]:
 def tables() -> list[Panel]:
     """Who and what: the names behind the numbers."""
     last_host_info = f"topk by ({HOST}) (1, last_over_time({S('netwatch_host_info')}[1d]))"
+    down = f"count by ({SERVICE}) ({SERVICE_DOWN})"
+    probing = f"count by ({SERVICE}) ({S('netwatch:probe_success:target')})"
     down_for = (
-        f"time() - max by ({PROBE}, target) ("
+        f"time() - max by ({SERVICE}) ("
         f"{with_target(S('netwatch_probe_last_success_timestamp_seconds'), S)})"
     )
     return [
@@ -167,30 +169,35 @@ def tables() -> list[Panel]:
         Panel(
             "table",
             "Dịch vụ đang ngừng",
-            "Each agent that sees a service down: the service, its target, and how long since "
-            "that agent last saw it up ('chưa từng' when never).",
+            "Each service down, per office and target: how many agents see it down out of how "
+            "many probe it (all of them: the service is down; one: that desk's network), and "
+            "how long since any agent last saw it up ('chưa từng' when never). Click a row for "
+            "the agents, in the services dashboard.",
             [
+                Query(f"count by ({SERVICE}) ({SERVICE_DOWN})", table=True),
+                Query(f"{probing} and on ({SERVICE}) {down}", table=True),
                 Query(
-                    f"({down_for}) and on ({PROBE}) ({SERVICE_DOWN})"
-                    f" or on ({PROBE}) (({SERVICE_DOWN}) - 1)",
+                    f"({down_for}) and on ({SERVICE}) {down} or on ({SERVICE}) ({down} * 0 - 1)",
                     table=True,
-                )
+                ),
             ],
             10,
             8,
-            unit="s",
             no_value="Mọi dịch vụ đều hoạt động",
             columns={
                 "office": "Cơ quan",
                 "service": "Dịch vụ",
                 "target": "Địa chỉ",
-                "instance": "Máy kiểm tra",
-                "Value": "Ngừng từ",
+                "Value #A": "Máy thấy ngừng",
+                "Value #B": "Máy kiểm tra",
+                "Value #C": "Ngừng từ",
             },
-            hidden=("job", "kind"),
+            column_units={"Value #C": "s"},
+            status_column="Value #C",
             mappings=[Mapping("chưa từng", value=-1, color=RED)],
             thresholds=(Threshold(RED),),
             color_cells=True,
+            links=[service_link()],
         ),
         Panel(
             "table",
@@ -215,19 +222,19 @@ def tables() -> list[Panel]:
         Panel(
             "table",
             "Kiểm tra an ninh không đạt (nghiêm trọng, cao)",
-            "Failing posture checks of critical and high severity, per host.",
-            [Query(CRITICAL_HIGH, table=True)],
+            "Failing posture checks of critical and high severity, with the number of hosts "
+            "failing each. Click a row for the hosts, in the posture dashboard.",
+            [Query(f"count by (office, check, severity) ({CRITICAL_HIGH})", table=True)],
             8,
             8,
             no_value="Không có lỗi nghiêm trọng hoặc cao",
             columns={
                 "office": "Cơ quan",
-                "instance": "Máy",
                 "check": "Kiểm tra",
                 "severity": "Mức độ",
+                "Value": "Số máy",
             },
-            hidden=("job", "category", "result", "Value"),
-            links=[host_link()],
+            links=[posture_link()],
         ),
         Panel(
             "bargauge",

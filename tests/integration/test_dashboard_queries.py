@@ -176,6 +176,22 @@ def by_service(view: View, up: bool | None = None, alive: bool = True) -> set[tu
     return {(office, name, target) for office, _, name, _, target in services(view, up, alive)}
 
 
+def agents_probing(view: View, key: tuple[str, ...], up: bool | None = None) -> float:
+    """How many live agents probe the (office, service, target) ``key`` (and see it ``up``)."""
+    return float(sum(
+        (office, name, target) == key
+        for office, _, name, _, target in services(view, up)
+    ))  # fmt: skip
+
+
+def hosts_failing(view: View) -> dict[tuple[str, ...], int]:
+    """Hosts failing each critical or high check, by (office, check, severity)."""
+    counts: dict[tuple[str, ...], int] = {}
+    for office, _, check, severity, _ in failing(view, "critical") | failing(view, "high"):
+        counts[office, check, severity] = counts.get((office, check, severity), 0) + 1
+    return counts
+
+
 def certificates(view: View) -> dict[tuple[str, ...], float]:
     """Days left per (office, service, target), the earliest certificate when several."""
     days: dict[tuple[str, ...], float] = {}
@@ -298,6 +314,7 @@ def count_of(fn: Callable[[View], Iterable[Any]]) -> Check:
 # --- What each panel target must answer ------------------------------------------------
 
 SERVICE_ROW = ("office", "instance", "service", "kind", "target")
+SERVICE_KEY = ("office", "service", "target")
 DEVICE_ROW = ("office", "ip", "mac")
 HOST_ROW = ("office", "instance")
 NOW_SECONDS = between(-5, 900)
@@ -340,7 +357,16 @@ def wall() -> dict[tuple[str, str], Check]:
         ("Lệch giờ", "A"): count_of(clock_outliers),
         ("Máy mất kết nối", "A"): down_hosts,
         ("Dịch vụ đang ngừng", "A"): rows(
-            SERVICE_ROW, lambda v: services(v, up=False), value=lambda v, k: -1.0
+            SERVICE_KEY, lambda v: by_service(v, up=False),
+            value=lambda v, k: agents_probing(v, k, up=False),
+        ),
+        ("Dịch vụ đang ngừng", "B"): rows(
+            SERVICE_KEY, lambda v: by_service(v, up=False),
+            value=lambda v, k: agents_probing(v, k),
+        ),
+        # every service the lab takes down has never been up
+        ("Dịch vụ đang ngừng", "C"): rows(
+            SERVICE_KEY, lambda v: by_service(v, up=False), value=lambda v, k: -1.0
         ),
         ("Chứng thư số hết hạn / sắp hết hạn", "A"): rows(
             ("office", "service", "target"),
@@ -348,8 +374,8 @@ def wall() -> dict[tuple[str, str], Check]:
             value=lambda v, k: certificates(v)[k], tolerance=0.01,
         ),
         ("Kiểm tra an ninh không đạt (nghiêm trọng, cao)", "A"): rows(
-            ("office", "instance", "check", "severity", "category"),
-            lambda v: failing(v, "critical") | failing(v, "high"),
+            ("office", "check", "severity"), lambda v: set(hosts_failing(v)),
+            value=lambda v, k: hosts_failing(v)[k],
         ),
         ("Máy có điểm an ninh thấp nhất", "A"): rows(HOST_ROW, posture_hosts, ok=RATIO),
         ("Kiểm tra an ninh chưa chạy / quá cũ", "A"): rows(
