@@ -4,20 +4,23 @@ Path naming: on a live host the command runner and the file reader look at the
 same machine, so commands name files by their system path (``/etc/shadow``) and
 recordings are keyed on those. On a mounted image (``ctx.live`` False) commands
 name the file under the mount root (``/mnt/disk/etc/shadow``) and the output is
-mapped back to system paths. Owner and group names then come from the image's
-own ``/etc/passwd`` and ``/etc/group``: the auditing machine's names would be wrong.
+mapped back to the system paths asked for (the file reader resolves symlinks inside
+the image, so a command never follows one out to the auditing host). Owner and group
+names then come from the image's own ``/etc/passwd`` and ``/etc/group``: the auditing
+machine's names would be wrong.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netwatch.hostaccess.commands import CommandError
 from netwatch.posture.context import CheckContext
 
 STAT_FORMAT = "%a %u %g %U %G %n"
 TIMEOUT = 10.0
+SSH_DIR = "/etc/ssh"
 _MODE = re.compile("[0-7]{1,6}")  # octal permission bits, as %a and %m print them
 _ID = re.compile("[0-9]{1,20}")  # a decimal uid or gid
 
@@ -52,10 +55,10 @@ def command_path(ctx: CheckContext, system_path: str) -> str:
 
 
 def system_path(ctx: CheckContext, reported: str) -> str:
-    """Map a path printed by a command back to the system path (strip the mount root)."""
+    """Map a path printed by a command back to the system path (strip the resolved mount root)."""
     if ctx.live:
         return reported
-    root = ctx.access.files.root.rstrip("/")
+    root = str(ctx.access.files.path("/")).rstrip("/")
     return reported[len(root) :] if reported.startswith(root + "/") else reported
 
 
@@ -104,7 +107,9 @@ def file_modes(ctx: CheckContext, paths: list[str]) -> dict[str, FileMode]:
         result = ctx.access.commands.run(stat_argv(ctx, paths), timeout=TIMEOUT)
     except CommandError as exc:
         raise FileModeError(str(exc)) from None
-    modes = {m.path: m for m in _parse(ctx, result.stdout, "stat")}
+    asked = {system_path(ctx, command_path(ctx, p)): p for p in paths}  # resolved -> asked
+    found = [replace(m, path=asked.get(m.path, m.path)) for m in _parse(ctx, result.stdout, "stat")]
+    modes = {m.path: m for m in found}
     problems = [
         line
         for line in result.stderr.splitlines()
@@ -120,7 +125,7 @@ def host_key_argv(ctx: CheckContext) -> list[str]:
     """The ``find`` command listing SSH private host keys with their modes."""
     return [
         "find",
-        command_path(ctx, "/etc/ssh"),
+        command_path(ctx, SSH_DIR),
         "-maxdepth",
         "1",
         "-type",
@@ -143,4 +148,11 @@ def host_key_modes(ctx: CheckContext) -> list[FileMode]:
             return []
         detail = result.stderr.strip().splitlines()[0] if result.stderr.strip() else ""
         raise FileModeError(f"find failed: {detail or f'exit status {result.returncode}'}")
-    return sorted(_parse(ctx, result.stdout, "find"), key=lambda m: m.path)
+    resolved = system_path(ctx, command_path(ctx, SSH_DIR)).rstrip("/") + "/"
+    found = [
+        replace(m, path=SSH_DIR + "/" + m.path[len(resolved) :])
+        if m.path.startswith(resolved)
+        else m
+        for m in _parse(ctx, result.stdout, "find")
+    ]
+    return sorted(found, key=lambda m: m.path)
