@@ -140,7 +140,7 @@ def test_weak_host_uid0_empty_password_and_sudo_fail() -> None:
         ),
         (
             "/etc/sudoers.d/90-helpdesk:2",
-            "%helpdesk ALL=(ALL) NOPASSWD: ALL (%helpdesk: any command as root, no password)",
+            "%helpdesk ALL=(ALL) NOPASSWD: ALL (hung.le, helpdesk: any command as root, no password)",
         ),
     ]
 
@@ -454,7 +454,7 @@ def test_allowed_principals_are_accepted_but_shown() -> None:
         "/etc/sudoers.d/50-deploy:3",
         "/etc/sudoers.d/90-helpdesk:2",
     ]
-    assert outcome.evidence[2].observed.endswith("(accepted: %helpdesk allowed)")
+    assert outcome.evidence[2].observed.endswith("(accepted: hung.le, helpdesk allowed)")
 
 
 def test_includedir_skips_backup_and_dotted_names(tmp_path: Path) -> None:

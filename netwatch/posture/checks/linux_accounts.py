@@ -11,18 +11,15 @@ from pydantic import Field
 from netwatch.core.settings import StrictModel
 from netwatch.hostaccess import Files
 from netwatch.posture.checks._linux_users import (
-    SUDOERS,
     PamRule,
     Setting,
     UnreadableFile,
     list_dir,
-    nopasswd_all_grants,
     parse_pam,
     parse_passwd,
     parse_settings,
     parse_shadow,
     read_optional,
-    read_sudoers,
 )
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
@@ -36,6 +33,7 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
+from netwatch.posture.parsers.sudoers import SUDOERS, Sudoers, SudoUser, load_sudoers
 from netwatch.posture.registry import check
 
 PASSWD = "/etc/passwd"
@@ -44,6 +42,8 @@ LOGIN_DEFS = "/etc/login.defs"
 PWQUALITY = "/etc/security/pwquality.conf"
 PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
 FAILLOCK = "/etc/security/faillock.conf"
+GROUP = "/etc/group"
+HOSTNAME = "/etc/hostname"
 PASSWORD_STACKS = ("/etc/pam.d/common-password", "/etc/pam.d/system-auth")
 AUTH_STACKS = ("/etc/pam.d/common-auth", "/etc/pam.d/system-auth")
 # Built-in minimum lengths when no minlen= is given (pam_pwquality never goes below 6).
@@ -399,26 +399,111 @@ def empty_password_hash(ctx: CheckContext) -> Outcome:
     )
 )
 def sudo_nopasswd(ctx: CheckContext) -> Outcome:
-    """Fail for NOPASSWD: ALL grants in sudoers and its includes, except allowed principals."""
+    """Fail for every user sudo lets run any command as root without a password."""
     params = ctx.params_as(SudoNopasswdParams)
+    files = ctx.access.files
     try:
-        lines, read = read_sudoers(ctx.access.files)
-    except UnreadableFile as exc:
-        return error(str(exc))
-    if not read:
+        hostname = (read_optional(files, HOSTNAME) or "").strip() or None
+        policy = load_sudoers(files, hostname)
+        users, root = _sudo_users(files, policy)
+    except (UnreadableFile, OSError) as exc:
+        return error(str(exc) if isinstance(exc, UnreadableFile) else f"cannot read sudoers: {exc}")
+    if not policy.files and policy.usable:
         return not_applicable(f"sudo is not installed (no {SUDOERS})")
+    if not policy.usable:
+        return error(f"sudo would refuse {SUDOERS}: {policy.refused[0].reason}")
     expected = "a password prompt before running any command as root"
+    refused = [Evidence(r.source, f"refused: {r.reason}") for r in policy.refused]
+    grants: dict[int, list[tuple[str, bool, str]]] = {}
+    for label, user in users:
+        verdict = policy.root_verdict(user, root)
+        if verdict.allowed and verdict.nopasswd and verdict.spec is not None:
+            via = "" if verdict.auth_source == verdict.spec.source else f", {verdict.auth_source}"
+            grant = (label, _allowed(user, params.allowed), via)
+            grants.setdefault(policy.specs.index(verdict.spec), []).append(grant)
     bad: list[Evidence] = []
     accepted: list[Evidence] = []
-    for grant in nopasswd_all_grants(lines):
-        others = [p for p in grant.principals if p not in params.allowed]
+    for index, found in sorted(grants.items()):
+        spec = policy.specs[index]
+        others = [label for label, ok, _ in found if not ok]
+        via = "".join(sorted({via for _, _, via in found}))
         if others:
-            observed = f"{grant.line.text} ({', '.join(others)}: any command as root, no password)"
-            bad.append(Evidence(grant.line.source, observed, expected))
+            observed = f"{spec.text} ({', '.join(others)}: any command as root, no password{via})"
+            bad.append(Evidence(spec.source, observed, expected))
         else:
-            observed = f"{grant.line.text} (accepted: {', '.join(grant.principals)} allowed)"
-            accepted.append(Evidence(grant.line.source, observed, expected))
+            labels = ", ".join(label for label, _, _ in found)
+            observed = f"{spec.text} (accepted: {labels} allowed{via})"
+            accepted.append(Evidence(spec.source, observed, expected))
     if bad:
-        return failed(*bad, *accepted)
-    observed = f"no NOPASSWD: ALL grant in {', '.join(read)}"
-    return passed(Evidence(SUDOERS, observed, expected), *accepted)
+        return failed(*bad, *accepted, *refused)
+    observed = f"no NOPASSWD: ALL grant in {', '.join(policy.files)}"
+    return passed(Evidence(SUDOERS, observed, expected), *accepted, *refused)
+
+
+def _allowed(user: SudoUser, allowed: tuple[str, ...]) -> bool:
+    names = {user.name, *(f"%{g}" for g in user.groups), *(f"%#{g}" for g in user.gids)}
+    if user.uid is not None:
+        names.add(f"#{user.uid}")
+    return not names.isdisjoint(allowed)
+
+
+def _group_file(text: str) -> list[tuple[str, int | None, frozenset[str]]]:
+    """/etc/group entries: name, gid and members (malformed lines skipped)."""
+    entries = []
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) == 4 and fields[0] and fields[0][0] not in "+-#":
+            gid = int(fields[2]) if fields[2].isascii() and fields[2].isdigit() else None
+            members = frozenset(m.strip() for m in fields[3].split(",") if m.strip())
+            entries.append((fields[0], gid, members))
+    return entries
+
+
+def _sudo_users(files: Files, policy: Sudoers) -> tuple[list[tuple[str, SudoUser]], SudoUser]:
+    """Each account, plus one stand-in for each principal in sudoers that no account is."""
+    groups = _group_file(read_optional(files, GROUP) or "")
+    passwd = read_optional(files, PASSWD) or ""
+    lines = passwd.splitlines()
+    users: list[tuple[str, SudoUser]] = []
+    for entry in parse_passwd(passwd):
+        gid = _int(lines[entry.line - 1].split(":")[3][:10])
+        mine = [(n, g) for n, g, members in groups if entry.name in members or g == gid]
+        names = frozenset(n for n, _ in mine)
+        gids = frozenset(
+            {g for _, g in mine if g is not None} | ({gid} if gid is not None else set())
+        )
+        users.append((entry.name, SudoUser(entry.name, entry.uid, names, gids)))
+    root = next(
+        (u for n, u in users if n == "root"),
+        SudoUser("root", 0, frozenset({"root"}), frozenset({0})),
+    )
+    for principal in policy.principals():
+        if any(_user_item_named(principal, user) for _, user in users):
+            continue
+        users.append((principal, _stand_in(principal, groups)))
+    return users, root
+
+
+def _user_item_named(principal: str, user: SudoUser) -> bool:
+    if principal.startswith("%#"):
+        return _int(principal[2:]) in user.gids
+    if principal.startswith("%"):
+        return principal[1:] in user.groups
+    if principal.startswith("#"):
+        return user.uid is not None and _int(principal[1:]) == user.uid
+    return principal == user.name
+
+
+def _stand_in(principal: str, groups: list[tuple[str, int | None, frozenset[str]]]) -> SudoUser:
+    """A user who is only what ``principal`` names (a name, a uid, a group's member)."""
+    if principal.startswith("%#"):
+        gid = _int(principal[2:])
+        names = frozenset(n for n, g, _ in groups if g == gid)
+        return SudoUser(principal, None, names, frozenset({gid} if gid is not None else ()))
+    if principal.startswith("%"):
+        gids = frozenset(g for n, g, _ in groups if n == principal[1:] and g is not None)
+        return SudoUser(principal, None, frozenset({principal[1:]}), gids)
+    if principal.startswith("#"):
+        return SudoUser(principal, _int(principal[1:]))
+    names = frozenset(n for n, _, members in groups if principal in members)
+    return SudoUser(principal, None, names)
