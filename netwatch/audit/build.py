@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from netwatch.audit.model import (
 )
 from netwatch.collectors.services import build_jobs
 from netwatch.hostaccess import HostAccess
+from netwatch.hostaccess.confine import UnsafeFileError
 from netwatch.inventory.osinfo import OsInfo, gather_os_info, linux_os_info
 from netwatch.inventory.snapshot import gather_inventory
 from netwatch.inventory.software import DPKG_STATUS, parse_dpkg_status
@@ -33,6 +35,8 @@ from netwatch.posture.serialize import result_record, score_record
 from netwatch.probes.check import run_once, select_services
 from netwatch.probes.record import as_record
 from netwatch.times import utc_iso
+
+log = logging.getLogger(__name__)
 
 INVENTORY_SCHEMA_VERSION = 1
 
@@ -47,9 +51,18 @@ def checks_to_run(policy: Policy, platform: str) -> int:
     return sum(1 for s in policy.selected if platform in s.check.meta.platforms)
 
 
+def _image_text(access: HostAccess, path: str) -> str | None:
+    """A file of the mounted disk; None when missing or refused (a loop, a FIFO: logged)."""
+    try:
+        return access.files.read_text_or_none(path)
+    except UnsafeFileError as exc:
+        log.warning("%s left out of the audit: %s", path, exc)
+        return None
+
+
 def image_hostname(access: HostAccess, root: Path) -> str:
     """The mounted system's /etc/hostname, or the mount directory's name when it has none."""
-    words = (access.files.read_text_or_none("/etc/hostname") or "").split()
+    words = (_image_text(access, "/etc/hostname") or "").split()
     return words[0] if words else (Path(root).resolve().name or "unknown")
 
 
@@ -82,7 +95,7 @@ def host_inventory(access: HostAccess, root: Path | None, settings: Any) -> dict
 def offline_inventory(access: HostAccess, root: Path) -> dict[str, Any] | None:
     """OS release, machine id and dpkg packages read from the files of a mounted disk."""
     files = access.files
-    dpkg = files.read_text_or_none(DPKG_STATUS)
+    dpkg = _image_text(access, DPKG_STATUS)
     known = [files.exists(p) for p in ("/etc/os-release", "/usr/lib/os-release", "/etc/machine-id")]
     if dpkg is None and not any(known):
         return None
