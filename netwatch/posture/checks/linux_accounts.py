@@ -33,7 +33,13 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
-from netwatch.posture.parsers.sudoers import SUDOERS, Sudoers, SudoUser, load_sudoers
+from netwatch.posture.parsers.sudoers import (
+    SUDOERS,
+    Sudoers,
+    SudoUser,
+    load_sudoers,
+    sudo_hostname,
+)
 from netwatch.posture.registry import check
 
 PASSWD = "/etc/passwd"
@@ -43,7 +49,6 @@ PWQUALITY = "/etc/security/pwquality.conf"
 PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
 FAILLOCK = "/etc/security/faillock.conf"
 GROUP = "/etc/group"
-HOSTNAME = "/etc/hostname"
 PASSWORD_STACKS = ("/etc/pam.d/common-password", "/etc/pam.d/system-auth")
 AUTH_STACKS = ("/etc/pam.d/common-auth", "/etc/pam.d/system-auth")
 # Built-in minimum lengths when no minlen= is given (pam_pwquality never goes below 6).
@@ -403,8 +408,7 @@ def sudo_nopasswd(ctx: CheckContext) -> Outcome:
     params = ctx.params_as(SudoNopasswdParams)
     files = ctx.access.files
     try:
-        hostname = (read_optional(files, HOSTNAME) or "").strip() or None
-        policy = load_sudoers(files, hostname)
+        policy = load_sudoers(files, sudo_hostname(files))
         users, root = _sudo_users(files, policy)
     except (UnreadableFile, OSError) as exc:
         return error(str(exc) if isinstance(exc, UnreadableFile) else f"cannot read sudoers: {exc}")
@@ -413,7 +417,9 @@ def sudo_nopasswd(ctx: CheckContext) -> Outcome:
     if not policy.usable:
         return error(f"sudo would refuse {SUDOERS}: {policy.refused[0].reason}")
     expected = "a password prompt before running any command as root"
-    refused = [Evidence(r.source, f"refused: {r.reason}") for r in policy.refused]
+    refused = [
+        Evidence(r.source, f"refused: {r.reason}") for r in policy.refused if not r.sudo_reads
+    ]
     grants: dict[int, list[tuple[str, bool, str]]] = {}
     for label, user in users:
         verdict = policy.root_verdict(user, root)

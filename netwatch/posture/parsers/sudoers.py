@@ -10,8 +10,9 @@ Files (checked against sudo 1.9.13 in tests/differential/test_sudoers.py):
 - A file that is not owned by uid 0, is world-writable, or is group-writable with a group
   other than gid 0 is ignored by sudo ("is world writable", "is owned by uid 1000"); when
   that file is ``/etc/sudoers`` itself, sudo runs for nobody ("no valid sudoers
-  sources found"). Mode 0644 or a group other than 0 without group write is accepted by
-  sudo (visudo -c complains, sudo does not). Missing include targets are skipped.
+  sources found"). Any other mode than 0440 (0644, 0400) or a group other than 0 without
+  group write is read by sudo; visudo -c refuses it, so it is reported. Missing include
+  targets are skipped.
 - A line sudo cannot parse is skipped and the rest of the file still applies (sudo's
   error recovery); visudo -c refuses the file, so the line is reported as refused.
 
@@ -25,9 +26,15 @@ the policy ("any command"):
   item first: the last item that matches decides, ``!`` inverts it (``ALL, !bob`` excludes
   bob; ``!ADMINS`` excludes the alias' members; aliases nest). User items: ``ALL``, a name,
   ``#uid``, ``%group``, ``%#gid``, User_Alias; netgroups (``+``) and non-Unix groups
-  (``%:``) match nobody here. Host items: ``ALL``, a name (compared without case with the
-  image's /etc/hostname, short name), Host_Alias; an address or network, and any name when
-  the image has no /etc/hostname, is taken as matching (the image's interfaces are unknown).
+  (``%:``) match nobody here. Host items: ``ALL``, a name, Host_Alias; an address or
+  network, and any name when the image has no /etc/hostname, is taken as matching (the
+  image's interfaces are unknown).
+- The host's name: sudo resolves its host name and matches the canonical name (and its
+  part before the first dot), without case, not the name the kernel holds: with
+  ``127.0.1.1 web02.office.lan web02`` in /etc/hosts, host ``web02`` matches rules for
+  ``web02.office.lan`` and ``web02``, but with ``127.0.1.1 office01 web02`` only rules for
+  ``office01``. :func:`sudo_hostname` reads /etc/hostname and /etc/hosts the same way
+  (DNS is not consulted for an image).
 - Of all command specifications whose user, host and runas lists match, the last one
   whose command part matches "any command" (``ALL``, ``!ALL``, or an alias resolving to
   them) decides: allowed or denied. Paths, directories and wildcards name particular
@@ -132,6 +139,8 @@ class Refusal:
 
     source: str
     reason: str
+    sudo_reads: bool = False
+    """True when only visudo -c objects and sudo uses the file anyway (its mode)."""
 
 
 @dataclass(frozen=True)
@@ -280,6 +289,25 @@ def _int(text: str) -> int | None:
 # reading -------------------------------------------------------------------------------------
 
 
+def sudo_hostname(files: Files) -> str | None:
+    """The name sudo matches host lists against: /etc/hostname, canonicalised by /etc/hosts."""
+    try:
+        words = files.read_text("/etc/hostname").split()
+    except OSError:
+        return None
+    if not words:
+        return None
+    try:
+        hosts = files.read_text("/etc/hosts")
+    except OSError:
+        return words[0]
+    for line in hosts.splitlines():
+        names = line.split("#", 1)[0].split()[1:]
+        if words[0] in names:
+            return names[0]
+    return words[0]
+
+
 def load_sudoers(files: Files, hostname: str | None) -> Sudoers:
     """The policy sudo reads from ``/etc/sudoers`` and its includes under ``files``' root."""
     policy = Sudoers(hostname)
@@ -314,6 +342,10 @@ def _read_file(files: Files, path: str, policy: Sudoers, depth: int) -> None:
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return
     policy.files.append(path)
+    info = files.stat(path)
+    if info.st_mode & 0o7777 != 0o440 or info.st_gid != 0:
+        reason = f"visudo -c wants mode 0440 and gid 0, not {info.st_mode & 0o7777:04o} and gid"
+        policy.refused.append(Refusal(path, f"{reason} {info.st_gid}", sudo_reads=True))
     for number, raw in _logical_lines(text):
         source = f"{path}:{number}"
         include = _INCLUDE.match(raw.strip())
