@@ -177,3 +177,22 @@ def test_a_slow_powershell_is_waited_for_once(winlab: WinLab) -> None:
     )  # fmt: skip
     assert _verdicts(posture_json(result)["results"]) == expected_verdicts(host)  # type: ignore[arg-type]
     assert winlab.launches(host) - before == 1
+
+
+@pytest.mark.parametrize(("host", "status"), [("windows-hardened", "pass"),
+                                              ("windows-weak-vi", "fail")])  # fmt: skip
+def test_the_hardening_pack_decides_from_the_real_registry(
+    winlab: WinLab, host: str, status: str
+) -> None:
+    document = posture_json(winlab.netwatch("posture", "--format", "json", host=host))
+    hardening = {
+        c.meta.id for c in WINDOWS_CHECKS.values() if c.run.__module__.endswith("windows_hardening")
+    }
+    results = {r["id"]: r for r in document["results"] if r["id"] in hardening}  # type: ignore[union-attr]
+    assert set(results) == hardening and len(hardening) >= 12
+    for check_id, result in results.items():
+        assert result["status"] == status, (check_id, result["reason"])
+        assert all(e["source"].startswith(("HKLM\\", "HKU\\")) for e in result["evidence"]), (
+            check_id
+        )
+        assert all(e["expected"] for e in result["evidence"]), check_id
