@@ -1,22 +1,22 @@
-"""SSH server checks, decided on the effective sshd configuration (Include files and all).
+"""SSH server checks, decided on the configuration as the installed sshd reads it.
 
-Every verdict names the file and line sshd takes the value from. Later lines that
-sshd ignores (an earlier value wins) and Match-block overrides are listed too, as
-they are what administrators usually mistake for the setting in force.
+:mod:`netwatch.posture.parsers.sshd` reads it (Include files, Match blocks, defaults of
+the OpenSSH version). Each check asks the worst case: the value for any connection that
+Match blocks may select (root's own groups for root login; any user, host and address
+otherwise). Match blocks are taken one keyword at a time, so two blocks that no single
+connection matches together may still be judged together: a check may fail where a
+narrower reading would pass, never the reverse. Every verdict names the file and line the
+value comes from; later lines that sshd ignores and Match lines that do not change the
+verdict are listed too, as they are what administrators usually mistake for the setting
+in force. A configuration sshd would refuse to start with is an error, not judged.
 """
 
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from netwatch.posture.checks._linux_users import UnreadableFile
-from netwatch.posture.checks._sshd import (
-    SSHD_CONFIG,
-    Directive,
-    SshdConfig,
-    load_sshd_config,
-    sshd_installed,
-)
+from netwatch.hostaccess.confine import UnsafeFileError
+from netwatch.posture.checks._sshd import read_sshd, sshd_installed
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     CheckMeta,
@@ -29,8 +29,19 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
+from netwatch.posture.parsers.sshd import (
+    SSHD_CONFIG,
+    Connection,
+    Setting,
+    SshdConfig,
+    UnreadableSshdFile,
+    user_groups,
+)
 from netwatch.posture.registry import check
 
+# Algorithms with practical attacks. OpenSSH's own defaults (umac-64, hmac-sha1 as a MAC,
+# whose HMAC construction SHA-1's collisions do not break) are not on the list, so a
+# configuration that writes the defaults out is judged like one that leaves them.
 WEAK_ALGORITHMS = (
     "3des-cbc",
     "aes*-cbc",
@@ -39,54 +50,84 @@ WEAK_ALGORITHMS = (
     "blowfish-cbc",
     "cast128-cbc",
     "hmac-md5*",
-    "hmac-sha1*",
-    "umac-64*",
+    "hmac-sha1-96*",
+    "hmac-ripemd160*",
     "diffie-hellman-group1-sha1",
     "diffie-hellman-group14-sha1",
     "diffie-hellman-group-exchange-sha1",
 )
-_PASSWORD_METHODS = ("password", "keyboard-interactive")
+_NAMES = {
+    "permitrootlogin": "PermitRootLogin",
+    "passwordauthentication": "PasswordAuthentication",
+    "kbdinteractiveauthentication": "KbdInteractiveAuthentication",
+    "challengeresponseauthentication": "ChallengeResponseAuthentication",
+    "permitemptypasswords": "PermitEmptyPasswords",
+    "authenticationmethods": "AuthenticationMethods",
+    "usepam": "UsePAM",
+    "ciphers": "Ciphers",
+    "macs": "MACs",
+    "kexalgorithms": "KexAlgorithms",
+}
 _ROOT_LOGIN_RISK = {
     "yes": "root may log in with a password",
     "prohibit-password": "root may still log in with a key, so actions are not tied to a person",
-    "without-password": "root may still log in with a key, so actions are not tied to a person",
     "forced-commands-only": "root may log in with a key that runs a forced command",
 }
+ANY = Connection()
 
 
 def _load(ctx: CheckContext) -> SshdConfig | Outcome:
-    """The effective configuration, or the outcome when there is none to judge."""
+    """The configuration, or the outcome when there is none to judge."""
     files = ctx.access.files
     if not sshd_installed(files):
         return not_applicable("no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)")
     try:
-        config = load_sshd_config(files)
-    except UnreadableFile as exc:
+        config, how = read_sshd(files)
+    except (UnreadableSshdFile, UnsafeFileError) as exc:
         return error(str(exc))
     if config is None:
         return not_applicable(f"sshd is installed but {SSHD_CONFIG} is missing: sshd cannot start")
+    if config.refused:
+        reason = f"sshd would refuse this config: {config.refused}"
+        return error(reason, Evidence(SSHD_CONFIG, f"{reason} ({how})", "a config sshd accepts"))
     return config
 
 
-def _notes(config: SshdConfig, *keywords: str) -> list[Evidence]:
-    """Lines that look like the setting but are not in force, and lines sshd rejects."""
-    notes = [
-        Evidence(d.source, f"{d.text} (ignored: sshd already took an earlier value)")
-        for d in config.ignored(*keywords)
-    ]
-    notes += [
-        Evidence(d.source, f"{d.text} (only for connections matching 'Match {d.match}')")
-        for d in config.conditional(*keywords)
-    ]
-    notes += [
-        Evidence(source, "line rejected by sshd (missing argument, bad quoting or Include loop)")
-        for source in config.skipped
-    ]
+def _where(setting: Setting, risk: str = "") -> tuple[str, str]:
+    """(source, observed) for a value: its line, or the default it falls back to."""
+    name = _NAMES.get(setting.keyword, setting.keyword)
+    directive = setting.directive
+    if directive is None:
+        source, text = SSHD_CONFIG, f"{name} not set: the OpenSSH default is {setting.first}"
+    else:
+        source, text = directive.source, directive.text
+        if directive.match:
+            text += f" (only for connections matching '{directive.match}')"
+    return source, f"{text} ({risk})" if risk else text
+
+
+def _evidence(setting: Setting, expected: str, risk: str = "") -> Evidence:
+    source, observed = _where(setting, risk)
+    return Evidence(source, observed, expected)
+
+
+def _notes(config: SshdConfig, shown: list[Setting], *keywords: str) -> list[Evidence]:
+    """Lines that look like the setting but are not what the verdict rests on."""
+    used = {id(s.directive) for s in shown if s.directive is not None}
+    notes: list[Evidence] = []
+    for keyword in keywords:
+        ignored = config.ignored(keyword)
+        for directive in config.directives:
+            if directive.keyword != keyword or id(directive) in used:
+                continue
+            if directive in ignored:
+                observed = f"{directive.text} (ignored: sshd already took an earlier value)"
+            elif directive.match:
+                observed = f"{directive.text} (only for connections matching '{directive.match}')"
+            else:
+                continue
+            notes.append(Evidence(directive.source, observed))
     return notes
-
-
-def _is(directive: Directive | None, value: str) -> bool:
-    return directive is not None and directive.value.lower() == value
 
 
 @check(
@@ -118,32 +159,27 @@ def _is(directive: Directive | None, value: str) -> bool:
     )
 )
 def ssh_root_login(ctx: CheckContext) -> Outcome:
-    """Pass only when the effective PermitRootLogin is ``no``."""
+    """Pass only when PermitRootLogin is ``no`` for every connection root can make."""
     config = _load(ctx)
     if isinstance(config, Outcome):
         return config
-    notes = _notes(config, "PermitRootLogin")
+    root = Connection(user="root", groups=user_groups(ctx.access.files, "root"))
+    values = config.possible("permitrootlogin", root)
     expected = "PermitRootLogin no"
-    found = config.effective("PermitRootLogin")
-    if found is None:
-        observed = "not set: the OpenSSH default prohibit-password lets root log in with a key"
-        return failed(Evidence(SSHD_CONFIG, observed, expected), *notes)
-    if _is(found, "no"):
-        return passed(Evidence(found.source, found.text, expected), *notes)
-    risk = _ROOT_LOGIN_RISK.get(found.value.lower(), "not a value sshd accepts")
-    return failed(Evidence(found.source, f"{found.text} ({risk})", expected), *notes)
+    bad = [s for s in values if s.first != "no"]
+    notes = _notes(config, bad or values, "permitrootlogin")
+    if not bad:
+        return passed(*(_evidence(s, expected) for s in values), *notes)
+    return failed(*(_evidence(s, expected, _ROOT_LOGIN_RISK[s.first]) for s in bad), *notes)
 
 
-def _key_only_methods(config: SshdConfig) -> Evidence | None:
-    """Evidence when AuthenticationMethods allows no list using a password, else None."""
-    methods = config.effective("AuthenticationMethods")
-    if methods is None or _is(methods, "any"):
-        return None
-    steps = [step for chain in methods.args for step in chain.split(",")]
-    if any(step.split(":")[0] in _PASSWORD_METHODS for step in steps):
-        return None
-    observed = f"{methods.text}: no allowed login uses a password"
-    return Evidence(methods.source, observed, "no login by password alone")
+def _allows(methods: Setting, method: str) -> bool:
+    """Whether an AuthenticationMethods value has a list that uses ``method``."""
+    if methods.value == ("any",):
+        return True
+    return any(
+        method in (step.split(":")[0] for step in chain.split(",")) for chain in methods.value
+    )
 
 
 @check(
@@ -172,43 +208,50 @@ def _key_only_methods(config: SshdConfig) -> Evidence | None:
     )
 )
 def ssh_password_auth(ctx: CheckContext) -> Outcome:
-    """Fail when passwords work, directly or through PAM keyboard-interactive."""
+    """Fail when some connection may log in by password, directly or through PAM."""
     config = _load(ctx)
     if isinstance(config, Outcome):
         return config
-    notes = _notes(
-        config,
-        "AuthenticationMethods",
-        "PasswordAuthentication",
-        "KbdInteractiveAuthentication",
-        "UsePAM",
+    methods = config.possible("authenticationmethods", ANY)
+    by_password = [m for m in methods if _allows(m, "password")]
+    by_kbd = [m for m in methods if _allows(m, "keyboard-interactive")]
+    kbd_keyword = (
+        "kbdinteractiveauthentication"
+        if config.version >= (8, 7)
+        else "challengeresponseauthentication"
     )
-    key_only = _key_only_methods(config)
-    if key_only is not None:
-        return passed(key_only, *notes)
+    keywords = ("authenticationmethods", "passwordauthentication", kbd_keyword, "usepam")
+    if not by_password and not by_kbd:
+        key_only = [Evidence(*_where(m), "no login by password alone") for m in methods]
+        return passed(*key_only, *_notes(config, methods, *keywords))
     good: list[Evidence] = []
     bad: list[Evidence] = []
-    password = config.effective("PasswordAuthentication")
+    shown: list[Setting] = []
     expected = "PasswordAuthentication no"
-    if password is None:
-        bad.append(Evidence(SSHD_CONFIG, "not set: the OpenSSH default is yes", expected))
-    else:
-        (good if _is(password, "no") else bad).append(
-            Evidence(password.source, password.text, expected)
+    for setting in config.possible("passwordauthentication", ANY):
+        shown.append(setting)
+        (bad if setting.first == "yes" and by_password else good).append(
+            _evidence(setting, expected)
         )
-    kbd = config.effective("KbdInteractiveAuthentication")  # or ChallengeResponseAuthentication
-    pam = config.effective("UsePAM")
-    kbd_source = kbd.source if kbd else SSHD_CONFIG
-    kbd_text = kbd.text if kbd else "KbdInteractiveAuthentication not set (default yes)"
-    kbd_expected = "KbdInteractiveAuthentication no (or UsePAM no)"
-    if _is(kbd, "no"):
-        good.append(Evidence(kbd_source, kbd_text, kbd_expected))
-    elif pam is None or not _is(pam, "yes"):
-        observed = f"{kbd_text}, but PAM is off, so it offers no password prompt"
-        good.append(Evidence(kbd_source, observed, kbd_expected))
-    else:
-        observed = f"{kbd_text} with {pam.text} ({pam.source}): PAM can ask for the password"
-        bad.append(Evidence(kbd_source, observed, kbd_expected))
+    pam = config.global_setting("usepam")
+    kbd_expected = f"{_NAMES[kbd_keyword]} no (or UsePAM no)"
+    for setting in config.possible(kbd_keyword, ANY):
+        shown.append(setting)
+        source, text = _where(setting)
+        if setting.first == "no":
+            good.append(Evidence(source, text, kbd_expected))
+        elif pam.first != "yes" or not by_kbd:
+            why = "PAM is off" if pam.first != "yes" else "AuthenticationMethods leaves it out"
+            good.append(
+                Evidence(
+                    source, f"{text}, but {why}, so it offers no password prompt", kbd_expected
+                )
+            )
+        else:
+            pam_source, pam_text = _where(pam)
+            observed = f"{text} with {pam_text} ({pam_source}): PAM can ask for the password"
+            bad.append(Evidence(source, observed, kbd_expected))
+    notes = _notes(config, shown, *keywords)
     if bad:
         return failed(*bad, *notes)
     return passed(*good, *notes)
@@ -239,39 +282,36 @@ def ssh_password_auth(ctx: CheckContext) -> Outcome:
     )
 )
 def ssh_empty_passwords(ctx: CheckContext) -> Outcome:
-    """Pass when the effective PermitEmptyPasswords is ``no`` (the default)."""
+    """Pass when PermitEmptyPasswords is ``no`` (the default) for every connection."""
     config = _load(ctx)
     if isinstance(config, Outcome):
         return config
-    notes = _notes(config, "PermitEmptyPasswords")
+    values = config.possible("permitemptypasswords", ANY)
     expected = "PermitEmptyPasswords no"
-    found = config.effective("PermitEmptyPasswords")
-    if found is None:
-        return passed(Evidence(SSHD_CONFIG, "not set: the OpenSSH default is no", expected), *notes)
-    if _is(found, "no"):
-        return passed(Evidence(found.source, found.text, expected), *notes)
-    return failed(Evidence(found.source, found.text, expected), *notes)
+    bad = [s for s in values if s.first != "no"]
+    notes = _notes(config, bad or values, "permitemptypasswords")
+    if bad:
+        return failed(*(_evidence(s, expected) for s in bad), *notes)
+    return passed(*(_evidence(s, expected) for s in values), *notes)
 
 
-def _weak(names: list[str]) -> list[str]:
+def _weak(names: tuple[str, ...]) -> list[str]:
     return [n for n in names if any(fnmatchcase(n.lower(), w) for w in WEAK_ALGORITHMS)]
 
 
-def _algorithms(config: SshdConfig, keyword: str) -> tuple[bool, Evidence]:
-    """Whether one algorithm list is free of weak names, with the evidence."""
-    expected = "no CBC, RC4, 3DES, MD5, SHA-1 or 64-bit-tag algorithms"
-    found = config.effective(keyword)
-    if found is None:
-        return True, Evidence(SSHD_CONFIG, f"{keyword} not set: OpenSSH defaults", expected)
-    spec = found.value
-    if spec.startswith("-"):
-        observed = f"{found.text} (removes algorithms from the OpenSSH defaults)"
-        return True, Evidence(found.source, observed, expected)
-    weak = _weak(spec.lstrip("+^").split(","))
-    if not weak:
-        return True, Evidence(found.source, found.text, expected)
-    observed = f"{found.text} (weak: {', '.join(weak)})"
-    return False, Evidence(found.source, observed, expected)
+def _algorithms(config: SshdConfig, keyword: str) -> tuple[bool, Setting, Evidence]:
+    """Whether the list sshd offers for ``keyword`` is free of weak names, with evidence."""
+    expected = "no CBC, RC4, 3DES, MD5, SHA1-96 or SHA-1 key exchange algorithms"
+    setting = config.global_setting(keyword)
+    weak = _weak(setting.value)
+    source, observed = _where(setting)
+    if setting.directive is None:
+        observed = f"{_NAMES[keyword]} not set: OpenSSH defaults"
+    elif setting.directive.args[0][:1] in ("+", "-", "^"):
+        observed += f" (sshd offers: {','.join(setting.value)})"
+    if weak:
+        observed += f" (weak: {', '.join(weak)})"
+    return not weak, setting, Evidence(source, observed, expected)
 
 
 @check(
@@ -282,11 +322,12 @@ def _algorithms(config: SshdConfig, keyword: str) -> tuple[bool, Evidence]:
             "SSH không dùng thuật toán mã hóa, MAC hay trao đổi khóa yếu",
         ),
         rationale=Text(
-            "CBC-mode ciphers, RC4, 3DES and MD5 or SHA-1 based algorithms have practical "
-            "attacks; offering them lets an attacker push a connection down to them.",
-            "Các thuật toán mã hóa chế độ CBC, RC4, 3DES và các thuật toán dựa trên MD5 hoặc SHA-1 "
-            "đều đã có cách tấn công thực tế; còn cho phép chúng thì kẻ tấn công có thể ép kết nối "
-            "dùng mật mã yếu.",
+            "CBC-mode ciphers, RC4, 3DES, MD5 and truncated SHA-1 MACs and SHA-1 key exchange "
+            "have practical attacks; offering them lets an attacker push a connection down to "
+            "them.",
+            "Các thuật toán mã hóa chế độ CBC, RC4, 3DES, MAC dựa trên MD5 hoặc SHA-1 rút gọn và "
+            "trao đổi khóa dùng SHA-1 đều đã có cách tấn công thực tế; còn cho phép chúng thì kẻ "
+            "tấn công có thể ép kết nối dùng mật mã yếu.",
         ),
         remediation=Text(
             "Remove the weak names from the Ciphers, MACs and KexAlgorithms lines (or delete the "
@@ -302,14 +343,13 @@ def _algorithms(config: SshdConfig, keyword: str) -> tuple[bool, Evidence]:
     )
 )
 def ssh_weak_crypto(ctx: CheckContext) -> Outcome:
-    """Fail when an explicit Ciphers, MACs or KexAlgorithms list names a weak algorithm."""
+    """Fail when the Ciphers, MACs or KexAlgorithms list sshd offers holds a weak algorithm."""
     config = _load(ctx)
     if isinstance(config, Outcome):
         return config
-    keywords = ("Ciphers", "MACs", "KexAlgorithms")
-    verdicts = [_algorithms(config, keyword) for keyword in keywords]
-    notes = _notes(config, *keywords)
-    bad = [evidence for ok, evidence in verdicts if not ok]
+    verdicts = [_algorithms(config, keyword) for keyword in ("ciphers", "macs", "kexalgorithms")]
+    notes = _notes(config, [s for _, s, _ in verdicts], "ciphers", "macs", "kexalgorithms")
+    bad = [evidence for ok, _, evidence in verdicts if not ok]
     if bad:
         return failed(*bad, *notes)
-    return passed(*(evidence for _, evidence in verdicts), *notes)
+    return passed(*(evidence for _, _, evidence in verdicts), *notes)
