@@ -529,3 +529,149 @@ def test_defaults_written_out_are_judged_like_defaults_left_out(
     written = ssh_weak_crypto(config(tmp_path, f"{keyword} {defaults}\n"))
     left_out = ssh_weak_crypto(config(tmp_path, "# nothing\n"))
     assert written.status is left_out.status is Status.passed
+
+
+# Match blocks: the worst case over connections
+
+
+def test_match_user_root_lets_root_in_despite_the_global_no(tmp_path: Path) -> None:
+    ctx = config(tmp_path, "PermitRootLogin no\nMatch User root\n  PermitRootLogin yes\n")
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.failed
+    assert first(outcome) == (
+        f"{MAIN}:3",
+        "PermitRootLogin yes (only for connections matching 'Match User root') "
+        "(root may log in with a password)",
+    )
+
+
+def test_match_blocks_root_cannot_enter_do_not_count(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "PermitRootLogin no\nMatch User alice,!root\n  PermitRootLogin yes\n"
+        "Match Group admins\n  PermitRootLogin yes\n",
+        **{"etc/passwd": "root:x:0:0::/root:/bin/sh\n", "etc/group": "root:x:0:\nadmins:x:5:bob\n"},
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == (f"{MAIN}:1", "PermitRootLogin no")
+    assert [e.source for e in outcome.evidence[1:]] == [f"{MAIN}:3", f"{MAIN}:5"]
+
+
+def test_match_group_root_belongs_to(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "PermitRootLogin no\nMatch Group admins\n  PermitRootLogin prohibit-password\n",
+        **{"etc/passwd": "root:x:0:0::/root:/bin/sh\n", "etc/group": "admins:x:5:bob,root\n"},
+    )
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.failed
+    assert first(outcome)[0] == f"{MAIN}:3"
+
+
+def test_match_address_may_let_passwords_in(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "Match Address 10.0.0.0/8\n  PasswordAuthentication yes\n",
+    )
+    outcome = ssh_password_auth(ctx)
+    assert outcome.status is Status.failed
+    assert first(outcome) == (
+        f"{MAIN}:4",
+        "PasswordAuthentication yes (only for connections matching 'Match Address 10.0.0.0/8')",
+    )
+
+
+def test_match_all_overrides_an_earlier_global_value(tmp_path: Path) -> None:
+    """sshd applies lines after Match all to every connection, over the first global value."""
+    ctx = config(tmp_path, "PermitRootLogin yes\nMatch all\nPermitRootLogin no\n")
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == (f"{MAIN}:3", "PermitRootLogin no")
+
+
+def test_include_through_an_absolute_symlink_stays_in_the_image(tmp_path: Path) -> None:
+    ctx = config(
+        tmp_path,
+        "Include sshd_config.d/*.conf\nPermitRootLogin yes\n",
+        **{"opt/ssh/10.conf": "PermitRootLogin no\n"},
+    )
+    (tmp_path / "etc/ssh/sshd_config.d").mkdir()
+    (tmp_path / "etc/ssh/sshd_config.d/10.conf").symlink_to("/opt/ssh/10.conf")
+    outcome = ssh_root_login(ctx)
+    assert outcome.status is Status.passed
+    assert first(outcome) == ("/etc/ssh/sshd_config.d/10.conf:1", "PermitRootLogin no")
+
+
+# OpenSSH 8.4 (Debian 11): from its sources and manual; no 8.4 sshd runs here
+
+
+def dpkg(version: str) -> dict[str, str]:
+    status = f"Package: openssh-server\nStatus: install ok installed\nVersion: {version}\n\n"
+    return {"var/lib/dpkg/status": status}
+
+
+def test_version_comes_from_the_openssh_server_package(tmp_path: Path) -> None:
+    ctx = config(tmp_path, "PermitRootLogin no\n", **dpkg("1:8.4p1-5+deb11u3"))
+    loaded = load_sshd_config(ctx.access.files, (8, 4))
+    assert loaded is not None and loaded.version == (8, 4)
+    outcome = ssh_root_login(config(tmp_path, "PermitRootLogin no # comment\n"))
+    assert outcome.status is Status.error
+    assert 'garbage at end of line; "#"' in outcome.reason
+    assert "(OpenSSH 8.4)" in outcome.evidence[0].observed
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # ChallengeResponse is on by default in 8.4: PAM asks for the password.
+        ("PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM yes\n", Status.failed),
+        (
+            "PasswordAuthentication no\nChallengeResponseAuthentication no\nUsePAM yes\n",
+            Status.passed,
+        ),
+        # KbdInteractive yes without ChallengeResponse offers the method but no PAM prompt.
+        (
+            "PasswordAuthentication no\nChallengeResponseAuthentication no\n"
+            "KbdInteractiveAuthentication yes\nUsePAM yes\n",
+            Status.passed,
+        ),
+        ("PasswordAuthentication no\nUsePAM no\n", Status.passed),
+    ],
+)
+def test_openssh_84_challenge_response_decides_the_pam_prompt(
+    tmp_path: Path, text: str, status: Status
+) -> None:
+    outcome = ssh_password_auth(config(tmp_path, text, **dpkg("1:8.4p1-5+deb11u3")))
+    assert outcome.status is status
+    if status is Status.failed:
+        assert first(outcome) == (
+            MAIN,
+            "ChallengeResponseAuthentication not set: the OpenSSH default is yes with UsePAM yes "
+            "(/etc/ssh/sshd_config:3): PAM can ask for the password",
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Match User bob\n  ChallengeResponseAuthentication no\n", "not allowed within a Match"),
+        ("PubkeyAcceptedAlgorithms ssh-ed25519\n", "Bad configuration option"),
+        ("PermitRootLogin no yes\n", 'garbage at end of line; "yes"'),
+    ],
+)
+def test_openssh_84_refuses_what_92_reads_differently(tmp_path: Path, text: str, why: str) -> None:
+    files = config(tmp_path, text).access.files
+    old, new = load_sshd_config(files, (8, 4)), load_sshd_config(files, (9, 2))
+    assert old is not None and new is not None
+    assert old.refused is not None and why in old.refused
+    assert (new.refused is None) is ("yes" not in text)
+
+
+def test_openssh_84_reads_quotes_as_whole_words(tmp_path: Path) -> None:
+    files = config(tmp_path, 'PermitRootLogin "no"\nPasswordAuthentication no\n').access.files
+    loaded = load_sshd_config(files, (8, 4))
+    assert loaded is not None and loaded.refused is None
+    assert loaded.global_setting("permitrootlogin").value == ("no",)
+    assert loaded.global_setting("kexalgorithms").value[0] == "curve25519-sha256"

@@ -256,7 +256,8 @@ _DEFAULTS_84 = {
 
 
 class UnreadableSshdFile(Exception):
-    """sshd_config or a file it includes exists but cannot be read (sshd would exit too)."""
+    """sshd_config or a file it includes cannot be read (sshd would exit too), or the
+    includes fan out beyond what netwatch reads (MAX_FILES_READ)."""
 
 
 class Refused(Exception):
@@ -472,7 +473,9 @@ class _Reading:
         if depth > MAX_DEPTH:
             raise Refused(f"{path}: too many recursive configuration includes (more than 16)")
         if len(self.read) >= MAX_FILES_READ:
-            raise Refused(f"{path}: more than {MAX_FILES_READ} included files read")
+            raise UnreadableSshdFile(
+                f"{path}: netwatch stops after {MAX_FILES_READ} included files"
+            )
         self.read.append(path)
         current: tuple[MatchBlock, ...] = ()
         errors: list[str] = []
