@@ -59,8 +59,9 @@ log in with a key (``prohibit-password``, printed ``without-password``), passwor
 keyboard-interactive on, UsePAM off (Debian's shipped file turns it on), and the
 Ciphers, MACs and KexAlgorithms default lists, so a file that writes a default out is
 read the same as one that leaves it. ``+list`` appends to the default list, ``-list``
-removes names matching its patterns, ``^list`` puts the names first; names must be
-algorithms sshd supports, except in a ``-`` list.
+removes names matching its patterns (removing them all leaves the default, as
+``sshd -T`` shows), ``^list`` puts the names first; names must be algorithms sshd
+supports, except in a ``-`` list.
 
 Passwords through keyboard-interactive (PAM): 8.7+ ``KbdInteractiveAuthentication``
 (``ChallengeResponseAuthentication`` is another spelling of it) with UsePAM.
@@ -721,8 +722,8 @@ def _check_methods(args: list[str], where: str) -> None:
 def _assemble(spec: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """An algorithm list as sshd builds it from ``+``/``-``/``^`` and the default."""
     if spec.startswith("-"):
-        patterns = spec[1:]
-        return tuple(n for n in default if _pattern_list(n, patterns, False) != 1)
+        left = tuple(n for n in default if _pattern_list(n, spec[1:], False) != 1)
+        return left or default  # sshd assembles the list twice: empty becomes the default
     if spec.startswith("+"):
         names = [*default, *spec[1:].split(",")]
     elif spec.startswith("^"):
