@@ -773,3 +773,23 @@ def test_apt_conf_parser_scopes_comments_and_lines() -> None:
         ("APT::Periodic::Update-Package-Lists", "1", "/x:5"),
         ("APT::Periodic::Unattended-Upgrade", "1", "/x:6"),
     ]
+
+
+def test_automatic_updates_follow_clear_include_and_refusal(tmp_path: Path) -> None:
+    """#clear and #include change what APT runs; a file APT refuses is a failure."""
+    base = {"/etc/os-release": DEBIAN_12, "/var/lib/dpkg/status": DPKG_UU}
+    on = 'APT::Periodic::Unattended-Upgrade "1";\n'
+    cases = {
+        "cleared": (on + "#clear APT::Periodic;\n", {}, "not set (default: off)"),
+        "included": (
+            on + '#include "/etc/apt/extra.conf";\n',
+            {"/etc/apt/extra.conf": 'APT::Periodic::Unattended-Upgrade "0";\n'},
+            'APT::Periodic::Unattended-Upgrade "0"',
+        ),
+        "refused": (on + 'Foo "1" 2;\n', {}, "Extra junk after value"),
+    }
+    for name, (text, extra, observed) in cases.items():
+        files = {**base, "/etc/apt/apt.conf.d/20auto-upgrades": text, **extra}
+        outcome = automatic_updates(ctx(tree(tmp_path / name, files, {})))
+        assert outcome.status is Status.failed, name
+        assert any(observed in e.observed for e in outcome.evidence), (name, outcome.evidence)

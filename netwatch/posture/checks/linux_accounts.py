@@ -33,6 +33,12 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
+from netwatch.posture.parsers.logindefs import (
+    LOGIN_DEFS,
+    LoginDefs,
+    parse_login_defs,
+    useradd_aging,
+)
 from netwatch.posture.parsers.sudoers import (
     SUDOERS,
     Sudoers,
@@ -44,7 +50,6 @@ from netwatch.posture.registry import check
 
 PASSWD = "/etc/passwd"
 SHADOW = "/etc/shadow"
-LOGIN_DEFS = "/etc/login.defs"
 PWQUALITY = "/etc/security/pwquality.conf"
 PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
 FAILLOCK = "/etc/security/faillock.conf"
@@ -112,19 +117,26 @@ def _first_stack(files: Files, candidates: tuple[str, ...]) -> tuple[str, str] |
 # password policy -----------------------------------------------------------------------------
 
 
+def _login_defs(files: Files) -> LoginDefs | None:
+    """login.defs as shadow reads it (parsers.logindefs); None when there is none."""
+    text = read_optional(files, LOGIN_DEFS)
+    return None if text is None else parse_login_defs(text, LOGIN_DEFS)
+
+
 def _expiry(files: Files, limit: int) -> list[Verdict]:
     """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
     verdicts: list[Verdict] = []
     expected = f"PASS_MAX_DAYS between 1 and {limit}"
-    defs = parse_settings(read_optional(files, LOGIN_DEFS) or "", LOGIN_DEFS, spaced=True)
-    setting = defs.get("PASS_MAX_DAYS")
-    if setting is None:
+    _, maximum, _ = useradd_aging(_login_defs(files))
+    if maximum.definition is None:
         observed = "PASS_MAX_DAYS not set: passwords of new accounts never expire"
         verdicts.append((False, Evidence(LOGIN_DEFS, observed, expected)))
+    elif maximum.problem is not None:
+        observed = f"{maximum.shown}: useradd cannot parse it, new accounts never expire"
+        verdicts.append((False, Evidence(maximum.definition.source, observed, expected)))
     else:
-        days = _int(setting.value)
-        ok = days is not None and 0 < days <= limit
-        verdicts.append((ok, Evidence(setting.source, f"PASS_MAX_DAYS {setting.value}", expected)))
+        ok = 0 < maximum.value <= limit
+        verdicts.append((ok, Evidence(maximum.definition.source, maximum.shown, expected)))
     shadow = read_optional(files, SHADOW)
     if shadow is None:
         return verdicts
@@ -171,9 +183,9 @@ def _min_length(files: Files, minimum: int) -> tuple[list[Verdict], list[Evidenc
     """The effective minimum length of the PAM password stack, and explanatory notes."""
     expected = f"at least {minimum} characters"
     notes: list[Evidence] = []
-    defs = parse_settings(read_optional(files, LOGIN_DEFS) or "", LOGIN_DEFS, spaced=True)
-    if "PASS_MIN_LEN" in defs:
-        setting = defs["PASS_MIN_LEN"]
+    defs = _login_defs(files)
+    setting = defs.get("PASS_MIN_LEN") if defs else None
+    if setting is not None:
         observed = f"PASS_MIN_LEN {setting.value} (ignored: PAM sets the length, not login.defs)"
         notes.append(Evidence(setting.source, observed))
     stack = _first_stack(files, PASSWORD_STACKS)

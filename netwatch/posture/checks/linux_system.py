@@ -17,7 +17,7 @@ from pydantic import Field
 from netwatch.core.settings import StrictModel
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError, CommandResult
-from netwatch.posture.checks._apt import apt_config, dpkg_packages, last_setting
+from netwatch.posture.checks._apt import dpkg_packages
 from netwatch.posture.checks._eol import EOL_TABLE, OsRelease, eol_table, read_os_release
 from netwatch.posture.checks._storage import (
     Chain,
@@ -39,6 +39,7 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
+from netwatch.posture.parsers.apt import APT_CONF_DIR, read_apt_config
 from netwatch.posture.registry import check
 
 SYSTEMD_ETC = "/etc/systemd/system"
@@ -106,16 +107,19 @@ def _debian_automatic(files: Files) -> Outcome:
         f"unattended-upgrades {package.version} installed",
         "unattended-upgrades installed",
     )
-    settings = apt_config(files)
-    enable = last_setting(settings, PERIODIC_ENABLE_KEY)
+    config = read_apt_config(files)
+    if config.refused is not None:
+        observed = f"APT refuses its configuration, so no upgrade runs: {config.refused}"
+        return failed(installed, Evidence(APT_CONF_DIR, observed, "a configuration APT can read"))
+    enable = config.find(PERIODIC_ENABLE_KEY)
     if enable is not None and enable.value.strip().lower() in _OFF_VALUES:
         observed = f'{enable.key} "{enable.value}": periodic APT jobs are switched off'
         return failed(installed, Evidence(enable.source, observed, 'unset or "1"'))
-    setting = last_setting(settings, UNATTENDED_KEY)
+    setting = config.find(UNATTENDED_KEY)
     expected = f'{UNATTENDED_KEY} "1" (or another non-zero interval)'
     if setting is None:
         observed = f"{UNATTENDED_KEY} not set (default: off)"
-        return failed(installed, Evidence("/etc/apt/apt.conf.d", observed, expected))
+        return failed(installed, Evidence(APT_CONF_DIR, observed, expected))
     evidence = Evidence(setting.source, f'{setting.key} "{setting.value}"', expected)
     if setting.value.strip().lower() in _OFF_VALUES:
         return failed(installed, evidence)
@@ -194,7 +198,7 @@ def _rhel_automatic(files: Files) -> Outcome:
 )
 def automatic_updates(ctx: CheckContext) -> Outcome:
     """Debian/Ubuntu: unattended-upgrades installed and enabled in the APT configuration
-    (apt.conf.d/* in name order, then apt.conf; the last assignment wins). RHEL-like:
+    (read as APT reads it: parsers.apt; a configuration APT refuses fails). RHEL-like:
     dnf-automatic applying updates from an enabled timer. Files only: works offline too.
     """
     files = ctx.access.files
