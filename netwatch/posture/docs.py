@@ -29,10 +29,16 @@ with `netwatch posture` (and the audit report built on it).
 - All machine access goes through the host-access layer: files are read
   relative to a root, so `netwatch posture --root /mnt/disk` audits a mounted
   Linux disk (commands then cannot describe the disk, so checks needing live
-  state say `not_applicable`); commands run with a fixed argv, no shell, the
-  C locale and a timeout; Windows state comes from the registry, CIM as JSON
-  and SIDs — never from localised text, so a Vietnamese Windows gets the same
-  verdicts as an English one.
+  state say `not_applicable`). Below `--root`, every path, symlink and include
+  is resolved inside the image (an absolute link names a file of the image,
+  `..` stops at its root), and a symlink loop, FIFO or device where a file is
+  expected is an `error`: nothing outside the image is read. Configs are read
+  as their programs read them (`netwatch/posture/parsers/`: sshd, sudoers,
+  login.defs, APT; compared with the real programs in `tests/differential/`),
+  and a config the program would refuse is reported as such. Commands run
+  with a fixed argv, no shell, the C locale and a timeout; Windows state comes
+  from the registry, CIM as JSON and SIDs — never from localised text, so a
+  Vietnamese Windows gets the same verdicts as an English one.
 - Checks run concurrently; one that raises or hangs past its timeout becomes
   `error` with the reason, and the others still report.
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks._apt import parse_apt_conf
 from netwatch.posture.checks._eol import EolTableError, eol_table, parse_eol_table
 from netwatch.posture.checks.linux_system import (
     DataEncryptionParams,
@@ -23,6 +22,7 @@ from netwatch.posture.checks.linux_system import (
 )
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Outcome, Status
+from netwatch.posture.parsers.apt import parse_apt_text
 from netwatch.posture.policy import Policy, SelectedCheck
 from netwatch.posture.registry import all_checks
 from netwatch.posture.runner import run_policy
@@ -767,7 +767,7 @@ def test_apt_conf_parser_scopes_comments_and_lines() -> None:
         'APT::Periodic { Update-Package-Lists "1";\n  Unattended-Upgrade "1"; };\n'
         'Unattended-Upgrade::Origins-Pattern { "origin=Debian"; };\n'
     )
-    settings = [(s.key, s.value, s.source) for s in parse_apt_conf(text, "/x")]
+    settings = [(s.key, s.value, s.source) for s in parse_apt_text(text, "/x").values()]
     assert settings == [
         ("Acquire::http::Proxy", "http://proxy.office:3128", "/x:3"),
         ("APT::Periodic::Update-Package-Lists", "1", "/x:5"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netwatch.hostaccess import Files
-from netwatch.posture.parsers.apt import AptValue, parse_apt_text
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 
@@ -58,9 +57,3 @@ def dpkg_packages(files: Files) -> dict[str, DpkgPackage] | None:
                 start = number
             fields[key.strip().lower()] = value.strip()
     return packages
-
-
-def parse_apt_conf(text: str, path: str) -> list[AptValue]:
-    """The values one APT configuration text sets, in tree order (includes not followed)."""
-    config = parse_apt_text(text, path)
-    return [value for key, _ in config.dump() if key and (value := config.find(key))]

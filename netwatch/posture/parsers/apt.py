@@ -130,6 +130,10 @@ class AptConfig:
             return None
         return AptValue(item.full_tag(), item.value, item.source)
 
+    def values(self) -> list[AptValue]:
+        """Every value set (not empty), in tree order, with where it was last set."""
+        return [value for key, _ in self.dump() if key and (value := self.find(key))]
+
     def dump(self, name: str | None = None) -> list[tuple[str, str]]:
         """(full tag, value) in tree order, like ``apt-config dump [name]``."""
         top = self.root if name is None else self.lookup(name)
