@@ -241,25 +241,43 @@ class Sudoers:
         short = self.hostname.split(".", 1)[0].lower()
         return True if value.lower() in (self.hostname.lower(), short) else None
 
-    def _match(
-        self,
-        members: tuple[Member, ...],
-        kind: str,
-        test: Matcher,
-        seen: frozenset[str] = frozenset(),
-    ) -> bool | None:
-        """Last matching member decides; ``!`` inverts; aliases of ``kind`` are expanded."""
-        for member in reversed(members):
-            alias = self.aliases[kind].get(member.value)
-            if alias is not None and member.value not in seen and len(seen) < MAX_DEPTH:
-                result = self._match(alias, kind, test, seen | {member.value})
-            elif alias is not None:
-                result = None
-            else:
-                result = test(member.value)
-            if result is not None:
-                return result != member.negated
-        return None
+    def _match(self, members: tuple[Member, ...], kind: str, test: Matcher) -> bool | None:
+        """Last matching member decides; ``!`` inverts; aliases of ``kind`` are expanded.
+
+        Each alias is judged once per question (an alias naming another twice, 40 deep,
+        would be 2**40 expansions otherwise), without recursion (chains thousands deep),
+        and an alias that reaches itself again counts as matching nothing there.
+        """
+        aliases = self.aliases[kind]
+        known: dict[str, bool | None] = {}
+        pending: set[str] = set()
+        stack = [(m.value, False) for m in members if m.value in aliases]
+        while stack:
+            name, ready = stack.pop()
+            if name in known:
+                continue
+            if ready:
+                pending.discard(name)
+                known[name] = _decide(aliases[name], aliases, known, test)
+            elif name not in pending:
+                pending.add(name)
+                stack.append((name, True))
+                stack.extend((m.value, False) for m in aliases[name] if m.value in aliases)
+        return _decide(members, aliases, known, test)
+
+
+def _decide(
+    members: tuple[Member, ...],
+    aliases: dict[str, tuple[Member, ...]],
+    known: dict[str, bool | None],
+    test: Matcher,
+) -> bool | None:
+    """The last member that matches decides (``!`` inverts); aliases by their known result."""
+    for member in reversed(members):
+        result = known.get(member.value) if member.value in aliases else test(member.value)
+        if result is not None:
+            return result != member.negated
+    return None
 
 
 def _user_item(value: str, user: SudoUser) -> bool | None:
