@@ -14,6 +14,8 @@ which the import would raise by about 0.6 MB.
 from __future__ import annotations
 
 import http.client
+import http.server
+import json
 import os
 import resource
 import shutil
@@ -22,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -275,3 +278,21 @@ def percentile(values: Iterable[float], pct: int) -> float | None:
     if len(data) < 2:
         return data[0] if data else None
     return statistics.quantiles(data, n=100, method="inclusive")[pct - 1]
+
+
+@contextmanager
+def serving(server: http.server.HTTPServer) -> Iterator[int]:
+    """``server`` answering on a thread of its own while in the block; yields its port."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def save_json(results: object, path: Path | None) -> None:
+    """Write a benchmark's results as indented JSON to ``path`` when one is given."""
+    if path:
+        path.write_text(json.dumps(results, indent=2) + "\n")

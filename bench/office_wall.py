@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import loadavg_1m, percentile, signals_as_interrupt, stop, tool_version
+from _common import (
+    loadavg_1m,
+    percentile,
+    save_json,
+    signals_as_interrupt,
+    stop,
+    tool_version,
+)
 from _synth import Host, Office, Series, load
 from _tsdb import (
     PROMETHEUS,
@@ -316,8 +323,7 @@ def main() -> int:
     results["load_1m_after"] = loadavg_1m()
     print(markdown(rows, list(backends)))
     print(json.dumps({k: v for k, v in results.items() if k != "panels"}, indent=2))
-    if args.json_file:
-        args.json_file.write_text(json.dumps(results, indent=2) + "\n")
+    save_json(results, args.json_file)
     return 0
 
 

@@ -26,7 +26,6 @@ import http.server
 import json
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +39,8 @@ from _common import (
     cpu_seconds,
     loadavg_1m,
     proc_status,
+    save_json,
+    serving,
     signals_as_interrupt,
     status_mb,
     stop,
@@ -89,13 +90,8 @@ def static_exporter(office: Office, abandoned: list[int]) -> Iterator[int]:
 
     server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
     server.request_queue_size = 512
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as port:
+        yield port
 
 
 def district_config(port: int, hosts: range, per_office: int, interval: str, vm: str) -> str:
@@ -225,8 +221,7 @@ def main() -> int:
                 stop(server)
     results["load_1m_after"] = loadavg_1m()
     print(json.dumps(results, indent=2))
-    if args.json_file:
-        args.json_file.write_text(json.dumps(results, indent=2) + "\n")
+    save_json(results, args.json_file)
     return 0
 
 

@@ -27,7 +27,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from _common import (
     Server,
     free_port,
     netwatch_next_to_python,
+    serving,
     start,
     stop,
     wait_ready,
@@ -68,13 +68,8 @@ class _Ok(http.server.BaseHTTPRequestHandler):
 def http_target() -> Iterator[int]:
     """An HTTP server on loopback answering 200; yields its port."""
     server = http.server.ThreadingHTTPServer((HOST, 0), _Ok)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as port:
+        yield port
 
 
 def services_yaml(count: int, http_port: int, closed_port: int) -> str:

@@ -32,6 +32,7 @@ from _common import (
     free_port,
     loadavg_1m,
     netwatch_next_to_python,
+    save_json,
     signals_as_interrupt,
     start,
     stop,
@@ -152,8 +153,7 @@ def main() -> int:
                 stop(server)
     results["load_1m_after"] = loadavg_1m()
     print(json.dumps(results, indent=2))
-    if args.json_file:
-        args.json_file.write_text(json.dumps(results, indent=2) + "\n")
+    save_json(results, args.json_file)
     return 0
 
 
