@@ -3,8 +3,9 @@
     .venv/bin/python -m tests.differential.programs_root     # prints the root's folder last
 
 A minimal Debian of this host's release (``debootstrap --variant=minbase``) plus
-openssh-server and sudo; minbase already has useradd (passwd), login.defs (login), PAM
-and apt-config (apt). Built before pytest (the tests run without a network) and cached
+openssh-server, sudo and pamtester (runs a PAM service's stacks through the root's
+libpam); minbase already has useradd (passwd), login.defs (login), PAM and apt-config
+(apt). Built before pytest (the tests run without a network) and cached
 like the packaging test root (tests/packaging/testroot.py). Tests run the programs
 chrooted into a copy or with ``--root``-style bind mounts; they never change this one.
 
@@ -18,7 +19,7 @@ import sys
 
 from tests.packaging.testroot import RootError, build, default_cache
 
-INCLUDE = ("openssh-server", "sudo")
+INCLUDE = ("openssh-server", "sudo", "pamtester")
 
 
 def main() -> int:
