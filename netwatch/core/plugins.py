@@ -1,7 +1,8 @@
 """Find plugin modules by walking packages: a new plugin is a new module, never a list entry.
 
-Collectors, probers and posture check packs each live in a module of their own in
-``netwatch.collectors``, ``netwatch.probes`` and ``netwatch.posture.checks``, and
+Collectors, probers and posture check modules each live in a module of their own in
+``netwatch.collectors``, ``netwatch.probes`` and ``netwatch.posture.checks`` (or a
+subpackage of it), and
 register themselves when imported. Packages named in ``NETWATCH_PLUGINS``
 (comma-separated, importable) add their own ``collectors``, ``probes`` and ``checks``
 subpackages the same way.
@@ -25,13 +26,16 @@ def extension_packages() -> list[str]:
 
 
 def public_modules(package: str) -> list[str]:
-    """Full names of the modules directly in ``package`` whose names do not start with ``_``."""
+    """Full names of the modules in ``package`` and its public subpackages whose names do
+    not start with ``_`` (posture checks live in ``checks/linux/``, ``checks/windows/``...)."""
     found = importlib.import_module(package)
-    return sorted(
-        f"{package}.{info.name}"
-        for info in pkgutil.iter_modules(found.__path__)
-        if not info.name.startswith("_")
-    )
+    modules = []
+    for info in pkgutil.iter_modules(found.__path__):
+        if info.name.startswith("_"):
+            continue
+        name = f"{package}.{info.name}"
+        modules.extend(public_modules(name) if info.ispkg else [name])
+    return sorted(modules)
 
 
 def import_plugins(builtin: str, extension_subpackage: str) -> list[str]:

@@ -30,7 +30,7 @@ import pytest
 import yaml
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks.linux_accounts import sudo_nopasswd
+from netwatch.posture.checks.linux.accounts import sudo_nopasswd
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Status
 from netwatch.posture.parsers.sudoers import SudoUser, load_sudoers, sudo_hostname

@@ -35,7 +35,7 @@ from netwatch.posture.checks._linux_users import (
 )
 from netwatch.posture.checks._listening import ListeningError, parse_ss
 from netwatch.posture.checks._storage import crypt_source, lsblk_chains
-from netwatch.posture.checks.linux_system import _apt_pending, _dnf_pending
+from netwatch.posture.checks.linux.updates import _apt_pending, _dnf_pending
 from netwatch.posture.context import CheckContext
 from netwatch.posture.parsers.apt import parse_apt_text
 from netwatch.posture.parsers.sshd import argv_split, load_sshd_config

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.posture.checks._linux_users import logical_lines, parse_pam, parse_settings
-from netwatch.posture.checks.linux_accounts import (
+from netwatch.posture.checks.linux.accounts import (
     PasswordPolicyParams,
     SudoNopasswdParams,
     empty_password_hash,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from netwatch.hostaccess import CommandRunner, FileReader, HostAccess
 from netwatch.posture.checks._filemodes import STAT_FORMAT
-from netwatch.posture.checks.linux_files import (
+from netwatch.posture.checks.linux.files import (
     WorldWritableParams,
     critical_permissions,
     ssh_host_keys,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.posture.checks._firewall import parse_iptables_input, parse_nft
 from netwatch.posture.checks._listening import parse_ss
-from netwatch.posture.checks.linux_firewall import (
+from netwatch.posture.checks.linux.network import (
     ListeningPortsParams,
     RiskyService,
     RiskyServicesParams,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks.linux_ssh import (
+from netwatch.posture.checks.linux.ssh import (
     ssh_empty_passwords,
     ssh_password_auth,
     ssh_root_login,

@@ -10,15 +10,13 @@ import pytest
 
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.posture.checks._eol import EolTableError, eol_table, parse_eol_table
-from netwatch.posture.checks.linux_system import (
-    DataEncryptionParams,
+from netwatch.posture.checks.linux.data import DataEncryptionParams, data_encryption
+from netwatch.posture.checks.linux.logging import auditd, time_sync
+from netwatch.posture.checks.linux.updates import (
     PendingSecurityParams,
-    auditd,
     automatic_updates,
-    data_encryption,
     os_supported,
     pending_security_updates,
-    time_sync,
 )
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Outcome, Status

@@ -1,4 +1,5 @@
-"""Windows check packs (windows_network, windows_system) on recorded machines.
+"""Windows checks (firewall, SMB, RDP, services, accounts, Defender, BitLocker, updates, UAC,
+screen lock, AutoRun) on recorded machines.
 
 windows-hardened is a Windows 11 Pro 23H2 domain member that passes every check;
 windows-weak a Windows 10 Pro 22H2 workgroup PC that fails every check;
@@ -17,8 +18,6 @@ from pydantic import ValidationError
 
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.winregistry import RecordedRegistry
-from netwatch.posture.checks import windows_network as network
-from netwatch.posture.checks import windows_system as system
 from netwatch.posture.checks._powershell import BLOCKED_HINT, PowerShellQuery, batch_argv
 from netwatch.posture.checks._windows import (
     NO_REGISTRY,
@@ -34,6 +33,15 @@ from netwatch.posture.checks._windows import (
     to_bool,
     to_enum,
 )
+from netwatch.posture.checks.windows import (
+    accounts,
+    bitlocker,
+    defender,
+    firewall,
+    screen_lock,
+    services,
+    updates,
+)
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Check, Outcome, Status
 from netwatch.posture.policy import Policy, SelectedCheck
@@ -42,11 +50,14 @@ from netwatch.posture.runner import run_policy
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, offline_image, recorded_host
 from tests.helpers.powershell import Parts, batch_recording, query_name
 from tests.helpers.recorded import RecordedCommands
+from tests.posture.test_windows_hardening import HARDENING_IDS
 
 HOSTS = ("windows-hardened", "windows-weak", "windows-weak-vi")
-# The windows_network and windows_system packs; windows_hardening has its own tests.
+# The Windows checks but the registry hardening ones (tests/posture/test_windows_hardening.py).
 WINDOWS_CHECKS = {
-    c.meta.id: c for c in all_checks() if c.run.__module__ in (network.__name__, system.__name__)
+    c.meta.id: c
+    for c in all_checks()
+    if c.meta.platforms == ("windows",) and c.meta.id not in HARDENING_IDS
 }
 POWERSHELL_CHECKS = {
     "windows.firewall.all_profiles",
@@ -271,7 +282,7 @@ def test_the_batch_runs_every_query_in_its_own_try_block() -> None:
     assert len(argv) == 5
     assert script.startswith("$ErrorActionPreference = 'Stop'; try { [Console]::OutputEncoding")
     assert script.endswith("$netwatch | ConvertTo-Json -Depth 3 -Compress")
-    for query in (system.MP_QUERY, system.USERS_QUERY, network.FIREWALL_QUERY):
+    for query in (defender.MP_QUERY, accounts.USERS_QUERY, firewall.FIREWALL_QUERY):
         assert f"try {{ $netwatch['{query.name}'] = @{{ out = (& {{ {query.script} }}" in script
 
 
@@ -352,7 +363,7 @@ def test_powershell_that_gives_no_answer_passes_nothing(
 
 
 def test_a_query_missing_from_the_answer_is_an_error() -> None:
-    outcome = run("windows.bitlocker.system_drive", host(ps(system.USERS_QUERY, [])))
+    outcome = run("windows.bitlocker.system_drive", host(ps(accounts.USERS_QUERY, [])))
     assert (outcome.status, outcome.reason) == (
         Status.error,
         "PowerShell did not answer Get-BitLockerVolume",
@@ -412,12 +423,12 @@ def test_parse_date_reads_powershell_5_and_7_and_wmi_dates() -> None:
 
 
 def test_enums_and_booleans_as_integers_or_names() -> None:
-    assert to_enum(4, network.FIREWALL_ACTION, "x") == 4
-    assert to_enum("Block", network.FIREWALL_ACTION, "x") == 4
-    assert to_enum("notconfigured", network.FIREWALL_ACTION, "x") == 0
-    assert to_enum("2", network.FIREWALL_ACTION, "x") == 2
+    assert to_enum(4, firewall.FIREWALL_ACTION, "x") == 4
+    assert to_enum("Block", firewall.FIREWALL_ACTION, "x") == 4
+    assert to_enum("notconfigured", firewall.FIREWALL_ACTION, "x") == 0
+    assert to_enum("2", firewall.FIREWALL_ACTION, "x") == 2
     with pytest.raises(WindowsDataError, match="unknown value 'Chặn'"):
-        to_enum("Chặn", network.FIREWALL_ACTION, "DefaultInboundAction")
+        to_enum("Chặn", firewall.FIREWALL_ACTION, "DefaultInboundAction")
     assert (
         to_bool(True, "x") is True and to_bool(0, "x") is False and to_bool("False", "x") is False
     )
@@ -461,7 +472,7 @@ def test_security_center_product_state_decoding() -> None:
 
 def test_a_failing_cmdlet_is_an_error_with_its_message() -> None:
     message = "Truy nhập bị từ chối. (Exception from HRESULT: 0x80070005)\r\n"
-    access = host(ps_error(system.BITLOCKER_QUERY, message))
+    access = host(ps_error(bitlocker.BITLOCKER_QUERY, message))
     outcome = run("windows.bitlocker.system_drive", access)
     assert outcome.status is Status.error
     assert outcome.reason == (
@@ -477,9 +488,13 @@ def test_a_failing_cmdlet_is_an_error_with_its_message() -> None:
 @pytest.mark.parametrize(
     ("check_id", "script", "label"),
     [
-        ("windows.updates.last_patch_age", system.PATCH_QUERY, "Win32_QuickFixEngineering"),
-        ("windows.accounts.password_policy", system.PASSWORD_QUERY, "account policy (ADSI WinNT)"),
-        ("windows.accounts.admin_members", system.ADMINS_QUERY, "Get-LocalGroupMember"),
+        ("windows.updates.last_patch_age", updates.PATCH_QUERY, "Win32_QuickFixEngineering"),
+        (
+            "windows.accounts.password_policy",
+            accounts.PASSWORD_QUERY,
+            "account policy (ADSI WinNT)",
+        ),
+        ("windows.accounts.admin_members", accounts.ADMINS_QUERY, "Get-LocalGroupMember"),
     ],
 )
 def test_failures_name_what_failed(check_id: str, script: PowerShellQuery, label: str) -> None:
@@ -488,7 +503,7 @@ def test_failures_name_what_failed(check_id: str, script: PowerShellQuery, label
 
 
 def test_malformed_output_is_an_error_with_a_reason() -> None:
-    access = host(ps(network.FIREWALL_QUERY, out="Name    Enabled\r\n----    -------\r\n"))
+    access = host(ps(firewall.FIREWALL_QUERY, out="Name    Enabled\r\n----    -------\r\n"))
     outcome = run("windows.firewall.all_profiles", access)
     assert outcome.status is Status.error
     assert "output is not JSON" in outcome.reason
@@ -499,7 +514,7 @@ def test_an_unknown_enum_value_is_an_error() -> None:
         {"Name": n, "Enabled": "Bật", "DefaultInboundAction": 4}
         for n in ("Domain", "Private", "Public")
     ]
-    outcome = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, profiles)))
+    outcome = run("windows.firewall.all_profiles", host(ps(firewall.FIREWALL_QUERY, profiles)))
     assert outcome.status is Status.error
     assert outcome.reason == "Domain Enabled: unknown value 'Bật'"
 
@@ -510,10 +525,10 @@ def test_firewall_enum_names_and_missing_profiles() -> None:
         for n in ("Domain", "Private", "Public")
     ]
     assert (
-        run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, named))).status
+        run("windows.firewall.all_profiles", host(ps(firewall.FIREWALL_QUERY, named))).status
         is Status.passed
     )
-    one = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, named[0])))
+    one = run("windows.firewall.all_profiles", host(ps(firewall.FIREWALL_QUERY, named[0])))
     assert one.status is Status.failed
     assert has(one, "Get-NetFirewallProfile", "1 firewall profiles reported")
 
@@ -534,8 +549,8 @@ DEFENDER_OFF = {"displayName": "Windows Defender", "productState": 393472}
 def test_third_party_antivirus_on_and_current_passes_realtime() -> None:
     access = host(
         {
-            **ps(system.MP_QUERY, DEFENDER_PASSIVE),
-            **ps(system.AV_QUERY, [DEFENDER_OFF, KASPERSKY]),
+            **ps(defender.MP_QUERY, DEFENDER_PASSIVE),
+            **ps(defender.AV_QUERY, [DEFENDER_OFF, KASPERSKY]),
         }
     )
     outcome = run("windows.defender.realtime", access)
@@ -555,7 +570,7 @@ def test_third_party_antivirus_on_and_current_passes_realtime() -> None:
 
 def test_third_party_antivirus_with_old_signatures() -> None:
     stale = {**KASPERSKY, "productState": 266256}
-    access = host({**ps(system.MP_QUERY, DEFENDER_PASSIVE), **ps(system.AV_QUERY, stale)})
+    access = host({**ps(defender.MP_QUERY, DEFENDER_PASSIVE), **ps(defender.AV_QUERY, stale)})
     assert run("windows.defender.realtime", access).status is Status.failed
     outcome = run("windows.defender.signature_age", access)
     assert outcome.status is Status.failed
@@ -565,8 +580,8 @@ def test_third_party_antivirus_with_old_signatures() -> None:
 def test_defender_removed_and_no_security_center_is_an_error() -> None:
     access = host(
         {
-            **ps_error(system.MP_QUERY, "0x800106ba\r\n"),
-            **ps_error(system.AV_QUERY, "Invalid namespace"),
+            **ps_error(defender.MP_QUERY, "0x800106ba\r\n"),
+            **ps_error(defender.AV_QUERY, "Invalid namespace"),
         }
     )
     outcome = run("windows.defender.realtime", access)
@@ -590,8 +605,8 @@ def test_defender_off_on_a_server_without_security_center_fails() -> None:
     off = {**DEFENDER_PASSIVE, "AntivirusEnabled": True}
     access = host(
         {
-            **ps(system.MP_QUERY, off),
-            **ps_error(system.AV_QUERY, "Invalid namespace"),
+            **ps(defender.MP_QUERY, off),
+            **ps_error(defender.AV_QUERY, "Invalid namespace"),
         }
     )
     outcome = run("windows.defender.realtime", access)
@@ -604,8 +619,8 @@ def test_defender_off_on_a_server_without_security_center_fails() -> None:
     disabled = {**DEFENDER_PASSIVE, "AntivirusSignatureAge": 1}
     access = host(
         {
-            **ps(system.MP_QUERY, disabled),
-            **ps_error(system.AV_QUERY, "Invalid namespace"),
+            **ps(defender.MP_QUERY, disabled),
+            **ps_error(defender.AV_QUERY, "Invalid namespace"),
         }
     )
     age = run("windows.defender.signature_age", access)
@@ -619,7 +634,7 @@ def test_signature_age_falls_back_to_the_last_update_date() -> None:
         "AntivirusEnabled": True,
         "AntivirusSignatureLastUpdated": "/Date(1718496000000)/",
     }
-    outcome = run("windows.defender.signature_age", host(ps(system.MP_QUERY, status)))
+    outcome = run("windows.defender.signature_age", host(ps(defender.MP_QUERY, status)))
     assert outcome.status is Status.failed  # 2024-06-16 00:00 UTC, 4 days before "now"
     assert has(
         outcome,
@@ -628,12 +643,12 @@ def test_signature_age_falls_back_to_the_last_update_date() -> None:
     )
     relaxed = run(
         "windows.defender.signature_age",
-        host(ps(system.MP_QUERY, status)),
-        system.SignatureAgeParams(max_age_days=7),
+        host(ps(defender.MP_QUERY, status)),
+        defender.SignatureAgeParams(max_age_days=7),
     )
     assert relaxed.status is Status.passed
     never = {**status, "AntivirusSignatureLastUpdated": None}
-    outcome = run("windows.defender.signature_age", host(ps(system.MP_QUERY, never)))
+    outcome = run("windows.defender.signature_age", host(ps(defender.MP_QUERY, never)))
     assert outcome.status is Status.failed
     assert has(
         outcome, "Get-MpComputerStatus", "AntivirusSignatureAge=65535 (unknown), never updated"
@@ -648,7 +663,7 @@ def test_patch_age_parameter_and_powershell_7_dates() -> None:
         run(
             "windows.updates.last_patch_age",
             recorded_host("windows-weak"),
-            system.PatchAgeParams(max_age_days=130),
+            updates.PatchAgeParams(max_age_days=130),
         ).status
         is Status.passed
     )
@@ -656,7 +671,7 @@ def test_patch_age_parameter_and_powershell_7_dates() -> None:
         "Now": "2024-06-20T03:00:00Z",
         "HotFixes": {"HotFixID": "KB5039212", "InstalledOn": "2024-06-12T00:00:00+07:00"},
     }
-    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_QUERY, answer)))
+    outcome = run("windows.updates.last_patch_age", host(ps(updates.PATCH_QUERY, answer)))
     assert outcome.status is Status.passed
     assert has(
         outcome,
@@ -668,7 +683,7 @@ def test_patch_age_parameter_and_powershell_7_dates() -> None:
 def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
     none = run(
         "windows.updates.last_patch_age",
-        host(ps(system.PATCH_QUERY, {"Now": "/Date(1718852400000)/", "HotFixes": []})),
+        host(ps(updates.PATCH_QUERY, {"Now": "/Date(1718852400000)/", "HotFixes": []})),
     )
     assert none.status is Status.failed
     assert has(none, "Win32_QuickFixEngineering", "no installed update listed")
@@ -676,7 +691,7 @@ def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
         "Now": "/Date(1718852400000)/",
         "HotFixes": [{"HotFixID": "KB1", "InstalledOn": None}],
     }
-    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_QUERY, undated)))
+    outcome = run("windows.updates.last_patch_age", host(ps(updates.PATCH_QUERY, undated)))
     assert (outcome.status, outcome.reason) == (
         Status.error,
         "no installed update has an install date",
@@ -685,7 +700,7 @@ def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
         "Now": "/Date(1718852400000)/",
         "HotFixes": [{"HotFixID": "KB1", "InstalledOn": "hôm qua"}],
     }
-    outcome = run("windows.updates.last_patch_age", host(ps(system.PATCH_QUERY, bad)))
+    outcome = run("windows.updates.last_patch_age", host(ps(updates.PATCH_QUERY, bad)))
     assert outcome.status is Status.error
     assert outcome.reason == "Win32_QuickFixEngineering: not a date: 'hôm qua'"
 
@@ -707,7 +722,7 @@ def test_automatic_updates_defaults_when_nothing_is_configured() -> None:
 
 def _users(*users: tuple[str, int, bool]) -> dict[str, dict[str, object]]:
     return ps(
-        system.USERS_QUERY,
+        accounts.USERS_QUERY,
         [
             {
                 "Name": name,
@@ -734,7 +749,7 @@ def test_builtin_admin_is_found_by_sid_and_default_names_are_recognised() -> Non
 
 
 def test_guest_missing_from_the_list_is_an_error_and_a_single_user_object_is_read() -> None:
-    one = ps(system.USERS_QUERY, {"Name": "Khách", "SID": f"{WEAK_MACHINE}-501", "Enabled": 0})
+    one = ps(accounts.USERS_QUERY, {"Name": "Khách", "SID": f"{WEAK_MACHINE}-501", "Enabled": 0})
     outcome = run("windows.accounts.guest_disabled", host(one))
     assert has(outcome, f"[{WEAK_MACHINE}-501]", "Khách: Enabled=False")
     absent = run("windows.accounts.guest_disabled", host(_users(("canbo", 1001, True))))
@@ -752,20 +767,22 @@ def test_guest_missing_from_the_list_is_an_error_and_a_single_user_object_is_rea
     ],
 )
 def test_empty_account_lists_are_errors_never_passes(check_id: str) -> None:
-    empty = host({**ps(system.USERS_QUERY, out=""), **ps(system.ADMINS_QUERY, out="")})
+    empty = host({**ps(accounts.USERS_QUERY, out=""), **ps(accounts.ADMINS_QUERY, out="")})
     outcome = run(check_id, empty)
     assert outcome.status is Status.error
     assert "the answer is incomplete" in outcome.reason
 
 
 def test_no_firewall_profiles_is_an_error() -> None:
-    outcome = run("windows.firewall.all_profiles", host(ps(network.FIREWALL_QUERY, out="")))
+    outcome = run("windows.firewall.all_profiles", host(ps(firewall.FIREWALL_QUERY, out="")))
     assert outcome.status is Status.error
     assert outcome.reason == "Get-NetFirewallProfile listed no profiles: the answer is incomplete"
 
 
 def test_admin_members_allowed_by_name_or_sid_whatever_the_language() -> None:
-    params = system.AdminMembersParams(allowed=["S-1-5-21-*-500", "Ketoan", f"{WEAK_MACHINE}-1002"])
+    params = accounts.AdminMembersParams(
+        allowed=["S-1-5-21-*-500", "Ketoan", f"{WEAK_MACHINE}-1002"]
+    )
     for name in ("windows-weak", "windows-weak-vi"):
         outcome = run("windows.accounts.admin_members", recorded_host(name), params)
         assert outcome.status is Status.passed, name
@@ -773,12 +790,12 @@ def test_admin_members_allowed_by_name_or_sid_whatever_the_language() -> None:
 
 
 def test_password_policy_parameters() -> None:
-    strict = system.PasswordPolicyParams(min_length=14, max_lockout=3)
+    strict = accounts.PasswordPolicyParams(min_length=14, max_lockout=3)
     outcome = run("windows.accounts.password_policy", recorded_host("windows-hardened"), strict)
     assert outcome.status is Status.failed
     assert outcome.reason == "minimum length 12 < 14; lockout threshold 5 not in 1..3"
     with pytest.raises(ValidationError):
-        system.PasswordPolicyParams(min_length=0)
+        accounts.PasswordPolicyParams(min_length=0)
 
 
 # --- registry checks: Windows defaults and bad values ------------------------------------
@@ -866,7 +883,7 @@ def test_screen_lock_from_signed_in_users_screen_savers() -> None:
     short = run(
         "windows.screen_lock.timeout",
         host(registry=registry),
-        system.ScreenLockParams(max_seconds=300),
+        screen_lock.ScreenLockParams(max_seconds=300),
     )
     assert short.status is Status.failed
     nobody = run("windows.screen_lock.timeout", host(registry={}))
@@ -878,12 +895,12 @@ def test_screen_lock_from_signed_in_users_screen_savers() -> None:
 
 
 def test_risky_services_parameter() -> None:
-    params = network.RiskyServicesParams(services=["Spooler"])
+    params = services.RiskyServicesParams(services=["Spooler"])
     registry = {f"{SERVICES}\\Spooler": {"Start": 2}}
     outcome = run("windows.services.risky", host(registry=registry), params)
     assert (outcome.status, outcome.reason) == (Status.failed, "not disabled: Spooler")
     with pytest.raises(ValidationError, match="not a service key name"):
-        network.RiskyServicesParams(services=["..\\..\\SOFTWARE"])
+        services.RiskyServicesParams(services=["..\\..\\SOFTWARE"])
 
 
 def test_checks_are_plain_functions_with_metadata() -> None:

@@ -1,4 +1,4 @@
-"""The windows_hardening pack on recorded machines and on registries missing its values.
+"""The Windows registry hardening checks on recorded machines and on registries missing its values.
 
 windows-hardened (Windows 11 Pro 23H2, domain member) passes every check;
 windows-weak (Windows 10 Pro 22H2, workgroup) fails every one with evidence naming
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+import netwatch.posture
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.winregistry import RecordedRegistry
-from netwatch.posture.checks import windows_hardening as hardening
 from netwatch.posture.checks._windows import NO_REGISTRY, NOT_LIVE
 from netwatch.posture.context import CheckContext
 from netwatch.posture.frameworks import load_framework
@@ -24,8 +24,25 @@ from netwatch.posture.registry import all_checks
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, offline_image, recorded_host
 from tests.helpers.recorded import RecordedCommands
 
-CHECKS = {c.meta.id: c for c in all_checks() if c.run.__module__ == hardening.__name__}
-FRAMEWORKS = Path(hardening.__file__).parents[1] / "policies" / "frameworks"
+# The registry hardening checks added for issue 14 (credentials, name resolution, SMB guest
+# and anonymous access, scripting, USB storage, event logs, remote-control tools).
+HARDENING_IDS = {
+    "windows.credentials.wdigest",
+    "windows.credentials.lsa_protection",
+    "windows.credentials.laps",
+    "windows.network.llmnr",
+    "windows.network.netbios",
+    "windows.network.mobile_hotspot",
+    "windows.smb.insecure_guest",
+    "windows.smb.anonymous_access",
+    "windows.scripting.powershell_v2",
+    "windows.scripting.wsh",
+    "windows.storage.usb_mass_storage",
+    "windows.eventlog.sizes",
+    "windows.remote_control.tools",
+}
+CHECKS = {c.meta.id: c for c in all_checks() if c.meta.id in HARDENING_IDS}
+FRAMEWORKS = Path(netwatch.posture.__file__).parent / "policies" / "frameworks"
 SERVICES = "HKLM\\SYSTEM\\CurrentControlSet\\Services"
 POLICIES = "HKLM\\SOFTWARE\\Policies\\Microsoft"
 LSA = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa"

@@ -21,6 +21,7 @@ from netwatch.posture.registry import all_checks
 from netwatch.posture.runner import run_policy
 from netwatch.posture.serialize import result_record
 from tests.helpers.posture_hosts import merged_recordings, recorded_host
+from tests.posture.test_windows_hardening import HARDENING_IDS
 from tests.winlab.lab import WINE_USER, WinLab, posture_json
 
 POSTURE_HOSTS = ("windows-hardened", "windows-weak", "windows-weak-vi")
@@ -185,9 +186,7 @@ def test_the_hardening_pack_decides_from_the_real_registry(
     winlab: WinLab, host: str, status: str
 ) -> None:
     document = posture_json(winlab.netwatch("posture", "--format", "json", host=host))
-    hardening = {
-        c.meta.id for c in WINDOWS_CHECKS.values() if c.run.__module__.endswith("windows_hardening")
-    }
+    hardening = HARDENING_IDS
     results = {r["id"]: r for r in document["results"] if r["id"] in hardening}  # type: ignore[union-attr]
     assert set(results) == hardening and len(hardening) >= 12
     for check_id, result in results.items():

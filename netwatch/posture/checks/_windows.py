@@ -1,4 +1,4 @@
-"""Reading Windows state for the windows_* check packs: PowerShell JSON and registry values.
+"""Reading Windows state for the checks in checks/windows/: PowerShell JSON and registry values.
 
 Never parse text meant for people: Windows localises it (a Vietnamese machine
 prints Vietnamese). Checks read registry values, numeric enums, SIDs and JSON
@@ -28,7 +28,7 @@ from netwatch.posture.checks._powershell import (
     run_batch,
 )
 from netwatch.posture.context import CheckContext
-from netwatch.posture.model import Evidence, Outcome, error, not_applicable
+from netwatch.posture.model import Evidence, Outcome, error, failed, not_applicable, passed
 
 NOT_LIVE = (
     "needs the running Windows system: the registry and PowerShell would describe "
@@ -38,6 +38,15 @@ NO_REGISTRY = "the Windows registry is not available on this host"
 
 START_TYPES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
 START_DISABLED = 4
+
+CONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control"
+SERVICES = "HKLM\\SYSTEM\\CurrentControlSet\\Services"
+POLICIES = "HKLM\\SOFTWARE\\Policies\\Microsoft"
+LSA_KEY = f"{CONTROL}\\Lsa"
+# Loaded hives of people (local, domain or Entra ID accounts), not services or *_Classes.
+USER_HIVE = re.compile(r"S-1-5-21-\d+-\d+-\d+-\d+|S-1-12-1-\d+-\d+-\d+-\d+")
+SECONDS_PER_DAY = 86400.0
+SYSTEM_POLICIES = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
 
 
 class WindowsDataError(Exception):
@@ -325,3 +334,30 @@ def windows_check(
         return run
 
     return wrap
+
+
+def registry_value(ctx: CheckContext, key: str, name: str) -> Any:
+    """A value of ``key`` by case-insensitive name; None when not set."""
+    values = registry(ctx).values(key)
+    return next((data for found, data in values.items() if found.lower() == name.lower()), None)
+
+
+def registry_dword(ctx: CheckContext, key: str, name: str) -> int | None:
+    """A REG_DWORD by case-insensitive name, None when not set."""
+    value = registry_value(ctx, key, name)
+    return None if value is None else dword({name: value}, key, name)
+
+
+def signed_in_users(ctx: CheckContext) -> list[str]:
+    """SIDs of the user hives loaded now (the people signed in)."""
+    return [sid for sid in registry(ctx).subkeys("HKU") if USER_HIVE.fullmatch(sid)]
+
+
+def one_value_check(
+    ctx: CheckContext, key: str, name: str, default: int, good: set[int], expected: str
+) -> Outcome:
+    """Pass when the value (or its Windows default) is one of ``good``."""
+    value = registry_dword(ctx, key, name)
+    effective = default if value is None else value
+    evidence = Evidence(value_source(key, name), shown(value, default), expected)
+    return passed(evidence) if effective in good else failed(evidence)

@@ -1,0 +1,118 @@
+"""Backup readiness: configured backup locations exist and hold a recent, non-empty backup.
+
+Inspectors list missing (offline) backups first, so an unconfigured policy is a
+finding too: nothing then shows that backups exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pydantic import Field
+
+from netwatch.core.settings import StrictModel
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import (
+    Evidence,
+    Outcome,
+    error,
+    failed,
+    passed,
+)
+from netwatch.posture.registry import check
+
+SECONDS_PER_DAY = 86400.0
+
+
+class BackupParams(StrictModel):
+    """Where backups land and how fresh they must be."""
+
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Backup locations to inspect: directories or mount points of the backup "
+        "disk or share (e.g. /srv/backup, /mnt/nas/backup, D:\\Backup).",
+    )
+    max_age_days: float = Field(7, gt=0, description="The newest backup must be younger than this.")
+    min_size_bytes: int = Field(1, ge=0, description="A backup file smaller than this is empty.")
+    max_files: int = Field(
+        50000, ge=1, le=1_000_000, description="Stop walking a location after this many entries."
+    )
+
+
+NO_PATHS = "no backup location is configured in the policy (checks.<id>.params.paths)"
+
+
+@dataclass(frozen=True)
+class _Newest:
+    path: str
+    mtime: float
+    size: int
+
+
+def _newest_file(ctx: CheckContext, location: str, limit: int) -> _Newest | None:
+    newest: _Newest | None = None
+    for path, info in ctx.access.files.walk_files(location, limit):
+        if newest is None or info.st_mtime > newest.mtime:
+            newest = _Newest(path, info.st_mtime, info.st_size)
+    return newest
+
+
+def _when(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@check("common.backup.locations_exist", params=BackupParams)
+def backup_locations_exist(ctx: CheckContext) -> Outcome:
+    """Every configured backup location exists and is a directory."""
+    paths: list[str] = ctx.param("paths")
+    if not paths:
+        return failed(Evidence("policy", "no backup paths", "at least one"), reason=NO_PATHS)
+    evidence = []
+    missing = False
+    for location in paths:
+        if not ctx.access.files.exists(location):
+            evidence.append(Evidence(location, "missing", "existing directory"))
+            missing = True
+        elif not ctx.access.files.path(location).is_dir():
+            evidence.append(Evidence(location, "not a directory", "existing directory"))
+            missing = True
+        else:
+            evidence.append(Evidence(location, "directory exists", "existing directory"))
+    return failed(*evidence) if missing else passed(*evidence)
+
+
+@check("common.backup.recent", params=BackupParams, timeout=60.0)
+def backup_recent(ctx: CheckContext) -> Outcome:
+    """The newest file in each location is younger than max_age_days and not empty."""
+    paths: list[str] = ctx.param("paths")
+    if not paths:
+        return failed(Evidence("policy", "no backup paths", "at least one"), reason=NO_PATHS)
+    max_age = float(ctx.param("max_age_days"))
+    min_size = int(ctx.param("min_size_bytes"))
+    evidence = []
+    ok = True
+    for location in paths:
+        try:
+            newest = _newest_file(ctx, location, int(ctx.param("max_files")))
+        except FileNotFoundError:
+            evidence.append(Evidence(location, "missing", "backup location"))
+            ok = False
+            continue
+        except PermissionError as exc:
+            return error(f"cannot read backup location {location}: {exc.strerror}")
+        if newest is None:
+            wanted = f"a file newer than {max_age:g} days"
+            evidence.append(Evidence(location, "no backup files", wanted))
+            ok = False
+            continue
+        age_days = (ctx.now - newest.mtime) / SECONDS_PER_DAY
+        observed = (
+            f"newest {newest.path}: {_when(newest.mtime)} ({age_days:.1f} days), "
+            f"{newest.size} bytes"
+        )
+        expected = f"younger than {max_age:g} days and at least {min_size} bytes"
+        evidence.append(Evidence(location, observed, expected))
+        if age_days > max_age or newest.size < min_size:
+            ok = False
+    return passed(*evidence) if ok else failed(*evidence)

@@ -1,0 +1,440 @@
+"""Account checks: password policy, extra UID 0 accounts, empty passwords, sudo NOPASSWD: ALL.
+
+All of them read files only (passwd, shadow, login.defs, PAM stacks, sudoers),
+so they decide the same way on a running host and on a mounted disk image.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from netwatch.core.settings import StrictModel
+from netwatch.hostaccess import Files
+from netwatch.posture.checks._linux_users import (
+    PamRule,
+    Setting,
+    UnreadableFile,
+    list_dir,
+    parse_pam,
+    parse_passwd,
+    parse_settings,
+    parse_shadow,
+    read_optional,
+)
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import (
+    Evidence,
+    Outcome,
+    error,
+    failed,
+    not_applicable,
+    passed,
+)
+from netwatch.posture.parsers.logindefs import (
+    LOGIN_DEFS,
+    LoginDefs,
+    parse_login_defs,
+    useradd_aging,
+)
+from netwatch.posture.parsers.sudoers import (
+    SUDOERS,
+    Sudoers,
+    SudoUser,
+    load_sudoers,
+    sudo_hostname,
+)
+from netwatch.posture.registry import check
+
+PASSWD = "/etc/passwd"
+
+
+SHADOW = "/etc/shadow"
+
+
+PWQUALITY = "/etc/security/pwquality.conf"
+
+
+PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
+
+
+FAILLOCK = "/etc/security/faillock.conf"
+
+
+GROUP = "/etc/group"
+
+
+PASSWORD_STACKS = ("/etc/pam.d/common-password", "/etc/pam.d/system-auth")
+
+
+AUTH_STACKS = ("/etc/pam.d/common-auth", "/etc/pam.d/system-auth")
+
+
+# Built-in minimum lengths when no minlen= is given (pam_pwquality never goes below 6).
+DEFAULT_MINLEN = {"pam_pwquality": 8, "pam_cracklib": 9, "pam_unix": 6}
+
+
+FAILLOCK_DEFAULT_DENY = 3
+
+
+Verdict = tuple[bool, Evidence]
+
+
+class PasswordPolicyParams(StrictModel):
+    """What the password policy must enforce."""
+
+    max_days: int | None = Field(
+        90,
+        ge=1,
+        le=99999,
+        description="Longest password age in days (PASS_MAX_DAYS and every account with a "
+        "password in /etc/shadow); null to not require expiry, as NIST SP 800-63B advises.",
+    )
+    min_length: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Shortest password PAM must accept. 8 is the NIST SP 800-63B minimum for "
+        "user-chosen passwords; raise it (e.g. 12) where the office policy asks for more.",
+    )
+    lockout_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Most failed logins pam_faillock (or pam_tally2) may allow before locking.",
+    )
+
+
+class SudoNopasswdParams(StrictModel):
+    """Accepted exceptions to the NOPASSWD: ALL rule."""
+
+    allowed: tuple[str, ...] = Field(
+        (),
+        description="Users and %groups, written as in sudoers (e.g. ansible, %automation), "
+        "whose NOPASSWD: ALL grants are accepted.",
+    )
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _first_stack(files: Files, candidates: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first PAM stack file that exists: its path and text."""
+    for path in candidates:
+        text = read_optional(files, path)
+        if text is not None:
+            return path, text
+    return None
+
+
+def _login_defs(files: Files) -> LoginDefs | None:
+    """login.defs as shadow reads it (parsers.logindefs); None when there is none."""
+    text = read_optional(files, LOGIN_DEFS)
+    return None if text is None else parse_login_defs(text, LOGIN_DEFS)
+
+
+def _expiry(files: Files, limit: int) -> list[Verdict]:
+    """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
+    verdicts: list[Verdict] = []
+    expected = f"PASS_MAX_DAYS between 1 and {limit}"
+    _, maximum, _ = useradd_aging(_login_defs(files))
+    if maximum.definition is None:
+        observed = "PASS_MAX_DAYS not set: passwords of new accounts never expire"
+        verdicts.append((False, Evidence(LOGIN_DEFS, observed, expected)))
+    elif maximum.problem is not None:
+        observed = f"{maximum.shown}: useradd cannot parse it, new accounts never expire"
+        verdicts.append((False, Evidence(maximum.definition.source, observed, expected)))
+    else:
+        ok = 0 < maximum.value <= limit
+        verdicts.append((ok, Evidence(maximum.definition.source, maximum.shown, expected)))
+    shadow = read_optional(files, SHADOW)
+    if shadow is None:
+        return verdicts
+    stale = []
+    for entry in parse_shadow(shadow):
+        days = _int(entry.max_days)
+        if entry.usable_password and not (days is not None and 0 <= days <= limit):
+            observed = f"account '{entry.name}': maximum password age {entry.max_days or 'unset'}"
+            stale.append(Evidence(f"{SHADOW}:{entry.line}", observed, f"at most {limit} days"))
+    verdicts.extend((False, evidence) for evidence in stale)
+    if not stale:
+        observed = f"no account with a password may keep it longer than {limit} days"
+        verdicts.append((True, Evidence(SHADOW, observed, f"at most {limit} days")))
+    return verdicts
+
+
+def _pwquality_settings(files: Files) -> dict[str, Setting]:
+    """pwquality.conf.d/*.conf in ASCII order, then pwquality.conf; later values win."""
+    settings: dict[str, Setting] = {}
+    paths = [f"{PWQUALITY_DIR}/{n}" for n in list_dir(files, PWQUALITY_DIR) if n.endswith(".conf")]
+    for path in [*paths, PWQUALITY]:
+        settings.update(parse_settings(read_optional(files, path) or "", path))
+    return settings
+
+
+def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, str, str]:
+    """A password module's minimum length, where it comes from, and how it was set."""
+    argument = _int(rule.arg("minlen") or "")
+    configured = pwquality.get("minlen") if rule.module == "pam_pwquality" else None
+    if argument is not None:
+        length, source, how = argument, rule.source, f"minlen={argument}"
+    elif configured is not None and _int(configured.value) is not None:
+        length, source = int(configured.value), configured.source
+        how = f"minlen = {configured.value}"
+    else:
+        length = DEFAULT_MINLEN[rule.module]
+        source, how = rule.source, f"no minlen: built-in default {length}"
+    if rule.module == "pam_pwquality" and length < 6:
+        length, how = 6, f"{how}, raised to the pwquality floor of 6"
+    return length, source, f"{rule.module} ({rule.source}): {how}"
+
+
+def _min_length(files: Files, minimum: int) -> tuple[list[Verdict], list[Evidence]]:
+    """The effective minimum length of the PAM password stack, and explanatory notes."""
+    expected = f"at least {minimum} characters"
+    notes: list[Evidence] = []
+    defs = _login_defs(files)
+    setting = defs.get("PASS_MIN_LEN") if defs else None
+    if setting is not None:
+        observed = f"PASS_MIN_LEN {setting.value} (ignored: PAM sets the length, not login.defs)"
+        notes.append(Evidence(setting.source, observed))
+    stack = _first_stack(files, PASSWORD_STACKS)
+    if stack is None:
+        observed = "no PAM password stack (common-password or system-auth)"
+        return [(False, Evidence(PASSWORD_STACKS[0], observed, expected))], notes
+    path, text = stack
+    pwquality = _pwquality_settings(files)
+    rules = [r for r in parse_pam(text, path) if r.kind == "password"]
+    modules = [r for r in rules if r.module in DEFAULT_MINLEN]
+    configured = pwquality.get("minlen")
+    if configured is not None and not any(r.module == "pam_pwquality" for r in modules):
+        observed = f"minlen = {configured.value} has no effect: pam_pwquality is not in {path}"
+        notes.append(Evidence(configured.source, observed))
+    if not modules:
+        observed = "no pam_pwquality, pam_cracklib or pam_unix password rule"
+        return [(False, Evidence(path, observed, expected))], notes
+    length, source, how = max(_module_minlen(rule, pwquality) for rule in modules)
+    observed = f"minimum password length {length}: {how}"
+    return [(length >= minimum, Evidence(source, observed, expected))], notes
+
+
+def _faillock_deny(rule: PamRule, conf: dict[str, Setting]) -> tuple[int | None, str, str]:
+    """pam_faillock's deny: the module argument, else faillock.conf, else the default 3."""
+    argument = rule.arg("deny")
+    if argument is not None:
+        return _int(argument), rule.source, f"deny={argument}"
+    if "deny" in conf:
+        return _int(conf["deny"].value), conf["deny"].source, f"deny = {conf['deny'].value}"
+    return FAILLOCK_DEFAULT_DENY, rule.source, f"no deny set: default {FAILLOCK_DEFAULT_DENY}"
+
+
+def _lockout(files: Files, attempts: int) -> list[Verdict]:
+    """pam_faillock (recording failures with authfail) or pam_tally2 in the auth stack."""
+    expected = f"pam_faillock authfail with deny between 1 and {attempts}"
+    stack = _first_stack(files, AUTH_STACKS)
+    if stack is None:
+        observed = "no PAM auth stack (common-auth or system-auth)"
+        return [(False, Evidence(AUTH_STACKS[0], observed, expected))]
+    path, text = stack
+    rules = [r for r in parse_pam(text, path) if r.kind == "auth"]
+    faillock = [r for r in rules if r.module == "pam_faillock" and "authfail" in r.args]
+    tally = [r for r in rules if r.module == "pam_tally2"]
+    if faillock:
+        conf = parse_settings(read_optional(files, FAILLOCK) or "", FAILLOCK)
+        deny, source, how = _faillock_deny(faillock[0], conf)
+        observed = f"pam_faillock ({faillock[0].source}): {how}"
+    elif tally:
+        deny, source = _int(tally[0].arg("deny") or "0"), tally[0].source
+        observed = f"pam_tally2: deny={tally[0].arg('deny') or '0 (never locks)'}"
+    else:
+        observed = "no pam_faillock authfail or pam_tally2 rule: password guessing is unlimited"
+        return [(False, Evidence(path, observed, expected))]
+    ok = deny is not None and 0 < deny <= attempts
+    return [(ok, Evidence(source, observed, expected))]
+
+
+@check("linux.accounts.password_policy", params=PasswordPolicyParams)
+def password_policy(ctx: CheckContext) -> Outcome:
+    """Fail listing every unmet element: expiry, minimum length, lockout."""
+    params = ctx.params_as(PasswordPolicyParams)
+    files = ctx.access.files
+    if not any(files.exists(p) for p in (LOGIN_DEFS, *PASSWORD_STACKS, *AUTH_STACKS)):
+        return not_applicable(f"no {LOGIN_DEFS} and no PAM stack: not a shadow/PAM based system")
+    try:
+        verdicts = _expiry(files, params.max_days) if params.max_days is not None else []
+        length, notes = _min_length(files, params.min_length)
+        verdicts += length + _lockout(files, params.lockout_attempts)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    unmet = [evidence for ok, evidence in verdicts if not ok]
+    if unmet:
+        return failed(*unmet, *notes)
+    return passed(*(evidence for _, evidence in verdicts), *notes)
+
+
+@check("linux.accounts.extra_uid0")
+def extra_uid0(ctx: CheckContext) -> Outcome:
+    """Fail for every account other than root with UID 0 in /etc/passwd."""
+    try:
+        text = read_optional(ctx.access.files, PASSWD)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    if text is None:
+        return not_applicable(f"no {PASSWD} under the audited root")
+    entries = parse_passwd(text)
+    expected = "only root has UID 0"
+    extra = [
+        Evidence(f"{PASSWD}:{e.line}", f"account '{e.name}' has UID 0 (full root rights)", expected)
+        for e in entries
+        if e.uid == 0 and e.name != "root"
+    ]
+    if extra:
+        return failed(*extra)
+    root = [e for e in entries if e.name == "root"]
+    source = f"{PASSWD}:{root[0].line}" if root else PASSWD
+    observed = f"UID 0 belongs to root only ({len(entries)} accounts)"
+    return passed(Evidence(source, observed, expected))
+
+
+@check("linux.accounts.empty_password_hash")
+def empty_password_hash(ctx: CheckContext) -> Outcome:
+    """Fail for accounts whose password field is empty (never printing any hash)."""
+    files = ctx.access.files
+    try:
+        passwd, shadow = read_optional(files, PASSWD), read_optional(files, SHADOW)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    if passwd is None and shadow is None:
+        return not_applicable(f"no {PASSWD} or {SHADOW} under the audited root")
+    expected = "a password hash, or a lock (! or *)"
+    found = [(PASSWD, e.line, e.name) for e in parse_passwd(passwd or "") if not e.password]
+    accounts = parse_shadow(shadow or "")
+    found += [(SHADOW, e.line, e.name) for e in accounts if not e.password]
+    if found:
+        return failed(
+            *(
+                Evidence(f"{path}:{line}", f"account '{name}': empty password field", expected)
+                for path, line, name in found
+            )
+        )
+    if shadow is None:
+        observed = f"no {SHADOW}; no empty password field in {PASSWD}"
+        return passed(Evidence(PASSWD, observed, expected))
+    observed = f"all {len(accounts)} accounts have a password hash or are locked"
+    return passed(Evidence(SHADOW, observed, expected))
+
+
+@check("linux.accounts.sudo_nopasswd", params=SudoNopasswdParams)
+def sudo_nopasswd(ctx: CheckContext) -> Outcome:
+    """Fail for every user sudo lets run any command as root without a password."""
+    params = ctx.params_as(SudoNopasswdParams)
+    files = ctx.access.files
+    try:
+        policy = load_sudoers(files, sudo_hostname(files))
+        users, root = _sudo_users(files, policy)
+    except (UnreadableFile, OSError) as exc:
+        return error(str(exc) if isinstance(exc, UnreadableFile) else f"cannot read sudoers: {exc}")
+    if not policy.files and policy.usable:
+        return not_applicable(f"sudo is not installed (no {SUDOERS})")
+    if not policy.usable:
+        return error(f"sudo would refuse {SUDOERS}: {policy.refused[0].reason}")
+    expected = "a password prompt before running any command as root"
+    refused = [
+        Evidence(r.source, f"refused: {r.reason}") for r in policy.refused if not r.sudo_reads
+    ]
+    grants: dict[int, list[tuple[str, bool, str]]] = {}
+    for label, user in users:
+        verdict = policy.root_verdict(user, root)
+        if verdict.allowed and verdict.nopasswd and verdict.spec is not None:
+            via = "" if verdict.auth_source == verdict.spec.source else f", {verdict.auth_source}"
+            grant = (label, _allowed(user, params.allowed), via)
+            grants.setdefault(policy.specs.index(verdict.spec), []).append(grant)
+    bad: list[Evidence] = []
+    accepted: list[Evidence] = []
+    for index, found in sorted(grants.items()):
+        spec = policy.specs[index]
+        others = [label for label, ok, _ in found if not ok]
+        via = "".join(sorted({via for _, _, via in found}))
+        if others:
+            observed = f"{spec.text} ({', '.join(others)}: any command as root, no password{via})"
+            bad.append(Evidence(spec.source, observed, expected))
+        else:
+            labels = ", ".join(label for label, _, _ in found)
+            observed = f"{spec.text} (accepted: {labels} allowed{via})"
+            accepted.append(Evidence(spec.source, observed, expected))
+    if bad:
+        return failed(*bad, *accepted, *refused)
+    observed = f"no NOPASSWD: ALL grant in {', '.join(policy.files)}"
+    return passed(Evidence(SUDOERS, observed, expected), *accepted, *refused)
+
+
+def _allowed(user: SudoUser, allowed: tuple[str, ...]) -> bool:
+    names = {user.name, *(f"%{g}" for g in user.groups), *(f"%#{g}" for g in user.gids)}
+    if user.uid is not None:
+        names.add(f"#{user.uid}")
+    return not names.isdisjoint(allowed)
+
+
+def _group_file(text: str) -> list[tuple[str, int | None, frozenset[str]]]:
+    """/etc/group entries: name, gid and members (malformed lines skipped)."""
+    entries = []
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) == 4 and fields[0] and fields[0][0] not in "+-#":
+            gid = int(fields[2]) if fields[2].isascii() and fields[2].isdigit() else None
+            members = frozenset(m.strip() for m in fields[3].split(",") if m.strip())
+            entries.append((fields[0], gid, members))
+    return entries
+
+
+def _sudo_users(files: Files, policy: Sudoers) -> tuple[list[tuple[str, SudoUser]], SudoUser]:
+    """Each account, plus one stand-in for each principal in sudoers that no account is."""
+    groups = _group_file(read_optional(files, GROUP) or "")
+    passwd = read_optional(files, PASSWD) or ""
+    lines = passwd.splitlines()
+    users: list[tuple[str, SudoUser]] = []
+    for entry in parse_passwd(passwd):
+        gid = _int(lines[entry.line - 1].split(":")[3][:10])
+        mine = [(n, g) for n, g, members in groups if entry.name in members or g == gid]
+        names = frozenset(n for n, _ in mine)
+        gids = frozenset(
+            {g for _, g in mine if g is not None} | ({gid} if gid is not None else set())
+        )
+        users.append((entry.name, SudoUser(entry.name, entry.uid, names, gids)))
+    root = next(
+        (u for n, u in users if n == "root"),
+        SudoUser("root", 0, frozenset({"root"}), frozenset({0})),
+    )
+    for principal in policy.principals():
+        if any(_user_item_named(principal, user) for _, user in users):
+            continue
+        users.append((principal, _stand_in(principal, groups)))
+    return users, root
+
+
+def _user_item_named(principal: str, user: SudoUser) -> bool:
+    if principal.startswith("%#"):
+        return _int(principal[2:]) in user.gids
+    if principal.startswith("%"):
+        return principal[1:] in user.groups
+    if principal.startswith("#"):
+        return user.uid is not None and _int(principal[1:]) == user.uid
+    return principal == user.name
+
+
+def _stand_in(principal: str, groups: list[tuple[str, int | None, frozenset[str]]]) -> SudoUser:
+    """A user who is only what ``principal`` names (a name, a uid, a group's member)."""
+    if principal.startswith("%#"):
+        gid = _int(principal[2:])
+        names = frozenset(n for n, g, _ in groups if g == gid)
+        return SudoUser(principal, None, names, frozenset({gid} if gid is not None else ()))
+    if principal.startswith("%"):
+        gids = frozenset(g for n, g, _ in groups if n == principal[1:] and g is not None)
+        return SudoUser(principal, None, frozenset({principal[1:]}), gids)
+    if principal.startswith("#"):
+        return SudoUser(principal, _int(principal[1:]))
+    names = frozenset(n for n, _, members in groups if principal in members)
+    return SudoUser(principal, None, names)

@@ -1,0 +1,181 @@
+"""Linux file permissions: account and sudo files, SSH host keys, world-writable system files.
+
+Modes are read with ``stat``/``find`` through the command runner (see ``_filemodes``),
+which works the same on the running system and on a mounted image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import Field, field_validator
+
+from netwatch.core.settings import StrictModel
+from netwatch.hostaccess.commands import CommandError
+from netwatch.posture.checks._filemodes import (
+    FileMode,
+    FileModeError,
+    command_path,
+    file_modes,
+    host_key_modes,
+    system_path,
+)
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import (
+    Evidence,
+    Outcome,
+    error,
+    failed,
+    not_applicable,
+    passed,
+)
+from netwatch.posture.registry import check
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The loosest acceptable mode of a file, and the groups allowed to own it (empty: any)."""
+
+    path: str
+    mode: int
+    groups: tuple[str, ...] = ()
+
+    def expected(self) -> str:
+        groups = f", group {' or '.join(self.groups)}" if self.groups else ""
+        return f"mode {self.mode:04o} or stricter, owner root{groups}"
+
+    def met_by(self, found: FileMode) -> bool:
+        group_ok = not self.groups or found.gid == 0 or found.group in self.groups
+        return found.uid == 0 and found.within(self.mode) and group_ok
+
+
+CRITICAL_FILES = (
+    _Rule("/etc/passwd", 0o644),
+    _Rule("/etc/group", 0o644),
+    _Rule("/etc/shadow", 0o640, ("root", "shadow")),
+    _Rule("/etc/gshadow", 0o640, ("root", "shadow")),
+    _Rule("/etc/sudoers", 0o440, ("root",)),
+)
+
+
+@check("linux.files.critical_permissions")
+def critical_permissions(ctx: CheckContext) -> Outcome:
+    """passwd/group 0644, shadow/gshadow 0640 (root or shadow group), sudoers 0440, all root's."""
+    try:
+        modes = file_modes(ctx, [rule.path for rule in CRITICAL_FILES])
+    except FileModeError as exc:
+        return error(str(exc))
+    checked = [(rule, modes[rule.path]) for rule in CRITICAL_FILES if rule.path in modes]
+    if not checked:
+        names = ", ".join(rule.path for rule in CRITICAL_FILES)
+        return not_applicable(f"none of {names} exists")
+    evidence = [Evidence(rule.path, found.describe(), rule.expected()) for rule, found in checked]
+    verdicts = [rule.met_by(found) for rule, found in checked]
+    bad = [item for item, ok in zip(evidence, verdicts, strict=True) if not ok]
+    return failed(*bad) if bad else passed(*evidence)
+
+
+HOST_KEY_EXPECTED = "mode 0600 (or 0640 with group ssh_keys), owner root"
+
+
+def _host_key_ok(found: FileMode) -> bool:
+    if found.uid != 0:
+        return False
+    return found.within(0o600) or (found.within(0o640) and found.group == "ssh_keys")
+
+
+@check("linux.files.ssh_host_keys")
+def ssh_host_keys(ctx: CheckContext) -> Outcome:
+    """Every /etc/ssh/ssh_host_*_key is 0600 root (0640 with group ssh_keys on RHEL)."""
+    try:
+        keys = host_key_modes(ctx)
+    except FileModeError as exc:
+        return error(str(exc))
+    if not keys:
+        return not_applicable("no SSH private host keys (/etc/ssh/ssh_host_*_key) on this host")
+    evidence = [Evidence(key.path, key.describe(), HOST_KEY_EXPECTED) for key in keys]
+    bad = [item for item, key in zip(evidence, keys, strict=True) if not _host_key_ok(key)]
+    return failed(*bad) if bad else passed(*evidence)
+
+
+DEFAULT_SYSTEM_DIRS = (
+    "/etc",  # includes /etc/systemd and /etc/cron.*
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/usr/lib/systemd/system",
+)
+
+
+FIND_TIMEOUT = 15.0
+
+
+class WorldWritableParams(StrictModel):
+    """Where to look for world-writable files, and how much to report."""
+
+    paths: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SYSTEM_DIRS),
+        min_length=1,
+        description="Absolute directories searched (each on its own file system: find -xdev).",
+    )
+    max_files: int = Field(
+        20000,
+        ge=1,
+        le=1_000_000,
+        description="Read at most this many world-writable files from find's output; the walk "
+        "itself is bounded by a 15 s timeout.",
+    )
+    max_report: int = Field(20, ge=1, le=1000, description="List at most this many paths.")
+
+    @field_validator("paths")
+    @classmethod
+    def _absolute_paths(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/") or ".." in path.split("/"):
+                raise ValueError(f"{path!r}: use an absolute path without '..'")
+            if any(ord(c) < 32 for c in path):
+                raise ValueError(f"{path!r}: control characters are not allowed")
+        return value
+
+
+def _find_problems(stderr: str, start_dirs: list[str]) -> tuple[list[str], list[str]]:
+    """Split find's complaints into missing start directories and real problems."""
+    missing: list[str] = []
+    problems: list[str] = []
+    for line in stderr.splitlines():
+        if not line.strip():
+            continue
+        named = [d for d in start_dirs if line.startswith(f"find: '{d}': No such file")]
+        (missing if named else problems).append(named[0] if named else line.strip())
+    return missing, problems
+
+
+@check("linux.files.world_writable", params=WorldWritableParams)
+def world_writable(ctx: CheckContext) -> Outcome:
+    """No regular file writable by others under the system directories (find -perm -0002)."""
+    params = ctx.params_as(WorldWritableParams)
+    start_dirs = [command_path(ctx, path) for path in params.paths]
+    argv = ["find", *start_dirs, "-xdev", "-type", "f", "-perm", "-0002", "-print"]
+    source = f"command: {' '.join(argv)}"
+    try:
+        result = ctx.access.commands.run(argv, timeout=FIND_TIMEOUT)
+    except CommandError as exc:
+        return error(str(exc))
+    missing, problems = _find_problems(result.stderr, start_dirs)
+    if len(set(missing)) == len(set(start_dirs)):
+        return not_applicable(f"none of {', '.join(params.paths)} exists")
+    lines = [line for line in result.stdout.splitlines() if line]
+    found = list(dict.fromkeys(system_path(ctx, line) for line in lines[: params.max_files]))
+    if not found:
+        if problems:
+            return error(f"find could not search everything: {problems[0]}")
+        searched = ", ".join(params.paths)
+        return passed(Evidence(source, f"no world-writable regular files in {searched}", "none"))
+    count = f"more than {params.max_files}" if len(lines) > params.max_files else str(len(found))
+    shown = found[: params.max_report]
+    more = f" ({len(found) - len(shown)} more not listed)" if len(found) > len(shown) else ""
+    partial = f"; find could not search everything: {problems[0]}" if problems else ""
+    summary = Evidence(source, f"{count} world-writable regular files{more}{partial}", "none")
+    expected = "not writable by others (no o+w)"
+    return failed(summary, *(Evidence(path, "writable by everyone", expected) for path in shown))

@@ -1,0 +1,445 @@
+"""Linux network exposure: default-deny firewall, risky services, listening ports.
+
+On a running system the firewall is read from the tools (nft, ufw, firewall-cmd,
+iptables); on a mounted image from their configuration files. Listening sockets
+only exist on a running system, so those checks do not apply to an image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from netwatch.core.settings import StrictModel
+from netwatch.hostaccess.commands import CommandError, CommandResult
+from netwatch.posture.checks._firewall import (
+    FIREWALLD_DENY_TARGETS,
+    ZONE_NAME,
+    NftChain,
+    firewalld_target,
+    parse_iptables_input,
+    parse_nft,
+    parse_ufw_status,
+    shell_assignments,
+    zone_xml_target,
+)
+from netwatch.posture.checks._listening import SS_SOURCE, Listener, ListeningError, listeners
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import (
+    Evidence,
+    Outcome,
+    error,
+    failed,
+    not_applicable,
+    passed,
+)
+from netwatch.posture.registry import check
+
+DENY_EXPECTED = "an active firewall that drops or rejects inbound traffic by default"
+
+
+OFFLINE = " (from configuration on an offline image)"
+
+
+TIMEOUT = 10.0
+
+
+NOT_LIVE = (
+    "listening sockets exist only on a running system; this is an offline image, "
+    "so nothing can be said about which services listen"
+)
+
+
+@dataclass(frozen=True)
+class _Finding:
+    """One firewall's answer: does it deny inbound traffic by default, and what shows it."""
+
+    denies: bool
+    evidence: Evidence
+
+
+class _QueryError(Exception):
+    """A firewall tool is installed but could not be asked (permissions, odd output)."""
+
+
+def _run(ctx: CheckContext, argv: list[str]) -> CommandResult:
+    try:
+        return ctx.access.commands.run(argv, timeout=TIMEOUT)
+    except CommandError as exc:
+        raise _QueryError(str(exc)) from None
+
+
+def _failure(result: CommandResult) -> _QueryError:
+    detail = (result.stderr or result.stdout).strip().splitlines()
+    reason = detail[0] if detail else f"exit status {result.returncode}"
+    return _QueryError(f"{' '.join(result.argv)}: {reason}")
+
+
+def _nft_finding(chains: list[NftChain], source: str, with_line: bool) -> _Finding:
+    deny = next((chain for chain in chains if chain.denies_input), None)
+    if deny is not None:
+        line = deny.line if deny.policy == "drop" else deny.last_line
+        where = f"{source}:{line}" if with_line else source
+        return _Finding(True, Evidence(where, deny.describe(), DENY_EXPECTED))
+    inputs = [chain for chain in chains if chain.hook == "input"]
+    if not chains:
+        observed = "empty ruleset"
+    elif not inputs:
+        observed = "no chain on the input hook"
+    else:
+        observed = "; ".join(chain.describe() for chain in inputs)
+        source = f"{source}:{inputs[0].line}" if with_line else source
+    return _Finding(False, Evidence(source, observed, DENY_EXPECTED))
+
+
+def _live_nft(ctx: CheckContext) -> _Finding:
+    result = _run(ctx, ["nft", "list", "ruleset"])
+    if result.returncode != 0:
+        raise _failure(result)
+    return _nft_finding(parse_nft(result.stdout), "command: nft list ruleset", with_line=False)
+
+
+def _live_ufw(ctx: CheckContext) -> _Finding:
+    result = _run(ctx, ["ufw", "status", "verbose"])
+    status = parse_ufw_status(result.stdout)
+    if result.returncode != 0 or status is None:
+        raise _failure(result)
+    evidence = Evidence("command: ufw status verbose", status.describe(), DENY_EXPECTED)
+    return _Finding(status.denies, evidence)
+
+
+def _live_firewalld(ctx: CheckContext) -> _Finding:
+    state = _run(ctx, ["firewall-cmd", "--state"])
+    answer = (state.stdout + state.stderr).strip()
+    if answer == "not running":
+        return _Finding(False, Evidence("command: firewall-cmd --state", answer, DENY_EXPECTED))
+    if state.returncode != 0 or answer != "running":
+        raise _failure(state)
+    listing = _run(ctx, ["firewall-cmd", "--list-all"])
+    target = firewalld_target(listing.stdout)
+    if listing.returncode != 0 or not target:
+        raise _failure(listing)
+    zone = listing.stdout.split(maxsplit=1)[0]
+    observed = f"running; default zone {zone}, target {target}"
+    evidence = Evidence("command: firewall-cmd --list-all", observed, DENY_EXPECTED)
+    return _Finding(target in FIREWALLD_DENY_TARGETS, evidence)
+
+
+def _live_iptables(ctx: CheckContext) -> _Finding:
+    result = _run(ctx, ["iptables", "-S", "INPUT"])
+    parsed = parse_iptables_input(result.stdout)
+    if result.returncode != 0 or parsed is None:
+        raise _failure(result)
+    evidence = Evidence("command: iptables -S INPUT", parsed.describe(), DENY_EXPECTED)
+    return _Finding(parsed.denies, evidence)
+
+
+LIVE_PROBES: tuple[tuple[str, Callable[[CheckContext], _Finding]], ...] = (
+    ("nft", _live_nft),
+    ("ufw", _live_ufw),
+    ("firewall-cmd", _live_firewalld),
+    ("iptables", _live_iptables),
+)
+
+
+def _firewall_live(ctx: CheckContext) -> Outcome:
+    findings: list[_Finding] = []
+    problems: list[str] = []
+    for program, probe in LIVE_PROBES:
+        if ctx.access.commands.which(program) is None:
+            continue
+        try:
+            finding = probe(ctx)
+        except _QueryError as exc:
+            problems.append(str(exc))
+            continue
+        if finding.denies:
+            return passed(finding.evidence)
+        findings.append(finding)
+    evidence = [finding.evidence for finding in findings]
+    if problems:
+        return error(f"could not query the firewall: {'; '.join(problems)}", *evidence)
+    if not findings:
+        tools = ", ".join(program for program, _ in LIVE_PROBES)
+        return failed(
+            Evidence(f"PATH lookup: {tools}", "no firewall tool installed", DENY_EXPECTED)
+        )
+    return failed(*evidence)
+
+
+def _unit_enabled(ctx: CheckContext, unit: str) -> bool | None:
+    """Whether a systemd unit is enabled in the image (None: no ``*.wants`` links to tell)."""
+    units = "/etc/systemd/system"
+    wants = [name for name in ctx.access.files.list_dir(units) if name.endswith(".wants")]
+    if not wants:
+        return None
+    return any(unit in ctx.access.files.list_dir(f"{units}/{name}") for name in wants)
+
+
+def _loaded_at_boot(ctx: CheckContext, finding: _Finding, unit: str) -> _Finding:
+    """A default-deny configuration counts only if its service is not disabled."""
+    if not finding.denies or _unit_enabled(ctx, unit) is not False:
+        return finding
+    observed = f"{finding.evidence.observed}; but {unit} is not enabled, so nothing loads it"
+    return _Finding(False, dataclasses.replace(finding.evidence, observed=observed))
+
+
+def _source(path: str, line: int) -> str:
+    return f"{path}:{line}" if line else path
+
+
+def _offline_nft(ctx: CheckContext) -> _Finding | None:
+    text = ctx.access.files.read_text_or_none("/etc/nftables.conf")
+    if text is None:
+        return None
+    finding = _nft_finding(parse_nft(text), "/etc/nftables.conf", with_line=True)
+    return _loaded_at_boot(ctx, finding, "nftables.service")
+
+
+def _offline_ufw(ctx: CheckContext) -> _Finding | None:
+    conf = ctx.access.files.read_text_or_none("/etc/ufw/ufw.conf")
+    if conf is None:
+        return None
+    enabled, enabled_line = shell_assignments(conf).get("ENABLED", ("no", 0))
+    if enabled.lower() != "yes":
+        source = _source("/etc/ufw/ufw.conf", enabled_line)
+        return _Finding(False, Evidence(source, f"ENABLED={enabled}", DENY_EXPECTED))
+    defaults = shell_assignments(ctx.access.files.read_text_or_none("/etc/default/ufw") or "")
+    policy, line = defaults.get("DEFAULT_INPUT_POLICY", ("not set", 0))
+    observed = f"ENABLED=yes; DEFAULT_INPUT_POLICY={policy}"
+    evidence = Evidence(_source("/etc/default/ufw", line), observed, DENY_EXPECTED)
+    finding = _Finding(policy.upper() in ("DROP", "REJECT"), evidence)
+    return _loaded_at_boot(ctx, finding, "ufw.service")
+
+
+BUILTIN_ZONE_TARGETS = {"trusted": "ACCEPT", "drop": "DROP", "block": "%%REJECT%%"}
+
+
+def _offline_firewalld(ctx: CheckContext) -> _Finding | None:
+    conf_path = "/etc/firewalld/firewalld.conf"
+    conf = ctx.access.files.read_text_or_none(conf_path)
+    if conf is None:
+        return None
+    zone, line = shell_assignments(conf).get("DefaultZone", ("public", 0))
+    if not ZONE_NAME.match(zone):
+        observed = f"DefaultZone={zone!r} is not a zone name"
+        return _Finding(False, Evidence(_source(conf_path, line), observed, DENY_EXPECTED))
+    source, target = _source(conf_path, line), BUILTIN_ZONE_TARGETS.get(zone, "default")
+    for path in (f"/etc/firewalld/zones/{zone}.xml", f"/usr/lib/firewalld/zones/{zone}.xml"):
+        xml = ctx.access.files.read_text_or_none(path)
+        if xml is not None:
+            source, target = path, zone_xml_target(xml)
+            break
+    observed = f"default zone {zone}, target {target}"
+    finding = _Finding(target in FIREWALLD_DENY_TARGETS, Evidence(source, observed, DENY_EXPECTED))
+    return _loaded_at_boot(ctx, finding, "firewalld.service")
+
+
+def _offline_iptables(ctx: CheckContext) -> _Finding | None:
+    path = "/etc/iptables/rules.v4"
+    text = ctx.access.files.read_text_or_none(path)
+    if text is None:
+        return None
+    parsed = parse_iptables_input(text)
+    if parsed is None:
+        return _Finding(False, Evidence(path, "no INPUT chain in the filter table", DENY_EXPECTED))
+    line = parsed.final_line if parsed.final_deny else parsed.policy_line
+    evidence = Evidence(_source(path, line), parsed.describe(), DENY_EXPECTED)
+    return _loaded_at_boot(ctx, _Finding(parsed.denies, evidence), "netfilter-persistent.service")
+
+
+OFFLINE_PROBES = (_offline_nft, _offline_ufw, _offline_firewalld, _offline_iptables)
+
+
+OFFLINE_FILES = (
+    "/etc/nftables.conf",
+    "/etc/ufw/ufw.conf",
+    "/etc/firewalld/firewalld.conf",
+    "/etc/iptables/rules.v4",
+)
+
+
+def _firewall_offline(ctx: CheckContext) -> Outcome:
+    findings = [finding for finding in (probe(ctx) for probe in OFFLINE_PROBES) if finding]
+    evidence = [
+        dataclasses.replace(f.evidence, observed=f.evidence.observed + OFFLINE) for f in findings
+    ]
+    for finding, item in zip(findings, evidence, strict=True):
+        if finding.denies:
+            return passed(item)
+    if not findings:
+        observed = f"no firewall configuration ({', '.join(OFFLINE_FILES)}){OFFLINE}"
+        return failed(Evidence("firewall configuration files", observed, DENY_EXPECTED))
+    return failed(*evidence)
+
+
+@check("linux.network.firewall_default_deny")
+def firewall_default_deny(ctx: CheckContext) -> Outcome:
+    """Some firewall (nftables, ufw, firewalld, iptables) drops unsolicited inbound traffic."""
+    return _firewall_live(ctx) if ctx.live else _firewall_offline(ctx)
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class RiskyService(StrictModel):
+    """A service that must not be reachable from the network."""
+
+    name: str = Field(min_length=1, description="Name shown in the evidence.")
+    port: Port = Field(description="Port number.")
+    protocol: Literal["tcp", "udp"] = Field("tcp", description="tcp or udp.")
+
+
+DEFAULT_RISKY: tuple[tuple[str, int, Literal["tcp", "udp"]], ...] = (
+    ("ftp", 21, "tcp"),
+    ("telnet", 23, "tcp"),
+    ("tftp", 69, "udp"),
+    ("finger", 79, "tcp"),
+    ("rexec", 512, "tcp"),
+    ("rlogin", 513, "tcp"),
+    ("rsh", 514, "tcp"),
+)
+
+
+class RiskyServicesParams(StrictModel):
+    """Which services count as risky (SMBv1 of Samba is always checked)."""
+
+    services: list[RiskyService] = Field(
+        default_factory=lambda: [
+            RiskyService(name=name, port=port, protocol=protocol)
+            for name, port, protocol in DEFAULT_RISKY
+        ],
+        description="Clear-text or unauthenticated services that must not listen on a network "
+        "address.",
+    )
+
+
+SMB_PORTS = (445, 139)
+
+
+SMB1_DIALECTS = ("CORE", "COREPLUS", "LANMAN1", "LANMAN2", "NT1")
+
+
+SMB_CONF = "/etc/samba/smb.conf"
+
+
+SMB_MIN_KEYS = ("serverminprotocol", "minprotocol")
+
+
+def _smb_min_protocol(text: str) -> tuple[str, int] | None:
+    """``server min protocol`` of the [global] section, with its line (None when not set)."""
+    section, found, pending, start = "global", None, "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.endswith("\\"):
+            pending, start = pending + line[:-1] + " ", start or number
+            continue
+        line, first = pending + line, start or number
+        pending, start = "", 0
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and "]" in line:
+            section = line[1 : line.index("]")].strip().lower()
+        elif section == "global" and "=" in line:
+            key, _, value = line.partition("=")
+            if "".join(key.split()).lower() in SMB_MIN_KEYS:
+                found = (value.strip(), first)
+    return found
+
+
+def _smb1(ctx: CheckContext, exposed: list[Listener]) -> Evidence | None:
+    """Evidence of SMBv1 allowed by a Samba server that listens on the network."""
+    smb = [item for item in exposed if item.protocol == "tcp" and item.port in SMB_PORTS]
+    smb.sort(key=lambda item: SMB_PORTS.index(item.port))
+    text = ctx.access.files.read_text_or_none(SMB_CONF) if smb else None
+    if text is None:
+        return None
+    setting = _smb_min_protocol(text)
+    if setting is None or setting[0].upper() not in SMB1_DIALECTS:
+        return None
+    value, line = setting
+    listening = smb[0].describe()
+    observed = f"server min protocol = {value} (SMBv1 allowed); Samba listens on {listening}"
+    return Evidence(f"{SMB_CONF}:{line}", observed, "server min protocol = SMB2_02 or later")
+
+
+@check("linux.network.risky_services", params=RiskyServicesParams)
+def risky_services(ctx: CheckContext) -> Outcome:
+    """No clear-text legacy service listens on a network address, and Samba refuses SMBv1."""
+    if not ctx.live:
+        return not_applicable(NOT_LIVE)
+    params = ctx.params_as(RiskyServicesParams)
+    try:
+        exposed = [item for item in listeners(ctx) if not item.loopback]
+    except ListeningError as exc:
+        return error(str(exc))
+    evidence = []
+    for service in params.services:
+        for item in exposed:
+            if (item.protocol, item.port) == (service.protocol, service.port):
+                observed = f"{service.name} listening: {item.describe()}"
+                evidence.append(Evidence(SS_SOURCE, observed, "not listening"))
+    smb1 = _smb1(ctx, exposed)
+    if evidence or smb1:
+        return failed(*evidence, *([smb1] if smb1 else []))
+    names = ", ".join(f"{s.name} ({s.protocol}/{s.port})" for s in params.services)
+    observed = f"none of {names} listens on a network address; SMBv1 not enabled"
+    return passed(Evidence(SS_SOURCE, observed, "not listening"))
+
+
+class ListeningPortsParams(StrictModel):
+    """Ports that may listen on network (non-loopback) addresses."""
+
+    allowed_ports: list[Port] = Field(
+        default_factory=lambda: [22],
+        description="TCP and UDP ports allowed to listen on network addresses.",
+    )
+    allowed_udp_client_ports: list[Port] = Field(
+        default_factory=lambda: [68, 546],
+        description="UDP ports of DHCP clients (dhclient, NetworkManager): they receive answers "
+        "to the host's own requests and are not services.",
+    )
+
+
+def _grouped(items: list[Listener]) -> list[str]:
+    """``tcp/3306 on 0.0.0.0, :: (mariadbd)`` per protocol and port."""
+    groups: dict[tuple[str, int], list[Listener]] = {}
+    for item in items:
+        groups.setdefault((item.protocol, item.port), []).append(item)
+    lines = []
+    for (protocol, port), members in sorted(groups.items()):
+        addresses = ", ".join(dict.fromkeys(member.address for member in members))
+        names = ", ".join(dict.fromkeys(n for member in members for n in member.processes))
+        lines.append(f"{protocol}/{port} on {addresses}" + (f" ({names})" if names else ""))
+    return lines
+
+
+@check("linux.network.listening_ports", params=ListeningPortsParams)
+def listening_ports(ctx: CheckContext) -> Outcome:
+    """Nothing but the allowed ports listens on a non-loopback address."""
+    if not ctx.live:
+        return not_applicable(NOT_LIVE)
+    params = ctx.params_as(ListeningPortsParams)
+    try:
+        exposed = [item for item in listeners(ctx) if not item.loopback]
+    except ListeningError as exc:
+        return error(str(exc))
+    allowed = sorted(set(params.allowed_ports))
+    expected = f"only allowed ports: {', '.join(map(str, allowed)) or 'none'}"
+    unexpected = [
+        item
+        for item in exposed
+        if item.port not in allowed
+        and not (item.protocol == "udp" and item.port in params.allowed_udp_client_ports)
+    ]
+    if unexpected:
+        return failed(*(Evidence(SS_SOURCE, line, expected) for line in _grouped(unexpected)))
+    listening = "; ".join(_grouped(exposed))
+    observed = (
+        f"network listeners: {listening}" if listening else "nothing listens on a network address"
+    )
+    return passed(Evidence(SS_SOURCE, observed, expected))
