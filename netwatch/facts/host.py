@@ -193,6 +193,10 @@ class HostFacts:
         return self.get("powershell", lambda: run_batch(self.access.commands))
 
 
-def host_facts(source: HostAccess | HostFacts) -> HostFacts:
+def host_facts(
+    source: HostAccess | HostFacts, *, package_timeout: float = PACKAGE_TIMEOUT
+) -> HostFacts:
     """``source`` itself, or new facts of the host it reads."""
-    return source if isinstance(source, HostFacts) else HostFacts(source)
+    if isinstance(source, HostFacts):
+        return source
+    return HostFacts(source, package_timeout=package_timeout)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import platform
 import re
-import shlex
 import socket
 import sys
 from dataclasses import dataclass
 
+from netwatch.facts import os_release
+from netwatch.facts.host import HostFacts, host_facts
 from netwatch.hostaccess import HostAccess
 
 WINDOWS_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
@@ -32,49 +33,36 @@ class OsInfo:
 
 
 def parse_os_release(text: str) -> dict[str, str]:
-    """Parse os-release(5) ``KEY="value"`` lines, ignoring comments and junk."""
-    fields: dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, raw = line.partition("=")
-        try:
-            parts = shlex.split(raw)
-        except ValueError:
-            parts = [raw.strip("\"'")]
-        fields[key.strip()] = parts[0] if parts else ""
-    return fields
+    """The fields of an os-release text, as :mod:`netwatch.facts.os_release` reads them."""
+    return os_release.parse_os_release(text, os_release.OS_RELEASE_PATHS[0]).fields
 
 
-def linux_os_info(access: HostAccess, hostname: str, fqdn: str) -> OsInfo:
+def linux_os_info(source: HostAccess | HostFacts, hostname: str, fqdn: str) -> OsInfo:
     """OS identity of a Linux host (or a mounted Linux image under ``access.files.root``)."""
-    text = access.files.read_text_or_none("/etc/os-release")
-    if text is None:
-        text = access.files.read_text_or_none("/usr/lib/os-release") or ""
-    release = parse_os_release(text)
-    machine_id = (access.files.read_text_or_none("/etc/machine-id") or "").strip()
-    live = access.live
+    facts = host_facts(source)
+    release = facts.os_release
+    fields = release.fields if release is not None else {}
+    live = facts.access.live
     return OsInfo(
         hostname=hostname,
         fqdn=fqdn,
         os_family="linux",
-        os_id=release.get("ID", "linux"),
-        os_name=release.get("NAME", "Linux"),
-        os_version=release.get("VERSION_ID", release.get("VERSION", "")),
+        os_id=fields.get("ID", "linux"),
+        os_name=fields.get("NAME", "Linux"),
+        os_version=fields.get("VERSION_ID", fields.get("VERSION", "")),
         kernel=platform.release() if live else "",
         arch=platform.machine() if live else "",
-        machine_id=machine_id,
+        machine_id=facts.machine_id,
     )
 
 
-def windows_os_info(access: HostAccess, hostname: str, fqdn: str, arch: str) -> OsInfo:
+def windows_os_info(source: HostAccess | HostFacts, hostname: str, fqdn: str, arch: str) -> OsInfo:
     """OS identity of a Windows host from the registry.
 
     ``ProductName`` still says "Windows 10" on Windows 11, so the build number
     decides; ``DisplayVersion`` (e.g. 23H2) and ``UBR`` complete the version.
     """
-    registry = access.registry
+    registry = host_facts(source).registry
     values = registry.values(WINDOWS_VERSION_KEY) if registry else {}
     product = str(values.get("ProductName", "Windows"))
     build_text = str(values.get("CurrentBuildNumber", values.get("CurrentBuild", "")))
@@ -104,10 +92,11 @@ def windows_os_info(access: HostAccess, hostname: str, fqdn: str, arch: str) -> 
     )
 
 
-def gather_os_info(access: HostAccess, fqdn: str | None = None) -> OsInfo:
-    """OS identity of the host ``access`` looks at."""
+def gather_os_info(source: HostAccess | HostFacts, fqdn: str | None = None) -> OsInfo:
+    """OS identity of the host ``source`` looks at."""
+    facts = host_facts(source)
     hostname = socket.gethostname()
     resolved = fqdn if fqdn is not None else hostname
-    if access.registry is not None and sys.platform == "win32":
-        return windows_os_info(access, hostname, resolved, platform.machine())
-    return linux_os_info(access, hostname, resolved)
+    if facts.access.registry is not None and sys.platform == "win32":
+        return windows_os_info(facts, hostname, resolved, platform.machine())
+    return linux_os_info(facts, hostname, resolved)

@@ -12,11 +12,12 @@ import psutil
 
 from netwatch import __version__
 from netwatch.core.errors import one_line
+from netwatch.facts.host import HostFacts
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.hardware import gather_cpu_info, gather_memory_info
 from netwatch.inventory.nics import DEFAULT_EXCLUDED_INTERFACES, gather_nics
 from netwatch.inventory.osinfo import gather_os_info
-from netwatch.inventory.software import gather_packages
+from netwatch.inventory.software import gather_packages, package_record
 from netwatch.inventory.storage import DEFAULT_EXCLUDED_MOUNTS, PSEUDO_FSTYPES, gather_filesystems
 from netwatch.inventory.users import gather_sessions
 from netwatch.times import utc_iso
@@ -64,13 +65,14 @@ def gather_inventory(
     ``errors`` with the reason.
     """
     items = _Items()
+    facts = HostFacts(access, package_timeout=software_timeout)
     fstypes = exclude_fstypes if exclude_fstypes is not None else PSEUDO_FSTYPES
     filesystems = items.get(
         "filesystems", lambda: gather_filesystems(fstypes, exclude_mountpoints)[0], []
     )
     nics = items.get("network_interfaces", lambda: gather_nics(exclude_interfaces)[0], [])
-    packages = items.get("software", lambda: gather_packages(access, software_timeout), [])
-    host = items.get("host", lambda: asdict(gather_os_info(access, socket.getfqdn())), None)
+    packages = items.get("software", lambda: gather_packages(facts), [])
+    host = items.get("host", lambda: asdict(gather_os_info(facts, socket.getfqdn())), None)
     return {
         "schema_version": SCHEMA_VERSION,
         "collected_at": utc_iso(),
@@ -82,6 +84,6 @@ def gather_inventory(
         "filesystems": [asdict(fs) for fs in filesystems],
         "network_interfaces": [asdict(nic) for nic in nics],
         "sessions": items.get("sessions", lambda: [asdict(s) for s in gather_sessions()], []),
-        "software": [asdict(p) for p in packages],
+        "software": [package_record(p) for p in packages],
         "errors": items.errors,
     }
