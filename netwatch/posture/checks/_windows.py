@@ -25,7 +25,6 @@ from netwatch.posture.checks._powershell import (
     PowerShellError,
     PowerShellQuery,
     first_line,
-    run_batch,
 )
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Evidence, Outcome, error, failed, not_applicable, passed
@@ -73,7 +72,7 @@ def run_powershell(ctx: CheckContext, query: PowerShellQuery) -> Any:
     """
     source = command_source(query.script)
     try:
-        answer = ctx.facts.get("powershell", lambda: run_batch(ctx.access.commands))
+        answer = ctx.facts.powershell
         text = answer.output_of(query)
     except PowerShellError as exc:
         raise WindowsDataError(str(exc), Evidence(source, exc.observed, "JSON")) from None
@@ -264,7 +263,7 @@ def security_products(value: Any) -> list[SecurityProduct]:
 
 def registry(ctx: CheckContext) -> RegistryReader:
     """The registry reader; :func:`windows_check` turns its absence into not_applicable."""
-    reader = ctx.access.registry
+    reader = ctx.facts.registry
     if reader is None:
         raise WindowsDataError(NO_REGISTRY)
     return reader
