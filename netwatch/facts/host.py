@@ -150,7 +150,7 @@ class HostFacts:
     @property
     def sshd(self) -> Sshd:
         """The SSH server: installed, version, configuration as that version reads it."""
-        return self.get("sshd", lambda: read_sshd(self.access.files, self.dpkg))
+        return self.get("sshd", lambda: read_sshd(self.access.files, lambda: self.dpkg))
 
     @property
     def sudoers(self) -> Sudoers:

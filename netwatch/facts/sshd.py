@@ -4,6 +4,7 @@ configuration as that version reads it (:mod:`netwatch.posture.parsers.sshd`).""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from netwatch.facts.packages import DpkgStatus
@@ -19,7 +20,7 @@ class Sshd:
     """The SSH server of a host.
 
     ``config`` is None when sshd is not installed or its sshd_config is missing;
-    ``semantics`` says which OpenSSH version's reading was used.
+    ``semantics`` says which OpenSSH version's reading was used (empty when not installed).
     """
 
     installed: bool
@@ -42,11 +43,14 @@ def openssh_version(dpkg: DpkgStatus | None) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
-def read_sshd(files: Files, dpkg: DpkgStatus | None) -> Sshd:
-    """The SSH server under ``files``' root; raises what :func:`load_sshd_config` raises."""
-    version = openssh_version(dpkg)
+def read_sshd(files: Files, dpkg: Callable[[], DpkgStatus | None]) -> Sshd:
+    """The SSH server under ``files``' root (``dpkg`` is asked only when sshd is there).
+
+    Raises what :func:`load_sshd_config` and ``dpkg`` raise.
+    """
+    if not sshd_installed(files):
+        return Sshd(False, None, None, "")
+    version = openssh_version(dpkg())
     used = version or DEFAULT_VERSION
     semantics = f"OpenSSH {used[0]}.{used[1]}" + ("" if version else " semantics (version unknown)")
-    if not sshd_installed(files):
-        return Sshd(False, version, None, semantics)
     return Sshd(True, version, load_sshd_config(files, used), semantics)

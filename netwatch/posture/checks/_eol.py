@@ -1,10 +1,11 @@
-"""Which Linux release a host runs (os-release) and when its support ends (data/eol.yaml)."""
+"""When a Linux release's support ends (data/eol.yaml).
+
+Which release a host runs is the ``os_release`` fact (:mod:`netwatch.facts.os_release`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Annotated
@@ -13,70 +14,12 @@ import yaml
 from pydantic import Field, Strict, TypeAdapter, ValidationError, model_validator
 
 from netwatch.core.settings import StrictModel
-from netwatch.hostaccess import Files
+from netwatch.facts.os_release import parse_os_release
 
-OS_RELEASE_PATHS = ("/etc/os-release", "/usr/lib/os-release")
 EOL_TABLE = "netwatch/posture/data/eol.yaml"
 _EOL_RESOURCE = "data/eol.yaml"
-
-DEBIAN_LIKE = frozenset({"debian", "ubuntu"})
-RHEL_LIKE = frozenset({"rhel", "centos", "fedora", "rocky", "almalinux", "ol"})
-
-
-@dataclass(frozen=True)
-class OsRelease:
-    """The fields of an os-release file and the line each was read from."""
-
-    path: str
-    fields: dict[str, str]
-    lines: dict[str, int]
-
-    def get(self, key: str) -> str:
-        """The value of ``key``, empty when absent."""
-        return self.fields.get(key, "")
-
-    def source(self, key: str) -> str:
-        """Where ``key`` was read (``/etc/os-release:3``), or the file when absent."""
-        line = self.lines.get(key)
-        return f"{self.path}:{line}" if line else self.path
-
-    @property
-    def family(self) -> str | None:
-        """``debian`` or ``rhel`` for the package tooling of the distribution, else None."""
-        ids = {self.get("ID").lower(), *self.get("ID_LIKE").lower().split()}
-        if ids & DEBIAN_LIKE:
-            return "debian"
-        if ids & RHEL_LIKE:
-            return "rhel"
-        return None
-
-
-def parse_os_release(text: str, path: str) -> OsRelease:
-    """Parse ``KEY=value`` lines (values optionally quoted, shell style)."""
-    fields: dict[str, str] = {}
-    lines: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        key, sep, value = line.partition("=")
-        if line.startswith("#") or not sep or not key.isidentifier():
-            continue
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            quote, value = value[0], value[1:-1]
-            if quote == '"':
-                value = re.sub(r"\\(.)", r"\1", value)
-        fields[key] = value
-        lines[key] = number
-    return OsRelease(path, fields, lines)
-
-
-def read_os_release(files: Files) -> OsRelease | None:
-    """The host's os-release (``/etc`` first, then ``/usr/lib``); None when neither exists."""
-    for path in OS_RELEASE_PATHS:
-        text = files.read_text_or_none(path)
-        if text is not None:
-            return parse_os_release(text, path)
-    return None
-
+# os-release is read by the facts layer; its parser is named here for older importers.
+__all__ = ["EOL_TABLE", "EolTableError", "eol_table", "parse_eol_table", "parse_os_release"]
 
 Date = Annotated[dt.date, Strict()]
 

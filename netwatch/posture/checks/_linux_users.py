@@ -1,10 +1,9 @@
-"""Parsers for Linux account files: passwd, shadow, key/value configs, PAM stacks.
+"""Parsers for Linux account settings: key/value configs and PAM stacks.
 
-sudoers lives in :mod:`netwatch.posture.parsers.sudoers`.
-
-Every reader takes the host's :class:`~netwatch.hostaccess.Files`, so paths are relative to the
-audited root. Malformed lines are skipped, never fatal: the checks decide on
-what the system itself would understand.
+passwd, group and shadow are facts (:mod:`netwatch.facts.accounts`, ``ctx.facts.users``,
+``.groups``, ``.shadow``); sudoers lives in :mod:`netwatch.posture.parsers.sudoers`.
+Malformed lines are skipped, never fatal: the checks decide on what the system itself
+would understand.
 """
 
 from __future__ import annotations
@@ -12,29 +11,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from netwatch.hostaccess import Files
+from netwatch.facts.accounts import parse_passwd, parse_shadow
+from netwatch.facts.files import UnreadableFile, list_dir, read_optional
 
-
-class UnreadableFile(Exception):
-    """A file exists but cannot be read (permissions, I/O): a real cause for ``error``."""
-
-
-def read_optional(files: Files, path: str) -> str | None:
-    """The text of ``path``; None when missing or a directory; :class:`UnreadableFile` else."""
-    try:
-        return files.read_text(path)
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
-def list_dir(files: Files, path: str) -> list[str]:
-    """Names in a directory, sorted; :class:`UnreadableFile` when it cannot be listed."""
-    try:
-        return list(files.list_dir(path))
-    except OSError as exc:
-        raise UnreadableFile(f"cannot list {path}: {exc.strerror or exc}") from exc
+# Account files are read by the facts layer; their parsers are named here for older importers.
+__all__ = [
+    "PamRule",
+    "Setting",
+    "UnreadableFile",
+    "list_dir",
+    "logical_lines",
+    "parse_pam",
+    "parse_passwd",
+    "parse_settings",
+    "parse_shadow",
+    "read_optional",
+]
 
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
@@ -55,65 +47,6 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     if pending:
         joined.append((start, " ".join(pending)))
     return joined
-
-
-# passwd and shadow ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PasswdEntry:
-    """One account of /etc/passwd."""
-
-    name: str
-    password: str
-    uid: int
-    line: int
-
-
-@dataclass(frozen=True)
-class ShadowEntry:
-    """One account of /etc/shadow (the hash itself is never shown in evidence)."""
-
-    name: str
-    password: str
-    max_days: str
-    line: int
-
-    @property
-    def usable_password(self) -> bool:
-        """True when the field holds a hash a login can match (not empty, not locked)."""
-        return bool(self.password) and self.password[0] not in "!*"
-
-
-_NUMBER = re.compile("[0-9]{1,20}")
-
-
-def parse_passwd(text: str) -> list[PasswdEntry]:
-    """Accounts of a passwd file; NIS ``+``/``-`` lines and malformed lines are skipped.
-
-    A UID is decimal digits (``²`` or a 5000-digit number make the line malformed).
-    """
-    entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        fields = line.split(":")
-        if len(fields) != 7 or not fields[0] or fields[0][0] in "+-#":
-            continue
-        if not _NUMBER.fullmatch(fields[2]):
-            continue
-        entries.append(PasswdEntry(fields[0], fields[1], int(fields[2]), number))
-    return entries
-
-
-def parse_shadow(text: str) -> list[ShadowEntry]:
-    """Accounts of a shadow file; lines without name and password field are skipped."""
-    entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        fields = line.split(":")
-        if len(fields) < 2 or not fields[0] or fields[0][0] in "+-#":
-            continue
-        max_days = fields[4] if len(fields) > 4 else ""
-        entries.append(ShadowEntry(fields[0], fields[1], max_days, number))
-    return entries
 
 
 # key/value configuration files ---------------------------------------------------------------

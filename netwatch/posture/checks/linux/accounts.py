@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.facts.accounts import ShadowEntry
 from netwatch.hostaccess import Files
 from netwatch.posture.checks._linux_users import (
     PamRule,
@@ -16,9 +17,7 @@ from netwatch.posture.checks._linux_users import (
     UnreadableFile,
     list_dir,
     parse_pam,
-    parse_passwd,
     parse_settings,
-    parse_shadow,
     read_optional,
 )
 from netwatch.posture.context import CheckContext
@@ -40,8 +39,6 @@ from netwatch.posture.parsers.sudoers import (
     SUDOERS,
     Sudoers,
     SudoUser,
-    load_sudoers,
-    sudo_hostname,
 )
 from netwatch.posture.registry import check
 
@@ -58,9 +55,6 @@ PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
 
 
 FAILLOCK = "/etc/security/faillock.conf"
-
-
-GROUP = "/etc/group"
 
 
 PASSWORD_STACKS = ("/etc/pam.d/common-password", "/etc/pam.d/system-auth")
@@ -136,7 +130,7 @@ def _login_defs(files: Files) -> LoginDefs | None:
     return None if text is None else parse_login_defs(text, LOGIN_DEFS)
 
 
-def _expiry(files: Files, limit: int) -> list[Verdict]:
+def _expiry(files: Files, limit: int, shadow: tuple[ShadowEntry, ...] | None) -> list[Verdict]:
     """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
     verdicts: list[Verdict] = []
     expected = f"PASS_MAX_DAYS between 1 and {limit}"
@@ -150,15 +144,14 @@ def _expiry(files: Files, limit: int) -> list[Verdict]:
     else:
         ok = 0 < maximum.value <= limit
         verdicts.append((ok, Evidence(maximum.definition.source, maximum.shown, expected)))
-    shadow = read_optional(files, SHADOW)
     if shadow is None:
         return verdicts
     stale = []
-    for entry in parse_shadow(shadow):
+    for entry in shadow:
         days = _int(entry.max_days)
         if entry.usable_password and not (days is not None and 0 <= days <= limit):
             observed = f"account '{entry.name}': maximum password age {entry.max_days or 'unset'}"
-            stale.append(Evidence(f"{SHADOW}:{entry.line}", observed, f"at most {limit} days"))
+            stale.append(Evidence(entry.source, observed, f"at most {limit} days"))
     verdicts.extend((False, evidence) for evidence in stale)
     if not stale:
         observed = f"no account with a password may keep it longer than {limit} days"
@@ -264,7 +257,8 @@ def password_policy(ctx: CheckContext) -> Outcome:
     if not any(files.exists(p) for p in (LOGIN_DEFS, *PASSWORD_STACKS, *AUTH_STACKS)):
         return not_applicable(f"no {LOGIN_DEFS} and no PAM stack: not a shadow/PAM based system")
     try:
-        verdicts = _expiry(files, params.max_days) if params.max_days is not None else []
+        limit = params.max_days
+        verdicts = _expiry(files, limit, ctx.facts.shadow) if limit is not None else []
         length, notes = _min_length(files, params.min_length)
         verdicts += length + _lockout(files, params.lockout_attempts)
     except UnreadableFile as exc:
@@ -279,12 +273,11 @@ def password_policy(ctx: CheckContext) -> Outcome:
 def extra_uid0(ctx: CheckContext) -> Outcome:
     """Fail for every account other than root with UID 0 in /etc/passwd."""
     try:
-        text = read_optional(ctx.access.files, PASSWD)
+        entries = ctx.facts.users
     except UnreadableFile as exc:
         return error(str(exc))
-    if text is None:
+    if entries is None:
         return not_applicable(f"no {PASSWD} under the audited root")
-    entries = parse_passwd(text)
     expected = "only root has UID 0"
     extra = [
         Evidence(f"{PASSWD}:{e.line}", f"account '{e.name}' has UID 0 (full root rights)", expected)
@@ -302,16 +295,15 @@ def extra_uid0(ctx: CheckContext) -> Outcome:
 @check("linux.accounts.empty_password_hash")
 def empty_password_hash(ctx: CheckContext) -> Outcome:
     """Fail for accounts whose password field is empty (never printing any hash)."""
-    files = ctx.access.files
     try:
-        passwd, shadow = read_optional(files, PASSWD), read_optional(files, SHADOW)
+        passwd, shadow = ctx.facts.users, ctx.facts.shadow
     except UnreadableFile as exc:
         return error(str(exc))
     if passwd is None and shadow is None:
         return not_applicable(f"no {PASSWD} or {SHADOW} under the audited root")
     expected = "a password hash, or a lock (! or *)"
-    found = [(PASSWD, e.line, e.name) for e in parse_passwd(passwd or "") if not e.password]
-    accounts = parse_shadow(shadow or "")
+    found = [(PASSWD, e.line, e.name) for e in passwd or () if not e.password]
+    accounts = shadow or ()
     found += [(SHADOW, e.line, e.name) for e in accounts if not e.password]
     if found:
         return failed(
@@ -331,10 +323,9 @@ def empty_password_hash(ctx: CheckContext) -> Outcome:
 def sudo_nopasswd(ctx: CheckContext) -> Outcome:
     """Fail for every user sudo lets run any command as root without a password."""
     params = ctx.params_as(SudoNopasswdParams)
-    files = ctx.access.files
     try:
-        policy = load_sudoers(files, sudo_hostname(files))
-        users, root = _sudo_users(files, policy)
+        policy = ctx.facts.sudoers
+        users, root = _sudo_users(ctx, policy)
     except (UnreadableFile, OSError) as exc:
         return error(str(exc) if isinstance(exc, UnreadableFile) else f"cannot read sudoers: {exc}")
     if not policy.files and policy.usable:
@@ -378,26 +369,12 @@ def _allowed(user: SudoUser, allowed: tuple[str, ...]) -> bool:
     return not names.isdisjoint(allowed)
 
 
-def _group_file(text: str) -> list[tuple[str, int | None, frozenset[str]]]:
-    """/etc/group entries: name, gid and members (malformed lines skipped)."""
-    entries = []
-    for line in text.splitlines():
-        fields = line.split(":")
-        if len(fields) == 4 and fields[0] and fields[0][0] not in "+-#":
-            gid = int(fields[2]) if fields[2].isascii() and fields[2].isdigit() else None
-            members = frozenset(m.strip() for m in fields[3].split(",") if m.strip())
-            entries.append((fields[0], gid, members))
-    return entries
-
-
-def _sudo_users(files: Files, policy: Sudoers) -> tuple[list[tuple[str, SudoUser]], SudoUser]:
+def _sudo_users(ctx: CheckContext, policy: Sudoers) -> tuple[list[tuple[str, SudoUser]], SudoUser]:
     """Each account, plus one stand-in for each principal in sudoers that no account is."""
-    groups = _group_file(read_optional(files, GROUP) or "")
-    passwd = read_optional(files, PASSWD) or ""
-    lines = passwd.splitlines()
+    groups = [(g.name, g.gid, g.members) for g in ctx.facts.groups or ()]
     users: list[tuple[str, SudoUser]] = []
-    for entry in parse_passwd(passwd):
-        gid = _int(lines[entry.line - 1].split(":")[3][:10])
+    for entry in ctx.facts.users or ():
+        gid = entry.gid
         mine = [(n, g) for n, g, members in groups if entry.name in members or g == gid]
         names = frozenset(n for n, _ in mine)
         gids = frozenset(

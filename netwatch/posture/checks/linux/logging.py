@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError
-from netwatch.posture.checks._apt import dpkg_packages
 from netwatch.posture.checks._linux_host import (
     OFFLINE_NOTE,
     SYSTEMD_ETC,
@@ -214,9 +213,9 @@ def _audit_rules(files: Files) -> tuple[int, str]:
     return 0, ""
 
 
-def _auditd_from_config(files: Files, note: str) -> tuple[bool, list[Evidence]]:
-    packages = dpkg_packages(files) or {}
-    package = packages.get("auditd")
+def _auditd_from_config(ctx: CheckContext, note: str) -> tuple[bool, list[Evidence]]:
+    files = ctx.access.files
+    package = ctx.facts.dpkg.get("auditd") if ctx.facts.dpkg is not None else None
     installed = (
         (package is not None and package.installed)
         or files.exists("/usr/sbin/auditd")
@@ -256,7 +255,7 @@ def auditd(ctx: CheckContext) -> Outcome:
                 return error(str(exc))
     if isinstance(state, str):
         note = state if not ctx.live else f"{state}; read from configuration"
-        state = _auditd_from_config(files, note)
+        state = _auditd_from_config(ctx, note)
     running, evidence = state
     if not running:
         return failed(*evidence)

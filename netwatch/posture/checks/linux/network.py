@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.facts.listening import SS_SOURCE, Listener, ListeningError
 from netwatch.hostaccess.commands import CommandError, CommandResult
 from netwatch.posture.checks._firewall import (
     FIREWALLD_DENY_TARGETS,
@@ -27,7 +28,6 @@ from netwatch.posture.checks._firewall import (
     shell_assignments,
     zone_xml_target,
 )
-from netwatch.posture.checks._listening import SS_SOURCE, Listener, ListeningError, listeners
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -374,7 +374,7 @@ def risky_services(ctx: CheckContext) -> Outcome:
         return not_applicable(NOT_LIVE)
     params = ctx.params_as(RiskyServicesParams)
     try:
-        exposed = [item for item in listeners(ctx) if not item.loopback]
+        exposed = [item for item in ctx.facts.listening if not item.loopback]
     except ListeningError as exc:
         return error(str(exc))
     evidence = []
@@ -425,7 +425,7 @@ def listening_ports(ctx: CheckContext) -> Outcome:
         return not_applicable(NOT_LIVE)
     params = ctx.params_as(ListeningPortsParams)
     try:
-        exposed = [item for item in listeners(ctx) if not item.loopback]
+        exposed = [item for item in ctx.facts.listening if not item.loopback]
     except ListeningError as exc:
         return error(str(exc))
     allowed = sorted(set(params.allowed_ports))

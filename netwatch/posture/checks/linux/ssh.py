@@ -16,7 +16,6 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from netwatch.hostaccess.confine import UnsafeFileError
-from netwatch.posture.checks._sshd import read_sshd, sshd_installed
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -81,13 +80,13 @@ ANY = Connection()
 
 def _load(ctx: CheckContext) -> SshdConfig | Outcome:
     """The configuration, or the outcome when there is none to judge."""
-    files = ctx.access.files
-    if not sshd_installed(files):
-        return not_applicable("no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)")
     try:
-        config, how = read_sshd(files)
+        sshd = ctx.facts.sshd
     except (UnreadableSshdFile, UnsafeFileError) as exc:
         return error(str(exc))
+    if not sshd.installed:
+        return not_applicable("no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)")
+    config, how = sshd.config, sshd.semantics
     if config is None:
         return not_applicable(f"sshd is installed but {SSHD_CONFIG} is missing: sshd cannot start")
     if config.refused:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.facts.os_release import OsRelease
+from netwatch.facts.packages import DpkgStatus
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError
-from netwatch.posture.checks._apt import dpkg_packages
-from netwatch.posture.checks._eol import EOL_TABLE, OsRelease, eol_table, read_os_release
+from netwatch.posture.checks._eol import EOL_TABLE, eol_table
 from netwatch.posture.checks._linux_host import (
     SYSTEMD_ETC,
     enabled_units,
@@ -69,8 +70,7 @@ _OFF_VALUES = {"", "0", "false", "no", "off"}
 _YES_VALUES = {"1", "yes", "true", "on"}
 
 
-def _debian_automatic(files: Files) -> Outcome:
-    packages = dpkg_packages(files)
+def _debian_automatic(files: Files, packages: DpkgStatus | None) -> Outcome:
     if packages is None:
         return not_applicable("no /var/lib/dpkg/status: cannot tell which packages are installed")
     package = packages.get("unattended-upgrades")
@@ -149,10 +149,12 @@ def automatic_updates(ctx: CheckContext) -> Outcome:
     dnf-automatic applying updates from an enabled timer. Files only: works offline too.
     """
     files = ctx.access.files
-    family, reason = _family_or_reason(read_os_release(files))
+    family, reason = _family_or_reason(ctx.facts.os_release)
     if family is None:
         return not_applicable(reason)
-    return _debian_automatic(files) if family == "debian" else _rhel_automatic(files)
+    if family == "debian":
+        return _debian_automatic(files, ctx.facts.dpkg)
+    return _rhel_automatic(files)
 
 
 APT_SIMULATE = ["apt-get", "-s", "-o", "Debug::NoLocking=1", "upgrade"]
@@ -236,7 +238,7 @@ def pending_security_updates(ctx: CheckContext) -> Outcome:
             "pending updates are computed by the running system's package manager; "
             "this is an offline image"
         )
-    family, reason = _family_or_reason(read_os_release(ctx.access.files))
+    family, reason = _family_or_reason(ctx.facts.os_release)
     if family is None:
         return not_applicable(reason)
     argv, parse = (
@@ -273,7 +275,7 @@ def os_supported(ctx: CheckContext) -> Outcome:
     Fails after the date a host stops getting security fixes without an extra contract;
     paid extended support, where the vendor offers it, is shown in the evidence.
     """
-    release = read_os_release(ctx.access.files)
+    release = ctx.facts.os_release
     if release is None:
         return not_applicable("no /etc/os-release: the distribution is unknown")
     distro_id, version_id = release.get("ID"), release.get("VERSION_ID")
