@@ -22,11 +22,13 @@ from netwatch.audit.model import (
     ServiceRecord,
 )
 from netwatch.collectors.services import build_jobs
+from netwatch.facts.host import HostFacts
+from netwatch.facts.packages import DPKG_STATUS, Package
 from netwatch.hostaccess import HostAccess
 from netwatch.hostaccess.confine import UnsafeFileError
 from netwatch.inventory.osinfo import OsInfo, gather_os_info, linux_os_info
 from netwatch.inventory.snapshot import gather_inventory
-from netwatch.inventory.software import DPKG_STATUS, parse_dpkg_status
+from netwatch.inventory.software import package_record
 from netwatch.posture.model import CheckResult
 from netwatch.posture.policy import BUILTIN_DIR, BUILTIN_PREFIX, Policy
 from netwatch.posture.runner import host_platform, run_policy
@@ -92,12 +94,24 @@ def host_inventory(access: HostAccess, root: Path | None, settings: Any) -> dict
     return offline_inventory(access, root)
 
 
+def _image_packages(facts: HostFacts) -> list[Package] | None:
+    """The installed dpkg packages of the mounted disk; None when there is no status file
+    or it is refused (a loop, a FIFO: logged)."""
+    try:
+        dpkg = facts.dpkg
+    except UnsafeFileError as exc:
+        log.warning("%s left out of the audit: %s", DPKG_STATUS, exc)
+        return None
+    return None if dpkg is None else dpkg.installed()
+
+
 def offline_inventory(access: HostAccess, root: Path) -> dict[str, Any] | None:
     """OS release, machine id and dpkg packages read from the files of a mounted disk."""
+    facts = HostFacts(access)
     files = access.files
-    dpkg = _image_text(access, DPKG_STATUS)
+    packages = _image_packages(facts)
     known = [files.exists(p) for p in ("/etc/os-release", "/usr/lib/os-release", "/etc/machine-id")]
-    if dpkg is None and not any(known):
+    if packages is None and not any(known):
         return None
     return {
         "schema_version": INVENTORY_SCHEMA_VERSION,
@@ -105,8 +119,8 @@ def offline_inventory(access: HostAccess, root: Path) -> dict[str, Any] | None:
         "agent_version": __version__,
         "scope": "files",
         "root": str(root),
-        "host": asdict(_os_info(access, root)),
-        "software": [asdict(p) for p in parse_dpkg_status(dpkg or "")],
+        "host": asdict(linux_os_info(facts, image_hostname(access, root), "")),
+        "software": [package_record(p) for p in packages or []],
     }
 
 
