@@ -87,15 +87,17 @@ else
 fi
 
 # The Linux single executable, the .deb, a minimal Debian root to install it in and one
-# with sshd, sudo, useradd and apt-config (cached in ~/.cache/netwatch-packaging, keyed
-# by their sources).
+# with sshd, sudo, useradd and apt-config, and Debian 11's sshd (cached in
+# ~/.cache/netwatch-packaging, keyed by their sources).
 if ((!fast)); then
     echo "tests/run.sh: building the Linux executable, the .deb and the Debian test root"
     NETWATCH_LINUX_DIST="$(.venv/bin/python packaging/linux/build_deb.py | tail -n 1)"
     NETWATCH_DEB_TESTROOT="$(.venv/bin/python -m tests.packaging.testroot | tail -n 1)"
     # The programs whose verdicts posture checks must match (tests/differential/).
     NETWATCH_PROGRAMS_ROOT="$(.venv/bin/python -m tests.differential.programs_root | tail -n 1)"
-    export NETWATCH_LINUX_DIST NETWATCH_DEB_TESTROOT NETWATCH_PROGRAMS_ROOT
+    # Debian 11's sshd, for the OpenSSH 8.4 semantics (tests/differential/test_sshd.py).
+    NETWATCH_OPENSSH84_ROOT="$(.venv/bin/python -m tests.differential.openssh84_root | tail -n 1)"
+    export NETWATCH_LINUX_DIST NETWATCH_DEB_TESTROOT NETWATCH_PROGRAMS_ROOT NETWATCH_OPENSSH84_ROOT
 fi
 
 # Network safety: as root, the tests run in a fresh network namespace that has

@@ -22,3 +22,11 @@ def programs_root() -> Path:
     if os.geteuid() != 0:
         pytest.skip("running programs chrooted into a root needs root")
     return configured_root("NETWATCH_PROGRAMS_ROOT", "python -m tests.differential.programs_root")
+
+
+@pytest.fixture(scope="session")
+def openssh84_root() -> Path:
+    """The cached Debian 11 root with OpenSSH 8.4's sshd."""
+    if os.geteuid() != 0:
+        pytest.skip("running programs chrooted into a root needs root")
+    return configured_root("NETWATCH_OPENSSH84_ROOT", "python -m tests.differential.openssh84_root")

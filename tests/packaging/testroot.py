@@ -59,13 +59,19 @@ def default_cache() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "netwatch-packaging"
 
 
-def build(cache: Path, name: str = "testroot", include: tuple[str, ...] = INCLUDE) -> Path:
-    """The root folder ``name`` with the packages ``include``, built or taken from the cache."""
+def build(
+    cache: Path,
+    name: str = "testroot",
+    include: tuple[str, ...] = INCLUDE,
+    release: str | None = None,
+) -> Path:
+    """The root folder ``name`` with the packages ``include`` of Debian ``release`` (this
+    host's by default), built or taken from the cache."""
     if os.geteuid() != 0:
         raise RootError("debootstrap needs root")
     if shutil.which("debootstrap") is None:
         raise RootError("debootstrap is not installed (Debian: debootstrap)")
-    release, archive = codename(), mirror()
+    release, archive = release or codename(), mirror()
     key = hashlib.sha256(
         "\n".join([release, archive, *include]).encode() + Path(__file__).read_bytes()
     ).hexdigest()[:16]
