@@ -1,7 +1,7 @@
 """netwatch's layers: every import, module-level or inside a function, goes down or sideways.
 
-From the bottom: shared contracts and host access; the domains (engine, inventory,
-posture, probes); LAN discovery (which uses inventory and probes); the collectors
+From the bottom: shared contracts and host access; the domains (engine, host facts,
+inventory, posture, probes); LAN discovery (which uses inventory and probes); the collectors
 (plugins over all of them); the configuration, assembled from the plugin registries;
 the agent and its HTTP endpoint; the audit and the developer tools; the CLI on top.
 docs/architecture.md draws the same picture.
@@ -17,8 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "netwatch"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("netwatch", "netwatch.core", "netwatch.durations", "netwatch.times", "netwatch.logsetup",
      "netwatch.hostaccess"),
-    ("netwatch.engine", "netwatch.inventory", "netwatch.posture", "netwatch.probes",
-     "netwatch.webconfig", "netwatch.pki"),
+    ("netwatch.engine", "netwatch.facts", "netwatch.inventory", "netwatch.posture",
+     "netwatch.probes", "netwatch.webconfig", "netwatch.pki"),
     ("netwatch.lan",),
     ("netwatch.collectors",),
     ("netwatch.config",),
@@ -83,3 +83,30 @@ def test_the_check_sees_a_back_edge(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from netwatch.agent import build_engine\n", encoding="utf-8")
     assert imports(sample) == [(2, "netwatch.agent")]
+
+
+def within(module: str, *prefixes: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def imports_of(package: str) -> list[tuple[str, str]]:
+    """(file:line, imported module) of every netwatch import in ``package``."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if within(module_name(path), package):
+            where = path.relative_to(PACKAGE.parent)
+            found += [(f"{where}:{line}", target) for line, target in imports(path)]
+    return found
+
+
+def test_the_facts_sit_between_the_parsers_and_their_readers() -> None:
+    """Sideways within layer 1, yet no cycle: the parsers, then the facts, then their readers
+    (inventory, the posture runner and checks)."""
+    parsers = [
+        (w, m) for w, m in imports_of("netwatch.posture.parsers") if within(m, "netwatch.facts")
+    ]
+    assert parsers == [], "a parser must not need the facts it is used to produce"
+    sources = ("netwatch.hostaccess", "netwatch.facts", "netwatch.posture.parsers",
+               "netwatch.posture.checks._powershell")  # fmt: skip
+    facts = [(w, m) for w, m in imports_of("netwatch.facts") if not within(m, *sources)]
+    assert facts == [], "the facts read the host through hostaccess and the parsers only"
