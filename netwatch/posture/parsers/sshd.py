@@ -25,8 +25,20 @@ Lines (servconf.c):
   the value is an extra argument: ``PermitRootLogin no # old`` is refused by 8.4.
 
 Values: for nearly every keyword the FIRST value sshd reads is kept; later lines are
-ignored (but still checked). Keywords holding lists (AcceptEnv, AllowUsers, ...) add up;
-no posture check reads them.
+ignored (but still checked). Keywords holding lists (AcceptEnv, AllowUsers, ...) add up.
+AllowUsers, DenyUsers, AllowGroups and DenyGroups (:meth:`SshdConfig.listed`): every
+word of every line is kept, in order; for a connection, the words of all the Match
+blocks it matches (``Match all`` included) replace the global list when there are any,
+else the global list holds (so global lines are overridden by a ``Match all`` list).
+A user pattern whose ``@`` address part is an invalid address list (an empty entry,
+``10.0.0.1/8``, ``10.0.0.0/33``) and an empty group pattern are refused.
+
+Numbers: MaxAuthTries and ClientAliveCountMax as ``strtonum(0, INT_MAX)`` reads them
+(``+5`` is 5, ``4x`` and ``-1`` are refused); ClientAliveInterval as ``convtime``
+(``300``, ``5m``, ``1h30m``; a bare number is seconds), normalised to seconds as
+``sshd -T`` prints them. Banner: ``none`` (any case) is no banner; ``~/`` is root's
+home (sshd runs as root); a relative path is taken from sshd's working directory ``/``
+(``sshd -T`` prints ``//issue.net``).
 
 Include: each argument is a glob(3) pattern, relative to /etc/ssh unless absolute; the
 matches are read in sorted order where the Include line stands; a pattern that matches
@@ -75,6 +87,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -199,6 +212,11 @@ _ONE_VALUE = _FLAGS | {
     "pidfile",
     "chrootdirectory",
 }
+LIST_KEYWORDS = ("allowusers", "denyusers", "allowgroups", "denygroups")
+_INTEGERS = frozenset(("maxauthtries", "clientalivecountmax"))
+INT_MAX = 2**31 - 1
+_TIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_NUMBER = re.compile(r"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
 _AUTH_METHODS = {
     "none": "",
     "publickey": "pubkeyauthentication",
@@ -242,6 +260,12 @@ _COMMON_DEFAULTS = {
     "gssapiauthentication": ("no",),
     "ciphers": tuple(_CIPHERS.split(",")),
     "macs": tuple(_MACS.split(",")),
+    "maxauthtries": ("6",),
+    "clientaliveinterval": ("0",),
+    "clientalivecountmax": ("3",),
+    "x11forwarding": ("no",),
+    "disableforwarding": ("no",),
+    "banner": ("none",),
 }
 _DEFAULTS_92 = {
     **_COMMON_DEFAULTS,
@@ -316,6 +340,15 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """The words sshd holds for a list keyword (AllowUsers, ...) and the lines they come from."""
+
+    keyword: str
+    value: tuple[str, ...]
+    directives: tuple[Directive, ...]  # empty: no line sets it (no restriction)
+
+
+@dataclass(frozen=True)
 class Connection:
     """Who connects; None for a field means any value (for "could any connection ...")."""
 
@@ -380,6 +413,31 @@ class SshdConfig:
                     return found
         return [self.global_setting(keyword), *found]
 
+    def listed(self, keyword: str, connection: Connection) -> Listed:
+        """A list keyword's words for a connection whose every field is known."""
+        return self._listed(keyword, connection, False)
+
+    def least_listed(self, keyword: str, connection: Connection) -> Listed:
+        """The words every connection like ``connection`` (None fields: any) gets at least:
+        those of the blocks that surely match it, else the global lines'."""
+        return self._listed(keyword, connection, None)
+
+    def _listed(self, keyword: str, connection: Connection, unknown: bool | None) -> Listed:
+        lines = self._lines(keyword)
+        chosen = [d for d in lines if d.blocks and _chain(d.blocks, connection, unknown)]
+        if not chosen:
+            chosen = [d for d in lines if all(not block.criteria for block in d.blocks)]
+        words = tuple(word for directive in chosen for word in directive.args)
+        return Listed(keyword, words, tuple(chosen))
+
+    def may_add(self, keyword: str, connection: Connection) -> list[Directive]:
+        """Lines of Match blocks that may, but need not, apply to ``connection``."""
+        return [
+            d
+            for d in self._lines(keyword)
+            if any(b.criteria for b in d.blocks) and _chain(d.blocks, connection, None) is None
+        ]
+
     def ignored(self, keyword: str) -> list[Directive]:
         """Global lines for ``keyword`` after the one in force (sshd ignores them)."""
         lines = [d for d in self._lines(keyword) if all(not b.criteria for b in d.blocks)]
@@ -396,6 +454,12 @@ class SshdConfig:
             return Setting(keyword, (_ROOT_LOGIN[directive.args[0].lower()],), directive)
         if keyword in _FLAGS:
             return Setting(keyword, (directive.args[0].lower(),), directive)
+        if keyword in _INTEGERS:
+            return Setting(keyword, (str(strtonum(directive.args[0])),), directive)
+        if keyword == "clientaliveinterval":
+            return Setting(keyword, (str(convtime(directive.args[0])),), directive)
+        if keyword == "banner":
+            return Setting(keyword, (banner_path(directive.args[0]),), directive)
         return Setting(keyword, directive.args, directive)
 
 
@@ -572,6 +636,18 @@ class _Reading:
             _check_algorithms(keyword, value, where)
         if keyword == "authenticationmethods":
             _check_methods(args, where)
+        if keyword in _INTEGERS:
+            problem = _strtonum_problem(value)
+            if problem:
+                raise Refused(f"{where}: {name} integer value {problem}.")
+        if keyword == "clientaliveinterval" and convtime(value) < 0:
+            raise Refused(f"{where}: invalid time value.")
+        if keyword in ("allowusers", "denyusers"):
+            for pattern in args:
+                if not _user_pattern_ok(pattern):
+                    raise Refused(f'{where}: invalid {name} pattern: "{pattern}"')
+        if keyword in ("allowgroups", "denygroups") and "" in args:
+            raise Refused(f"{where}: empty {name} pattern")
 
     def _include(
         self, patterns: list[str], blocks: tuple[MatchBlock, ...], depth: int, where: str
@@ -697,6 +773,88 @@ def _match_line(rest: str, source: str, where: str) -> MatchBlock:
     if not criteria:
         raise Refused(f"{where}: One or more attributes required for Match")
     return MatchBlock(tuple(criteria), source)
+
+
+def _strtonum_problem(text: str) -> str:
+    """Why ``strtonum(text, 0, INT_MAX)`` fails ('invalid', 'too small', 'too large'), or ''."""
+    found = _NUMBER.fullmatch(text)
+    if found is None:
+        return "invalid"
+    number = int(found.group(1) + found.group(2))
+    if number < 0:
+        return "too small"
+    return "too large" if number > INT_MAX else ""
+
+
+def strtonum(text: str) -> int:
+    """A number sshd accepted (``+05`` is 5)."""
+    return int(text.strip(" \t\n\v\f\r"))
+
+
+def convtime(text: str) -> int:
+    """OpenSSH's convtime(): seconds of ``300``, ``5m``, ``1h30m``...; -1 when invalid."""
+    total, rest = 0, text
+    if not rest:
+        return -1
+    while rest:
+        found = _NUMBER.match(rest)
+        if found is None or found.group(1) == "-" and int(found.group(2)) > 0:
+            return -1
+        seconds, rest = int(found.group(2)), rest[found.end() :]
+        multiplier = _TIME_UNITS.get(rest[:1].lower())
+        if multiplier is None:
+            return -1
+        rest = rest[1:]
+        if seconds > INT_MAX // multiplier or total > INT_MAX - seconds * multiplier:
+            return -1
+        total += seconds * multiplier
+    return total
+
+
+def banner_path(value: str) -> str:
+    """The Banner file as sshd names it: ``none``, or an absolute path."""
+    if value.lower() == "none":
+        return "none"
+    if value == "~" or value.startswith("~/"):
+        return "/root" + value[1:]
+    return value if value.startswith("/") else "//" + value
+
+
+def _user_pattern_ok(pattern: str) -> bool:
+    """sshd's test of an AllowUsers/DenyUsers pattern (``match_user`` in test mode)."""
+    if not pattern:
+        return False
+    _, at, hosts = pattern.partition("@")
+    return not at or all(_host_entry_ok(entry) for entry in hosts.split(","))
+
+
+def _host_entry_ok(entry: str) -> bool:
+    """One entry of an ``addr_match_list`` (``!`` allowed): not empty, no bad CIDR."""
+    entry = entry[1:] if entry.startswith("!") else entry
+    if not entry:
+        return False
+    address, slash, bits = entry.partition("/")
+    if slash and not (bits[:1].isdigit() and bits.isdigit() and int(bits) <= 128):
+        return True  # not CIDR: a wildcard pattern
+    parsed = _numeric_address(address)
+    if parsed is None:
+        return True
+    length = int(bits) if slash else parsed.max_prefixlen
+    try:
+        ipaddress.ip_network(f"{parsed}/{length}", strict=True)
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address as getaddrinfo(AI_NUMERICHOST) reads it (``10.1`` is 10.0.0.1)."""
+    try:
+        if ":" in text:
+            return ipaddress.IPv6Address(text)
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except (OSError, ValueError):
+        return None
 
 
 def _check_algorithms(keyword: str, value: str, where: str) -> None:
