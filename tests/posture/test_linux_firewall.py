@@ -8,7 +8,6 @@ import pytest
 from pydantic import ValidationError
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks._firewall import parse_iptables_input, parse_nft
 from netwatch.posture.checks._listening import parse_ss
 from netwatch.posture.checks.linux.network import (
     ListeningPortsParams,
@@ -20,6 +19,8 @@ from netwatch.posture.checks.linux.network import (
 )
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Status
+from netwatch.posture.parsers.iptables import parse_iptables_save
+from netwatch.posture.parsers.nftables import parse_ruleset
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, offline_image, recorded_host
 from tests.helpers.recorded import RecordedCommands
 
@@ -71,8 +72,12 @@ def ss_line(proto: str, local: str, process: str = "") -> str:
 def test_firewall_pass_on_hardened_host_from_nft() -> None:
     outcome = firewall_default_deny(on("linux-hardened"))
     assert outcome.status is Status.passed
+    # the final 'counter drop' drops the packet before the policy drop would
     assert pairs(outcome) == [
-        ("command: nft list ruleset", "table inet filter, chain input: policy drop")
+        (
+            "command: nft list ruleset",
+            "table inet filter, chain input: rule 'counter packets 1873 bytes 112380 drop'",
+        )
     ]
 
 
@@ -82,7 +87,7 @@ def test_firewall_fail_on_weak_host_shows_every_tool() -> None:
     assert pairs(outcome) == [
         ("command: nft list ruleset", "empty ruleset"),
         ("command: ufw status verbose", "Status: inactive"),
-        ("command: iptables -S INPUT", "INPUT policy ACCEPT"),
+        ("command: iptables -S INPUT", "filter INPUT: policy ACCEPT"),
     ]
     assert outcome.evidence[0].expected.startswith("an active firewall that drops or rejects")
 
@@ -135,15 +140,28 @@ def test_firewall_firewalld_zone_target_decides() -> None:
 @pytest.mark.parametrize(
     ("output", "status", "observed"),
     [
-        ("-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n", Status.passed, "INPUT policy DROP"),
+        ("-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n", Status.passed, "filter INPUT: policy DROP"),
         (
             "-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n"
             "-A INPUT -j REJECT --reject-with icmp-host-prohibited\n",
             Status.passed,
-            "INPUT policy ACCEPT, final rule '-A INPUT -j REJECT --reject-with "
-            "icmp-host-prohibited'",
+            "filter INPUT: rule '-A INPUT -j REJECT --reject-with icmp-host-prohibited'",
         ),
-        ("-P INPUT ACCEPT\n-A INPUT -s 10.0.0.0/8 -j DROP\n", Status.failed, "INPUT policy ACCEPT"),
+        (
+            "-P INPUT ACCEPT\n-A INPUT -s 10.0.0.0/8 -j DROP\n",
+            Status.failed,
+            "filter INPUT: policy ACCEPT",
+        ),
+        (  # ufw's chains are not in 'iptables -S INPUT': a jump to one decides nothing
+            "-P INPUT DROP\n-A INPUT -j ufw-before-input\n",
+            Status.passed,
+            "filter INPUT: policy DROP",
+        ),
+        (
+            "-P INPUT ACCEPT\n-A INPUT -j ACCEPT\n-A INPUT -j DROP\n",
+            Status.failed,
+            ("filter INPUT: rule '-A INPUT -j ACCEPT'"),
+        ),
     ],
 )
 def test_firewall_iptables_policy_or_final_rule(output: str, status: Status, observed: str) -> None:
@@ -184,7 +202,10 @@ def test_firewall_offline_hardened_image_passes_from_nftables_conf() -> None:
     outcome = firewall_default_deny(image("linux-hardened"))
     assert outcome.status is Status.passed
     assert pairs(outcome) == [
-        ("/etc/nftables.conf:8", f"table inet filter, chain input: policy drop {OFFLINE_NOTE}")
+        (
+            "/etc/nftables.conf:16",
+            f"table inet filter, chain input: rule 'counter drop' {OFFLINE_NOTE}",
+        )
     ]
 
 
@@ -235,7 +256,9 @@ def test_firewall_offline_iptables_rules_file(tmp_path: Path) -> None:
     )
     outcome = firewall_default_deny(tree(tmp_path, {"/etc/iptables/rules.v4": rules}))
     assert outcome.status is Status.passed
-    assert pairs(outcome) == [("/etc/iptables/rules.v4:6", f"INPUT policy DROP {OFFLINE_NOTE}")]
+    assert pairs(outcome) == [
+        ("/etc/iptables/rules.v4:6", f"filter INPUT: policy DROP {OFFLINE_NOTE}")
+    ]
 
 
 def test_firewall_offline_firewalld_zone(tmp_path: Path) -> None:
@@ -259,34 +282,93 @@ def test_nft_parser_handles_sets_comments_and_final_rules() -> None:
 define ADMINS = { 10.1.0.0/16 }
 table inet filter {
   set blocked { type ipv4_addr; elements = { 192.0.2.1,
-      192.0.2.2 } }
+      192.0.2.2 }; }
   chain input { type filter hook input priority 0; policy accept;
     tcp dport { 22, 443 } accept comment "admins # { not a brace"
     log prefix "inbound drop: " counter reject with icmpx type admin-prohibited
   }
 }
-table ip6 v6only { chain input { type filter hook input priority 0; policy drop; } }
+table ip6 v6only { chain input { type filter hook input priority 0; policy drop; }; }
 """
-    chains = parse_nft(text)
-    assert [(c.family, c.table, c.name, c.hook, c.line) for c in chains] == [
-        ("inet", "filter", "input", "input", 6),
-        ("ip6", "v6only", "input", "input", 11),
+    ruleset = parse_ruleset(text, "nftables.conf")
+    assert ruleset.refused is None
+    chains = ruleset.chains
+    assert [(c.family, c.table, c.name, c.hook, c.source) for c in chains] == [
+        ("inet", "filter", "input", "input", "nftables.conf:6"),
+        ("ip6", "v6only", "input", "input", "nftables.conf:11"),
     ]
-    assert chains[0].denies_input and chains[0].last_line == 8
-    assert not chains[1].denies_input  # IPv6 only: IPv4 stays open
+    verdict = ruleset.hook_verdict("input", "ipv4")
+    assert verdict.verdict == "reject" and verdict.source == "nftables.conf:8"
+    assert ruleset.hook_verdict("input", "ipv6").verdict == "reject"  # inet runs first
 
 
 def test_nft_parser_a_conditional_drop_is_not_default_deny() -> None:
     text = "table ip filter {\n chain INPUT {\n  type filter hook input priority 0;\n  ip saddr 203.0.113.9 drop\n }\n}\n"
-    (chain,) = parse_nft(text)
-    assert chain.policy == "" and chain.last_rule == "ip saddr 203.0.113.9 drop"
-    assert not chain.denies_input
+    ruleset = parse_ruleset(text)
+    verdict = ruleset.hook_verdict()
+    assert verdict.verdict == "accept" and not verdict.denies
+    assert verdict.describe() == "table ip filter, chain INPUT: policy accept"
 
 
-def test_iptables_parser_reads_only_the_filter_table() -> None:
+def test_nft_accept_in_one_table_does_not_bypass_a_drop_in_another() -> None:
+    text = (
+        "table inet a {\n chain input { type filter hook input priority -10; accept; }\n}\n"
+        "table ip b {\n chain input { type filter hook input priority 10; policy drop; }\n}\n"
+    )
+    verdict = parse_ruleset(text, "x.nft").hook_verdict()
+    assert verdict.denies and verdict.describe() == "table ip b, chain input: policy drop"
+
+
+def test_firewall_offline_refused_nftables_conf_fails_with_the_reason(tmp_path: Path) -> None:
+    conf = "table inet filter { chain input { type filter hook input priority 0; policy drop; } }\n"
+    outcome = firewall_default_deny(tree(tmp_path, {"/etc/nftables.conf": conf}))
+    assert outcome.status is Status.failed
+    assert outcome.evidence[0].source == "/etc/nftables.conf"
+    assert outcome.evidence[0].observed.startswith(
+        "nft refuses it (/etc/nftables.conf:1: syntax error, unexpected '}'"
+    )
+    assert "so nftables.service loads nothing" in outcome.evidence[0].observed
+
+
+def test_firewall_offline_nftables_include_is_read_inside_the_image(tmp_path: Path) -> None:
+    files = {
+        "/etc/nftables.conf": 'flush ruleset\ninclude "/etc/nftables.d/*.nft"\n',
+        "/etc/nftables.d/10-input.nft": (
+            "table inet filter {\n\tchain input {\n"
+            "\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n"
+        ),
+    }
+    outcome = firewall_default_deny(tree(tmp_path, files))
+    assert outcome.status is Status.passed
+    assert pairs(outcome) == [
+        (
+            "/etc/nftables.d/10-input.nft:3",
+            f"table inet filter, chain input: policy drop {OFFLINE_NOTE}",
+        )
+    ]
+
+
+def test_firewall_offline_ufw_reads_files_as_the_boot_script_sources_them(tmp_path: Path) -> None:
+    files = {
+        "/etc/ufw/ufw.conf": "ENABLED=yes # turned on by the installer\n",
+        "/etc/default/ufw": "DEFAULT_INPUT_POLICY='DROP'\nDEFAULT_INPUT_POLICY=\"ACCEPT\"\n",
+    }
+    outcome = firewall_default_deny(tree(tmp_path, files))
+    assert outcome.status is Status.failed  # the later assignment wins
+    assert pairs(outcome) == [
+        ("/etc/default/ufw:2", f"ENABLED=yes; DEFAULT_INPUT_POLICY=ACCEPT {OFFLINE_NOTE}")
+    ]
+
+
+def test_iptables_parser_judges_every_input_chain() -> None:
     text = "*raw\n:INPUT DROP [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"
-    parsed = parse_iptables_input(text)
-    assert parsed is not None and parsed.policy == "ACCEPT" and not parsed.denies
+    rules = parse_iptables_save(text)
+    assert rules.refused is None and not rules.input_verdict().denies  # raw has no INPUT
+    mangle = "*mangle\n:INPUT DROP [0:0]\nCOMMIT\n*filter\n-A INPUT -j ACCEPT\nCOMMIT\n"
+    assert parse_iptables_save(mangle).input_verdict().denies
+    assert parse_iptables_save("*filter\n:INPUT DROP [0:0]\n").refused == (
+        "/etc/iptables/rules.v4:3: COMMIT expected"
+    )
 
 
 # linux.network.risky_services

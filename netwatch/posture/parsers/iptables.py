@@ -153,8 +153,8 @@ def split_arguments(line: str, where: str) -> list[str]:
 class _Restore:
     """The state of one iptables-restore run."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, path: str, partial: bool = False) -> None:
+        self.path, self.partial = path, partial
         self.ruleset = Ruleset(files=[path])
         self.table: NftTable | None = None
 
@@ -264,6 +264,8 @@ class _Restore:
             if table.chains[target].hook:
                 raise IptablesRefused(f"{where}: Chain '{target}' does not exist")
             verdict = jump
+        elif target and self.partial and target not in CONTINUING_TARGETS:
+            verdict = ""  # a chain the listing does not show: it may decide anything
         elif target and target not in CONTINUING_TARGETS:
             raise IptablesRefused(f"{where}: Chain '{target}' does not exist")
         elif target:
@@ -301,8 +303,12 @@ def parse_iptables_save(text: str, path: str = RULES_V4) -> IptablesRules:
 
 
 def parse_iptables_commands(text: str, source: str = "iptables -S") -> IptablesRules:
-    """``iptables -S`` output: the filter table as the commands that rebuild it."""
-    restore = _Restore(source)
+    """``iptables -S [chain]`` output: the filter table as the commands that rebuild it.
+
+    A jump to a chain the listing does not show (``iptables -S INPUT`` lists one chain)
+    decides nothing here.
+    """
+    restore = _Restore(source, partial=True)
     restore.open_table("filter", source)
     try:
         for number, raw in enumerate(text.splitlines(), start=1):

@@ -17,17 +17,6 @@ from pydantic import Field
 from netwatch.core.settings import StrictModel
 from netwatch.facts.listening import SS_SOURCE, Listener, ListeningError
 from netwatch.hostaccess.commands import CommandError, CommandResult
-from netwatch.posture.checks._firewall import (
-    FIREWALLD_DENY_TARGETS,
-    ZONE_NAME,
-    NftChain,
-    firewalld_target,
-    parse_iptables_input,
-    parse_nft,
-    parse_ufw_status,
-    shell_assignments,
-    zone_xml_target,
-)
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -37,6 +26,11 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
+from netwatch.posture.parsers import firewalld
+from netwatch.posture.parsers.iptables import describe as describe_iptables
+from netwatch.posture.parsers.iptables import parse_iptables_commands, read_rules_v4
+from netwatch.posture.parsers.nftables import Ruleset, parse_ruleset, read_nftables_conf
+from netwatch.posture.parsers.ufw import UFW_CONF, UFW_DEFAULTS, parse_ufw_status, read_ufw_boot
 from netwatch.posture.registry import check
 
 DENY_EXPECTED = "an active firewall that drops or rejects inbound traffic by default"
@@ -79,28 +73,27 @@ def _failure(result: CommandResult) -> _QueryError:
     return _QueryError(f"{' '.join(result.argv)}: {reason}")
 
 
-def _nft_finding(chains: list[NftChain], source: str, with_line: bool) -> _Finding:
-    deny = next((chain for chain in chains if chain.denies_input), None)
-    if deny is not None:
-        line = deny.line if deny.policy == "drop" else deny.last_line
-        where = f"{source}:{line}" if with_line else source
-        return _Finding(True, Evidence(where, deny.describe(), DENY_EXPECTED))
-    inputs = [chain for chain in chains if chain.hook == "input"]
-    if not chains:
+def _nft_finding(ruleset: Ruleset, source: str, offline: bool) -> _Finding:
+    """The kernel's verdict on the input hook for IPv4 that no rule's match selects."""
+    verdict = ruleset.hook_verdict("input", "ipv4")
+    where = verdict.source if offline and verdict.source else source
+    if not ruleset.chains:
         observed = "empty ruleset"
-    elif not inputs:
+    elif not verdict.chains:
         observed = "no chain on the input hook"
     else:
-        observed = "; ".join(chain.describe() for chain in inputs)
-        source = f"{source}:{inputs[0].line}" if with_line else source
-    return _Finding(False, Evidence(source, observed, DENY_EXPECTED))
+        observed = verdict.describe()
+    return _Finding(verdict.denies, Evidence(where, observed, DENY_EXPECTED))
 
 
 def _live_nft(ctx: CheckContext) -> _Finding:
     result = _run(ctx, ["nft", "list", "ruleset"])
     if result.returncode != 0:
         raise _failure(result)
-    return _nft_finding(parse_nft(result.stdout), "command: nft list ruleset", with_line=False)
+    ruleset = parse_ruleset(result.stdout)
+    if ruleset.refused:
+        raise _QueryError(f"nft list ruleset: unreadable output: {ruleset.refused}")
+    return _nft_finding(ruleset, "command: nft list ruleset", offline=False)
 
 
 def _live_ufw(ctx: CheckContext) -> _Finding:
@@ -120,22 +113,25 @@ def _live_firewalld(ctx: CheckContext) -> _Finding:
     if state.returncode != 0 or answer != "running":
         raise _failure(state)
     listing = _run(ctx, ["firewall-cmd", "--list-all"])
-    target = firewalld_target(listing.stdout)
+    target = firewalld.list_all_target(listing.stdout)
     if listing.returncode != 0 or not target:
         raise _failure(listing)
     zone = listing.stdout.split(maxsplit=1)[0]
     observed = f"running; default zone {zone}, target {target}"
     evidence = Evidence("command: firewall-cmd --list-all", observed, DENY_EXPECTED)
-    return _Finding(target in FIREWALLD_DENY_TARGETS, evidence)
+    return _Finding(target in firewalld.DENY_TARGETS, evidence)
 
 
 def _live_iptables(ctx: CheckContext) -> _Finding:
     result = _run(ctx, ["iptables", "-S", "INPUT"])
-    parsed = parse_iptables_input(result.stdout)
-    if result.returncode != 0 or parsed is None:
+    rules = parse_iptables_commands(result.stdout, "iptables -S INPUT")
+    if result.returncode != 0 or not result.stdout.strip():
         raise _failure(result)
-    evidence = Evidence("command: iptables -S INPUT", parsed.describe(), DENY_EXPECTED)
-    return _Finding(parsed.denies, evidence)
+    if rules.refused:
+        raise _QueryError(f"iptables -S INPUT: unreadable output: {rules.refused}")
+    verdict = rules.input_verdict()
+    evidence = Evidence("command: iptables -S INPUT", describe_iptables(verdict), DENY_EXPECTED)
+    return _Finding(verdict.denies, evidence)
 
 
 LIVE_PROBES: tuple[tuple[str, Callable[[CheckContext], _Finding]], ...] = (
@@ -192,64 +188,72 @@ def _source(path: str, line: int) -> str:
     return f"{path}:{line}" if line else path
 
 
+def _refused(path: str, program: str, reason: str, unit: str) -> _Finding:
+    observed = f"{program} refuses it ({reason}), so {unit} loads nothing"
+    return _Finding(False, Evidence(path, observed, DENY_EXPECTED))
+
+
 def _offline_nft(ctx: CheckContext) -> _Finding | None:
-    text = ctx.access.files.read_text_or_none("/etc/nftables.conf")
-    if text is None:
+    path = "/etc/nftables.conf"
+    ruleset = read_nftables_conf(ctx.access.files, path)
+    if ruleset is None:
         return None
-    finding = _nft_finding(parse_nft(text), "/etc/nftables.conf", with_line=True)
+    if ruleset.refused:
+        return _refused(path, "nft", ruleset.refused, "nftables.service")
+    finding = _nft_finding(ruleset, path, offline=True)
     return _loaded_at_boot(ctx, finding, "nftables.service")
 
 
 def _offline_ufw(ctx: CheckContext) -> _Finding | None:
-    conf = ctx.access.files.read_text_or_none("/etc/ufw/ufw.conf")
-    if conf is None:
+    boot = read_ufw_boot(ctx.access.files)
+    if boot is None:
         return None
-    enabled, enabled_line = shell_assignments(conf).get("ENABLED", ("no", 0))
-    if enabled.lower() != "yes":
-        source = _source("/etc/ufw/ufw.conf", enabled_line)
-        return _Finding(False, Evidence(source, f"ENABLED={enabled}", DENY_EXPECTED))
-    defaults = shell_assignments(ctx.access.files.read_text_or_none("/etc/default/ufw") or "")
-    policy, line = defaults.get("DEFAULT_INPUT_POLICY", ("not set", 0))
-    observed = f"ENABLED=yes; DEFAULT_INPUT_POLICY={policy}"
-    evidence = Evidence(_source("/etc/default/ufw", line), observed, DENY_EXPECTED)
-    finding = _Finding(policy.upper() in ("DROP", "REJECT"), evidence)
-    return _loaded_at_boot(ctx, finding, "ufw.service")
-
-
-BUILTIN_ZONE_TARGETS = {"trusted": "ACCEPT", "drop": "DROP", "block": "%%REJECT%%"}
+    if boot.missing:
+        observed = f"{boot.missing} is missing or empty, so ufw-init starts nothing"
+        return _Finding(False, Evidence(boot.missing, observed, DENY_EXPECTED))
+    if not boot.starts:
+        source = boot.enabled.source if boot.enabled else UFW_CONF
+        value = f"ENABLED={boot.enabled.value}" if boot.enabled else "ENABLED not set"
+        return _Finding(False, Evidence(source, value, DENY_EXPECTED))
+    policy = boot.input_policy
+    observed = f"ENABLED=yes; DEFAULT_INPUT_POLICY={policy.value if policy else 'not set'}"
+    evidence = Evidence(policy.source if policy else UFW_DEFAULTS, observed, DENY_EXPECTED)
+    return _loaded_at_boot(ctx, _Finding(boot.denies, evidence), "ufw.service")
 
 
 def _offline_firewalld(ctx: CheckContext) -> _Finding | None:
-    conf_path = "/etc/firewalld/firewalld.conf"
+    conf_path = firewalld.FIREWALLD_CONF
     conf = ctx.access.files.read_text_or_none(conf_path)
     if conf is None:
         return None
-    zone, line = shell_assignments(conf).get("DefaultZone", ("public", 0))
-    if not ZONE_NAME.match(zone):
+    zone, line = firewalld.conf_values(conf).get("DefaultZone", ("public", 0))
+    if not firewalld.ZONE_NAME.match(zone):
         observed = f"DefaultZone={zone!r} is not a zone name"
         return _Finding(False, Evidence(_source(conf_path, line), observed, DENY_EXPECTED))
-    source, target = _source(conf_path, line), BUILTIN_ZONE_TARGETS.get(zone, "default")
+    source = _source(conf_path, line)
+    target = firewalld.BUILTIN_ZONE_TARGETS.get(zone, "default")
     for path in (f"/etc/firewalld/zones/{zone}.xml", f"/usr/lib/firewalld/zones/{zone}.xml"):
         xml = ctx.access.files.read_text_or_none(path)
         if xml is not None:
-            source, target = path, zone_xml_target(xml)
+            source, target = path, firewalld.zone_xml_target(xml)
             break
     observed = f"default zone {zone}, target {target}"
-    finding = _Finding(target in FIREWALLD_DENY_TARGETS, Evidence(source, observed, DENY_EXPECTED))
+    evidence = Evidence(source, observed, DENY_EXPECTED)
+    finding = _Finding(target in firewalld.DENY_TARGETS, evidence)
     return _loaded_at_boot(ctx, finding, "firewalld.service")
 
 
 def _offline_iptables(ctx: CheckContext) -> _Finding | None:
     path = "/etc/iptables/rules.v4"
-    text = ctx.access.files.read_text_or_none(path)
-    if text is None:
+    rules = read_rules_v4(ctx.access.files, path)
+    if rules is None:
         return None
-    parsed = parse_iptables_input(text)
-    if parsed is None:
-        return _Finding(False, Evidence(path, "no INPUT chain in the filter table", DENY_EXPECTED))
-    line = parsed.final_line if parsed.final_deny else parsed.policy_line
-    evidence = Evidence(_source(path, line), parsed.describe(), DENY_EXPECTED)
-    return _loaded_at_boot(ctx, _Finding(parsed.denies, evidence), "netfilter-persistent.service")
+    unit = "netfilter-persistent.service"
+    if rules.refused:
+        return _refused(path, "iptables-restore", rules.refused, unit)
+    verdict = rules.input_verdict()
+    evidence = Evidence(verdict.source or path, describe_iptables(verdict), DENY_EXPECTED)
+    return _loaded_at_boot(ctx, _Finding(verdict.denies, evidence), unit)
 
 
 OFFLINE_PROBES = (_offline_nft, _offline_ufw, _offline_firewalld, _offline_iptables)
