@@ -3,7 +3,7 @@
 Two inputs: an ``iptables-save`` file (``/etc/iptables/rules.v4``, loaded at boot by
 netfilter-persistent) and ``iptables -S`` output (the filter table's commands, no
 ``*table`` lines). The file format, as iptables-restore takes it
-(tests/differential/test_firewall_iptables.py loads every corpus file):
+(tests/differential/test_firewall.py loads every corpus file):
 
 - Blank lines and lines starting with ``#`` are skipped. Anything else outside a table
   fails ("line N failed").
@@ -22,7 +22,8 @@ netfilter-persistent) and ``iptables -S`` output (the filter table's commands, n
   must exist at that line.
 
 The verdict is the kernel's for an IPv4 packet on the input hook: the INPUT chains of
-mangle (priority -150), filter (0), security (50) and nat (100) in turn, each to its
+mangle (priority -150), filter (0) and security (50) in turn (nat's INPUT policy
+DROP is accepted by iptables-restore but drops nothing), each to its
 verdict, exactly as for nftables (:mod:`netwatch.posture.parsers.nftables`, whose
 :class:`~netwatch.posture.parsers.nftables.Ruleset` this builds: iptables-nft stores
 its tables as nftables tables of family ``ip``). A rule without a match (only

@@ -2,7 +2,7 @@
 
 One reader for ``nft list ruleset`` output and for ``/etc/nftables.conf`` with what it
 includes. What nft does, from its scanner and grammar and from loading files into a
-kernel (tests/differential/test_firewall_nftables.py):
+kernel (tests/differential/test_firewall.py):
 
 - Lexing: ``#`` starts a comment to the end of the line (outside ``"..."``); a
   backslash before a newline joins the lines; strings are ``"..."`` without escapes;
@@ -29,9 +29,10 @@ kernel (tests/differential/test_firewall_nftables.py):
   back to a chain on the way from a base chain ("Too many links"; ``nft -c`` misses
   this one, loading the file does not).
 
-The verdict for a packet on a hook (:meth:`Ruleset.hook_verdict`): the base chains of
-the non-dormant tables of the packet's families (``ip`` and ``inet`` for IPv4) on that
-hook, in priority order. Each chain runs to a verdict: ``accept`` ends only that chain
+The verdict for a packet on a hook (:meth:`Ruleset.hook_verdict`): the ``filter``
+base chains of the non-dormant tables of the packet's families (``ip`` and ``inet`` for
+IPv4) on that hook, in priority order (a ``nat`` chain's policy drop on input let the
+test's SYN through: nat chains do not filter). Each chain runs to a verdict: ``accept`` ends only that chain
 (the packet goes on to the next base chain, so an accept in one table never bypasses a
 drop in another), ``drop`` or ``reject`` ends everything. netwatch follows the packet
 that no match selects: only rules without a match count (``counter drop``,
