@@ -50,7 +50,8 @@ Lines:
   itself, an including line fails when it happens in an included file.
 
 Modules: a relative path is taken from the image's module directory
-(/lib/<multiarch>/security/). A module file that does not exist returns
+(/lib/<multiarch>/security/; when the image has none, modules are taken as present).
+A module file that does not exist returns
 ``module_unknown``; an existing file is taken to load and to have the function of
 its kind (a module without it also returns ``module_unknown``: not modelled).
 
@@ -189,6 +190,16 @@ class PamConfig:
     other_origin: str = ""
     files: list[str] = field(default_factory=list)
     refused: str | None = None
+
+    def own_stack(self, kind: str) -> PamStack:
+        """The service file's own ``kind`` rules, includes read, never other's.
+
+        For a file that services include (``common-auth``) read as if it were one.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"unknown PAM kind {kind!r}")
+        rules = tuple(self.own[kind])
+        return PamStack(self.service, kind, rules, self.own_origin, tuple(self.files), self.refused)
 
     def stack(self, kind: str) -> PamStack:
         """The stack libpam runs for ``kind``: the service's rules, else other's."""
@@ -373,7 +384,7 @@ class _Loader:
         self.config = PamConfig(service)
         self.pam_d = any(self._is_dir(path) for path in PAM_D)
         self.module_dir = next(
-            (path for path in MODULE_DIRS if self._is_dir(path.rstrip("/"))), MODULE_DIRS[0]
+            (path for path in MODULE_DIRS if self._is_dir(path.rstrip("/"))), None
         )
 
     def load(self) -> PamConfig:
@@ -554,7 +565,9 @@ class _Loader:
         return actions
 
     def _module_exists(self, path: str) -> bool:
-        full = path if path.startswith("/") else self.module_dir + path
+        if self.module_dir is None and not path.startswith("/"):
+            return True  # no module directory in the image: presence unknown
+        full = path if path.startswith("/") else f"{self.module_dir}{path}"
         try:
             return stat.S_ISREG(self.files.stat(full).st_mode)
         except (OSError, ValueError):

@@ -12,11 +12,9 @@ from netwatch.core.settings import StrictModel
 from netwatch.facts.accounts import ShadowEntry
 from netwatch.hostaccess import Files
 from netwatch.posture.checks._linux_users import (
-    PamRule,
     Setting,
     UnreadableFile,
     list_dir,
-    parse_pam,
     parse_settings,
     read_optional,
 )
@@ -35,6 +33,7 @@ from netwatch.posture.parsers.logindefs import (
     parse_login_defs,
     useradd_aging,
 )
+from netwatch.posture.parsers.pam import PamRule, PamStack, load_pam_config
 from netwatch.posture.parsers.sudoers import (
     SUDOERS,
     Sudoers,
@@ -115,13 +114,17 @@ def _int(text: str) -> int | None:
         return None
 
 
-def _first_stack(files: Files, candidates: tuple[str, ...]) -> tuple[str, str] | None:
-    """The first PAM stack file that exists: its path and text."""
+def _first_stack(files: Files, candidates: tuple[str, ...], kind: str) -> PamStack | None:
+    """The ``kind`` rules of the first PAM stack file that exists, as libpam reads it."""
     for path in candidates:
-        text = read_optional(files, path)
-        if text is not None:
-            return path, text
+        if read_optional(files, path) is not None:
+            return load_pam_config(files, path.rsplit("/", 1)[1]).own_stack(kind)
     return None
+
+
+def _working(stack: PamStack) -> list[PamRule]:
+    """The rules that run a module (no broken line, missing module or substack marker)."""
+    return [r for r in stack.rules if not (r.broken or r.missing or r.substack)]
 
 
 def _login_defs(files: Files) -> LoginDefs | None:
@@ -194,14 +197,15 @@ def _min_length(files: Files, minimum: int) -> tuple[list[Verdict], list[Evidenc
     if setting is not None:
         observed = f"PASS_MIN_LEN {setting.value} (ignored: PAM sets the length, not login.defs)"
         notes.append(Evidence(setting.source, observed))
-    stack = _first_stack(files, PASSWORD_STACKS)
+    stack = _first_stack(files, PASSWORD_STACKS, "password")
     if stack is None:
         observed = "no PAM password stack (common-password or system-auth)"
         return [(False, Evidence(PASSWORD_STACKS[0], observed, expected))], notes
-    path, text = stack
+    path = stack.origin
+    if stack.refused:
+        return [(False, Evidence(path, f"libpam refuses it: {stack.refused}", expected))], notes
     pwquality = _pwquality_settings(files)
-    rules = [r for r in parse_pam(text, path) if r.kind == "password"]
-    modules = [r for r in rules if r.module in DEFAULT_MINLEN]
+    modules = [r for r in _working(stack) if r.module in DEFAULT_MINLEN]
     configured = pwquality.get("minlen")
     if configured is not None and not any(r.module == "pam_pwquality" for r in modules):
         observed = f"minlen = {configured.value} has no effect: pam_pwquality is not in {path}"
@@ -227,12 +231,14 @@ def _faillock_deny(rule: PamRule, conf: dict[str, Setting]) -> tuple[int | None,
 def _lockout(files: Files, attempts: int) -> list[Verdict]:
     """pam_faillock (recording failures with authfail) or pam_tally2 in the auth stack."""
     expected = f"pam_faillock authfail with deny between 1 and {attempts}"
-    stack = _first_stack(files, AUTH_STACKS)
+    stack = _first_stack(files, AUTH_STACKS, "auth")
     if stack is None:
         observed = "no PAM auth stack (common-auth or system-auth)"
         return [(False, Evidence(AUTH_STACKS[0], observed, expected))]
-    path, text = stack
-    rules = [r for r in parse_pam(text, path) if r.kind == "auth"]
+    path = stack.origin
+    if stack.refused:
+        return [(False, Evidence(path, f"libpam refuses it: {stack.refused}", expected))]
+    rules = _working(stack)
     faillock = [r for r in rules if r.module == "pam_faillock" and "authfail" in r.args]
     tally = [r for r in rules if r.module == "pam_tally2"]
     if faillock:
