@@ -13,8 +13,12 @@ in force. A configuration sshd would refuse to start with is an error, not judge
 
 from __future__ import annotations
 
+import stat
 from fnmatch import fnmatchcase
 
+from pydantic import Field
+
+from netwatch.core.settings import StrictModel
 from netwatch.hostaccess.confine import UnsafeFileError
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
@@ -28,6 +32,7 @@ from netwatch.posture.model import (
 from netwatch.posture.parsers.sshd import (
     SSHD_CONFIG,
     Connection,
+    Listed,
     Setting,
     SshdConfig,
     UnreadableSshdFile,
@@ -65,6 +70,16 @@ _NAMES = {
     "ciphers": "Ciphers",
     "macs": "MACs",
     "kexalgorithms": "KexAlgorithms",
+    "maxauthtries": "MaxAuthTries",
+    "clientaliveinterval": "ClientAliveInterval",
+    "clientalivecountmax": "ClientAliveCountMax",
+    "x11forwarding": "X11Forwarding",
+    "disableforwarding": "DisableForwarding",
+    "banner": "Banner",
+    "allowusers": "AllowUsers",
+    "allowgroups": "AllowGroups",
+    "denyusers": "DenyUsers",
+    "denygroups": "DenyGroups",
 }
 
 
@@ -254,3 +269,229 @@ def ssh_weak_crypto(ctx: CheckContext) -> Outcome:
     if bad:
         return failed(*bad, *notes)
     return passed(*(evidence for _, _, evidence in verdicts), *notes)
+
+
+class MaxAuthTriesParams(StrictModel):
+    """How many authentication attempts one SSH connection may make."""
+
+    max_tries: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="Highest MaxAuthTries accepted (CIS: 4 or fewer; OpenSSH's default is 6).",
+    )
+
+
+@check("linux.ssh.max_auth_tries", params=MaxAuthTriesParams)
+def ssh_max_auth_tries(ctx: CheckContext) -> Outcome:
+    """Pass when MaxAuthTries is at most ``max_tries`` for every connection."""
+    config = _load(ctx)
+    if isinstance(config, Outcome):
+        return config
+    limit = ctx.params_as(MaxAuthTriesParams).max_tries
+    values = config.possible("maxauthtries", ANY)
+    expected = f"MaxAuthTries {limit} or fewer"
+    bad = [s for s in values if int(s.first) > limit]
+    notes = _notes(config, bad or values, "maxauthtries")
+    if bad:
+        return failed(*(_evidence(s, expected) for s in bad), *notes)
+    return passed(*(_evidence(s, expected) for s in values), *notes)
+
+
+class IdleTimeoutParams(StrictModel):
+    """How long an SSH session whose client stopped answering may stay open."""
+
+    max_seconds: int = Field(
+        900,
+        ge=1,
+        le=86400,
+        description="Longest ClientAliveInterval x ClientAliveCountMax accepted, in seconds "
+        "(CIS: 900 or less).",
+    )
+
+
+@check("linux.ssh.idle_timeout", params=IdleTimeoutParams)
+def ssh_idle_timeout(ctx: CheckContext) -> Outcome:
+    """Pass when sshd ends a silent session within ``max_seconds`` for every connection.
+
+    sshd sends a keep-alive after ClientAliveInterval seconds of silence and closes the
+    session after ClientAliveCountMax unanswered ones: interval 0 never asks, and count 0
+    (OpenSSH 8.2 and later) never closes. Values of Match blocks are combined as the
+    worst case, each keyword on its own.
+    """
+    config = _load(ctx)
+    if isinstance(config, Outcome):
+        return config
+    limit = ctx.params_as(IdleTimeoutParams).max_seconds
+    intervals = config.possible("clientaliveinterval", ANY)
+    counts = config.possible("clientalivecountmax", ANY)
+    expected = f"ClientAliveInterval > 0 and ClientAliveCountMax > 0, product at most {limit} s"
+    bad: list[Evidence] = []
+    for interval in intervals:
+        seconds = int(interval.first)
+        if seconds == 0:
+            bad.append(_evidence(interval, expected, "sshd never checks on silent clients"))
+            continue
+        for count in counts:
+            if int(count.first) == 0:
+                bad.append(_evidence(count, expected, "sshd never closes a silent session"))
+            elif seconds * int(count.first) > limit:
+                risk = f"{seconds} s x {count.first} = {seconds * int(count.first)} s"
+                bad.append(_evidence(interval, expected, risk))
+                bad.append(_evidence(count, expected, risk))
+    notes = _notes(config, [*intervals, *counts], "clientaliveinterval", "clientalivecountmax")
+    if bad:
+        return failed(*dict.fromkeys(bad), *notes)
+    shown = [_evidence(s, expected) for s in (*intervals, *counts)]
+    return passed(*shown, *notes)
+
+
+def _admits_anyone(listed: Listed) -> bool:
+    """A list with a pattern any name matches (``*``, ``*@10.0.0.0/8``) admits unknown users."""
+    for word in listed.value:
+        name = word.split("@", 1)[0] if listed.keyword == "allowusers" else word
+        if name and not name.startswith("!") and not name.strip("*"):
+            return True
+    return False
+
+
+def _listed_evidence(listed: Listed, expected: str, risk: str = "") -> list[Evidence]:
+    name = _NAMES[listed.keyword]
+    if not listed.directives:
+        return [Evidence(SSHD_CONFIG, f"{name} not set ({risk or 'no limit'})", expected)]
+    evidence = []
+    for directive in listed.directives:
+        observed = directive.text
+        if directive.match:
+            observed += f" (for connections matching '{directive.match}')"
+        evidence.append(
+            Evidence(directive.source, f"{observed} ({risk})" if risk else observed, expected)
+        )
+    return evidence
+
+
+@check("linux.ssh.access_restricted")
+def ssh_access_restricted(ctx: CheckContext) -> Outcome:
+    """Pass when AllowUsers or AllowGroups limits every connection to named users or groups.
+
+    A Match block's list replaces the global one for the connections it matches, so
+    the list every connection gets at least is the global one (or a ``Match all``
+    one); a Match block that may apply and admits anyone (``AllowUsers *``) undoes
+    it. DenyUsers and DenyGroups alone do not pass: they name who may not log in,
+    so every account added later (a package's service account with a shell, a new
+    employee, an attacker's) may.
+    """
+    config = _load(ctx)
+    if isinstance(config, Outcome):
+        return config
+    expected = "AllowUsers or AllowGroups naming the users or groups that may log in"
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
+    notes: list[Evidence] = []
+    for keyword in ("allowusers", "allowgroups"):
+        least = config.least_listed(keyword, ANY)
+        widening = [
+            d for d in config.may_add(keyword, ANY) if _admits_anyone(Listed(keyword, d.args, (d,)))
+        ]
+        if not least.value:
+            bad += _listed_evidence(least, expected)
+        elif _admits_anyone(least):
+            bad += _listed_evidence(least, expected, "admits any user name")
+        elif widening:
+            bad += _listed_evidence(least, expected)
+            bad += [
+                Evidence(d.source, f"{d.text} (for connections matching '{d.match}': admits "
+                         "any user name)", expected)
+                for d in widening
+            ]  # fmt: skip
+        else:
+            good += _listed_evidence(least, expected)
+        notes += [
+            Evidence(d.source, f"{d.text} (for connections matching '{d.match}')")
+            for d in config.may_add(keyword, ANY)
+            if d not in widening
+        ]
+    for keyword in ("denyusers", "denygroups"):
+        denied = config.least_listed(keyword, ANY)
+        if denied.directives:
+            notes += _listed_evidence(
+                denied, "", "a deny list does not limit logins to known accounts"
+            )
+    if good:
+        return passed(*good, *notes)
+    return failed(*bad, *notes)
+
+
+@check("linux.ssh.x11_forwarding")
+def ssh_x11_forwarding(ctx: CheckContext) -> Outcome:
+    """Pass when X11Forwarding is ``no`` for every connection, or DisableForwarding ``yes``
+    (which overrides it) for every connection."""
+    config = _load(ctx)
+    if isinstance(config, Outcome):
+        return config
+    values = config.possible("x11forwarding", ANY)
+    disabled = config.possible("disableforwarding", ANY)
+    expected = "X11Forwarding no (or DisableForwarding yes)"
+    bad = [s for s in values if s.first != "no"]
+    notes = _notes(config, [*values, *disabled], "x11forwarding", "disableforwarding")
+    if not bad:
+        return passed(*(_evidence(s, expected) for s in values), *notes)
+    if all(s.first == "yes" for s in disabled):
+        overridden = "overridden: DisableForwarding yes turns X11 forwarding off"
+        return passed(
+            *(_evidence(s, expected, overridden) for s in bad),
+            *(_evidence(s, expected) for s in disabled),
+            *notes,
+        )
+    off = [_evidence(s, expected) for s in disabled if s.first != "yes"]
+    risk = "remote X11 programs can reach the client's screen and keyboard"
+    return failed(*(_evidence(s, expected, risk) for s in bad), *off, *notes)
+
+
+# sshd sends nothing when the Banner file is empty or larger than this (auth2_read_banner).
+BANNER_MAX_BYTES = 1024 * 1024
+
+
+def _banner_problem(ctx: CheckContext, path: str) -> str:
+    """Why sshd shows no notice from ``path`` ('' when it shows one)."""
+    files = ctx.access.files
+    try:
+        info = files.stat(path)
+    except FileNotFoundError:
+        return "the file does not exist: sshd shows no banner"
+    except OSError as exc:
+        return f"the file cannot be read: {exc.strerror or exc}"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file: sshd shows no banner"
+    if info.st_size == 0 or info.st_size > BANNER_MAX_BYTES:
+        return f"{info.st_size} bytes: sshd sends no banner when it is empty or over 1 MiB"
+    try:
+        text = files.read_text(path)
+    except OSError as exc:
+        return f"the file cannot be read: {exc.strerror or exc}"
+    if not text.strip():
+        return "only blank space: the notice is empty"
+    return ""
+
+
+@check("linux.ssh.banner")
+def ssh_banner(ctx: CheckContext) -> Outcome:
+    """Pass when every connection gets a Banner file that exists and holds a notice."""
+    config = _load(ctx)
+    if isinstance(config, Outcome):
+        return config
+    values = config.possible("banner", ANY)
+    expected = "Banner naming a non-empty legal notice file (e.g. /etc/issue.net)"
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
+    for setting in values:
+        path = setting.first
+        if path == "none":
+            bad.append(_evidence(setting, expected, "no notice before login"))
+            continue
+        problem = _banner_problem(ctx, "/" + path.lstrip("/"))
+        (bad if problem else good).append(
+            _evidence(setting, expected, problem or f"{path} holds a notice")
+        )
+    notes = _notes(config, values, "banner")
+    return failed(*bad, *notes) if bad else passed(*good, *notes)

@@ -1,0 +1,264 @@
+"""Linux access checks of issue 14: SSH limits (MaxAuthTries, idle timeout, AllowUsers/
+AllowGroups, X11 forwarding, banner), PAM nullok, the APT security suite, the default
+umask, home directory and cron permissions."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from netwatch.hostaccess import FileReader, HostAccess
+from netwatch.posture.checks.linux.ssh import (
+    IdleTimeoutParams,
+    MaxAuthTriesParams,
+    ssh_access_restricted,
+    ssh_banner,
+    ssh_idle_timeout,
+    ssh_max_auth_tries,
+    ssh_x11_forwarding,
+)
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import Outcome, Status
+from netwatch.posture.parsers.sshd import Connection, load_sshd_config
+from tests.helpers.posture_hosts import offline_image, recorded_host
+from tests.helpers.recorded import RecordedCommands
+
+SSH_CHECKS = (
+    ssh_max_auth_tries,
+    ssh_idle_timeout,
+    ssh_access_restricted,
+    ssh_x11_forwarding,
+    ssh_banner,
+)
+HARDENING = "/etc/ssh/sshd_config.d/10-hardening.conf"
+
+
+def on(host: str) -> CheckContext:
+    return CheckContext(recorded_host(host), "linux")
+
+
+def tree(
+    root: Path, files: dict[str, str], commands: dict[str, object] | None = None
+) -> HostAccess:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return HostAccess(FileReader(root), RecordedCommands(commands or {}), None, live=True)  # type: ignore[arg-type]
+
+
+def sshd(root: Path, text: str, **extra: str) -> CheckContext:
+    files = {"usr/sbin/sshd": "", "etc/ssh/sshd_config": text, **extra}
+    return CheckContext(tree(root, files), "linux")
+
+
+def observed(outcome: Outcome) -> list[str]:
+    return [e.observed for e in outcome.evidence]
+
+
+# SSH: fixture hosts
+
+
+@pytest.mark.parametrize("check", SSH_CHECKS, ids=lambda c: c.__name__)
+def test_hardened_host_passes_and_weak_host_fails(check: object) -> None:
+    good = check(on("linux-hardened"))  # type: ignore[operator]
+    bad = check(on("linux-weak"))  # type: ignore[operator]
+    assert good.status is Status.passed, good
+    assert bad.status is Status.failed, bad
+    assert bad.evidence and all(e.source and e.observed and e.expected for e in bad.evidence)
+
+
+def test_weak_host_ssh_evidence_names_lines_and_defaults() -> None:
+    assert observed(ssh_max_auth_tries(on("linux-weak"))) == [
+        "MaxAuthTries not set: the OpenSSH default is 6"
+    ]
+    banner = ssh_banner(on("linux-weak"))
+    assert banner.evidence[0].source == "/etc/ssh/sshd_config.d/60-baseline.conf:6"
+    assert "0 bytes" in banner.evidence[0].observed
+    x11 = ssh_x11_forwarding(on("linux-weak"))
+    assert x11.evidence[0].source == "/etc/ssh/sshd_config:51"
+    hardened = ssh_access_restricted(on("linux-hardened"))
+    assert [(e.source, e.observed) for e in hardened.evidence] == [
+        (f"{HARDENING}:11", "AllowGroups sshusers scanners")
+    ]
+
+
+@pytest.mark.parametrize("check", SSH_CHECKS, ids=lambda c: c.__name__)
+def test_ssh_checks_on_offline_images(check: object) -> None:
+    good = check(CheckContext(offline_image("linux-hardened"), "linux"))  # type: ignore[operator]
+    bad = check(CheckContext(offline_image("linux-weak"), "linux"))  # type: ignore[operator]
+    assert (good.status, bad.status) == (Status.passed, Status.failed)
+
+
+@pytest.mark.parametrize("check", SSH_CHECKS, ids=lambda c: c.__name__)
+def test_ssh_checks_without_sshd_or_with_a_refused_config(check: object, tmp_path: Path) -> None:
+    empty = CheckContext(tree(tmp_path / "none", {"etc/hostname": "pc\n"}), "linux")
+    assert check(empty).status is Status.not_applicable  # type: ignore[operator]
+    refused = sshd(tmp_path / "bad", "MaxAuthTries 4x\n")
+    outcome = check(refused)  # type: ignore[operator]
+    assert outcome.status is Status.error
+    assert "integer value invalid" in outcome.reason
+
+
+# SSH: MaxAuthTries
+
+
+def test_max_auth_tries_worst_case_over_match_blocks(tmp_path: Path) -> None:
+    ctx = sshd(
+        tmp_path, "MaxAuthTries 3\nMaxAuthTries 2\nMatch Address 10.0.0.0/8\n MaxAuthTries 10\n"
+    )
+    outcome = ssh_max_auth_tries(ctx)
+    assert outcome.status is Status.failed
+    assert observed(outcome)[0] == (
+        "MaxAuthTries 10 (only for connections matching 'Match Address 10.0.0.0/8')"
+    )
+    assert any("ignored" in text for text in observed(outcome))
+
+
+def test_max_auth_tries_parameter_and_strtonum(tmp_path: Path) -> None:
+    ctx = sshd(tmp_path, "MaxAuthTries +06\n")
+    assert ssh_max_auth_tries(ctx).status is Status.failed
+    ctx = dataclasses.replace(ctx, params=MaxAuthTriesParams(max_tries=6))
+    assert ssh_max_auth_tries(ctx).status is Status.passed
+
+
+# SSH: idle timeout
+
+
+@pytest.mark.parametrize(
+    ("lines", "status", "words"),
+    [
+        ("ClientAliveInterval 5m\nClientAliveCountMax 3\n", Status.passed, ""),
+        ("ClientAliveInterval 10m\n", Status.failed, "600 s x 3 = 1800 s"),
+        ("ClientAliveInterval 300\nClientAliveCountMax 0\n", Status.failed, "never closes"),
+        ("ClientAliveCountMax 1\n", Status.failed, "never checks"),
+        (
+            "ClientAliveInterval 300\nClientAliveCountMax 2\nMatch User backup\n ClientAliveInterval 0\n",
+            Status.failed,
+            "never checks",
+        ),
+    ],
+)
+def test_idle_timeout(tmp_path: Path, lines: str, status: Status, words: str) -> None:
+    outcome = ssh_idle_timeout(sshd(tmp_path, lines))
+    assert outcome.status is status
+    assert words in " ".join(observed(outcome))
+
+
+def test_idle_timeout_parameter(tmp_path: Path) -> None:
+    ctx = sshd(tmp_path, "ClientAliveInterval 600\nClientAliveCountMax 3\n")
+    assert ssh_idle_timeout(ctx).status is Status.failed
+    ctx = dataclasses.replace(ctx, params=IdleTimeoutParams(max_seconds=1800))
+    assert ssh_idle_timeout(ctx).status is Status.passed
+
+
+# SSH: AllowUsers / AllowGroups
+
+
+@pytest.mark.parametrize(
+    ("lines", "status"),
+    [
+        ("AllowUsers tuan.nguyen lan.tran@10.0.0.0/8\n", Status.passed),
+        ("AllowGroups sshusers\n", Status.passed),
+        ("DenyUsers root guest\nDenyGroups nogroup\n", Status.failed),
+        ("AllowUsers *\n", Status.failed),
+        ("AllowUsers *@10.0.0.0/8\n", Status.failed),
+        ("AllowUsers *\nAllowGroups sshusers\n", Status.passed),
+        ("Match Address 10.0.0.0/8\n AllowUsers alice\n", Status.failed),
+        ("Match all\n AllowUsers alice\n", Status.passed),
+        ("AllowUsers alice\nMatch Address 10.0.0.0/8\n AllowUsers *\n", Status.failed),
+        ("AllowUsers alice\nMatch Address 10.0.0.0/8\n AllowUsers bob\n", Status.passed),
+    ],
+)
+def test_access_restricted(tmp_path: Path, lines: str, status: Status) -> None:
+    assert ssh_access_restricted(sshd(tmp_path, lines)).status is status
+
+
+def test_deny_list_alone_is_explained(tmp_path: Path) -> None:
+    outcome = ssh_access_restricted(sshd(tmp_path, "DenyUsers root guest\n"))
+    assert outcome.status is Status.failed
+    assert any("does not limit logins to known accounts" in text for text in observed(outcome))
+
+
+def test_parser_lists_follow_sshd(tmp_path: Path) -> None:
+    """The semantics the differential corpus (allowusers-*) checks against sshd -T."""
+    text = "AllowUsers alice\nAllowUsers backup\nMatch User root\n AllowUsers erin\nMatch all\n AllowUsers dave\n"
+    tree(tmp_path, {"etc/ssh/sshd_config": text})
+    config = load_sshd_config(FileReader(tmp_path))
+    assert config is not None
+    root = Connection("root", "h", "10.0.0.1", "10.0.0.2", 22, groups=("root",))
+    bob = Connection("bob", "h", "10.0.0.1", "10.0.0.2", 22, groups=("bob",))
+    assert config.listed("allowusers", root).value == ("erin", "dave")
+    assert config.listed("allowusers", bob).value == ("dave",)
+    assert config.least_listed("allowusers", Connection()).value == ("dave",)
+    assert config.listed("denyusers", bob).value == ()
+
+
+# SSH: X11 forwarding and banner
+
+
+def test_x11_forwarding_in_a_match_block_and_disable_forwarding(tmp_path: Path) -> None:
+    match = sshd(tmp_path / "a", "X11Forwarding no\nMatch Group admins\n X11Forwarding yes\n")
+    assert ssh_x11_forwarding(match).status is Status.failed
+    overridden = sshd(tmp_path / "b", "DisableForwarding yes\nX11Forwarding yes\n")
+    outcome = ssh_x11_forwarding(overridden)
+    assert outcome.status is Status.passed
+    assert "overridden" in outcome.evidence[0].observed
+
+
+@pytest.mark.parametrize(
+    ("banner", "files", "status", "words"),
+    [
+        (
+            "Banner /etc/issue.net\n",
+            {"etc/issue.net": "Chỉ người được cấp quyền.\n"},
+            Status.passed,
+            "holds a notice",
+        ),
+        ("Banner /etc/issue.net\n", {}, Status.failed, "does not exist"),
+        ("Banner /etc/issue.net\n", {"etc/issue.net": " \n\n"}, Status.failed, "blank"),
+        (
+            "Banner /etc/issue.net\n",
+            {"etc/issue.net/x": "dir"},
+            Status.failed,
+            "not a regular file",
+        ),
+        ("Banner none\n", {}, Status.failed, "no notice"),
+        ("", {}, Status.failed, "default is none"),
+        ("Banner etc/issue.net\n", {"etc/issue.net": "Notice\n"}, Status.passed, "holds a notice"),
+        ("Banner ~/notice\n", {"root/notice": "Notice\n"}, Status.passed, "holds a notice"),
+        (
+            "Banner /etc/issue.net\nMatch Address 10.0.0.0/8\n Banner none\n",
+            {"etc/issue.net": "N\n"},
+            Status.failed,
+            "no notice",
+        ),
+    ],
+)
+def test_banner(
+    tmp_path: Path, banner: str, files: dict[str, str], status: Status, words: str
+) -> None:
+    outcome = ssh_banner(sshd(tmp_path, banner, **files))
+    assert outcome.status is status
+    assert words in " ".join(observed(outcome))
+
+
+def test_banner_over_one_mebibyte(tmp_path: Path) -> None:
+    ctx = sshd(tmp_path, "Banner /etc/issue.net\n", **{"etc/issue.net": "x" * (1024 * 1024 + 1)})
+    outcome = ssh_banner(ctx)
+    assert outcome.status is Status.failed
+    assert "over 1 MiB" in outcome.evidence[0].observed
+
+
+def test_banner_symlink_out_of_the_image_stays_inside(tmp_path: Path) -> None:
+    outside = tmp_path / "host-issue"
+    outside.write_text("the auditor's own notice\n")
+    root = tmp_path / "image"
+    ctx = sshd(root, "Banner /etc/issue.net\n")
+    (root / "etc/issue.net").symlink_to(outside)
+    image = CheckContext(HostAccess.for_root(root), "linux")
+    outcome = ssh_banner(image)
+    assert outcome.status is Status.failed, "an absolute link names a file of the image"
+    assert ctx is not None
