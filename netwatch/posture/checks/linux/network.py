@@ -30,6 +30,7 @@ from netwatch.posture.parsers import firewalld
 from netwatch.posture.parsers.iptables import describe as describe_iptables
 from netwatch.posture.parsers.iptables import parse_iptables_commands, read_rules_v4
 from netwatch.posture.parsers.nftables import Ruleset, parse_ruleset, read_nftables_conf
+from netwatch.posture.parsers.systemd import unit_state
 from netwatch.posture.parsers.ufw import UFW_CONF, UFW_DEFAULTS, parse_ufw_status, read_ufw_boot
 from netwatch.posture.registry import check
 
@@ -168,7 +169,14 @@ def _firewall_live(ctx: CheckContext) -> Outcome:
 
 
 def _unit_enabled(ctx: CheckContext, unit: str) -> bool | None:
-    """Whether a systemd unit is enabled in the image (None: no ``*.wants`` links to tell)."""
+    """Whether systemd starts a unit of the image, as ``systemctl is-enabled`` says
+    (parsers.systemd): disabled or masked is False. Without a unit file, only the
+    ``*.wants`` links tell (None when there are none)."""
+    state = unit_state(ctx.access.files, unit).state
+    if state in ("enabled", "enabled-runtime"):
+        return True
+    if state != "not-found":
+        return False if state in ("disabled", "masked", "masked-runtime") else None
     units = "/etc/systemd/system"
     wants = [name for name in ctx.access.files.list_dir(units) if name.endswith(".wants")]
     if not wants:
