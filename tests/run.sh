@@ -32,6 +32,8 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 # nft and iptables-restore: the firewall differential tests (tests/differential/test_firewall.py)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v iptables-restore >/dev/null 2>&1 || missing+=(iptables)
+# systemctl --root and systemd-analyze --offline: tests/differential/test_systemd.py
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v wine >/dev/null 2>&1 || missing+=(wine wine64)
