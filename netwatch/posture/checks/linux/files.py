@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydantic import Field, field_validator
 
 from netwatch.core.settings import StrictModel
+from netwatch.facts.packages import PackageQueryError
 from netwatch.hostaccess.commands import CommandError
 from netwatch.posture.checks._filemodes import (
     FileMode,
@@ -20,6 +21,7 @@ from netwatch.posture.checks._filemodes import (
     host_key_modes,
     system_path,
 )
+from netwatch.posture.checks._linux_host import enabled_units
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -179,3 +181,100 @@ def world_writable(ctx: CheckContext) -> Outcome:
     summary = Evidence(source, f"{count} world-writable regular files{more}{partial}", "none")
     expected = "not writable by others (no o+w)"
     return failed(summary, *(Evidence(path, "writable by everyone", expected) for path in shown))
+
+
+@dataclass(frozen=True)
+class _IntegrityTool:
+    """A file integrity tool: its packages, its database files and what runs it regularly."""
+
+    name: str
+    packages: tuple[str, ...]
+    databases: tuple[str, ...]
+    jobs: tuple[str, ...]
+    units: tuple[str, ...]
+
+
+INTEGRITY_TOOLS = (
+    _IntegrityTool(
+        "AIDE",
+        ("aide", "aide-common"),
+        ("/var/lib/aide/aide.db", "/var/lib/aide/aide.db.gz"),
+        ("/etc/cron.daily/aide", "/etc/cron.daily/dailyaidecheck", "/etc/cron.d/aide"),
+        ("dailyaidecheck.timer", "aidecheck.timer"),
+    ),
+    _IntegrityTool(
+        "Tripwire", ("tripwire",), ("/var/lib/tripwire",), ("/etc/cron.daily/tripwire",), ()
+    ),
+    _IntegrityTool(
+        "Samhain", ("samhain",), ("/var/lib/samhain/samhain_file",), (), ("samhain.service",)
+    ),
+    _IntegrityTool(
+        "Wazuh/OSSEC syscheck",
+        ("wazuh-agent", "wazuh-manager", "ossec-hids-agent", "ossec-hids"),
+        ("/var/ossec/queue/fim/db/fim.db", "/var/ossec/queue/syscheck"),
+        (),
+        ("wazuh-agent.service", "wazuh-manager.service", "ossec.service"),
+    ),
+)
+AIDE_NEW_DB = "/var/lib/aide/aide.db.new"
+_COMPLETE = ("database initialised", "runs regularly")  # the observations of a working tool
+
+
+def _integrity_state(
+    ctx: CheckContext, tool: _IntegrityTool, installed: set[str]
+) -> list[Evidence] | None:
+    """Evidence of an installed tool (None when it is not installed); the first item is
+    the package, then its database and its schedule, each found or missing."""
+    package = next((name for name in tool.packages if name in installed), None)
+    if package is None:
+        return None
+    files = ctx.access.files
+    found = [Evidence(f"package {package}", f"{tool.name} installed", f"{tool.name} installed")]
+    database = next((path for path in tool.databases if files.exists(path)), None)
+    if database:
+        found.append(Evidence(database, _COMPLETE[0], "an initialised database"))
+    else:
+        observed = "no database"
+        if tool.name == "AIDE" and files.exists(AIDE_NEW_DB):
+            observed = (
+                f"only {AIDE_NEW_DB}: `aide --init` ran but its output was never moved into place"
+            )
+        found.append(Evidence(tool.databases[0], observed, "an initialised database"))
+    units = enabled_units(files)
+    schedule = next((path for path in tool.jobs if files.exists(path)), None) or next(
+        (units[unit] for unit in tool.units if unit in units), None
+    )
+    expected = "a cron job or an enabled timer/service"
+    if schedule:
+        found.append(Evidence(schedule, _COMPLETE[1], expected))
+    else:
+        where = ", ".join([*tool.jobs, *tool.units])
+        found.append(Evidence(where, "no cron job or enabled timer", expected))
+    return found
+
+
+@check("linux.files.integrity_tool")
+def integrity_tool(ctx: CheckContext) -> Outcome:
+    """A file integrity tool (AIDE, Tripwire, Samhain, or Wazuh/OSSEC syscheck) is installed
+    (dpkg or rpm), its database is initialised (AIDE: /var/lib/aide/aide.db, not only
+    aide.db.new) and it runs regularly (a cron job such as /etc/cron.daily/aide or
+    dailyaidecheck, or an enabled timer or daemon unit). One complete tool passes.
+    """
+    try:
+        installed = {package.name for package in ctx.facts.packages}
+    except PackageQueryError as exc:
+        return error(str(exc))
+    states = [s for s in (_integrity_state(ctx, tool, installed) for tool in INTEGRITY_TOOLS) if s]
+    for state in states:
+        if all(item.observed in _COMPLETE for item in state[1:]):
+            return passed(*state)
+    if states:
+        return failed(*(item for state in states for item in state))
+    names = ", ".join(tool.name for tool in INTEGRITY_TOOLS)
+    return failed(
+        Evidence(
+            "/var/lib/dpkg/status, rpm -qa",
+            f"none of {names} installed",
+            "AIDE installed, initialised and scheduled",
+        )
+    )
