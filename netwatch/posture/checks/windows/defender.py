@@ -1,7 +1,10 @@
-"""Microsoft Defender Antivirus: real-time protection and signature age."""
+"""Microsoft Defender Antivirus: real-time protection, signature age, tamper protection and
+exclusions."""
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from typing import Any
 
 from pydantic import Field
@@ -16,10 +19,13 @@ from netwatch.posture.checks._windows import (
     command_source,
     day_text,
     parse_date,
+    registry,
+    registry_dword,
     run_powershell,
     security_products,
     to_bool,
     to_int,
+    value_source,
     windows_check,
 )
 from netwatch.posture.context import CheckContext
@@ -28,6 +34,7 @@ from netwatch.posture.model import (
     Outcome,
     error,
     failed,
+    not_applicable,
     passed,
 )
 from netwatch.posture.registry import check
@@ -166,3 +173,159 @@ def defender_signature_age(ctx: CheckContext) -> Outcome:
     if age is None or age > max_age:
         return failed(evidence)
     return passed(evidence)
+
+
+# --- tamper protection ------------------------------------------------------------------
+
+DEFENDER_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows Defender"
+FEATURES_KEY = f"{DEFENDER_KEY}\\Features"
+# TamperProtection: bit 0 set (1 or 5) is on; 0 or 4 is off. Defender writes the value itself.
+TAMPER_ON_BIT = 1
+
+
+def _third_party_active(ctx: CheckContext) -> tuple[bool, list[Evidence]]:
+    """Whether a third-party antivirus, not Defender, is the active one, with the evidence."""
+    status, mp_evidence = _defender_status(ctx)
+    if status is not None and _flag(status, "AntivirusEnabled"):
+        return False, [mp_evidence]
+    active, av_evidence = _third_party(ctx)
+    return bool(active), [mp_evidence, av_evidence]
+
+
+@check("windows.defender.tamper_protection", timeout=POWERSHELL_CHECK_TIMEOUT)
+@windows_check(needs_registry=True)
+def defender_tamper_protection(ctx: CheckContext) -> Outcome:
+    """Defender's tamper protection is on (Features\\TamperProtection has bit 0 set).
+
+    Not applicable when a third-party antivirus is the active one: Defender is then
+    off and there is nothing for tamper protection to guard.
+    """
+    third_party, context = _third_party_active(ctx)
+    if third_party:
+        return not_applicable("a third-party antivirus is the active one", *context)
+    value = registry_dword(ctx, FEATURES_KEY, "TamperProtection")
+    source = value_source(FEATURES_KEY, "TamperProtection")
+    if value is None:
+        observed = "not set (Defender too old for tamper protection, or it was never on)"
+    else:
+        observed = f"{value} ({'on' if value & TAMPER_ON_BIT else 'off'})"
+    evidence = Evidence(source, observed, "5 (on)")
+    if value is not None and value & TAMPER_ON_BIT:
+        return passed(evidence)
+    return failed(evidence, reason="tamper protection is off: malware can switch Defender off")
+
+
+# --- exclusions -------------------------------------------------------------------------
+
+EXCLUSION_ROOTS = (
+    f"{DEFENDER_KEY}\\Exclusions",
+    "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Exclusions",  # Group Policy
+)
+EXCLUSION_KINDS = ("Paths", "Extensions", "Processes")
+# A path that covers where users and malware put files, or a whole drive or system folder.
+# Matched on the lower-cased path with / as \\ and no trailing \\ or \\*; %VARIABLES% as written.
+BROAD_PATHS = (
+    (r"[a-z]:|\*|\\\\[^\\]+(\\[^\\]+)?", "a whole drive or share"),
+    (r"%systemdrive%|%homedrive%", "a whole drive"),
+    (r"[a-z]:\\users|%public%|[a-z]:\\users\\public", "all user profiles"),
+    (r"[a-z]:\\users\\[^\\]+|%userprofile%|%homepath%", "a user profile"),
+    (r"(.*\\)?(downloads|desktop|documents)", "a Downloads, Desktop or Documents folder"),
+    (r".*\\temp|%temp%|%tmp%|.*\\temporary internet files", "a temporary folder"),
+    (r"(.*\\)?appdata(\\(local|roaming|locallow))?|%appdata%|%localappdata%", "AppData"),
+    (r"[a-z]:\\programdata|%programdata%|%allusersprofile%", "ProgramData"),
+    (r"[a-z]:\\windows(\\system32|\\syswow64)?|%windir%|%systemroot%", "the Windows folder"),
+    (r"[a-z]:\\program files( \(x86\))?|%programfiles%|%programfiles\(x86\)%", "Program Files"),
+    (r"[a-z]:\\\$recycle\.bin|[a-z]:\\recycler", "the Recycle Bin"),
+)
+# Extensions of files that run code or carry macros.
+# fmt: off
+RISKY_EXTENSIONS = frozenset((
+    "exe", "dll", "sys", "scr", "com", "pif", "cpl", "msi", "msp", "bat", "cmd", "ps1", "psm1",
+    "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "jar", "lnk", "docm", "xlsm", "pptm", "dotm",
+    "xlam", "iso", "img", "zip", "rar", "7z", "*",
+))
+# Processes whose exclusion lets anything they start or write go unscanned: shells,
+# script hosts and the Windows binaries attackers use to run or fetch code (LOLBins).
+LOLBINS = frozenset((
+    "powershell.exe", "pwsh.exe", "powershell_ise.exe", "cmd.exe", "wscript.exe", "cscript.exe",
+    "mshta.exe", "rundll32.exe", "regsvr32.exe", "certutil.exe", "bitsadmin.exe", "msbuild.exe",
+    "installutil.exe", "regasm.exe", "regsvcs.exe", "wmic.exe", "msiexec.exe", "explorer.exe",
+    "svchost.exe", "conhost.exe", "schtasks.exe", "curl.exe", "ftp.exe", "hh.exe",
+    "forfiles.exe", "msxsl.exe", "odbcconf.exe", "cmstp.exe", "winword.exe", "excel.exe",
+    "powerpnt.exe", "outlook.exe", "chrome.exe", "msedge.exe", "firefox.exe", "*.exe", "*",
+))
+# fmt: on
+
+
+class ExclusionsParams(StrictModel):
+    """Exclusions the office has reviewed and accepts."""
+
+    allowed: list[str] = Field(
+        default_factory=list,
+        description="Exclusions accepted although broad, as written in Defender "
+        "('*' wildcards, case-insensitive), e.g. a line-of-business data folder.",
+    )
+
+
+def _normalised(path: str) -> str:
+    text = path.strip().strip('"').replace("/", "\\").lower()
+    while text.endswith(("\\", "\\*", "\\*.*")) and len(text) > 1:
+        text = text.removesuffix("\\*.*").removesuffix("\\*").removesuffix("\\")
+    return text
+
+
+def why_broad(kind: str, item: str) -> str | None:
+    """Why an exclusion of ``kind`` (Paths, Extensions, Processes) is broad; None if narrow."""
+    if kind == "Paths":
+        normal = _normalised(item)
+        for pattern, meaning in BROAD_PATHS:
+            if re.fullmatch(pattern, normal):
+                return meaning
+        return None
+    if kind == "Extensions":
+        extension = item.strip().lower().removeprefix("*").removeprefix(".")
+        return "a file type that runs code" if extension in RISKY_EXTENSIONS else None
+    name = _normalised(item).rsplit("\\", 1)[-1]
+    return "a shell or system program (LOLBin)" if name in LOLBINS else None
+
+
+def _exclusions(ctx: CheckContext) -> list[tuple[str, str, str]]:
+    """(kind, exclusion, key) of every exclusion, local and from Group Policy."""
+    found: list[tuple[str, str, str]] = []
+    for root in EXCLUSION_ROOTS:
+        for kind in EXCLUSION_KINDS:
+            key = f"{root}\\{kind}"
+            found.extend((kind, name, key) for name in registry(ctx).values(key))
+    return found
+
+
+@check("windows.defender.exclusions", params=ExclusionsParams)
+@windows_check(needs_registry=True)
+def defender_exclusions(ctx: CheckContext) -> Outcome:
+    """No Defender exclusion covers a drive, a user or temporary folder, a code file type or a
+    shell/LOLBin process, unless the policy's ``allowed`` list accepts it.
+
+    Exclusions are the value names of ``Exclusions\\{Paths,Extensions,Processes}``, local
+    and under the Group Policy key.
+    """
+    allowed = ctx.params_as(ExclusionsParams).allowed
+    expected = "no broad exclusion (or one the policy allows)"
+    evidence, broad = [], []
+    for kind, item, key in _exclusions(ctx):
+        meaning = why_broad(kind, item)
+        accepted = any(
+            fnmatch.fnmatchcase(item.strip().casefold(), a.strip().casefold()) for a in allowed
+        )
+        verdict = "allowed by the policy" if accepted and meaning else meaning or "narrow"
+        evidence.append(Evidence(f"{key}\\{item}", f"{kind} exclusion: {verdict}", expected))
+        if meaning and not accepted:
+            broad.append(f"{item} ({meaning})")
+    if broad:
+        return failed(*evidence, reason="broad exclusions: " + "; ".join(broad))
+    if not evidence:
+        evidence.append(
+            Evidence(
+                f"{EXCLUSION_ROOTS[0]}\\{{Paths,Extensions,Processes}}", "no exclusion", expected
+            )
+        )
+    return passed(*evidence)

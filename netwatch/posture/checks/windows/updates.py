@@ -1,10 +1,16 @@
-"""Windows Update: automatic updates and the age of the last installed patch."""
+"""Windows Update: automatic updates, the age of the last installed patch, a supported release."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import datetime as dt
+from functools import cache
+from importlib import resources
+from typing import Annotated
+
+from pydantic import Field, Strict
 
 from netwatch.core.settings import StrictModel
+from netwatch.core.yamlfile import parse_yaml, validate_model
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     SECONDS_PER_DAY,
@@ -17,6 +23,7 @@ from netwatch.posture.checks._windows import (
     dword,
     parse_date,
     registry,
+    registry_value,
     run_powershell,
     service_start,
     shown,
@@ -133,3 +140,173 @@ def updates_last_patch_age(ctx: CheckContext) -> Outcome:
         f"within {max_age} days",
     )
     return failed(evidence) if age > max_age else passed(evidence)
+
+
+# --- end of support -------------------------------------------------------------------
+
+CURRENT_VERSION = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+WINDOWS_EOL_TABLE = "netwatch/posture/data/windows_eol.yaml"
+Date = Annotated[dt.date, Strict()]
+
+
+class WindowsRelease(StrictModel):
+    """The support dates of one build, by servicing track (see data/windows_eol.yaml)."""
+
+    name: str = Field(min_length=1)
+    end: Date
+    enterprise: Date | None = None
+    ltsc: Date | None = None
+    iot_ltsc: Date | None = None
+    esu: Date | None = None
+
+    def end_for(self, track: str) -> dt.date:
+        """The last day of updates on ``track``, falling back to the track above it."""
+        tracks = {"iot_ltsc": self.iot_ltsc, "ltsc": self.ltsc, "enterprise": self.enterprise}
+        names = list(tracks)
+        below = names[names.index(track) :] if track in tracks else []
+        for name in below:
+            date = tracks[name]
+            if date is not None:
+                return date
+        return self.end
+
+
+class WindowsEditions(StrictModel):
+    """EditionIDs of the servicing tracks with their own dates; any other is ``end``'s."""
+
+    enterprise: list[str]
+    ltsc: list[str]
+    iot_ltsc: list[str]
+
+    def track(self, edition: str) -> str:
+        """The servicing track of an EditionID (case-insensitive)."""
+        for name in ("iot_ltsc", "ltsc", "enterprise"):
+            if edition.lower() in {e.lower() for e in getattr(self, name)}:
+                return name
+        return "end"
+
+
+class WindowsLifecycle(StrictModel):
+    """data/windows_eol.yaml: client and server releases by CurrentBuild."""
+
+    editions: WindowsEditions
+    client: dict[str, WindowsRelease] = Field(min_length=1)
+    server: dict[str, WindowsRelease] = Field(min_length=1)
+
+
+def parse_windows_lifecycle(text: str, source: str = WINDOWS_EOL_TABLE) -> WindowsLifecycle:
+    """Validate the Windows lifecycle table; a bad one is a ConfigError naming the line."""
+    data, lines = parse_yaml(text, source)
+    return validate_model(WindowsLifecycle, data, lines, source)
+
+
+@cache
+def windows_lifecycle() -> WindowsLifecycle:
+    """The built-in Windows lifecycle table shipped with netwatch."""
+    resource = resources.files("netwatch.posture").joinpath("data/windows_eol.yaml")
+    return parse_windows_lifecycle(resource.read_text(encoding="utf-8"))
+
+
+class OsSupportedParams(StrictModel):
+    """Extended Security Updates the office has bought, if any."""
+
+    esu_until: Date | None = Field(
+        None,
+        description="Last day of the Extended Security Updates the office bought for this "
+        "machine (e.g. 2026-10-13 for a year of Windows 10 ESU); empty: none.",
+    )
+
+
+TRACK_TEXT = {
+    "end": "Home/Pro",
+    "enterprise": "Enterprise/Education",
+    "ltsc": "Enterprise LTSC",
+    "iot_ltsc": "IoT Enterprise LTSC",
+}
+
+
+def _today(ctx: CheckContext) -> dt.date:
+    return dt.datetime.fromtimestamp(ctx.now, tz=dt.timezone.utc).date()
+
+
+def _text(ctx: CheckContext, name: str) -> str:
+    value = registry_value(ctx, CURRENT_VERSION, name)
+    return str(value).strip() if isinstance(value, (str, int)) else ""
+
+
+@check("windows.updates.os_supported", params=OsSupportedParams)
+@windows_check(needs_registry=True)
+def updates_os_supported(ctx: CheckContext) -> Outcome:
+    """CurrentBuild and EditionID against the Windows lifecycle table (data/windows_eol.yaml).
+
+    Fails from the day after the release's last security update on its edition's
+    servicing track, unless the office declares Extended Security Updates
+    (``esu_until``) for a release Microsoft sells them for.
+    """
+    esu_until = ctx.params_as(OsSupportedParams).esu_until
+    build = _text(ctx, "CurrentBuild") or _text(ctx, "CurrentBuildNumber")
+    edition, installation = _text(ctx, "EditionID"), _text(ctx, "InstallationType")
+    source = value_source(CURRENT_VERSION, "CurrentBuild")
+    if not build.isdigit():
+        raise WindowsDataError(
+            "the Windows build is not readable",
+            Evidence(source, repr(build) if build else "not set", "a build number"),
+        )
+    server = installation.lower().startswith(("server", "nano")) or edition.lower().startswith(
+        "server"
+    )
+    table = windows_lifecycle()
+    releases = table.server if server else table.client
+    track = "end" if server else table.editions.track(edition)
+    ubr = _text(ctx, "UBR")
+    display = _text(ctx, "DisplayVersion") or _text(ctx, "ReleaseId")
+    described = (
+        f"build {build}{'.' + ubr if ubr else ''}"
+        + (f" ({display})" if display else "")
+        + f", EditionID={edition or 'not set'}, InstallationType={installation or 'not set'}"
+    )
+    today = _today(ctx)
+    expected = f"a release supported on {today.isoformat()}"
+    release = releases.get(build)
+    if release is None:
+        newest = max(int(key) for key in releases)
+        if int(build) > newest:
+            return passed(
+                Evidence(source, described, expected),
+                reason=f"newer than every release in {WINDOWS_EOL_TABLE} (its support goes on)",
+            )
+        raise WindowsDataError(
+            f"build {build} is not a release listed in {WINDOWS_EOL_TABLE}",
+            Evidence(source, described, expected),
+        )
+    end = release.end_for(track)
+    edition_text = "" if server else f" {TRACK_TEXT[track]}"
+    label = f"{release.name}{edition_text}"
+    if today <= end:
+        return passed(
+            Evidence(source, f"{described}: {label}, supported until {end.isoformat()}", expected)
+        )
+    evidence = [
+        Evidence(source, f"{described}: {label}, support ended {end.isoformat()}", expected)
+    ]
+    reason = f"{label}: security updates ended {end.isoformat()}"
+    if esu_until is None:
+        return failed(*evidence, reason=reason)
+    esu_source = f"{WINDOWS_EOL_TABLE}: {'server' if server else 'client'} {build} esu"
+    if release.esu is None or track in ("ltsc", "iot_ltsc"):
+        evidence.append(
+            Evidence(esu_source, f"no Extended Security Updates for {label}", "an ESU programme")
+        )
+        return failed(*evidence, reason=f"{reason}; Microsoft sells no ESU for it")
+    covered = min(esu_until, release.esu)
+    evidence.append(
+        Evidence(
+            esu_source,
+            f"ESU declared until {esu_until.isoformat()}; Microsoft sells it until "
+            f"{release.esu.isoformat()}",
+            f"ESU running on {today.isoformat()}",
+        )
+    )
+    if today <= covered:
+        return passed(*evidence, reason=f"{label} gets Extended Security Updates")
+    return failed(*evidence, reason=f"{reason}; the ESU ended {covered.isoformat()}")
