@@ -24,6 +24,8 @@ from netwatch.posture.parsers.sysctl import SysctlConfig, dotted, load_sysctl, n
 from netwatch.posture.registry import check
 
 PROC_SYS = "/proc/sys"
+PROC_SYS_LIMIT = 4096
+PROC_MODULES_LIMIT = 1024 * 1024
 SYSCTL_SOURCES = "/etc/sysctl.d, /run/sysctl.d, /usr/lib/sysctl.d"
 # What the kernel starts with when nothing sets a key (Debian's kernels, x86-64).
 KERNEL_DEFAULTS = {
@@ -57,9 +59,20 @@ def _sysctl_config(ctx: CheckContext) -> SysctlConfig:
     return ctx.facts.get("sysctl", lambda: load_sysctl(ctx.access.files))
 
 
+def _read_proc(files: Files, path: str, limit: int) -> str | None:
+    """A /proc file, None when absent (a sysctl read asks the kernel for ``limit`` bytes
+    at once: the default 16 MiB fails with ENOMEM)."""
+    try:
+        return files.read_text(path, limit=limit)
+    except UnsafeFileError:
+        raise
+    except OSError:
+        return None
+
+
 def _live_value(files: Files, key: str) -> KernelValue:
     path = f"{PROC_SYS}/{key}"
-    text = files.read_text_or_none(path)
+    text = _read_proc(files, path, PROC_SYS_LIMIT)
     if text is None:
         return KernelValue(key, None, path, "not present in the running kernel")
     value = text.strip()
@@ -274,7 +287,7 @@ def _refuses(command: str) -> bool:
 
 
 def _loaded(files: Files, module: str) -> bool | None:
-    text = files.read_text_or_none(PROC_MODULES)
+    text = _read_proc(files, PROC_MODULES, PROC_MODULES_LIMIT)
     if text is None:
         return None
     return any(line.split(" ", 1)[0] == module for line in text.splitlines())
