@@ -46,14 +46,9 @@ class HostFacts:
     The first request produces a fact; later ones, from any thread, get the same
     object. A fact that failed to be produced raises the same exception to every
     asker. Reads go through ``access`` only (under ``--root``, confined to the image).
-
-    A run may create the facts before its host is known (``HostFacts()``): the first
-    :meth:`bind` names it, and binding them to another host is refused.
     """
 
-    def __init__(
-        self, access: HostAccess | None = None, *, package_timeout: float = PACKAGE_TIMEOUT
-    ) -> None:
+    def __init__(self, access: HostAccess, *, package_timeout: float = PACKAGE_TIMEOUT) -> None:
         self._access = access
         self._package_timeout = package_timeout
         self._lock = threading.Lock()
@@ -63,17 +58,7 @@ class HostFacts:
     @property
     def access(self) -> HostAccess:
         """How the facts are read."""
-        if self._access is None:
-            raise RuntimeError("these host facts are bound to no host yet")
         return self._access
-
-    def bind(self, access: HostAccess) -> None:
-        """Name the host of facts created without one; refuse another host."""
-        with self._lock:
-            if self._access is None:
-                self._access = access
-            elif self._access is not access:
-                raise ValueError("these host facts belong to another host access")
 
     def get(self, key: str, produce: Callable[[], T]) -> T:
         """The fact ``key`` (one with no property here, e.g. an extension's), produced once."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -13,16 +13,13 @@ from netwatch.hostaccess import HostAccess
 
 P = TypeVar("P", bound=BaseModel)
 
-# The name the runner still creates a run's facts by (posture/runner.py).
-RunFacts = HostFacts
-
 
 @dataclass(frozen=True)
 class CheckContext:
     """Read-only view of the machine for one check.
 
-    ``facts`` are shared by the checks of a run, each produced once; facts created
-    without a host are bound to ``access`` here. ``live`` is False when auditing a
+    ``facts`` are those of the run (``run_facts``), shared by its checks and each produced
+    once; new facts of ``access`` when none are given. ``live`` is False when auditing a
     mounted image (``--root``): commands and the running kernel then describe the
     auditing machine, not the image, so checks must read files only or say
     not_applicable.
@@ -32,10 +29,14 @@ class CheckContext:
     platform: str
     params: BaseModel | None = None
     now: float = field(default_factory=time.time)
-    facts: HostFacts = field(default_factory=HostFacts)
+    run_facts: InitVar[HostFacts | None] = None
+    facts: HostFacts = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.facts.bind(self.access)
+    def __post_init__(self, run_facts: HostFacts | None) -> None:
+        facts = run_facts if run_facts is not None else HostFacts(self.access)
+        if facts.access is not self.access:
+            raise ValueError("the run's facts read another host than this check's access")
+        object.__setattr__(self, "facts", facts)  # frozen: set once, here
 
     @property
     def live(self) -> bool:

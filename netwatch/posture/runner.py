@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 
 from netwatch.core.errors import one_line
+from netwatch.facts.host import HostFacts
 from netwatch.hostaccess import HostAccess
-from netwatch.posture.context import CheckContext, RunFacts
+from netwatch.posture.context import CheckContext
 from netwatch.posture.model import CheckResult, Outcome, Status, error
 from netwatch.posture.policy import Policy, SelectedCheck
 
@@ -64,16 +65,21 @@ def run_policy(
     concurrency: int = DEFAULT_CONCURRENCY,
     now: float | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
+    facts: HostFacts | None = None,
 ) -> list[CheckResult]:
-    """Run every selected check for ``platform``; results sorted by check id."""
+    """Run every selected check for ``platform``; results sorted by check id.
+
+    The checks share ``facts`` (new facts of ``access`` when none are given): an audit
+    passes the facts its inventory has already read.
+    """
     chosen_platform = platform or host_platform(access)
     moment = now if now is not None else time.time()
     pending = [s for s in policy.selected if chosen_platform in s.check.meta.platforms]
     gate = threading.BoundedSemaphore(max(1, concurrency))
     slots: list[_Slot] = []
-    facts = RunFacts()
+    shared = facts if facts is not None else HostFacts(access)
     for selected in pending:
-        context = CheckContext(access, chosen_platform, selected.params, moment, facts)
+        context = CheckContext(access, chosen_platform, selected.params, moment, shared)
         slots.append(_Slot(selected, context))
     results: list[CheckResult] = []
     waiting = list(slots)

@@ -16,6 +16,7 @@ from netwatch.facts.os_release import parse_os_release
 from netwatch.facts.packages import DPKG_STATUS, parse_dpkg_status
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.winregistry import RecordedRegistry
+from netwatch.posture.context import CheckContext
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WEAK = FIXTURES / "posture" / "linux-weak"
@@ -173,9 +174,9 @@ def test_registry_view_reads_each_key_once_and_hands_out_copies() -> None:
 
 def test_facts_belong_to_one_host() -> None:
     first, second = image(WEAK), image(HARDENED)
-    facts = HostFacts()
-    facts.bind(first)
-    facts.bind(first)
-    with pytest.raises(ValueError, match="another host"):
-        facts.bind(second)
+    facts = HostFacts(first)
     assert host_facts(facts) is facts and host_facts(first).access is first
+    assert CheckContext(first, "linux", run_facts=facts).facts is facts
+    assert CheckContext(first, "linux").facts.access is first
+    with pytest.raises(ValueError, match="another host"):
+        CheckContext(second, "linux", run_facts=facts)
