@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from netwatch import __version__
+from netwatch.audit.inventory import Inventory, InventoryOs, InventoryPackage, inventory_of
 from netwatch.audit.model import (
     AuditReport,
     Bilingual,
@@ -22,11 +23,12 @@ from netwatch.audit.model import (
     ServiceRecord,
 )
 from netwatch.collectors.services import build_jobs
-from netwatch.facts.host import HostFacts
+from netwatch.facts.host import HostFacts, host_facts
 from netwatch.facts.packages import DPKG_STATUS, Package
 from netwatch.hostaccess import HostAccess
 from netwatch.hostaccess.confine import UnsafeFileError
 from netwatch.inventory.osinfo import OsInfo, gather_os_info, linux_os_info
+from netwatch.inventory.snapshot import SCHEMA_VERSION as INVENTORY_SCHEMA_VERSION
 from netwatch.inventory.snapshot import gather_inventory
 from netwatch.inventory.software import package_record
 from netwatch.posture.model import CheckResult
@@ -40,7 +42,15 @@ from netwatch.times import utc_iso
 
 log = logging.getLogger(__name__)
 
-INVENTORY_SCHEMA_VERSION = 1
+# An audit reads the host through one HostFacts: identity, inventory and the posture
+# checks share each fact (os-release, dpkg status, the registry) instead of reading it
+# again. Each step takes the facts (or a HostAccess, for new facts of its own).
+Source = HostAccess | HostFacts
+
+
+def audit_facts(access: HostAccess, settings: Any) -> HostFacts:
+    """The facts one audit of ``access``'s host shares (the configured package timeout)."""
+    return HostFacts(access, package_timeout=settings.collectors.software.timeout)
 
 
 def audit_platform(access: HostAccess, root: Path | None) -> str:
@@ -68,30 +78,30 @@ def image_hostname(access: HostAccess, root: Path) -> str:
     return words[0] if words else (Path(root).resolve().name or "unknown")
 
 
-def _os_info(access: HostAccess, root: Path | None) -> OsInfo:
+def _os_info(facts: HostFacts, root: Path | None) -> OsInfo:
     if root is None:
-        return gather_os_info(access, socket.getfqdn())
-    return linux_os_info(access, image_hostname(access, root), "")
+        return gather_os_info(facts, socket.getfqdn())
+    return linux_os_info(facts, image_hostname(facts.access, root), "")
 
 
-def host_identity(access: HostAccess, root: Path | None = None) -> HostIdentity:
+def host_identity(source: Source, root: Path | None = None) -> HostIdentity:
     """Which machine is audited: this host, or the Linux system on the disk at ``root``."""
-    fields = asdict(_os_info(access, root))
+    fields = asdict(_os_info(host_facts(source), root))
     fields.pop("os_id")
     return HostIdentity(**fields)
 
 
-def host_inventory(access: HostAccess, root: Path | None, settings: Any) -> dict[str, Any] | None:
+def host_inventory(source: Source, root: Path | None, settings: Any) -> Inventory | None:
     """The full inventory live; offline only what files tell (None when they tell nothing)."""
-    if root is None:
-        return gather_inventory(
-            access,
-            exclude_fstypes=list(settings.collectors.filesystem.exclude_fstypes),
-            exclude_mountpoints=settings.collectors.filesystem.exclude_mountpoints,
-            exclude_interfaces=settings.collectors.network.exclude_interfaces,
-            software_timeout=settings.collectors.software.timeout,
-        )
-    return offline_inventory(access, root)
+    if root is not None:
+        return offline_inventory(source, root)
+    document = gather_inventory(
+        host_facts(source, package_timeout=settings.collectors.software.timeout),
+        exclude_fstypes=list(settings.collectors.filesystem.exclude_fstypes),
+        exclude_mountpoints=settings.collectors.filesystem.exclude_mountpoints,
+        exclude_interfaces=settings.collectors.network.exclude_interfaces,
+    )
+    return inventory_of(document)
 
 
 def _image_packages(facts: HostFacts) -> list[Package] | None:
@@ -105,23 +115,24 @@ def _image_packages(facts: HostFacts) -> list[Package] | None:
     return None if dpkg is None else dpkg.installed()
 
 
-def offline_inventory(access: HostAccess, root: Path) -> dict[str, Any] | None:
+def offline_inventory(source: Source, root: Path) -> Inventory | None:
     """OS release, machine id and dpkg packages read from the files of a mounted disk."""
-    facts = HostFacts(access)
-    files = access.files
+    facts = host_facts(source)
+    files = facts.access.files
     packages = _image_packages(facts)
     known = [files.exists(p) for p in ("/etc/os-release", "/usr/lib/os-release", "/etc/machine-id")]
     if packages is None and not any(known):
         return None
-    return {
-        "schema_version": INVENTORY_SCHEMA_VERSION,
-        "collected_at": utc_iso(),
-        "agent_version": __version__,
-        "scope": "files",
-        "root": str(root),
-        "host": asdict(linux_os_info(facts, image_hostname(access, root), "")),
-        "software": [package_record(p) for p in packages or []],
-    }
+    host = linux_os_info(facts, image_hostname(facts.access, root), "")
+    return Inventory(
+        schema_version=INVENTORY_SCHEMA_VERSION,
+        collected_at=utc_iso(),
+        agent_version=__version__,
+        scope="files",
+        root=str(root),
+        host=InventoryOs(**asdict(host)),
+        software=[InventoryPackage(**package_record(p)) for p in packages or []],
+    )
 
 
 def probe_services(settings: Any) -> list[ServiceRecord]:
@@ -146,19 +157,20 @@ def _source(path: str) -> str:
 
 def build_report(
     policy: Policy,
-    access: HostAccess,
+    source: Source,
     identity: HostIdentity,
     *,
     root: Path | None = None,
     office: str = "",
-    inventory: dict[str, Any] | None = None,
+    inventory: Inventory | None = None,
     services: list[ServiceRecord] | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> AuditReport:
-    """Run the policy's checks on the host ``access`` looks at and assemble the report."""
+    """Run the policy's checks on the host ``source`` looks at and assemble the report."""
     started = time.time()
-    results = run_policy(policy, access, platform=audit_platform(access, root), now=started,
-                         on_result=on_result)  # fmt: skip
+    facts = host_facts(source)
+    results = run_policy(policy, facts.access, platform=audit_platform(facts.access, root),
+                         now=started, on_result=on_result, facts=facts)  # fmt: skip
     return AuditReport(
         generated_at=utc_iso(started),
         agent_version=__version__,

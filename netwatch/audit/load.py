@@ -15,7 +15,6 @@ from netwatch.audit.model import (
     AuditReport,
     OfficeReport,
 )
-from netwatch.audit.schema import Inventory
 from netwatch.core.errors import UsageError
 from netwatch.core.yamlfile import printable
 from netwatch.times import parse_utc
@@ -152,19 +151,14 @@ def _load(path: Path, host_only: bool) -> AuditReport | OfficeReport:
         report = model.model_validate(data)
     except ValidationError as exc:
         _invalid(path, exc)
-    if isinstance(report, AuditReport) and report.inventory is not None:
-        try:
-            Inventory.model_validate(report.inventory)
-        except ValidationError as exc:
-            _invalid(path, exc, ("inventory",))
     _check_times(path, report)
     return report
 
 
-def _invalid(path: Path, exc: ValidationError, prefix: tuple[str, ...] = ()) -> NoReturn:
+def _invalid(path: Path, exc: ValidationError) -> NoReturn:
     """Fail naming the first bad field by its JSON path, and how many more there are."""
     errors = exc.errors()
-    first = {**errors[0], "loc": (*prefix, *errors[0]["loc"])}
+    first = errors[0]
     others = len(errors) - 1
     more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
     _fail(path, f"invalid report at {_problem(first)}{more}")

@@ -7,9 +7,11 @@ merge``, ``--baseline``) are validated against it.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from netwatch.audit.inventory import Inventory
 
 SCHEMA_ID: Final = "netwatch-audit-report"
 SCHEMA_VERSION: Final = 1
@@ -158,8 +160,10 @@ class AuditReport(_Model):
     results: list[CheckRecord]
     frameworks: list[FrameworkInfo] = Field(default_factory=list)
     services: list[ServiceRecord] | None = None
-    inventory: dict[str, Any] | None = Field(
-        None, description="The host inventory (netwatch inventory --format json); none offline."
+    inventory: Inventory | None = Field(
+        None,
+        description="The host inventory (netwatch inventory --format json); offline only what "
+        "the disk's files tell.",
     )
     changes: Changes | None = Field(None, description="Changes since --baseline, if given.")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from netwatch.audit.i18n import (
     RESULTS,
@@ -28,6 +27,7 @@ from netwatch.audit.i18n import (
     severity_name,
     t,
 )
+from netwatch.audit.inventory import Inventory, InventoryCpu, InventoryOs
 from netwatch.audit.model import (
     AuditReport,
     Bilingual,
@@ -36,6 +36,7 @@ from netwatch.audit.model import (
     CheckRecord,
     CheckSummary,
     FrameworkInfo,
+    HostIdentity,
     OfficeHost,
     OfficeReport,
     ServiceRecord,
@@ -317,9 +318,11 @@ def _control_title(framework: FrameworkInfo | None, control: str, lang: str) -> 
     return localized(text, lang) if text else control
 
 
-def os_label(host: dict[str, Any]) -> str:
+def os_label(host: HostIdentity | InventoryOs | None) -> str:
     """'Debian GNU/Linux 12' from a host identity or inventory host record."""
-    return f"{host.get('os_name') or ''} {host.get('os_version') or ''}".strip()
+    if host is None:
+        return ""
+    return f"{host.os_name or ''} {host.os_version or ''}".strip()
 
 
 def identity_rows(report: AuditReport, lang: str) -> list[tuple[str, str]]:
@@ -328,7 +331,7 @@ def identity_rows(report: AuditReport, lang: str) -> list[tuple[str, str]]:
     rows = [
         (t("host.hostname", lang), host.hostname),
         (t("host.fqdn", lang), host.fqdn),
-        (t("host.os", lang), os_label(host.model_dump())),
+        (t("host.os", lang), os_label(host)),
         (t("host.kernel", lang), host.kernel),
         (t("host.arch", lang), host.arch),
         (t("host.machine_id", lang), host.machine_id),
@@ -340,65 +343,67 @@ def identity_rows(report: AuditReport, lang: str) -> list[tuple[str, str]]:
     return [(label, value) for label, value in rows if value]
 
 
-def inventory_facts(inventory: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    """OS, CPU and memory lines of the inventory appendix."""
-    cpu = inventory.get("cpu") or {}
-    memory = inventory.get("memory") or {}
+def _cpu(cpu: InventoryCpu | None, lang: str) -> str:
+    """'Intel Xeon (10 cores, 20 threads)', empty without a CPU record."""
+    if cpu is None:
+        return ""
     cores = t(
         "inventory.cores",
         lang,
-        physical=cpu.get("physical_cores", "?"),
-        logical=cpu.get("logical_cores", "?"),
+        physical="?" if cpu.physical_cores is None else cpu.physical_cores,
+        logical="?" if cpu.logical_cores is None else cpu.logical_cores,
     )
+    return f"{cpu.model or '?'} ({cores})"
+
+
+def inventory_facts(inventory: Inventory, lang: str) -> list[tuple[str, str]]:
+    """OS, CPU and memory lines of the inventory appendix."""
+    memory = inventory.memory
     rows = [
-        (t("inventory.collected", lang), format_date(inventory.get("collected_at") or "", lang)),
-        (t("host.os", lang), os_label(inventory.get("host") or {})),
-        (t("inventory.cpu", lang), f"{cpu.get('model') or '?'} ({cores})" if cpu else ""),
-        (t("inventory.memory", lang), _bytes(memory.get("total"), lang)),
-        (t("inventory.swap", lang), _bytes(memory.get("swap_total"), lang)),
+        (t("inventory.collected", lang), format_date(inventory.collected_at or "", lang)),
+        (t("host.os", lang), os_label(inventory.host)),
+        (t("inventory.cpu", lang), _cpu(inventory.cpu, lang)),
+        (t("inventory.memory", lang), _bytes(memory.total if memory else None, lang)),
+        (t("inventory.swap", lang), _bytes(memory.swap_total if memory else None, lang)),
     ]
     return [(label, value) for label, value in rows if value]
 
 
-def _bytes(value: Any, lang: str) -> str:
-    return format_bytes(value, lang) if isinstance(value, (int, float)) else ""
+def _bytes(value: int | None, lang: str) -> str:
+    return "" if value is None else format_bytes(value, lang)
 
 
-def filesystem_rows(inventory: dict[str, Any], lang: str) -> list[list[str]]:
+def filesystem_rows(inventory: Inventory, lang: str) -> list[list[str]]:
     """Mount point, device, type, size, free and used share of each file system."""
     rows = []
-    for fs in inventory.get("filesystems") or []:
-        size, free = fs.get("size") or 0, fs.get("free") or 0
-        used = format_number(100 * (size - free) / size, lang) + "%" if size else ""
+    for fs in inventory.filesystems:
+        used = format_number(100 * (fs.size - fs.free) / fs.size, lang) + "%" if fs.size else ""
         rows.append(
             [
-                fs.get("mountpoint", ""),
-                fs.get("device", ""),
-                fs.get("fstype", ""),
-                _bytes(size, lang),
-                _bytes(free, lang),
+                fs.mountpoint,
+                fs.device,
+                fs.fstype,
+                _bytes(fs.size, lang),
+                _bytes(fs.free, lang),
                 used,
             ]
         )
     return rows
 
 
-def nic_rows(inventory: dict[str, Any], lang: str) -> list[list[str]]:
+def nic_rows(inventory: Inventory, lang: str) -> list[list[str]]:
     """Name, MAC, link state and addresses of each network interface."""
     rows = []
-    for nic in inventory.get("network_interfaces") or []:
-        addresses = ", ".join(
-            f"{a.get('address')}/{a.get('prefix')}" for a in nic.get("addresses") or []
-        )
-        link = t("inventory.link_up" if nic.get("up") else "inventory.link_down", lang)
-        rows.append([nic.get("name", ""), nic.get("mac", ""), link, addresses])
+    for nic in inventory.network_interfaces:
+        addresses = ", ".join(f"{a.address}/{a.prefix}" for a in nic.addresses)
+        link = t("inventory.link_up" if nic.up else "inventory.link_down", lang)
+        rows.append([nic.name, nic.mac, link, addresses])
     return rows
 
 
-def software_list(inventory: dict[str, Any]) -> tuple[list[tuple[str, str]], int]:
+def software_list(inventory: Inventory) -> tuple[list[tuple[str, str]], int]:
     """(name, version) of up to SOFTWARE_CAP packages, sorted, and the total count."""
-    packages = inventory.get("software") or []
-    names = sorted((str(p.get("name", "")), str(p.get("version", ""))) for p in packages)
+    names = sorted((p.name, p.version) for p in inventory.software)
     return names[:SOFTWARE_CAP], len(names)
 
 
@@ -743,18 +748,17 @@ def _services(services: list[ServiceRecord] | None, lang: str) -> Section | None
     return _section("services", t("services.title", lang), [table])
 
 
-def _unavailable(inventory: dict[str, Any], lang: str) -> Para | None:
+def _unavailable(inventory: Inventory, lang: str) -> Para | None:
     """The inventory items that could not be read, with why."""
-    failures = inventory.get("errors") or []
-    if not failures:
+    if not inventory.errors:
         return None
-    items = "; ".join(f"{f.get('item', '?')} ({f.get('error', '?')})" for f in failures)
+    items = "; ".join(f"{f.item} ({f.error})" for f in inventory.errors)
     return Para(t("inventory.unavailable", lang, items=items), tone="alert")
 
 
-def _inventory(inventory: dict[str, Any] | None, lang: str) -> Section:
+def _inventory(inventory: Inventory | None, lang: str) -> Section:
     title = t("inventory.title", lang)
-    if not inventory:
+    if inventory is None:
         return _section("inventory", title, [Para(t("inventory.none", lang))])
     disks = [
         t(f"inventory.{k}", lang)

@@ -12,7 +12,7 @@ import psutil
 
 from netwatch import __version__
 from netwatch.core.errors import one_line
-from netwatch.facts.host import HostFacts
+from netwatch.facts.host import HostFacts, host_facts
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.hardware import gather_cpu_info, gather_memory_info
 from netwatch.inventory.nics import DEFAULT_EXCLUDED_INTERFACES, gather_nics
@@ -53,7 +53,7 @@ class _Items:
 
 
 def gather_inventory(
-    access: HostAccess,
+    source: HostAccess | HostFacts,
     exclude_fstypes: list[str] | None = None,
     exclude_mountpoints: str = DEFAULT_EXCLUDED_MOUNTS,
     exclude_interfaces: str = DEFAULT_EXCLUDED_INTERFACES,
@@ -62,10 +62,10 @@ def gather_inventory(
     """Everything netwatch knows about this host, including the installed software list.
 
     An item that cannot be read is None (or an empty list) and is listed under
-    ``errors`` with the reason.
+    ``errors`` with the reason. Facts passed in (an audit's) keep their own package timeout.
     """
     items = _Items()
-    facts = HostFacts(access, package_timeout=software_timeout)
+    facts = host_facts(source, package_timeout=software_timeout)
     fstypes = exclude_fstypes if exclude_fstypes is not None else PSEUDO_FSTYPES
     filesystems = items.get(
         "filesystems", lambda: gather_filesystems(fstypes, exclude_mountpoints)[0], []
@@ -79,7 +79,7 @@ def gather_inventory(
         "agent_version": __version__,
         "host": host,
         "boot_time": items.get("boot_time", psutil.boot_time, None),
-        "cpu": items.get("cpu", lambda: asdict(gather_cpu_info(access)), None),
+        "cpu": items.get("cpu", lambda: asdict(gather_cpu_info(facts.access)), None),
         "memory": items.get("memory", lambda: asdict(gather_memory_info()), None),
         "filesystems": [asdict(fs) for fs in filesystems],
         "network_interfaces": [asdict(nic) for nic in nics],

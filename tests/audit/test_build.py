@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from pathlib import Path
 
-from netwatch.audit.build import host_identity, offline_inventory, probe_services
+import pytest
+
+from netwatch.audit.build import (
+    audit_facts,
+    build_report,
+    host_identity,
+    host_inventory,
+    offline_inventory,
+    probe_services,
+)
 from netwatch.audit.model import AuditReport, OfficeReport, ServiceRecord
 from netwatch.audit.output import report_json
 from netwatch.audit.schema import SCHEMA_FILES, schema_text
 from netwatch.config.loader import parse_config_text
+from netwatch.facts.host import HostFacts
 from netwatch.hostaccess import FileReader, HostAccess
+from netwatch.posture.policy import load_policy
 from netwatch.posture.registry import all_checks
 from tests.helpers.audit_reports import (
     REPO,
@@ -20,7 +32,8 @@ from tests.helpers.audit_reports import (
     loopback_services,
     with_results,
 )
-from tests.helpers.posture_hosts import POSTURE_FIXTURES
+from tests.helpers.posture_hosts import POSTURE_FIXTURES, recorded_host
+from tests.posture.test_facts_once import CountingFiles
 
 LINUX_CHECKS = {c.meta.id for c in all_checks() if "linux" in c.meta.platforms}
 
@@ -78,9 +91,9 @@ def test_offline_identity_comes_from_the_image(tmp_path: Path) -> None:
     assert (identity.os_name, identity.os_version) == ("Debian GNU/Linux", "12")
     assert identity.kernel == identity.arch == identity.fqdn == ""
     inventory = offline_inventory(access, tmp_path)
-    assert inventory is not None
-    assert inventory["scope"] == "files" and inventory["software"] == []
-    assert inventory["host"]["hostname"] == "srv-mot-cua"
+    assert inventory is not None and inventory.host is not None
+    assert inventory.scope == "files" and inventory.software == []
+    assert (inventory.root, inventory.host.hostname) == (str(tmp_path), "srv-mot-cua")
 
 
 def test_offline_image_without_hostname_is_named_after_its_mount_point() -> None:
@@ -88,14 +101,38 @@ def test_offline_image_without_hostname_is_named_after_its_mount_point() -> None
     access = HostAccess(files=FileReader(root), registry=None)
     assert host_identity(access, root).hostname == "linux-weak"
     inventory = offline_inventory(access, root)
-    assert inventory is not None and inventory["software"], "packages from var/lib/dpkg/status"
-    assert {p["manager"] for p in inventory["software"]} == {"dpkg"}
+    assert inventory is not None and inventory.software, "packages from var/lib/dpkg/status"
+    assert {p.manager for p in inventory.software} == {"dpkg"}
 
 
 def test_offline_inventory_of_an_empty_tree_is_none(tmp_path: Path) -> None:
     assert (
         offline_inventory(HostAccess(files=FileReader(tmp_path), registry=None), tmp_path) is None
     )
+
+
+def audit(source: HostAccess | HostFacts, root: Path | None) -> None:
+    """One audit as ``netwatch audit`` runs it: identity, inventory, then the checks."""
+    settings = parse_config_text("services: []\n", "test-config")
+    identity = host_identity(source, root)
+    inventory = host_inventory(source, root, settings)
+    report = build_report(load_policy(None), source, identity, root=root, inventory=inventory)
+    assert report.inventory is not None and report.inventory.software, "dpkg packages listed"
+    assert report.inventory.host is not None and report.inventory.host.os_name == "Debian GNU/Linux"
+    assert report.host.os_version == "10" and len(report.results) >= 15
+
+
+@pytest.mark.parametrize("offline", [True, False], ids=["offline", "live"])
+def test_an_audit_reads_os_release_and_dpkg_once(offline: bool) -> None:
+    root = POSTURE_FIXTURES / "linux-weak"
+    settings = parse_config_text("services: []\n", "test-config")
+    shared = CountingFiles(root)
+    access = dataclasses.replace(recorded_host("linux-weak"), files=shared, live=not offline)
+    audit(audit_facts(access, settings), root if offline else None)
+    assert shared.reads["/etc/os-release"] == 1 and shared.reads["/var/lib/dpkg/status"] == 1
+    separate = CountingFiles(root)
+    audit(dataclasses.replace(access, files=separate), root if offline else None)
+    assert separate.reads["/etc/os-release"] == 3, "each step alone reads it again"
 
 
 def test_no_services_configured_means_no_probes() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.audit.i18n import SEVERITIES, STRINGS, t
+from netwatch.audit.inventory import InventoryPackage
 from netwatch.audit.model import AuditReport, EvidenceItem, OfficeReport
 from netwatch.audit.render_html import render_host_html, render_office_html
 from netwatch.audit.view import SOFTWARE_CAP
@@ -199,9 +200,10 @@ def test_numbers_and_dates_per_language() -> None:
 def test_software_list_capped_with_formatted_counts() -> None:
     report = load_host("weak")
     assert report.inventory is not None
-    many = [{"name": f"pkg{n:04d}", "version": "1.0", "arch": "amd64", "vendor": "",
-             "manager": "dpkg"} for n in range(1500)]  # fmt: skip
-    big = report.model_copy(update={"inventory": {**report.inventory, "software": many}})
+    many = [InventoryPackage(name=f"pkg{n:04d}", version="1.0", arch="amd64", manager="dpkg")
+            for n in range(1500)]  # fmt: skip
+    inventory = report.inventory.model_copy(update={"software": many})
+    big = report.model_copy(update={"inventory": inventory})
     vi = render_host_html(big, "vi")
     en = render_host_html(big, "en")
     assert t("inventory.software_count", "vi", count="1.500") in vi
