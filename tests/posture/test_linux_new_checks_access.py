@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from netwatch.hostaccess import FileReader, HostAccess
+from netwatch.posture.checks.linux.accounts import DefaultUmaskParams, default_umask, pam_nullok
 from netwatch.posture.checks.linux.ssh import (
     IdleTimeoutParams,
     MaxAuthTriesParams,
@@ -262,3 +263,125 @@ def test_banner_symlink_out_of_the_image_stays_inside(tmp_path: Path) -> None:
     outcome = ssh_banner(image)
     assert outcome.status is Status.failed, "an absolute link names a file of the image"
     assert ctx is not None
+
+
+# PAM nullok
+
+
+def test_pam_nullok_on_the_fixture_hosts() -> None:
+    assert pam_nullok(on("linux-hardened")).status is Status.passed
+    weak = pam_nullok(on("linux-weak"))
+    assert weak.status is Status.failed
+    assert [(e.source, e.observed) for e in weak.evidence] == [
+        ("/etc/pam.d/common-auth:9", "auth [success=1 default=ignore] pam_unix.so nullok")
+    ]
+
+
+COMMON_AUTH = "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_permit.so\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "status", "source"),
+    [
+        (
+            {"etc/pam.d/common-auth": COMMON_AUTH, "etc/pam.d/sshd": "@include common-auth\n"},
+            Status.passed,
+            "",
+        ),
+        (
+            {
+                "etc/pam.d/common-auth": COMMON_AUTH,
+                "etc/pam.d/su": "auth sufficient pam_unix.so nullok_secure nullok\n@include common-auth\n",
+            },
+            Status.failed,
+            "/etc/pam.d/su:1",
+        ),
+        (
+            {
+                "etc/pam.d/login": "auth substack system-login\n",
+                "etc/pam.d/system-login": "auth required pam_unix.so try_first_pass nullok\n",
+            },
+            Status.failed,
+            "/etc/pam.d/system-login:1",
+        ),
+        ({"etc/pam.d/common-auth": "auth required pam_unix.so nullok_secure\n"}, Status.passed, ""),
+        (
+            {
+                "etc/pam.d/common-auth": "# auth required pam_unix.so nullok\nauth required pam_unix.so\n"
+            },
+            Status.passed,
+            "",
+        ),
+        ({"etc/hostname": "pc\n"}, Status.not_applicable, ""),
+    ],
+)
+def test_pam_nullok_reads_stacks_as_libpam(
+    tmp_path: Path, files: dict[str, str], status: Status, source: str
+) -> None:
+    outcome = pam_nullok(CheckContext(tree(tmp_path, files), "linux"))
+    assert outcome.status is status, outcome
+    if source:
+        assert outcome.evidence[0].source == source
+
+
+# default umask
+
+
+def test_default_umask_on_the_fixture_hosts() -> None:
+    good = default_umask(on("linux-hardened"))
+    assert good.status is Status.passed
+    assert "pam_umask" in good.evidence[0].observed
+    bad = default_umask(on("linux-weak"))
+    assert bad.status is Status.failed
+    assert "logins keep 022" in bad.evidence[0].observed
+
+
+@pytest.mark.parametrize(
+    ("files", "status"),
+    [
+        ({"etc/profile.d/umask.sh": "umask 027\n"}, Status.passed),
+        ({"etc/profile.d/umask.sh": "umask 077\n"}, Status.passed),
+        (
+            {"etc/profile": "if [ $UID -gt 199 ]; then umask 002; else umask 022; fi\n"},
+            Status.failed,
+        ),
+        (
+            {"etc/profile.d/umask.sh": "umask 027\n", "etc/bash.bashrc": "  umask 022  # legacy\n"},
+            Status.failed,
+        ),
+        (
+            {"etc/profile.d/umask.txt": "umask 000\n", "etc/profile.d/a.sh": "umask 0027\n"},
+            Status.passed,
+        ),
+        ({"etc/login.defs": "UMASK 027\n"}, Status.failed),
+        (
+            {
+                "etc/login.defs": "UMASK 027\n",
+                "etc/pam.d/common-session": "session optional pam_umask.so\n",
+            },
+            Status.passed,
+        ),
+        (
+            {
+                "etc/login.defs": "UMASK 022\n",
+                "etc/pam.d/common-session": "session optional pam_umask.so umask=0077\n",
+            },
+            Status.passed,
+        ),
+        (
+            {
+                "etc/login.defs": "UMASK 022\n",
+                "etc/pam.d/common-session": "session optional pam_umask.so\n",
+            },
+            Status.failed,
+        ),
+    ],
+)
+def test_default_umask_sources(tmp_path: Path, files: dict[str, str], status: Status) -> None:
+    assert default_umask(CheckContext(tree(tmp_path, files), "linux")).status is status
+
+
+def test_default_umask_parameter(tmp_path: Path) -> None:
+    ctx = CheckContext(tree(tmp_path, {"etc/profile.d/umask.sh": "umask 027\n"}), "linux")
+    strict = dataclasses.replace(ctx, params=DefaultUmaskParams(umask="077"))
+    assert default_umask(strict).status is Status.failed

@@ -6,6 +6,8 @@ so they decide the same way on a running host and on a mounted disk image.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
@@ -33,7 +35,13 @@ from netwatch.posture.parsers.logindefs import (
     parse_login_defs,
     useradd_aging,
 )
-from netwatch.posture.parsers.pam import PamRule, PamStack, load_pam_config
+from netwatch.posture.parsers.pam import (
+    PamRule,
+    PamStack,
+    load_pam_config,
+    load_pam_stack,
+    rules_using,
+)
 from netwatch.posture.parsers.sudoers import (
     SUDOERS,
     Sudoers,
@@ -421,3 +429,143 @@ def _stand_in(principal: str, groups: list[tuple[str, int | None, frozenset[str]
         return SudoUser(principal, _int(principal[1:]))
     names = frozenset(n for n, _, members in groups if principal in members)
     return SudoUser(principal, None, names)
+
+
+PAM_D = "/etc/pam.d"
+
+
+def _pam_services(files: Files, common: str) -> list[str]:
+    """The PAM services of /etc/pam.d (``common-*`` are includes, not services), and the
+    include ``common`` itself, judged as a service that includes it would load it."""
+    try:
+        names = list_dir(files, PAM_D)
+    except UnreadableFile:
+        return []
+    services = [n for n in names if not n.startswith("common-") and "." not in n]
+    return [*services, *([common] if common in names else [])]
+
+
+@check("linux.accounts.pam_nullok")
+def pam_nullok(ctx: CheckContext) -> Outcome:
+    """Fail when an auth stack libpam runs (a service's, with its includes) calls pam_unix
+    with ``nullok``: an account with an empty password field then logs in with no password.
+
+    Stacks are read as Linux-PAM reads them (parsers.pam: include, substack, @include).
+    """
+    files = ctx.access.files
+    services = _pam_services(files, "common-auth")
+    if not services:
+        return not_applicable(f"no PAM configuration in {PAM_D}")
+    expected = "pam_unix without nullok in every auth stack"
+    bad: list[Evidence] = []
+    seen: set[str] = set()
+    judged: list[str] = []
+    for service in services:
+        try:
+            stack, rules = rules_using(files, service, "pam_unix", "nullok")
+        except OSError as exc:
+            return error(f"cannot read the PAM stack of {service}: {exc.strerror or exc}")
+        if stack.refused:
+            continue
+        judged.append(service)
+        for rule in rules:
+            if rule.source in seen:
+                continue
+            seen.add(rule.source)
+            via = f" (auth stack of {service}, via {' -> '.join(rule.via)})" if rule.via else ""
+            bad.append(Evidence(rule.source, f"{rule.shown}{via}", expected))
+    if not judged:
+        return not_applicable(f"libpam loads no auth stack from {PAM_D}")
+    if bad:
+        return failed(*bad)
+    observed = f"no pam_unix nullok in the auth stacks of {', '.join(judged)}"
+    return passed(Evidence(PAM_D, observed, expected))
+
+
+class DefaultUmaskParams(StrictModel):
+    """The loosest default umask accepted."""
+
+    umask: str = Field(
+        "027",
+        pattern="^0?[0-7]{3}$",
+        description="Octal umask; every bit it sets must be set by the effective default "
+        "(027: no write for the group, nothing for others).",
+    )
+
+
+PROFILE_FILES = ("/etc/profile",)
+PROFILE_DIR = "/etc/profile.d"
+BASHRC = "/etc/bash.bashrc"
+_UMASK_COMMAND = re.compile(r"(?:^\s*|[;&|{(]\s*|\b(?:then|else|do)\s+)umask\s+([0-7]{1,4})\b")
+
+
+def _shell_umasks(files: Files) -> list[tuple[int, Evidence]]:
+    """``umask NNN`` commands of the files a login shell reads, in the order it reads them."""
+    paths = list(PROFILE_FILES)
+    if files.exists(PROFILE_DIR):
+        paths += [f"{PROFILE_DIR}/{n}" for n in list_dir(files, PROFILE_DIR) if n.endswith(".sh")]
+    paths.append(BASHRC)
+    found: list[tuple[int, Evidence]] = []
+    for path in paths:
+        text = read_optional(files, path)
+        for number, line in enumerate((text or "").splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            for match in _UMASK_COMMAND.finditer(code):
+                found.append((int(match.group(1), 8), Evidence(f"{path}:{number}", line.strip())))
+    return found
+
+
+def _pam_umask(files: Files, defs: LoginDefs | None) -> tuple[int, Evidence] | None:
+    """The umask pam_umask sets in a session stack (umask= argument, else login.defs UMASK)."""
+    for service in _pam_services(files, "common-session"):
+        stack = load_pam_stack(files, service, "session")
+        if stack.refused:
+            continue
+        for rule in stack.using("pam_umask"):
+            argument = rule.arg("umask")
+            if argument is not None and re.fullmatch("0?[0-7]{3}", argument):
+                return int(argument, 8), Evidence(rule.source, rule.shown)
+            number = (defs or LoginDefs(LOGIN_DEFS, {})).number("UMASK", 0o022)
+            source = number.definition.source if number.definition else LOGIN_DEFS
+            observed = f"{number.shown} (applied by {rule.shown} at {rule.source})"
+            return number.value & 0o777, Evidence(source, observed)
+    return None
+
+
+@check("linux.accounts.default_umask", params=DefaultUmaskParams)
+def default_umask(ctx: CheckContext) -> Outcome:
+    """The umask new files of a login get: shell start-up files (/etc/profile, profile.d,
+    bash.bashrc) run last and win; before them pam_umask in a session stack applies
+    login.defs UMASK; with neither, processes keep the 022 sshd and systemd start with
+    (login.defs UMASK alone only sets new home directories' modes).
+
+    Every ``umask`` command of the shell files must be strict enough: one inside an
+    ``if`` may be the one that runs.
+    """
+    files = ctx.access.files
+    wanted = int(ctx.params_as(DefaultUmaskParams).umask, 8)
+    expected = f"umask {wanted:03o} or stricter"
+    try:
+        defs = _login_defs(files)
+        shell = _shell_umasks(files)
+        pam = _pam_umask(files, defs)
+    except UnreadableFile as exc:
+        return error(str(exc))
+    if shell:
+        verdicts = [
+            (value & wanted == wanted, Evidence(e.source, f"{e.observed} ({value:03o})", expected))
+            for value, e in shell
+        ]
+        bad = [e for ok, e in verdicts if not ok]
+        return failed(*bad) if bad else passed(*(e for _, e in verdicts))
+    if pam is not None:
+        value, found = pam
+        evidence = Evidence(found.source, f"{found.observed} ({value:03o})", expected)
+        return passed(evidence) if value & wanted == wanted else failed(evidence)
+    umask = (defs or LoginDefs(LOGIN_DEFS, {})).number("UMASK", 0o022)
+    note = Evidence(
+        umask.definition.source if umask.definition else LOGIN_DEFS,
+        f"{umask.shown}: used only for new home directories, as no pam_umask is in a session stack",
+    )
+    observed = "no umask in the shell start-up files and no pam_umask: logins keep 022"
+    return failed(Evidence(PROFILE_DIR, observed, expected), note)
