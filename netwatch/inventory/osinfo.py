@@ -8,7 +8,6 @@ import socket
 import sys
 from dataclasses import dataclass
 
-from netwatch.facts import os_release
 from netwatch.facts.host import HostFacts, host_facts
 from netwatch.hostaccess import HostAccess
 
@@ -30,11 +29,6 @@ class OsInfo:
     kernel: str
     arch: str
     machine_id: str
-
-
-def parse_os_release(text: str) -> dict[str, str]:
-    """The fields of an os-release text, as :mod:`netwatch.facts.os_release` reads them."""
-    return os_release.parse_os_release(text, os_release.OS_RELEASE_PATHS[0]).fields
 
 
 def linux_os_info(source: HostAccess | HostFacts, hostname: str, fqdn: str) -> OsInfo:

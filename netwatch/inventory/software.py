@@ -7,37 +7,17 @@ the host's software from them and shapes it for the inventory report.
 from __future__ import annotations
 
 from netwatch.facts.host import HostFacts, host_facts
-from netwatch.facts.packages import (
-    DPKG_STATUS,
-    RPM_QUERY_FORMAT,
-    WINDOWS_UNINSTALL_KEYS,
-    Package,
-    PackageQueryError,
-    parse_rpm_query,
-)
-from netwatch.facts.packages import parse_dpkg_status as parse_status_file
+from netwatch.facts.packages import WINDOWS_UNINSTALL_KEYS, Package
 from netwatch.hostaccess import HostAccess
 
-SoftwareInventoryError = PackageQueryError
-
+# tests/unit/test_windows_inventory.py still imports the Uninstall keys from here.
 __all__ = [
-    "DPKG_STATUS",
-    "RPM_QUERY_FORMAT",
     "WINDOWS_UNINSTALL_KEYS",
     "Package",
-    "SoftwareInventoryError",
     "gather_packages",
-    "linux_packages",
     "package_record",
-    "parse_dpkg_status",
-    "parse_rpm_query",
     "windows_programs",
 ]
-
-
-def parse_dpkg_status(text: str) -> list[Package]:
-    """The installed packages of a dpkg status file's text."""
-    return parse_status_file(text).installed()
 
 
 def package_record(package: Package) -> dict[str, str]:
@@ -54,13 +34,6 @@ def package_record(package: Package) -> dict[str, str]:
 def windows_programs(source: HostAccess | HostFacts) -> list[Package]:
     """Programs listed in Add/Remove Programs; none without a registry."""
     return list(host_facts(source).windows_programs)
-
-
-def linux_packages(source: HostAccess | HostFacts, timeout: float = 60.0) -> list[Package]:
-    """Packages from dpkg's status file and, where rpm exists, the rpm database."""
-    facts = host_facts(source, package_timeout=timeout)
-    dpkg = facts.dpkg.installed() if facts.dpkg is not None else []
-    return sorted([*dpkg, *facts.rpm], key=lambda p: (p.manager, p.name))
 
 
 def gather_packages(source: HostAccess | HostFacts, timeout: float = 60.0) -> list[Package]:

@@ -1,4 +1,5 @@
-"""Inventory readers: os-release, dpkg status, rpm output, /proc/cpuinfo, Windows registry facts.
+"""Inventory readers: dpkg status, rpm output, /proc/cpuinfo, Windows registry facts
+(os-release is fuzzed with the other Linux parsers, tests/fuzz/test_linux_parsers.py).
 
 They never raise on odd content (inventory reports what it can read); ``@example`` lines
 are inputs that crashed them before.
@@ -12,20 +13,21 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from netwatch.facts.packages import (
+    RPM_QUERY_FORMAT,
+    WINDOWS_UNINSTALL_KEYS,
+    PackageQueryError,
+    parse_dpkg_status,
+    parse_rpm_query,
+    windows_programs,
+)
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.commands import CommandError
 from netwatch.hostaccess.winregistry import RecordedRegistry
 from netwatch.inventory.hardware import cpu_model, parse_cpuinfo
 from netwatch.inventory.nics import prefix_length
-from netwatch.inventory.osinfo import WINDOWS_VERSION_KEY, parse_os_release, windows_os_info
-from netwatch.inventory.software import (
-    WINDOWS_UNINSTALL_KEYS,
-    SoftwareInventoryError,
-    linux_packages,
-    parse_dpkg_status,
-    parse_rpm_query,
-    windows_programs,
-)
+from netwatch.inventory.osinfo import WINDOWS_VERSION_KEY, windows_os_info
+from netwatch.inventory.software import gather_packages
 from tests.fuzz.strategies import EVIL_NUMBERS, EVIL_TOKENS, host_text, near, registry_values
 from tests.helpers.recorded import RecordedCommands
 
@@ -37,30 +39,26 @@ WINDOWS = {"ProductName": "Windows 10 Pro", "CurrentBuildNumber": "22631", "UBR"
            "CurrentMinorVersionNumber": 0}  # fmt: skip
 
 
-@given(text=near('NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'))
-def test_os_release(text: str) -> None:
-    assert all(isinstance(v, str) for v in parse_os_release(text).values())
-
-
 @given(text=near(DPKG))
 @example(text="Package: \nStatus: install ok installed\n")  # a package without a name
 def test_dpkg_status(text: str) -> None:
-    for package in parse_dpkg_status(text):
+    for package in parse_dpkg_status(text).packages:
         assert package.name and package.manager == "dpkg"
+        assert package.source.startswith("/var/lib/dpkg/status:")
 
 
 @given(text=near(RPM), returncode=st.sampled_from([0, 0, 1]), stderr=st.just("") | host_text)
 def test_rpm_query(text: str, returncode: int, stderr: str) -> None:
     for package in parse_rpm_query(text):
         assert package.name and package.manager == "rpm"
-    argv = "rpm -qa --qf %{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{VENDOR}\\n"
+    argv = f"rpm -qa --qf {RPM_QUERY_FORMAT}"
     commands = RecordedCommands(
         {argv: {"returncode": returncode, "stdout": text, "stderr": stderr}}
     )
     root = FIXTURES / "linux/office-pc"
     try:
-        packages = linux_packages(HostAccess(FileReader(root), commands, None, live=True))
-    except (SoftwareInventoryError, CommandError) as exc:
+        packages = gather_packages(HostAccess(FileReader(root), commands, None, live=True))
+    except (PackageQueryError, CommandError) as exc:
         assert returncode and "\n" not in str(exc)
         return
     assert all(p.manager in ("dpkg", "rpm") for p in packages)
@@ -100,7 +98,7 @@ def test_windows_programs(entries: list[dict[str, Any]], sids: list[str]) -> Non
     roots = [*WINDOWS_UNINSTALL_KEYS, *(f"HKU\\{sid}\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall" for sid in sids)]  # fmt: skip
     for number, values in enumerate(entries):
         keys[f"{roots[number % len(roots)]}\\{{app-{number}}}"] = values
-    programs = windows_programs(HostAccess(registry=RecordedRegistry(keys), live=True))
+    programs = windows_programs(RecordedRegistry(keys))
     for program in programs:
         assert program.name and program.manager == "windows"
         program.name.encode("utf-8")

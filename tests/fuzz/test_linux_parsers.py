@@ -15,8 +15,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from netwatch.facts.accounts import parse_passwd, parse_shadow
+from netwatch.facts.listening import ListeningError, parse_ss
+from netwatch.facts.os_release import parse_os_release
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks._eol import EolTableError, parse_eol_table, parse_os_release
+from netwatch.posture.checks._eol import EolTableError, parse_eol_table
 from netwatch.posture.checks._filemodes import FileModeError, file_modes, host_key_modes
 from netwatch.posture.checks._firewall import (
     firewalld_target,
@@ -29,11 +32,8 @@ from netwatch.posture.checks._firewall import (
 from netwatch.posture.checks._linux_users import (
     logical_lines,
     parse_pam,
-    parse_passwd,
     parse_settings,
-    parse_shadow,
 )
-from netwatch.posture.checks._listening import ListeningError, parse_ss
 from netwatch.posture.checks._storage import crypt_source, lsblk_chains
 from netwatch.posture.checks.linux.updates import _apt_pending, _dnf_pending
 from netwatch.posture.context import CheckContext

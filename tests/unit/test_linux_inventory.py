@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from netwatch.facts.os_release import parse_os_release
+from netwatch.facts.packages import PackageQueryError, parse_rpm_query
 from netwatch.hostaccess import CommandResult, FileReader, HostAccess
 from netwatch.hostaccess.commands import CommandError
 from netwatch.inventory.hardware import cpu_model, parse_cpuinfo
 from netwatch.inventory.nics import prefix_length
-from netwatch.inventory.osinfo import linux_os_info, parse_os_release
-from netwatch.inventory.software import (
-    SoftwareInventoryError,
-    gather_packages,
-    parse_rpm_query,
-)
+from netwatch.inventory.osinfo import linux_os_info
+from netwatch.inventory.software import gather_packages
 from netwatch.inventory.storage import DEFAULT_EXCLUDED_MOUNTS, PSEUDO_FSTYPES, candidate_partitions
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "linux"
@@ -38,8 +36,10 @@ def test_os_info_from_mounted_image() -> None:
 
 
 def test_os_release_parsing_tolerates_junk() -> None:
-    parsed = parse_os_release('# c\nNAME="Ubuntu"\nVERSION_ID=22.04\ngarbage\nBAD="unterminated\n')
-    assert parsed == {"NAME": "Ubuntu", "VERSION_ID": "22.04", "BAD": "unterminated"}
+    text = '# c\nNAME="Ubuntu"\nVERSION_ID=22.04\ngarbage\nBAD="unterminated\n'
+    parsed = parse_os_release(text, "/etc/os-release")
+    assert parsed.fields == {"NAME": "Ubuntu", "VERSION_ID": "22.04", "BAD": "unterminated"}
+    assert parsed.source("VERSION_ID") == "/etc/os-release:3"
 
 
 def test_missing_os_release_falls_back(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_rpm_database_is_read_with_root_for_images(tmp_path: Path) -> None:
 )
 def test_rpm_failures_are_reported(tmp_path: Path, runner: RecordedRpm, message: str) -> None:
     (tmp_path / "var/lib/rpm").mkdir(parents=True)
-    with pytest.raises(SoftwareInventoryError, match=message):
+    with pytest.raises(PackageQueryError, match=message):
         gather_packages(image_access(tmp_path, runner))
 
 

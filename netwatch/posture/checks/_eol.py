@@ -14,12 +14,9 @@ import yaml
 from pydantic import Field, Strict, TypeAdapter, ValidationError, model_validator
 
 from netwatch.core.settings import StrictModel
-from netwatch.facts.os_release import parse_os_release
 
 EOL_TABLE = "netwatch/posture/data/eol.yaml"
 _EOL_RESOURCE = "data/eol.yaml"
-# os-release is read by the facts layer; its parser is named here for older importers.
-__all__ = ["EOL_TABLE", "EolTableError", "eol_table", "parse_eol_table", "parse_os_release"]
 
 Date = Annotated[dt.date, Strict()]
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from netwatch.facts.accounts import parse_passwd, parse_shadow
 from netwatch.facts.files import UnreadableFile, list_dir, read_optional
 
-# Account files are read by the facts layer; their parsers are named here for older importers.
+# checks/linux/accounts.py still imports the file readers from here (netwatch.facts.files).
 __all__ = [
     "PamRule",
     "Setting",
@@ -22,9 +21,7 @@ __all__ = [
     "list_dir",
     "logical_lines",
     "parse_pam",
-    "parse_passwd",
     "parse_settings",
-    "parse_shadow",
     "read_optional",
 ]
 

@@ -1,8 +1,12 @@
 """Listening sockets are the ``listening`` fact (:mod:`netwatch.facts.listening`, read once
-per run through ``ctx.facts.listening``); the names below are kept for older importers."""
+per run through ``ctx.facts.listening``).
+
+Only tests/posture/test_linux_firewall.py still imports ``parse_ss`` from here: delete this
+module once that import names :mod:`netwatch.facts.listening`.
+"""
 
 from __future__ import annotations
 
-from netwatch.facts.listening import SS_SOURCE, Listener, ListeningError, parse_ss
+from netwatch.facts.listening import parse_ss
 
-__all__ = ["SS_SOURCE", "Listener", "ListeningError", "parse_ss"]
+__all__ = ["parse_ss"]
