@@ -5,12 +5,14 @@ umask, home directory and cron permissions."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
 
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.posture.checks.linux.accounts import DefaultUmaskParams, default_umask, pam_nullok
+from netwatch.posture.checks.linux.files import cron_permissions, home_permissions
 from netwatch.posture.checks.linux.ssh import (
     IdleTimeoutParams,
     MaxAuthTriesParams,
@@ -385,3 +387,81 @@ def test_default_umask_parameter(tmp_path: Path) -> None:
     ctx = CheckContext(tree(tmp_path, {"etc/profile.d/umask.sh": "umask 027\n"}), "linux")
     strict = dataclasses.replace(ctx, params=DefaultUmaskParams(umask="077"))
     assert default_umask(strict).status is Status.failed
+
+
+# home directories and cron
+
+
+@pytest.mark.parametrize("check", [home_permissions, cron_permissions], ids=lambda c: c.__name__)
+def test_file_checks_on_the_fixture_hosts(check: object) -> None:
+    assert check(on("linux-hardened")).status is Status.passed  # type: ignore[operator]
+    bad = check(on("linux-weak"))  # type: ignore[operator]
+    assert bad.status is Status.failed
+    assert all(e.source.startswith("/") and e.observed for e in bad.evidence)
+
+
+def test_weak_home_evidence() -> None:
+    bad = {e.source: e.observed for e in home_permissions(on("linux-weak")).evidence}
+    assert bad["/etc/login.defs:22"] == "useradd creates homes with mode 0755"
+    assert bad["/home/hung.le"].endswith("(not owned by hung.le)")
+    assert "/home/guest" in bad and "/root" not in bad, "toor (uid 0) is not a login user here"
+
+
+def image(root: Path, files: dict[str, str]) -> CheckContext:
+    tree(root, files)
+    return CheckContext(HostAccess.for_root(root), "linux")
+
+
+PASSWD = (
+    "root:x:0:0:root:/root:/bin/bash\n"
+    "svc:x:1500:1500::/srv/svc:/usr/sbin/nologin\n"
+    "an.pham:x:1000:1000::/home/an.pham:/bin/bash\n"
+    "old:x:1001:1001::/home/old:/bin/bash\n"
+)
+
+
+def test_home_permissions_on_an_offline_image(tmp_path: Path) -> None:
+    root = tmp_path / "img"
+    ctx = image(root, {"etc/passwd": PASSWD, "etc/login.defs": "UMASK 027\n"})
+    (root / "home/an.pham").mkdir(parents=True)
+    os.chown(root / "home/an.pham", 1000, 1000)
+    os.chmod(root / "home/an.pham", 0o750)
+    outcome = home_permissions(ctx)
+    assert outcome.status is Status.passed, outcome
+    assert [e.source for e in outcome.evidence] == ["/etc/login.defs:1", "/home/an.pham"]
+    os.chmod(root / "home/an.pham", 0o755)
+    assert home_permissions(ctx).status is Status.failed
+    os.chmod(root / "home/an.pham", 0o700)
+    os.chown(root / "home/an.pham", 0, 0)
+    assert home_permissions(ctx).status is Status.failed
+
+
+@pytest.mark.parametrize(
+    ("defs", "status"),
+    [
+        ("HOME_MODE 0700\nUMASK 022\n", Status.passed),
+        ("UMASK 022\n", Status.failed),
+        ("", Status.failed),
+    ],
+)
+def test_new_home_mode_follows_useradd(tmp_path: Path, defs: str, status: Status) -> None:
+    ctx = image(tmp_path, {"etc/passwd": "root:x:0:0::/root:/bin/bash\n", "etc/login.defs": defs})
+    assert home_permissions(ctx).status is status
+
+
+def test_cron_permissions_on_an_offline_image(tmp_path: Path) -> None:
+    root = tmp_path / "img"
+    ctx = image(root, {"etc/crontab": "# m h dom mon dow user command\n", "etc/cron.d/x": ""})
+    os.chmod(root / "etc/crontab", 0o600)
+    os.chmod(root / "etc/cron.d", 0o755)
+    assert cron_permissions(ctx).status is Status.passed
+    (root / "etc/cron.allow").write_text("root\n")
+    os.chmod(root / "etc/cron.allow", 0o666)
+    outcome = cron_permissions(ctx)
+    assert outcome.status is Status.failed
+    assert [e.source for e in outcome.evidence] == ["/etc/cron.allow"]
+
+
+def test_no_cron_is_not_applicable(tmp_path: Path) -> None:
+    ctx = image(tmp_path, {"etc/hostname": "pc\n"})
+    assert cron_permissions(ctx).status is Status.not_applicable

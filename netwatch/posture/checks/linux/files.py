@@ -31,6 +31,7 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
+from netwatch.posture.parsers.logindefs import LoginDefs, home_mode, read_login_defs
 from netwatch.posture.registry import check
 
 
@@ -278,3 +279,101 @@ def integrity_tool(ctx: CheckContext) -> Outcome:
             "AIDE installed, initialised and scheduled",
         )
     )
+
+
+LOGIN_DEFS_FILE = "/etc/login.defs"
+PASSWD_FILE = "/etc/passwd"
+NO_LOGIN_SHELLS = ("nologin", "false", "sync", "shutdown", "halt")
+HOME_LIMIT = 0o750
+HOME_EXPECTED = "mode 0750 or stricter (no group write, nothing for others), owned by the user"
+
+
+def _login_users(ctx: CheckContext) -> tuple[list[tuple[str, int, str]], int]:
+    """(name, uid, home) of accounts with uid >= UID_MIN and a login shell, and UID_MIN."""
+    defs = read_login_defs(ctx.access.files)
+    uid_min = (defs or LoginDefs(LOGIN_DEFS_FILE, {})).number("UID_MIN", 1000).value
+    users = []
+    for line in (ctx.access.files.read_text_or_none(PASSWD_FILE) or "").splitlines():
+        fields = line.split(":")
+        if len(fields) != 7 or not fields[0] or fields[0][0] in "+-#" or not fields[2].isdigit():
+            continue
+        shell = fields[6].strip().rsplit("/", 1)[-1]
+        if int(fields[2]) >= uid_min and shell not in NO_LOGIN_SHELLS and fields[5].startswith("/"):
+            users.append((fields[0], int(fields[2]), fields[5]))
+    return users, uid_min
+
+
+@check("linux.files.home_permissions")
+def home_permissions(ctx: CheckContext) -> Outcome:
+    """Home directories of login accounts (uid >= UID_MIN, a login shell): owned by the
+    user, no group write, nothing for others; and the mode useradd gives new homes
+    (login.defs HOME_MODE, else 0777 & ~UMASK) is as strict."""
+    try:
+        users, uid_min = _login_users(ctx)
+        defs = read_login_defs(ctx.access.files)
+    except OSError as exc:
+        return error(f"cannot read the accounts: {exc.strerror or exc}")
+    new_mode = home_mode(defs)
+    source = LOGIN_DEFS_FILE
+    for name in ("HOME_MODE", "UMASK"):
+        definition = defs.get(name) if defs else None
+        if definition is not None:
+            source = definition.source
+            break
+    new_home = Evidence(
+        source, f"useradd creates homes with mode {new_mode:04o}", "mode 0750 or stricter"
+    )
+    verdicts = [(new_mode & ~HOME_LIMIT & 0o777 == 0, new_home)]
+    if users:
+        try:
+            modes = file_modes(ctx, sorted({home for _, _, home in users}))
+        except FileModeError as exc:
+            return error(str(exc))
+        for name, uid, home in users:
+            found = modes.get(home)
+            if found is None:
+                continue
+            ok = found.uid == uid and found.within(HOME_LIMIT)
+            owner = "" if found.uid == uid else f" (not owned by {name})"
+            observed = f"{name}: {found.describe()}{owner}"
+            verdicts.append((ok, Evidence(home, observed, HOME_EXPECTED)))
+    if not users:
+        observed = f"no account with uid >= {uid_min} and a login shell"
+        verdicts.append((True, Evidence(PASSWD_FILE, observed)))
+    bad = [evidence for ok, evidence in verdicts if not ok]
+    return failed(*bad) if bad else passed(*(evidence for _, evidence in verdicts))
+
+
+CRON_PATHS = (
+    "/etc/crontab",
+    "/etc/cron.hourly",
+    "/etc/cron.daily",
+    "/etc/cron.weekly",
+    "/etc/cron.monthly",
+    "/etc/cron.d",
+)
+CRON_ALLOW = ("/etc/cron.allow", "/etc/at.allow")
+CRON_EXPECTED = "owner root, not writable by group or others"
+
+
+@check("linux.files.cron_permissions")
+def cron_permissions(ctx: CheckContext) -> Outcome:
+    """/etc/crontab and /etc/cron.{hourly,daily,weekly,monthly,d}, and cron.allow/at.allow
+    when present: owned by root and not writable by group or others (what they hold
+    runs as root)."""
+    try:
+        modes = file_modes(ctx, [*CRON_PATHS, *CRON_ALLOW])
+    except FileModeError as exc:
+        return error(str(exc))
+    if not any(path in modes for path in CRON_PATHS):
+        return not_applicable("no /etc/crontab or /etc/cron.* directories: cron is not installed")
+    verdicts = [
+        (
+            found.uid == 0 and found.mode & 0o022 == 0,
+            Evidence(path, found.describe(), CRON_EXPECTED),
+        )
+        for path in (*CRON_PATHS, *CRON_ALLOW)
+        if (found := modes.get(path)) is not None
+    ]
+    bad = [evidence for ok, evidence in verdicts if not ok]
+    return failed(*bad) if bad else passed(*(evidence for _, evidence in verdicts))
