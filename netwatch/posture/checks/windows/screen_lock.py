@@ -1,15 +1,17 @@
-"""Screen lock after inactivity."""
+"""Screen lock after inactivity, and with a password."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
 from netwatch.posture.checks._windows import (
     SYSTEM_POLICIES,
-    USER_HIVE,
     dword,
     registry,
+    signed_in_users,
     to_int,
     value_source,
     windows_check,
@@ -40,35 +42,57 @@ class ScreenLockParams(StrictModel):
     max_seconds: int = Field(900, ge=1, description="Lock after at most this many idle seconds.")
 
 
-def _user_screen_saver(ctx: CheckContext, sid: str, max_seconds: int) -> tuple[bool, Evidence]:
-    """Whether one signed-in user's effective screen saver locks in time.
+@dataclass(frozen=True)
+class ScreenSaver:
+    """One signed-in user's effective screen saver settings and where they come from."""
 
-    The per-user Group Policy key overrides the user's own setting, value by value.
-    """
+    program: str
+    numbers: dict[str, int]
+    source: str
+    origin: str
+
+    def describe(self) -> str:
+        """Evidence text: every value read (or its default) and its origin."""
+        values = [f"SCRNSAVE.EXE={self.program or 'not set'}"]
+        values += [f"{name}={value}" for name, value in self.numbers.items()]
+        return f"{', '.join(values)} ({self.origin})"
+
+
+def user_screen_saver(ctx: CheckContext, sid: str) -> ScreenSaver:
+    """A signed-in user's screen saver: the per-user Group Policy key overrides the user's own
+    setting, value by value."""
     policy_key, user_key = f"HKU\\{sid}\\{DESKTOP_POLICY}", f"HKU\\{sid}\\{DESKTOP_SETTING}"
     policy, own = registry(ctx).values(policy_key), registry(ctx).values(user_key)
     merged = {**own, **policy}
-    program = str(merged.get("SCRNSAVE.EXE") or "")
     numbers = {
         name: default if merged.get(name) in (None, "") else to_int(merged[name], name)
         for name, default in SCREEN_SAVER_DEFAULTS.items()
     }
-    locks = (
-        bool(program)
-        and numbers["ScreenSaveActive"] == 1
-        and numbers["ScreenSaverIsSecure"] == 1
-        and 1 <= numbers["ScreenSaveTimeOut"] <= max_seconds
-    )
-    observed = ", ".join(
-        [f"SCRNSAVE.EXE={program or 'not set'}"]
-        + [f"{name}={value}" for name, value in numbers.items()]
-    )
-    origin = "Group Policy" if policy else "user setting"
-    return locks, Evidence(
+    return ScreenSaver(
+        str(merged.get("SCRNSAVE.EXE") or ""),
+        numbers,
         policy_key if policy else user_key,
-        f"{observed} ({origin})",
-        f"a secure screen saver within {max_seconds} s",
+        "Group Policy" if policy else "user setting",
     )
+
+
+def _user_screen_saver(ctx: CheckContext, sid: str, max_seconds: int) -> tuple[bool, Evidence]:
+    """Whether one signed-in user's effective screen saver locks in time."""
+    saver = user_screen_saver(ctx, sid)
+    locks = (
+        bool(saver.program)
+        and saver.numbers["ScreenSaveActive"] == 1
+        and saver.numbers["ScreenSaverIsSecure"] == 1
+        and 1 <= saver.numbers["ScreenSaveTimeOut"] <= max_seconds
+    )
+    return locks, Evidence(
+        saver.source, saver.describe(), f"a secure screen saver within {max_seconds} s"
+    )
+
+
+def machine_inactivity_limit(ctx: CheckContext) -> int | None:
+    """'Interactive logon: Machine inactivity limit' in seconds; None when not set."""
+    return dword(registry(ctx).values(SYSTEM_POLICIES), SYSTEM_POLICIES, "InactivityTimeoutSecs")
 
 
 @check("windows.screen_lock.timeout", params=ScreenLockParams)
@@ -80,7 +104,7 @@ def screen_lock_timeout(ctx: CheckContext) -> Outcome:
     per-user, so the loaded hives (users signed in now) are checked.
     """
     max_seconds = ctx.params_as(ScreenLockParams).max_seconds
-    limit = dword(registry(ctx).values(SYSTEM_POLICIES), SYSTEM_POLICIES, "InactivityTimeoutSecs")
+    limit = machine_inactivity_limit(ctx)
     machine = Evidence(
         value_source(SYSTEM_POLICIES, "InactivityTimeoutSecs"),
         "not set (no machine inactivity limit)" if limit is None else f"{limit} s",
@@ -88,7 +112,7 @@ def screen_lock_timeout(ctx: CheckContext) -> Outcome:
     )
     if limit is not None and 1 <= limit <= max_seconds:
         return passed(machine)
-    users = [sid for sid in registry(ctx).subkeys("HKU") if USER_HIVE.fullmatch(sid)]
+    users = signed_in_users(ctx)
     results = [_user_screen_saver(ctx, sid, max_seconds) for sid in users]
     evidence = [machine, *(item for _locks, item in results)]
     if not users:
@@ -96,3 +120,40 @@ def screen_lock_timeout(ctx: CheckContext) -> Outcome:
     if all(locks for locks, _item in results):
         return passed(*evidence, reason="every signed-in user has a secure screen saver")
     return failed(*evidence, reason="no machine inactivity limit; a user's session does not lock")
+
+
+@check("windows.screen_lock.password")
+@windows_check(needs_registry=True)
+def screen_lock_password(ctx: CheckContext) -> Outcome:
+    """The machine inactivity limit is set, or every signed-in user's screen saver asks for
+    the password (ScreenSaverIsSecure=1 by Group Policy or the user's own setting).
+
+    The machine limit locks the session itself, and unlocking always needs the password.
+    """
+    limit = machine_inactivity_limit(ctx)
+    machine = Evidence(
+        value_source(SYSTEM_POLICIES, "InactivityTimeoutSecs"),
+        "not set (no machine inactivity limit)" if limit is None else f"{limit} s",
+        "set (the session locks), or every user's screen saver secure",
+    )
+    if limit is not None and limit >= 1:
+        return passed(machine, reason="the machine inactivity limit locks every session")
+    users = signed_in_users(ctx)
+    savers = [user_screen_saver(ctx, sid) for sid in users]
+    evidence = [
+        machine,
+        *(Evidence(saver.source, saver.describe(), "ScreenSaverIsSecure=1") for saver in savers),
+    ]
+    if not users:
+        return failed(*evidence, reason="no machine inactivity limit and no signed-in user")
+    insecure = [
+        sid
+        for sid, saver in zip(users, savers, strict=True)
+        if saver.numbers["ScreenSaverIsSecure"] != 1
+    ]
+    if insecure:
+        return failed(
+            *evidence,
+            reason="the screen saver resumes without a password for " + ", ".join(insecure),
+        )
+    return passed(*evidence, reason="every signed-in user's screen saver asks for the password")

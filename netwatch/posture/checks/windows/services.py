@@ -1,4 +1,4 @@
-"""Windows services that expose the machine (Telnet, FTP, SNMP, remote registry...)."""
+"""Windows services that expose the machine (Telnet, FTP, SNMP, remote registry, Print Spooler)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,16 @@ from pydantic import Field, field_validator
 
 from netwatch.core.settings import StrictModel
 from netwatch.posture.checks._windows import (
+    CONTROL,
+    POLICIES,
     START_DISABLED,
+    WindowsDataError,
+    registry_dword,
+    registry_value,
     service_start,
+    shown,
     start_text,
+    value_source,
     windows_check,
 )
 from netwatch.posture.context import CheckContext
@@ -51,3 +58,79 @@ def risky_services(ctx: CheckContext) -> Outcome:
     if enabled:
         return failed(*evidence, reason="not disabled: " + ", ".join(enabled))
     return passed(*evidence)
+
+
+PRODUCT_OPTIONS = f"{CONTROL}\\ProductOptions"
+PRODUCT_TYPES = {"WinNT": "workstation", "ServerNT": "server", "LanmanNT": "domain controller"}
+POINT_AND_PRINT = f"{POLICIES}\\Windows NT\\Printers\\PointAndPrint"
+
+
+class PrintSpoolerParams(StrictModel):
+    """Whether this server is meant to share printers."""
+
+    print_server: bool = Field(
+        False,
+        description="The server shares printers, so its Print Spooler stays on and it is judged "
+        "like a workstation, by the Point and Print restrictions (never for a domain controller).",
+    )
+
+
+def _point_and_print(ctx: CheckContext) -> tuple[bool, Evidence]:
+    """Only administrators install printer drivers, or users are warned and elevated.
+
+    RestrictDriverInstallationToAdministrators unset means 1 since the August 2021 updates;
+    with it 0, NoWarningNoElevationOnInstall and UpdatePromptSettings must stay 0 (unset).
+    """
+    restrict = registry_dword(ctx, POINT_AND_PRINT, "RestrictDriverInstallationToAdministrators")
+    no_warning = registry_dword(ctx, POINT_AND_PRINT, "NoWarningNoElevationOnInstall")
+    no_prompt = registry_dword(ctx, POINT_AND_PRINT, "UpdatePromptSettings")
+    safe = restrict != 0 or (no_warning in (None, 0) and no_prompt in (None, 0))
+    return safe, Evidence(
+        value_source(POINT_AND_PRINT, "RestrictDriverInstallationToAdministrators"),
+        f"{shown(restrict, 1)}, NoWarningNoElevationOnInstall={shown(no_warning, 0)}, "
+        f"UpdatePromptSettings={shown(no_prompt, 0)}",
+        "RestrictDriverInstallationToAdministrators=1 (or unset), or prompts left on (both 0)",
+    )
+
+
+@check("windows.services.print_spooler", params=PrintSpoolerParams)
+@windows_check(needs_registry=True)
+def print_spooler(ctx: CheckContext) -> Outcome:
+    """The Print Spooler is disabled on servers and domain controllers (PrintNightmare).
+
+    A workstation needs its spooler to print, so there (and on a declared print server)
+    the check judges the Point and Print restrictions that close PrintNightmare instead.
+    """
+    product = registry_value(ctx, PRODUCT_OPTIONS, "ProductType")
+    role = PRODUCT_TYPES.get(str(product))
+    product_evidence = Evidence(
+        value_source(PRODUCT_OPTIONS, "ProductType"),
+        f"{product} ({role})" if role else repr(product),
+        "WinNT, ServerNT or LanmanNT",
+    )
+    if role is None:
+        raise WindowsDataError(f"unknown ProductType {product!r}", product_evidence)
+    start, source = service_start(ctx, "Spooler")
+    off = start in (None, START_DISABLED)
+    spooler = Evidence(source, start_text(start), "not installed or Start=4 (disabled)")
+    keeps_spooler = role == "workstation" or (
+        role == "server" and ctx.params_as(PrintSpoolerParams).print_server
+    )
+    if off:
+        return passed(product_evidence, spooler)
+    if not keeps_spooler:
+        return failed(product_evidence, spooler, reason=f"Print Spooler not disabled on a {role}")
+    safe, restrictions = _point_and_print(ctx)
+    reason = (
+        "a workstation needs the Print Spooler to print; judged by the Point and Print restrictions"
+        if role == "workstation"
+        else "declared print server; judged by the Point and Print restrictions"
+    )
+    if safe:
+        return passed(product_evidence, spooler, restrictions, reason=reason)
+    return failed(
+        product_evidence,
+        spooler,
+        restrictions,
+        reason="users can install printer drivers without elevation (PrintNightmare); " + reason,
+    )

@@ -1,16 +1,28 @@
-"""Windows file sharing (SMB): SMBv1, signing, anonymous and insecure guest access."""
+"""Windows file sharing (SMB): SMBv1, signing, anonymous and guest access, open shares."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from pydantic import Field
+
+from netwatch.core.settings import StrictModel
+from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     LSA_KEY,
     POLICIES,
     SERVICES,
     START_DISABLED,
+    WindowsDataError,
+    as_list,
+    command_source,
     dword,
     registry,
     registry_dword,
     registry_value,
+    relative_id,
+    run_powershell,
     service_start,
     shown,
     start_text,
@@ -158,4 +170,204 @@ def smb_signing_required(ctx: CheckContext) -> Outcome:
             missing.append(role)
     if missing:
         return failed(*evidence, reason="signing not required on the " + " and ".join(missing))
+    return passed(*evidence)
+
+
+# --- shares writable by everyone ---------------------------------------------------------
+
+SHARES_QUERY = powershell_query(
+    "smb_shares",
+    "Get-SmbShare | Select-Object Name,ShareType,Special,Path,SecurityDescriptor",
+    "Get-SmbShare",
+)
+ADMINISTRATIVE_SHARES = {"ADMIN$", "IPC$", "PRINT$"}
+PRINT_QUEUE = 1  # ShareType of a shared printer: its "Change" right is not about files
+
+# Principals that stand for (nearly) anyone: well-known SIDs, then relative ids of the
+# machine's or domain's own accounts (S-1-5-21-...-513 Domain Users).
+BROAD_SIDS = {
+    "S-1-1-0": "Everyone",
+    "S-1-5-7": "Anonymous Logon",
+    "S-1-5-2": "Network",
+    "S-1-5-11": "Authenticated Users",
+    "S-1-5-32-545": "Users",
+    "S-1-5-32-546": "Guests",
+}
+BROAD_RIDS = {501: "Guest", 513: "Domain Users", 514: "Domain Guests"}
+# SDDL aliases (the SID strings Windows abbreviates) of the principals above and of those
+# that appear in share descriptors; DU, DG and LG are relative to the machine's domain.
+SDDL_ALIASES = {
+    "WD": "S-1-1-0",
+    "AN": "S-1-5-7",
+    "NU": "S-1-5-2",
+    "AU": "S-1-5-11",
+    "BU": "S-1-5-32-545",
+    "BG": "S-1-5-32-546",
+    "BA": "S-1-5-32-544",
+    "SY": "S-1-5-18",
+    "IU": "S-1-5-4",
+    "DU": "<domain>-513",
+    "DG": "<domain>-514",
+    "LG": "<machine>-501",
+}
+# SDDL access-right codes (sddl.h) and their mask bits.
+RIGHT_CODES = {
+    "GA": 0x10000000, "GR": 0x80000000, "GW": 0x40000000, "GX": 0x20000000,
+    "RC": 0x20000, "SD": 0x10000, "WD": 0x40000, "WO": 0x80000,
+    "CC": 0x1, "DC": 0x2, "LC": 0x4, "SW": 0x8, "RP": 0x10, "WP": 0x20,
+    "DT": 0x40, "LO": 0x80, "CR": 0x100,
+    "FA": 0x1F01FF, "FR": 0x120089, "FW": 0x120116, "FX": 0x1200A0,
+}  # fmt: skip
+FULL_CONTROL, GENERIC_ALL = 0x1F01FF, 0x10000000
+# Any of these lets a client change the share's files: write or append data, write
+# extended attributes or attributes, delete children or files, change permissions or owner.
+WRITE_BITS = (
+    0x2 | 0x4 | 0x10 | 0x40 | 0x100 | 0x10000 | 0x40000 | 0x80000 | 0x40000000 | GENERIC_ALL
+)
+
+
+class ShareParams(StrictModel):
+    """Shares that may stay writable by everyone."""
+
+    allowed: list[str] = Field(
+        default_factory=list,
+        description="Share names (case-insensitive) allowed to grant Change or Full to "
+        "Everyone, Authenticated Users, Users, Guests or anonymous users, e.g. a scanner's "
+        "drop folder.",
+    )
+
+
+def _rights(text: str) -> int:
+    """An ACE's access mask: hexadecimal, decimal, or concatenated two-letter codes."""
+    if text.lower().startswith("0x"):
+        return int(text, 16)
+    if text.isdigit():
+        return int(text)
+    codes = [text[i : i + 2] for i in range(0, len(text), 2)]
+    if len(text) % 2 or any(code not in RIGHT_CODES for code in codes):
+        raise ValueError(f"unknown access rights {text!r}")
+    mask = 0
+    for code in codes:
+        mask |= RIGHT_CODES[code]
+    return mask
+
+
+def broad_name(sid: str) -> str | None:
+    """The principal a SID stands for when it means (nearly) anyone, else None."""
+    if sid in BROAD_SIDS:
+        return BROAD_SIDS[sid]
+    if sid.startswith(("<domain>-", "<machine>-", "S-1-5-21-")):
+        rid = relative_id(sid)
+        return BROAD_RIDS.get(rid) if rid is not None else None
+    return None
+
+
+def share_grants(sddl: str) -> dict[str, int]:
+    """Access mask allowed to each SID by a share's SDDL, less what that SID is denied.
+
+    A missing or ``NO_ACCESS_CONTROL`` DACL lets everyone do everything.
+    """
+    start = sddl.find("D:")
+    if start < 0:
+        return {"S-1-1-0": GENERIC_ALL}
+    dacl = sddl[start + 2 :].split("S:", 1)[0]
+    if dacl.startswith("NO_ACCESS_CONTROL"):
+        return {"S-1-1-0": GENERIC_ALL}
+    allowed: dict[str, int] = {}
+    denied: dict[str, int] = {}
+    for ace in re.findall(r"\(([^()]*)\)", dacl):
+        fields = ace.split(";")
+        if len(fields) < 6:
+            raise ValueError(f"malformed ACE ({ace})")
+        kind, rights, who = fields[0].upper(), fields[2], fields[5].upper()
+        sid = SDDL_ALIASES.get(who, who)
+        table = allowed if kind in ("A", "XA") else denied if kind == "D" else None
+        if table is not None:
+            table[sid] = table.get(sid, 0) | _rights(rights)
+    return {sid: mask & ~denied.get(sid, 0) for sid, mask in allowed.items()}
+
+
+def _level(mask: int) -> str:
+    """Full or Change, as the share permission dialog names them."""
+    return "Full" if mask & GENERIC_ALL or mask & FULL_CONTROL == FULL_CONTROL else "Change"
+
+
+def _is_administrative(share: dict[str, Any]) -> bool:
+    """ADMIN$, IPC$, print$ and the drive shares (C$, D$...) Windows creates itself."""
+    name = str(share.get("Name") or "").upper()
+    special = share.get("Special")
+    return (
+        name in ADMINISTRATIVE_SHARES
+        or special is True
+        or re.fullmatch("[A-Z]\\$", name) is not None
+    )
+
+
+def _is_printer(share_type: Any) -> bool:
+    """A shared printer (ShareType PrintQueue, as its number or its .NET name)."""
+    if isinstance(share_type, str):
+        return share_type.strip().lower() in ("printqueue", str(PRINT_QUEUE))
+    return not isinstance(share_type, bool) and share_type == PRINT_QUEUE
+
+
+@check("windows.smb.everyone_writable_shares", params=ShareParams, timeout=POWERSHELL_CHECK_TIMEOUT)
+@windows_check()
+def smb_everyone_writable_shares(ctx: CheckContext) -> Outcome:
+    """No share other than the administrative ones lets a broad group change its files.
+
+    Decided by SID from the share's SDDL (Get-SmbShare SecurityDescriptor), never by the
+    localised account names Get-SmbShareAccess prints.
+    """
+    allowed = {name.upper() for name in ctx.params_as(ShareParams).allowed}
+    source = command_source(SHARES_QUERY.script)
+    shares = as_list(run_powershell(ctx, SHARES_QUERY))
+    evidence, open_shares, checked = [], [], []
+    for share in shares:
+        name = str(share.get("Name") or "?")
+        if _is_administrative(share):
+            continue
+        if _is_printer(share.get("ShareType")):
+            continue
+        sddl = share.get("SecurityDescriptor")
+        if not isinstance(sddl, str) or not sddl.strip():
+            raise WindowsDataError(
+                f"Get-SmbShare gave no security descriptor for share {name}",
+                Evidence(f"{source} [{name}]", repr(sddl), "SDDL"),
+            )
+        try:
+            grants = share_grants(sddl.strip())
+        except ValueError as exc:
+            raise WindowsDataError(
+                f"share {name}: {exc}", Evidence(f"{source} [{name}]", sddl[:200], "SDDL")
+            ) from None
+        broad = [
+            f"{sid} ({who}) {_level(mask)}"
+            for sid, mask in sorted(grants.items())
+            if mask & WRITE_BITS and (who := broad_name(sid))
+        ]
+        checked.append(name)
+        if not broad:
+            continue
+        exempt = name.upper() in allowed
+        evidence.append(
+            Evidence(
+                f"{source} [{name}]",
+                f"{'; '.join(broad)}{' (allowed by policy)' if exempt else ''} ({sddl.strip()})",
+                "no Change or Full for Everyone, Authenticated Users, Users, Guests or anonymous",
+            )
+        )
+        if not exempt:
+            open_shares.append(name)
+    if not evidence:
+        evidence.append(
+            Evidence(
+                source,
+                f"shares checked: {', '.join(checked)}"
+                if checked
+                else "no shares but the administrative ones",
+                "no Change or Full for Everyone, Authenticated Users, Users, Guests or anonymous",
+            )
+        )
+    if open_shares:
+        return failed(*evidence, reason="writable by everyone: " + ", ".join(open_shares))
     return passed(*evidence)

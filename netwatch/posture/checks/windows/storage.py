@@ -45,3 +45,40 @@ def usb_mass_storage(ctx: CheckContext) -> Outcome:
     if blocked:
         return passed(*evidence)
     return failed(*evidence, reason="USB disks can be read and written")
+
+
+# Deny_Write or Deny_All on the Removable Disks class covers every removable disk, whatever
+# its bus (USB sticks and disks, memory cards in built-in readers).
+REMOVABLE_DENIES = (
+    (REMOVABLE_POLICY, "Deny_All", "all removable storage denied"),
+    (REMOVABLE_DISKS, "Deny_All", "removable disks denied"),
+    (REMOVABLE_DISKS, "Deny_Write", "writing to removable disks denied"),
+)
+
+
+@check("windows.storage.removable_media_policy")
+@windows_check(needs_registry=True)
+def removable_media_policy(ctx: CheckContext) -> Outcome:
+    """Nothing can be copied to a removable disk: the Removable Storage Access policy denies
+    writing (or everything), or the USB mass-storage driver cannot load.
+
+    The driver alone passes: it stops USB sticks and disks, which carry almost every copy
+    out of an office; the evidence then says memory-card readers are not covered by it.
+    """
+    evidence, denied = [], []
+    for key, name, meaning in REMOVABLE_DENIES:
+        value = registry_dword(ctx, key, name)
+        evidence.append(Evidence(value_source(key, name), shown(value, 0), "1"))
+        if value == 1:
+            denied.append(meaning)
+    if denied:
+        return passed(*evidence, reason="Group Policy: " + "; ".join(denied))
+    start, start_source = service_start(ctx, "USBSTOR")
+    evidence.append(Evidence(start_source, start_text(start), "Start=4 (disabled)"))
+    if start in (None, START_DISABLED):
+        return passed(
+            *evidence,
+            reason="USB storage driver disabled; memory cards in built-in readers are not "
+            "covered by it, only by the policy",
+        )
+    return failed(*evidence, reason="documents can be copied to USB and other removable disks")
