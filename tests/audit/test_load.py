@@ -135,3 +135,21 @@ def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "notepad.json"
     path.write_bytes(b"\xef\xbb\xbf" + weak_json().encode("utf-8"))
     assert load_report(path) == fixture_report("linux-weak")
+
+
+SAVED_REPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "audit"
+
+
+@pytest.mark.parametrize("name", ["host-hardened.json", "host-weak.json"])
+def test_a_saved_inventory_loads_typed_and_is_written_back_unchanged(name: str) -> None:
+    """Reports saved before the inventory had a type (no errors, no scope) still load."""
+    path = SAVED_REPORTS / name
+    report = load_host_report(path)
+    inventory = report.inventory
+    assert inventory is not None and inventory.cpu is not None and inventory.memory is not None
+    assert (inventory.cpu.logical_cores, inventory.memory.total) == (20, 34359738368)
+    assert inventory.network_interfaces[0].addresses[0].prefix == 24
+    assert inventory.software[0].manager == "dpkg" and inventory.errors == []
+    saved = json.loads(path.read_text(encoding="utf-8"))["inventory"]
+    assert "errors" not in saved and "scope" not in saved
+    assert json.loads(report_json(report))["inventory"] == saved

@@ -52,13 +52,20 @@ def test_os_release_values_are_read_as_the_shell_reads_them() -> None:
 
 
 def test_dpkg_stanzas_keep_status_and_the_line_they_start_on() -> None:
-    status = parse_dpkg_status((WEAK / DPKG_STATUS.lstrip("/")).read_text(encoding="utf-8"))
+    text = (WEAK / DPKG_STATUS.lstrip("/")).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    status = parse_dpkg_status(text)
     package = status.get("unattended-upgrades")
     assert package is not None and not package.installed
-    assert (package.status, package.source) == ("deinstall ok config-files", f"{DPKG_STATUS}:120")
+    start = lines.index("Package: unattended-upgrades") + 1
+    assert (package.status, package.source) == (
+        "deinstall ok config-files",
+        f"{DPKG_STATUS}:{start}",
+    )
     assert package not in status.installed()
     sshd = status.get("openssh-server")
-    assert sshd is not None and sshd.installed and sshd.source == f"{DPKG_STATUS}:73"
+    start = lines.index("Package: openssh-server") + 1
+    assert sshd is not None and sshd.installed and sshd.source == f"{DPKG_STATUS}:{start}"
 
 
 def test_dpkg_prefers_the_installed_architecture_and_skips_nameless_stanzas() -> None:
