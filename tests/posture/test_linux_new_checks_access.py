@@ -22,6 +22,7 @@ from netwatch.posture.checks.linux.ssh import (
     ssh_max_auth_tries,
     ssh_x11_forwarding,
 )
+from netwatch.posture.checks.linux.updates import security_sources
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Outcome, Status
 from netwatch.posture.parsers.sshd import Connection, load_sshd_config
@@ -465,3 +466,96 @@ def test_cron_permissions_on_an_offline_image(tmp_path: Path) -> None:
 def test_no_cron_is_not_applicable(tmp_path: Path) -> None:
     ctx = image(tmp_path, {"etc/hostname": "pc\n"})
     assert cron_permissions(ctx).status is Status.not_applicable
+
+
+# APT security suite
+
+BOOKWORM = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
+DEB822 = """Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+
+# the security archive
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+"""
+
+
+def test_security_sources_on_the_fixture_hosts() -> None:
+    assert security_sources(on("linux-hardened")).status is Status.passed
+    weak = security_sources(on("linux-weak"))
+    assert weak.status is Status.failed
+    assert "buster/updates" in weak.evidence[0].expected
+
+
+@pytest.mark.parametrize(
+    ("files", "status"),
+    [
+        ({"etc/apt/sources.list.d/debian.sources": DEB822}, Status.passed),
+        (
+            {
+                "etc/apt/sources.list.d/debian.sources": DEB822.replace(
+                    "Components: main\n", "Components: main\nEnabled: no\n"
+                )
+            },
+            Status.failed,
+        ),
+        ({"etc/apt/sources.list.d/debian.sources.bak": DEB822}, Status.failed),
+        (
+            {
+                "etc/apt/sources.list": "deb-src http://security.debian.org/debian-security bookworm-security main\n"
+            },
+            Status.failed,
+        ),
+        (
+            {
+                "etc/apt/sources.list": "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://security.debian.org/debian-security bookworm-security main # sec\n"
+            },
+            Status.passed,
+        ),
+        (
+            {
+                "etc/apt/sources.list": "#deb http://security.debian.org/debian-security bookworm-security main\n"
+            },
+            Status.failed,
+        ),
+        (
+            {"etc/apt/sources.list": "deb http://deb.debian.org/debian bookworm-security main\n"},
+            Status.failed,
+        ),
+        (
+            {
+                "etc/apt/sources.list": "deb http://mirror.office.lan/debian-security bookworm-security main\n"
+            },
+            Status.passed,
+        ),
+        (
+            {
+                "etc/apt/apt.conf.d/10dir": 'Dir::Etc::sourceparts "/etc/apt/office.d";\n',
+                "etc/apt/office.d/sec.list": "deb http://security.debian.org/debian-security bookworm-security main\n",
+            },
+            Status.passed,
+        ),
+    ],
+)
+def test_security_sources_as_apt_reads_them(
+    tmp_path: Path, files: dict[str, str], status: Status
+) -> None:
+    ctx = CheckContext(tree(tmp_path, {"etc/os-release": BOOKWORM, **files}), "linux")
+    assert security_sources(ctx).status is status
+
+
+def test_security_sources_ubuntu_and_other_systems(tmp_path: Path) -> None:
+    ubuntu = 'ID=ubuntu\nVERSION_ID="22.04"\nVERSION_CODENAME=jammy\n'
+    line = "deb http://vn.archive.ubuntu.com/ubuntu jammy-security main restricted\n"
+    ctx = CheckContext(
+        tree(tmp_path / "u", {"etc/os-release": ubuntu, "etc/apt/sources.list": line}), "linux"
+    )
+    assert security_sources(ctx).status is Status.passed
+    rhel = CheckContext(
+        tree(tmp_path / "r", {"etc/os-release": "ID=rhel\nVERSION_ID=9\n"}), "linux"
+    )
+    assert security_sources(rhel).status is Status.not_applicable

@@ -32,6 +32,7 @@ from netwatch.posture.model import (
     passed,
 )
 from netwatch.posture.parsers.apt import APT_CONF_DIR, read_apt_config
+from netwatch.posture.parsers.aptsources import Source, read_sources
 from netwatch.posture.registry import check
 
 UPDATES_TIMEOUT = 60.0
@@ -309,3 +310,69 @@ def os_supported(ctx: CheckContext) -> Outcome:
             )
         )
     return failed(*evidence)
+
+
+def _security_suite(release: OsRelease) -> tuple[str, str] | None:
+    """(suite, where it is served) of the distribution's security updates; None if unknown."""
+    distro, codename = release.get("ID"), release.get("VERSION_CODENAME")
+    version = release.get("VERSION_ID").split(".")[0]
+    if not codename:
+        return None
+    if distro == "debian":
+        old = version.isdigit() and int(version) <= 10  # buster and older: <codename>/updates
+        suite = f"{codename}/updates" if old else f"{codename}-security"
+        return suite, "security.debian.org/debian-security or a debian-security mirror"
+    if distro == "ubuntu":
+        return f"{codename}-security", "security.ubuntu.com or an Ubuntu archive mirror"
+    return None
+
+
+def _serves_security(release: OsRelease, source: Source) -> bool:
+    """Whether the URI is one that carries the security suite of the distribution."""
+    if release.get("ID") == "ubuntu":
+        return True
+    uri = source.uri.lower().rstrip("/")
+    return "debian-security" in uri or "://security.debian.org" in uri
+
+
+def _why_not(source: Source) -> str:
+    return "Enabled: no" if not source.enabled else "not a security archive"
+
+
+@check("linux.updates.security_sources")
+def security_sources(ctx: CheckContext) -> Outcome:
+    """Debian/Ubuntu: an enabled ``deb`` entry for the release's security suite in the
+    lists APT reads (parsers.aptsources: sources.list and sources.list.d ``.list`` and
+    deb822 ``.sources`` files, locations from the APT configuration)."""
+    release = ctx.facts.os_release
+    if release is None or release.get("ID") not in ("debian", "ubuntu"):
+        return not_applicable("not Debian or Ubuntu: APT security suites do not apply")
+    wanted = _security_suite(release)
+    if wanted is None:
+        return not_applicable("os-release has no VERSION_CODENAME (a testing or unknown release)")
+    suite, where = wanted
+    files = ctx.access.files
+    config = read_apt_config(files)
+    try:
+        lists = read_sources(files, None if config.refused else config)
+    except OSError as exc:
+        return error(f"cannot read the APT sources: {exc.strerror or exc}")
+    expected = f"deb ... {suite} from {where}"
+    problems = [Evidence(p.split(": ", 1)[0], p.split(": ", 1)[1], "a line APT accepts")
+                for p in lists.problems]  # fmt: skip
+    matches = [s for s in lists.sources if s.type == "deb" and s.suite.rstrip("/") == suite]
+    good = [s for s in matches if s.enabled and _serves_security(release, s)]
+    if good and not problems:
+        return passed(*(Evidence(s.source, f"deb {s.uri} {s.suite}", expected) for s in good))
+    observed = [
+        Evidence(s.source, f"deb {s.uri} {s.suite} ({_why_not(s)})", expected)
+        for s in matches
+        if s not in good
+    ]
+    if not good:
+        suites = sorted({s.suite for s in lists.sources if s.type == "deb" and s.enabled})
+        read = ", ".join(lists.files) or "no sources list"
+        observed.insert(
+            0, Evidence(read, f"APT fetches {', '.join(suites) or 'nothing'}", expected)
+        )
+    return failed(*observed, *problems)
