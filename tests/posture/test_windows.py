@@ -1,7 +1,7 @@
 """Windows checks (firewall, SMB, RDP, services, accounts, Defender, BitLocker, updates, UAC,
 screen lock, AutoRun) on recorded machines.
 
-windows-hardened is a Windows 11 Pro 23H2 domain member that passes every check;
+windows-hardened is a Windows 11 Pro 26H2 domain member that passes every check;
 windows-weak a Windows 10 Pro 22H2 workgroup PC that fails every check;
 windows-weak-vi the same weak PC with Vietnamese display language and localised
 names, which must give the same verdicts.
@@ -50,15 +50,8 @@ from netwatch.posture.runner import run_policy
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, offline_image, recorded_host
 from tests.helpers.powershell import Parts, batch_recording, query_name
 from tests.helpers.recorded import RecordedCommands
-from tests.posture.test_windows_hardening import HARDENING_IDS
 
 HOSTS = ("windows-hardened", "windows-weak", "windows-weak-vi")
-# The Windows checks but the registry hardening ones (tests/posture/test_windows_hardening.py).
-WINDOWS_CHECKS = {
-    c.meta.id: c
-    for c in all_checks()
-    if c.meta.platforms == ("windows",) and c.meta.id not in HARDENING_IDS
-}
 POWERSHELL_CHECKS = {
     "windows.firewall.all_profiles",
     "windows.defender.realtime",
@@ -70,7 +63,6 @@ POWERSHELL_CHECKS = {
     "windows.accounts.admin_members",
     "windows.accounts.password_policy",
 }
-REGISTRY_CHECKS = set(WINDOWS_CHECKS) - POWERSHELL_CHECKS
 POLICIES = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies"
 SERVICES = "HKLM\\SYSTEM\\CurrentControlSet\\Services"
 WEAK_MACHINE = "S-1-5-21-2847193765-1939573341-4015281972"
@@ -176,7 +168,8 @@ WEAK_EVIDENCE = {
     ),
     "windows.defender.realtime": (
         "command: Get-CimInstance -Namespace root/SecurityCenter2",
-        "Windows Defender: productState=0x060110 (off, signatures out of date, Microsoft)",
+        "Windows Defender: productState=0x060110 (off, signatures out of date, Microsoft); "
+        "Bkav Pro: productState=0x040010 (off, signatures out of date, third-party)",
     ),
     "windows.defender.signature_age": (
         "command: Get-MpComputerStatus",
@@ -219,6 +212,10 @@ WEAK_EVIDENCE = {
     "windows.autorun.disabled": (f"{POLICIES}\\Explorer\\NoDriveTypeAutoRun", "145 (0x91)"),
     "windows.services.risky": (f"{SERVICES}\\SNMP\\Start", "Start=2 (automatic)"),
 }
+# The first Windows checks (firewall, SMB, RDP, services, accounts, Defender, BitLocker,
+# updates, UAC, screen lock, AutoRun); later ones have their own test files.
+WINDOWS_CHECKS = {c.meta.id: c for c in all_checks() if c.meta.id in HARDENED_EVIDENCE}
+REGISTRY_CHECKS = set(WINDOWS_CHECKS) - POWERSHELL_CHECKS
 
 
 def test_the_packs_register_every_windows_check() -> None:

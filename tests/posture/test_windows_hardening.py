@@ -1,6 +1,6 @@
 """The Windows registry hardening checks on recorded machines and on registries missing its values.
 
-windows-hardened (Windows 11 Pro 23H2, domain member) passes every check;
+windows-hardened (Windows 11 Pro 26H2, domain member) passes every check;
 windows-weak (Windows 10 Pro 22H2, workgroup) fails every one with evidence naming
 the registry value and what was expected; windows-weak-vi, the same PC in
 Vietnamese, gives the same verdicts. An unset value is judged by its Windows default.
