@@ -108,6 +108,7 @@ def _run(
     """Validate everything first, then audit; the report and the files written."""
     from netwatch.audit.baseline import check_same_host, with_changes
     from netwatch.audit.build import (
+        audit_facts,
         audit_platform,
         build_report,
         checks_to_run,
@@ -141,18 +142,19 @@ def _run(
     previous = load_host_report(baseline) if baseline is not None else None
     # An image is never the running system, even mounted at / (commands describe this machine).
     access = HostAccess.for_root(root)
-    identity = host_identity(access, root)
+    facts = audit_facts(access, settings)  # os-release, packages... read once per audit
+    identity = host_identity(facts, root)
     if previous is not None:
         check_same_host(previous, identity, str(baseline))
     with AuditProgress(lang) as progress:
         with progress.step("progress.inventory"):
-            inventory = host_inventory(access, root, settings)
+            inventory = host_inventory(facts, root, settings)
         probed = None
         if services:
             with progress.step("progress.services"):
                 probed = probe_services(settings)
         total = checks_to_run(loaded, audit_platform(access, root))
-        report = build_report(loaded, access, identity, root=root, office=office,
+        report = build_report(loaded, facts, identity, root=root, office=office,
                               inventory=inventory, services=probed,
                               on_result=progress.checks(total))  # fmt: skip
     if previous is not None:
