@@ -1,9 +1,8 @@
 """sshd_config read as OpenSSH's sshd reads it, to answer "what does sshd do for this
-connection?" (checked against sshd 9.2 in tests/differential/test_sshd.py).
+connection?" (checked against the real sshd 9.2 and 8.4 in tests/differential/test_sshd.py).
 
 Two families of semantics, chosen by the OpenSSH version (``version``, e.g. ``(9, 2)``):
-8.7 and later (Debian 12: 9.2) and before 8.7 (Debian 11: 8.4; from the 8.4 sources and
-manual, covered by unit tests only, as no 8.4 sshd runs here). Older versions are read
+8.7 and later (Debian 12: 9.2) and before 8.7 (Debian 11: 8.4). Older versions are read
 as 8.4 (Include, for one, only exists from 8.2).
 
 Lines (servconf.c):
@@ -21,8 +20,10 @@ Lines (servconf.c):
 - 8.7+: arguments are split like a shell word list (``argv_split``): ``"`` and ``'``
   quote, also in the middle of a word (``a"b c"`` is ``ab c``), a backslash escapes a
   quote, a backslash or a space, and a ``#`` at the start of a word ends the line (a
-  comment after the value). Before 8.7 only ``"`` quotes a whole word and ``#`` after
-  the value is an extra argument: ``PermitRootLogin no # old`` is refused by 8.4.
+  comment after the value). Before 8.7 every line is cut at its first ``#``, wherever it
+  stands, quotes included (``load_server_config``), so ``PermitRootLogin no#old`` is
+  ``no`` and ``PermitRootLogin "no # x"`` an open quote; only ``"`` quotes a whole word,
+  and an empty first word (``PermitRootLogin==no``) is a missing argument.
 
 Values: for nearly every keyword the FIRST value sshd reads is kept; later lines are
 ignored (but still checked). Keywords holding lists (AcceptEnv, AllowUsers, ...) add up.
@@ -79,7 +80,9 @@ Passwords through keyboard-interactive (PAM): 8.7+ ``KbdInteractiveAuthenticatio
 (``ChallengeResponseAuthentication`` is another spelling of it) with UsePAM.
 Before 8.7 the two are separate: PAM asks for a password only when
 ``ChallengeResponseAuthentication`` (global, default yes) is on, whatever
-``KbdInteractiveAuthentication`` (default no) says.
+``KbdInteractiveAuthentication`` (default no) says; sshd then also turns the global
+KbdInteractiveAuthentication on (a Match block's value still replaces it). 8.4 knows no
+sntrup761x25519 key exchange (8.5) and no S/Key (``SKeyAuthentication`` is ignored).
 """
 
 from __future__ import annotations
@@ -166,12 +169,13 @@ _ALIASES = {
     "hostdsakey": "hostkey",
 }
 _ALIASES_84 = {
-    "skeyauthentication": "challengeresponseauthentication",
     "dsaauthentication": "pubkeyauthentication",
     "keepalive": "tcpkeepalive",
     "gssapicleanupcreds": "gssapicleanupcredentials",
     "hostdsakey": "hostkey",
 }
+# Debian's 8.4 is built without S/Key: it logs "Unsupported option" and reads on.
+_UNSUPPORTED_84 = frozenset({"skeyauthentication"})
 # Accepted anywhere and with anything after them: sshd only logs that they do nothing.
 _OBSOLETE = frozenset(
     _words(
@@ -242,12 +246,20 @@ _KEX_84 = (
 )
 _KEX_92 = "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com," + _KEX_84
 # What sshd supports (``ssh -Q cipher|mac|kex``): names outside these are refused.
-_SUPPORTED = {
+_LEGACY_KEX = (
+    ",diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1"
+)
+_SUPPORTED_92 = {
     "ciphers": _CIPHERS + ",3des-cbc,aes128-cbc,aes192-cbc,aes256-cbc",
     "macs": _MACS + ",hmac-sha1-96,hmac-md5,hmac-md5-96,hmac-sha1-96-etm@openssh.com,"
     "hmac-md5-etm@openssh.com,hmac-md5-96-etm@openssh.com",
-    "kexalgorithms": _KEX_92 + ",diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,"
-    "diffie-hellman-group-exchange-sha1",
+    "kexalgorithms": _KEX_92 + _LEGACY_KEX,
+}
+# 8.4 has no sntrup761x25519 (8.5) but the older sntrup4591761x25519 and rijndael-cbc.
+_SUPPORTED_84 = {
+    **_SUPPORTED_92,
+    "ciphers": _SUPPORTED_92["ciphers"] + ",rijndael-cbc@lysator.liu.se",
+    "kexalgorithms": _KEX_84 + _LEGACY_KEX + ",sntrup4591761x25519-sha512@tinyssh.org",
 }
 _COMMON_DEFAULTS = {
     "permitrootlogin": ("prohibit-password",),
@@ -381,8 +393,8 @@ class SshdConfig:
         """The value outside Match blocks: the first global line, else the default."""
         for directive in self._lines(keyword):
             if all(not block.criteria for block in directive.blocks):
-                return self._setting(directive)
-        return Setting(keyword, self._default(keyword), None)
+                return self._challenge_response(self._setting(directive))
+        return self._challenge_response(Setting(keyword, self._default(keyword), None))
 
     def setting(self, keyword: str, connection: Connection) -> Setting:
         """The value for a connection whose every field is known (``sshd -T -C``)."""
@@ -391,6 +403,15 @@ class SshdConfig:
                 if directive.blocks and _chain(directive.blocks, connection, False):
                     return self._setting(directive)
         return self.global_setting(keyword)
+
+    def _challenge_response(self, found: Setting) -> Setting:
+        """Before 8.7 sshd turns the global keyboard-interactive on when
+        ChallengeResponseAuthentication is on (sshd.c, after reading the configuration);
+        a Match block's value still replaces it for the connections it matches."""
+        if self.version >= (8, 7) or found.keyword != "kbdinteractiveauthentication":
+            return found
+        challenge = self.global_setting("challengeresponseauthentication")
+        return challenge if challenge.first == "yes" else found
 
     def possible(self, keyword: str, connection: Connection) -> list[Setting]:
         """Every value some connection like ``connection`` (None fields: any) may get.
@@ -546,6 +567,8 @@ class _Reading:
         errors: list[str] = []
         for number, line in enumerate(text.split("\n"), start=1):
             where = f"{path} line {number}"
+            if not self.modern:
+                line = line.split("#", 1)[0]
             try:
                 parsed = self._line(line, where)
                 if parsed is None:
@@ -614,12 +637,12 @@ class _Reading:
             word, remaining = _strdelim(remaining)
             if word is None:
                 break
-            if word:
+            if word or not words:  # an empty first word (``==no``) is a missing argument
                 words.append(word)
         return words
 
     def _check(self, keyword: str, name: str, args: list[str], where: str) -> None:
-        if keyword in _OBSOLETE:
+        if keyword in _OBSOLETE or (not self.modern and keyword in _UNSUPPORTED_84):
             return
         if not args or (keyword in _ONE_VALUE and not args[0]):
             raise Refused(f"{where}: {name} missing argument")
@@ -633,7 +656,7 @@ class _Reading:
         if keyword == "permitrootlogin" and value.lower() not in _ROOT_LOGIN:
             raise Refused(f'{where}: unsupported option "{value}"')
         if keyword in ALGORITHM_KEYWORDS:
-            _check_algorithms(keyword, value, where)
+            _check_algorithms(keyword, value, where, self.modern)
         if keyword == "authenticationmethods":
             _check_methods(args, where)
         if keyword in _INTEGERS:
@@ -857,11 +880,11 @@ def _numeric_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address
         return None
 
 
-def _check_algorithms(keyword: str, value: str, where: str) -> None:
+def _check_algorithms(keyword: str, value: str, where: str, modern: bool) -> None:
     if value.startswith("-"):
         return
     names = value[1:] if value[:1] in ("+", "^") else value
-    supported = _SUPPORTED[keyword].split(",")
+    supported = (_SUPPORTED_92 if modern else _SUPPORTED_84)[keyword].split(",")
     if any(name not in supported for name in names.split(",")):
         raise Refused(f"{where}: Bad {keyword} spec '{value}'")
 
