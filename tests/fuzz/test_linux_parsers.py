@@ -21,25 +21,18 @@ from netwatch.facts.os_release import parse_os_release
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.posture.checks._eol import EolTableError, parse_eol_table
 from netwatch.posture.checks._filemodes import FileModeError, file_modes, host_key_modes
-from netwatch.posture.checks._firewall import (
-    firewalld_target,
-    parse_iptables_input,
-    parse_nft,
-    parse_ufw_status,
-    shell_assignments,
-    zone_xml_target,
-)
-from netwatch.posture.checks._linux_users import (
-    logical_lines,
-    parse_pam,
-    parse_settings,
-)
+from netwatch.posture.checks._keyvalue import parse_settings
 from netwatch.posture.checks._storage import crypt_source, lsblk_chains
 from netwatch.posture.checks.linux.updates import _apt_pending, _dnf_pending
 from netwatch.posture.context import CheckContext
 from netwatch.posture.parsers.apt import parse_apt_text
+from netwatch.posture.parsers.firewalld import list_all_target, zone_xml_target
+from netwatch.posture.parsers.iptables import parse_iptables_save
+from netwatch.posture.parsers.nftables import parse_ruleset
+from netwatch.posture.parsers.pam import load_pam_stack
 from netwatch.posture.parsers.sshd import argv_split, load_sshd_config
 from netwatch.posture.parsers.sudoers import Sudoers, SudoUser, load_sudoers
+from netwatch.posture.parsers.ufw import parse_ufw_status, shell_assignments
 from tests.fuzz.strategies import DEEP_JSON, EVIL_NUMBERS, host_text, json_text, json_values, near
 from tests.helpers.recorded import RecordedCommands
 
@@ -96,10 +89,12 @@ def test_settings(text: str, spaced: bool) -> None:
 
 @given(text=near(PAM))
 def test_pam_rules(text: str) -> None:
-    lines = logical_lines(text)
-    assert [n for n, _ in lines] == sorted(n for n, _ in lines)
-    for rule in parse_pam(text, "/etc/pam.d/common-auth"):
-        assert rule.kind and not rule.module.endswith(".so")
+    with tempfile.TemporaryDirectory() as root:
+        (Path(root) / "etc/pam.d").mkdir(parents=True)
+        (Path(root) / "etc/pam.d/login").write_text(text, encoding="utf-8")
+        stack = within(FAST, load_pam_stack, FileReader(Path(root)), "login", "auth")
+    for rule in stack.rules:
+        assert rule.kind == "auth" and rule.source.startswith("/etc/pam.d/")
         rule.arg("deny")
 
 
@@ -168,25 +163,27 @@ def test_sshd_includes_that_include_each_other_end(tmp_path: Path) -> None:
 @given(text=near(NFT))
 @example(text="table inet f { set s { elements = { " + "10.0.0.1, " * 160_000 + "} } }")
 def test_nft(text: str) -> None:
-    for chain in within(FAST, parse_nft, text):  # type: ignore[attr-defined]
-        assert chain.family and chain.line >= 1
+    ruleset = within(FAST, parse_ruleset, text)
+    for chain in ruleset.chains:
+        assert chain.family and chain.source
         chain.describe()
+    assert ruleset.refused is not None or ruleset.hook_verdict().describe()
 
 
 @given(text=near(":INPUT DROP [0:0]\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\n"))
 def test_iptables(text: str) -> None:
-    parsed = parse_iptables_input(text)
-    assert parsed is None or parsed.policy_line >= 1
+    parsed = parse_iptables_save(text)
+    assert parsed.refused is not None or parsed.input_verdict().describe()
 
 
 @given(text=host_text)
 def test_ufw_firewalld_and_shell_files(text: str) -> None:
     status = parse_ufw_status(text)
     assert status is None or isinstance(status.describe(), str)
-    assert isinstance(firewalld_target(text), str)
+    assert isinstance(list_all_target(text), str)
     assert zone_xml_target(text)
-    for key, (_value, line) in shell_assignments(text).items():
-        assert line >= 1 and isinstance(key, str)
+    for key, value in shell_assignments(text, "/etc/ufw/ufw.conf").items():
+        assert value.name == key and value.source.startswith("/etc/ufw/ufw.conf:")
 
 
 # listening sockets, file modes -----------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks._linux_users import logical_lines, parse_pam, parse_settings
+from netwatch.posture.checks._keyvalue import parse_settings
 from netwatch.posture.checks.linux.accounts import (
     PasswordPolicyParams,
     SudoNopasswdParams,
@@ -194,6 +194,8 @@ def test_runner_with_policy_params(tmp_path: Path) -> None:
         "linux.accounts.extra_uid0": Status.failed,
         "linux.accounts.password_policy": Status.failed,
         "linux.accounts.sudo_nopasswd": Status.passed,
+        "linux.accounts.pam_nullok": Status.failed,
+        "linux.accounts.default_umask": Status.failed,
     }
     by_id = {r.meta.id: r for r in results}
     assert [e.source for e in by_id["linux.accounts.password_policy"].outcome.evidence][0] == AUTH
@@ -542,15 +544,8 @@ def test_no_grant(tmp_path: Path, line: str) -> None:
 
 
 def test_shared_parsers() -> None:
-    assert logical_lines("a \\\n b\nc\\\\\nd\\") == [(1, "a   b"), (3, "c\\\\"), (4, "d")]
     settings = parse_settings("PASS_MAX_DAYS\t30\nBAD KEY\n# x\n", "/l", spaced=True)
     assert {k: (s.value, s.source) for k, s in settings.items()} == {
         "PASS_MAX_DAYS": ("30", "/l:1"),
         "BAD": ("KEY", "/l:2"),
     }
-    rules = parse_pam(
-        "-auth [success=1 default=ignore] /lib/security/pam_unix.so nullok\n@include x\n", "/p"
-    )
-    assert [(r.kind, r.control, r.module, r.args, r.source) for r in rules] == [
-        ("auth", "[success=1 default=ignore]", "pam_unix", ("nullok",), "/p:1")
-    ]

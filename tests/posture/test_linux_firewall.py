@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from netwatch.facts.listening import parse_ss
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks._listening import parse_ss
 from netwatch.posture.checks.linux.network import (
     ListeningPortsParams,
     RiskyService,

@@ -130,7 +130,7 @@ def test_automatic_updates_hardened_names_package_and_setting() -> None:
     outcome = automatic_updates(on("linux-hardened"))
     assert outcome.status is Status.passed
     assert observed(outcome) == {
-        "/var/lib/dpkg/status:157": "unattended-upgrades 2.9.1+nmu3 installed",
+        "/var/lib/dpkg/status:188": "unattended-upgrades 2.9.1+nmu3 installed",
         "/etc/apt/apt.conf.d/20auto-upgrades:2": 'APT::Periodic::Unattended-Upgrade "1"',
     }
 
@@ -139,7 +139,7 @@ def test_automatic_updates_weak_package_removed_even_though_config_left() -> Non
     outcome = automatic_updates(on("linux-weak"))
     assert outcome.status is Status.failed
     assert observed(outcome) == {
-        "/var/lib/dpkg/status:120": "unattended-upgrades: deinstall ok config-files"
+        "/var/lib/dpkg/status:137": "unattended-upgrades: deinstall ok config-files"
     }
 
 
@@ -561,7 +561,7 @@ def test_auditd_hardened_and_weak() -> None:
     assert observed(good) == {
         "command: systemctl is-active auditd": "active",
         "command: systemctl is-enabled auditd": "enabled",
-        "/etc/audit/rules.d/30-netwatch-baseline.rules:4": "11 audit rules (-a/-A/-w), "
+        "/etc/audit/rules.d/30-netwatch-baseline.rules:4": "15 audit rules (-a/-A/-w), "
         "the first on this line",
     }
     bad = auditd(on("linux-weak"))
@@ -582,7 +582,7 @@ def test_auditd_offline_image() -> None:
     bad = auditd(ctx(offline_image("linux-weak")))
     assert bad.status is Status.failed
     assert observed(bad) == {
-        "/var/lib/dpkg/status": "auditd not installed (read from configuration on an offline image)"
+        "/var/lib/dpkg/status:14": "auditd not installed (read from configuration on an offline image)"
     }
 
 

@@ -32,7 +32,8 @@ kernel (tests/differential/test_firewall.py):
 The verdict for a packet on a hook (:meth:`Ruleset.hook_verdict`): the ``filter``
 base chains of the non-dormant tables of the packet's families (``ip`` and ``inet`` for
 IPv4) on that hook, in priority order (a ``nat`` chain's policy drop on input let the
-test's SYN through: nat chains do not filter). Each chain runs to a verdict: ``accept`` ends only that chain
+test's SYN through: nat chains do not filter). Each chain runs to a verdict: ``accept``
+ends only that chain
 (the packet goes on to the next base chain, so an accept in one table never bypasses a
 drop in another), ``drop`` or ``reject`` ends everything. netwatch follows the packet
 that no match selects: only rules without a match count (``counter drop``,

@@ -12,14 +12,9 @@ from pydantic import Field
 
 from netwatch.core.settings import StrictModel
 from netwatch.facts.accounts import ShadowEntry
+from netwatch.facts.files import UnreadableFile, list_dir, read_optional
 from netwatch.hostaccess import Files
-from netwatch.posture.checks._linux_users import (
-    Setting,
-    UnreadableFile,
-    list_dir,
-    parse_settings,
-    read_optional,
-)
+from netwatch.posture.checks._keyvalue import Setting, parse_settings
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
