@@ -35,6 +35,8 @@ class PasswdEntry:
     uid: int
     line: int
     gid: int | None = None
+    home: str = ""
+    shell: str = ""
 
     @property
     def source(self) -> str:
@@ -88,7 +90,9 @@ def parse_passwd(text: str) -> list[PasswdEntry]:
         if uid is None:
             continue
         gid = _number(fields[3][:10])
-        entries.append(PasswdEntry(fields[0], fields[1], uid, number, gid))
+        entries.append(
+            PasswdEntry(fields[0], fields[1], uid, number, gid, fields[5], fields[6].strip())
+        )
     return entries
 
 

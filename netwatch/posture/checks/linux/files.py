@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydantic import Field, field_validator
 
 from netwatch.core.settings import StrictModel
+from netwatch.facts.files import UnreadableFile
 from netwatch.facts.packages import PackageQueryError
 from netwatch.hostaccess.commands import CommandError
 from netwatch.posture.checks._filemodes import (
@@ -292,15 +293,13 @@ def _login_users(ctx: CheckContext) -> tuple[list[tuple[str, int, str]], int]:
     """(name, uid, home) of accounts with uid >= UID_MIN and a login shell, and UID_MIN."""
     defs = read_login_defs(ctx.access.files)
     uid_min = (defs or LoginDefs(LOGIN_DEFS_FILE, {})).number("UID_MIN", 1000).value
-    users = []
-    for line in (ctx.access.files.read_text_or_none(PASSWD_FILE) or "").splitlines():
-        fields = line.split(":")
-        if len(fields) != 7 or not fields[0] or fields[0][0] in "+-#" or not fields[2].isdigit():
-            continue
-        shell = fields[6].strip().rsplit("/", 1)[-1]
-        if int(fields[2]) >= uid_min and shell not in NO_LOGIN_SHELLS and fields[5].startswith("/"):
-            users.append((fields[0], int(fields[2]), fields[5]))
-    return users, uid_min
+    return [
+        (user.name, user.uid, user.home)
+        for user in ctx.facts.users or ()
+        if user.uid >= uid_min
+        and user.shell.rsplit("/", 1)[-1] not in NO_LOGIN_SHELLS
+        and user.home.startswith("/")
+    ], uid_min
 
 
 @check("linux.files.home_permissions")
@@ -311,6 +310,8 @@ def home_permissions(ctx: CheckContext) -> Outcome:
     try:
         users, uid_min = _login_users(ctx)
         defs = read_login_defs(ctx.access.files)
+    except UnreadableFile as exc:
+        return error(str(exc))
     except OSError as exc:
         return error(f"cannot read the accounts: {exc.strerror or exc}")
     new_mode = home_mode(defs)

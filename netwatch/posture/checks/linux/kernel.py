@@ -42,7 +42,8 @@ KERNEL_DEFAULTS = {
     "net/ipv6/conf/default/accept_redirects": 1,
     "net/ipv6/conf/all/disable_ipv6": 0,
 }
-_INTEGER = re.compile(r"\s*([+-]?[0-9]+)(?:\s|$)")
+# A number the kernel could hold (an int): longer digit runs are not a number here.
+_INTEGER = re.compile(r"\s*([+-]?[0-9]{1,18})(?:\s|$)")
 
 
 @dataclass(frozen=True)
