@@ -8,9 +8,7 @@ from netwatch.posture.context import CheckContext
 
 SYSTEMD_ETC = "/etc/systemd/system"
 
-
 OFFLINE_NOTE = "read from configuration on an offline image"
-
 
 COMMAND_TIMEOUT = 10.0
 

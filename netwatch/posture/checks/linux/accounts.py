@@ -46,31 +46,22 @@ from netwatch.posture.registry import check
 
 PASSWD = "/etc/passwd"
 
-
 SHADOW = "/etc/shadow"
-
 
 PWQUALITY = "/etc/security/pwquality.conf"
 
-
 PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
-
 
 FAILLOCK = "/etc/security/faillock.conf"
 
-
 PASSWORD_STACKS = ("/etc/pam.d/common-password", "/etc/pam.d/system-auth")
 
-
 AUTH_STACKS = ("/etc/pam.d/common-auth", "/etc/pam.d/system-auth")
-
 
 # Built-in minimum lengths when no minlen= is given (pam_pwquality never goes below 6).
 DEFAULT_MINLEN = {"pam_pwquality": 8, "pam_cracklib": 9, "pam_unix": 6}
 
-
 FAILLOCK_DEFAULT_DENY = 3
-
 
 Verdict = tuple[bool, Evidence]
 

@@ -33,7 +33,6 @@ from netwatch.posture.registry import check
 
 LSBLK = ["lsblk", "-J", "-o", "NAME,TYPE,MOUNTPOINT,FSTYPE"]
 
-
 _NOT_ON_DISK = {"tmpfs", "ramfs", "nfs", "nfs4", "cifs", "smb3", "fuse.sshfs", "glusterfs", "ceph"}
 
 

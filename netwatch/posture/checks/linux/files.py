@@ -111,7 +111,6 @@ DEFAULT_SYSTEM_DIRS = (
     "/usr/lib/systemd/system",
 )
 
-
 FIND_TIMEOUT = 15.0
 
 

@@ -40,9 +40,7 @@ from netwatch.posture.registry import check
 
 TIMEDATECTL = ["timedatectl", "show", "-p", "NTPSynchronized", "-p", "NTP"]
 
-
 CHRONYC = ["chronyc", "-n", "tracking"]
-
 
 TIME_UNITS = (
     "systemd-timesyncd.service",
@@ -141,9 +139,7 @@ def time_sync(ctx: CheckContext) -> Outcome:
 
 AUDIT_RULES_DIR = "/etc/audit/rules.d"
 
-
 AUDIT_RULES = "/etc/audit/audit.rules"
-
 
 # Every state word ``systemctl is-active`` / ``is-enabled`` can print.
 _ACTIVE_STATES = frozenset(
@@ -159,7 +155,6 @@ _ACTIVE_STATES = frozenset(
         "unknown",
     ]
 )
-
 
 _ENABLED_STATES = frozenset(
     [
@@ -179,7 +174,6 @@ _ENABLED_STATES = frozenset(
         "not-found",
     ]
 )
-
 
 _RULE_PREFIXES = ("-a ", "-A ", "-w ")
 
@@ -289,7 +283,6 @@ def auditd(ctx: CheckContext) -> Outcome:
 
 
 AUDITCTL_LIST = ["auditctl", "-l"]
-
 
 AUDITCTL_STATUS = ["auditctl", "-s"]
 

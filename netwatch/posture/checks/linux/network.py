@@ -36,12 +36,9 @@ from netwatch.posture.registry import check
 
 DENY_EXPECTED = "an active firewall that drops or rejects inbound traffic by default"
 
-
 OFFLINE = " (from configuration on an offline image)"
 
-
 TIMEOUT = 10.0
-
 
 NOT_LIVE = (
     "listening sockets exist only on a running system; this is an offline image, "
@@ -266,7 +263,6 @@ def _offline_iptables(ctx: CheckContext) -> _Finding | None:
 
 OFFLINE_PROBES = (_offline_nft, _offline_ufw, _offline_firewalld, _offline_iptables)
 
-
 OFFLINE_FILES = (
     "/etc/nftables.conf",
     "/etc/ufw/ufw.conf",
@@ -332,12 +328,9 @@ class RiskyServicesParams(StrictModel):
 
 SMB_PORTS = (445, 139)
 
-
 SMB1_DIALECTS = ("CORE", "COREPLUS", "LANMAN1", "LANMAN2", "NT1")
 
-
 SMB_CONF = "/etc/samba/smb.conf"
-
 
 SMB_MIN_KEYS = ("serverminprotocol", "minprotocol")
 

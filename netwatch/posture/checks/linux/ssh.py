@@ -58,7 +58,6 @@ WEAK_ALGORITHMS = (
     "diffie-hellman-group-exchange-sha1",
 )
 
-
 _NAMES = {
     "permitrootlogin": "PermitRootLogin",
     "passwordauthentication": "PasswordAuthentication",
@@ -82,13 +81,11 @@ _NAMES = {
     "denygroups": "DenyGroups",
 }
 
-
 _ROOT_LOGIN_RISK = {
     "yes": "root may log in with a password",
     "prohibit-password": "root may still log in with a key, so actions are not tied to a person",
     "forced-commands-only": "root may log in with a key that runs a forced command",
 }
-
 
 ANY = Connection()
 

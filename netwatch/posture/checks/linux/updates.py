@@ -37,7 +37,6 @@ from netwatch.posture.registry import check
 
 UPDATES_TIMEOUT = 60.0
 
-
 MAX_LISTED = 10
 
 
@@ -58,15 +57,11 @@ def _family_or_reason(release: OsRelease | None) -> tuple[str | None, str]:
 
 UNATTENDED_KEY = "APT::Periodic::Unattended-Upgrade"
 
-
 PERIODIC_ENABLE_KEY = "APT::Periodic::Enable"
-
 
 DNF_AUTOMATIC_CONF = "/etc/dnf/automatic.conf"
 
-
 _OFF_VALUES = {"", "0", "false", "no", "off"}
-
 
 _YES_VALUES = {"1", "yes", "true", "on"}
 
@@ -160,12 +155,9 @@ def automatic_updates(ctx: CheckContext) -> Outcome:
 
 APT_SIMULATE = ["apt-get", "-s", "-o", "Debug::NoLocking=1", "upgrade"]
 
-
 DNF_SECURITY = ["dnf", "-q", "updateinfo", "list", "--security"]
 
-
 _APT_SUMMARY = re.compile(r"^\d+ upgraded, \d+ newly installed", re.MULTILINE)
-
 
 _APT_INST = re.compile(
     r"^Inst (?P<name>\S+) (?:\[(?P<old>[^\]]*)\] )?\((?P<new>\S+)(?P<origins>.*?) \[[^\]]+\]\)"

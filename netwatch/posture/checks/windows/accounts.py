@@ -36,16 +36,13 @@ USERS_QUERY = powershell_query(
     "local_users", "Get-LocalUser | Select-Object Name,SID,Enabled", "Get-LocalUser"
 )
 
-
 ADMINS_QUERY = powershell_query(
     "administrators",
     "Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,SID,ObjectClass,PrincipalSource",
     "Get-LocalGroupMember",
 )
 
-
 ADMIN_RID, GUEST_RID = 500, 501
-
 
 # Names Windows gives the built-in Administrator at installation. They follow the
 # installation language: fully localised editions translate it (French, Spanish and

@@ -20,12 +20,9 @@ from netwatch.posture.registry import check
 
 EXPLORER_POLICIES = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer"
 
-
 ALL_DRIVE_TYPES = 0xFF
 
-
 NO_DRIVE_TYPE_AUTORUN_DEFAULT = 0x91  # unset: AutoRun off only for unknown and network drives
-
 
 NO_AUTORUN_DEFAULT = 0  # unset: autorun.inf commands are honoured
 

@@ -30,7 +30,6 @@ BITLOCKER_QUERY = powershell_query(
     "Get-BitLockerVolume",
 )
 
-
 VOLUME_STATUS = {
     "FullyDecrypted": 0,
     "FullyEncrypted": 1,
@@ -40,9 +39,7 @@ VOLUME_STATUS = {
     "DecryptionPaused": 5,
 }
 
-
 PROTECTION_STATUS = {"Off": 0, "On": 1, "Unknown": 2}
-
 
 FULLY_ENCRYPTED, PROTECTION_ON = 1, 1
 

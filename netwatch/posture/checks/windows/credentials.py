@@ -17,7 +17,6 @@ from netwatch.posture.registry import check
 
 WDIGEST_KEY = f"{CONTROL}\\SecurityProviders\\WDigest"
 
-
 WDIGEST_DEFAULT = 0  # UseLogonCredential unset: no clear-text password (8.1 / 2012 R2 onwards)
 
 
@@ -49,12 +48,9 @@ WINDOWS_LAPS_KEYS = (
     "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\LAPS",
 )
 
-
 LEGACY_LAPS_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft Services\\AdmPwd"
 
-
 BACKUP_DIRECTORIES = {0: "disabled", 1: "Microsoft Entra ID", 2: "Active Directory"}
-
 
 BACKUP_DIRECTORY_DEFAULT = 0  # unset: Windows LAPS manages no password
 

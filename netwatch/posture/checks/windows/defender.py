@@ -46,7 +46,6 @@ MP_QUERY = powershell_query(
     "Get-MpComputerStatus",
 )
 
-
 AV_QUERY = powershell_query(
     "antivirus_products",
     "Get-CimInstance -Namespace root/SecurityCenter2 -ClassName AntiVirusProduct | "
@@ -54,9 +53,7 @@ AV_QUERY = powershell_query(
     "SecurityCenter2 AntiVirusProduct",
 )
 
-
 DEFENDER_FLAGS = ("AntivirusEnabled", "RealTimeProtectionEnabled")
-
 
 # AntivirusSignatureAge is 65535 (or more) when Defender does not know the age.
 UNKNOWN_AGE = 65535

@@ -18,9 +18,7 @@ from netwatch.posture.registry import check
 
 EVENTLOG_SERVICE = f"{SERVICES}\\EventLog"
 
-
 EVENTLOG_POLICY = f"{POLICIES}\\Windows\\EventLog"
-
 
 DEFAULT_LOG_KB = 20480  # MaxSize unset: 20 MB for Application, Security and System
 

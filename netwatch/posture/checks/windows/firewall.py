@@ -25,16 +25,12 @@ FIREWALL_QUERY = powershell_query(
     "Get-NetFirewallProfile",
 )
 
-
 # NetSecurity enums as ConvertTo-Json writes them.
 GPO_BOOLEAN = {"False": 0, "True": 1, "NotConfigured": 2}
 
-
 FIREWALL_ACTION = {"NotConfigured": 0, "Allow": 2, "AllowBypass": 3, "Block": 4}
 
-
 FIREWALL_PROFILES = 3  # Domain, Private, Public
-
 
 ON, NOT_CONFIGURED, BLOCK, ACTION_NOT_CONFIGURED = 1, 2, 4, 0
 

@@ -22,7 +22,6 @@ from netwatch.posture.registry import check
 
 DNS_CLIENT_POLICY = f"{POLICIES}\\Windows NT\\DNSClient"
 
-
 MULTICAST_DEFAULT = 1  # EnableMulticast unset: LLMNR answers and asks on the LAN
 
 
@@ -37,12 +36,9 @@ def llmnr(ctx: CheckContext) -> Outcome:
 
 NETBT_INTERFACES = f"{SERVICES}\\NetBT\\Parameters\\Interfaces"
 
-
 NETBIOS_OPTIONS = {0: "DHCP decides, on by default", 1: "on", 2: "off"}
 
-
 NETBIOS_OPTIONS_DEFAULT = 0
-
 
 NETBIOS_OFF = 2
 
@@ -85,7 +81,6 @@ def netbios(ctx: CheckContext) -> Outcome:
 
 
 NETWORK_CONNECTIONS_POLICY = f"{POLICIES}\\Windows\\Network Connections"
-
 
 SHARED_ACCESS_UI_DEFAULT = 1  # NC_ShowSharedAccessUI unset: users may share the connection
 

@@ -15,15 +15,11 @@ from netwatch.posture.registry import check
 
 TS_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server"
 
-
 RDP_TCP_KEY = TS_KEY + "\\WinStations\\RDP-Tcp"
-
 
 TS_POLICY_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services"
 
-
 DENY_DEFAULT = 1  # fDenyTSConnections unset: Remote Desktop connections refused
-
 
 NLA_DEFAULT = 1  # UserAuthentication unset: NLA enforced (Windows 8 / Server 2012 onwards)
 

@@ -21,12 +21,10 @@ from netwatch.posture.registry import check
 
 UNINSTALL = "Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 
-
 MACHINE_UNINSTALL = (
     "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
     "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall",  # 32-bit
 )
-
 
 # Product names as their installers register them; brand names are never translated.
 DEFAULT_REMOTE_TOOLS = [

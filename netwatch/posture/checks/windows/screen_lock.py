@@ -27,9 +27,7 @@ from netwatch.posture.registry import check
 
 DESKTOP_POLICY = "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop"
 
-
 DESKTOP_SETTING = "Control Panel\\Desktop"
-
 
 # Unset values as in a new profile: screen saver active, 900 s, not password protected,
 # and no screen saver program (SCRNSAVE.EXE), which means none ever starts.

@@ -37,9 +37,7 @@ WSH_KEYS = (
     "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows Script Host\\Settings",  # 32-bit hosts
 )
 
-
 WSH_USER_KEY = "Software\\Microsoft\\Windows Script Host\\Settings"
-
 
 WSH_ENABLED_DEFAULT = 1  # Enabled unset: wscript and cscript run .vbs and .js files
 

@@ -35,7 +35,6 @@ from netwatch.posture.registry import check
 
 SERVER_PARAMETERS = f"{SERVICES}\\LanmanServer\\Parameters"
 
-
 # (key, value, Windows default, required value)
 ANONYMOUS_SETTINGS = (
     (LSA_KEY, "RestrictAnonymous", 0, 1),
@@ -63,17 +62,13 @@ def smb_anonymous_access(ctx: CheckContext) -> Outcome:
 
 CURRENT_VERSION = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
 
-
 WORKSTATION_PARAMETERS = f"{SERVICES}\\LanmanWorkstation\\Parameters"
 
-
 WORKSTATION_POLICY = f"{POLICIES}\\Windows\\LanmanWorkstation"
-
 
 # Insecure guest logons are refused by default on Enterprise, Education and Server
 # editions (Windows 10 1709 onwards) and on every edition from Windows 11 24H2 (26100).
 SECURE_EDITIONS = ("Enterprise", "Education", "Server")
-
 
 GUEST_OFF_BUILD = 26100
 
@@ -117,13 +112,10 @@ def smb_insecure_guest(ctx: CheckContext) -> Outcome:
 
 SERVER_PARAMETERS = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters"
 
-
 WORKSTATION_PARAMETERS = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanWorkstation\\Parameters"
-
 
 # SMB1 unset: the server offers SMBv1 whenever its SMB 1 driver (srv) is installed.
 SMB1_DEFAULT = 1
-
 
 # RequireSecuritySignature unset: 0 (not required) up to Windows 11 23H2 / Server 2022.
 SIGNING_DEFAULT = 0

@@ -18,7 +18,6 @@ from netwatch.posture.registry import check
 
 REMOVABLE_POLICY = f"{POLICIES}\\Windows\\RemovableStorageDevices"
 
-
 REMOVABLE_DISKS = f"{REMOVABLE_POLICY}\\{{53f5630d-b6bf-11d0-94f2-00a0c91efb8b}}"
 
 

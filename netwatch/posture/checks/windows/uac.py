@@ -21,7 +21,6 @@ from netwatch.posture.registry import check
 
 ENABLE_LUA_DEFAULT = 1  # EnableLUA unset: UAC on
 
-
 CONSENT_ADMIN_DEFAULT = 5  # ConsentPromptBehaviorAdmin unset: consent for non-Windows binaries
 
 

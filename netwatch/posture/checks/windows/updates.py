@@ -43,7 +43,6 @@ from netwatch.posture.registry import check
 
 AU_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU"
 
-
 # AUOptions that download updates without asking. Unset: Windows 10/11 download and
 # install automatically. 2 (notify before download) and 5 (local admin chooses) do not.
 AUTOMATIC_OPTIONS = {
@@ -51,7 +50,6 @@ AUTOMATIC_OPTIONS = {
     4: "download automatically, install on a schedule",
     7: "download automatically, notify to install and restart",
 }
-
 
 NO_AUTO_UPDATE_DEFAULT = 0
 
