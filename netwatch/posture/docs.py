@@ -23,9 +23,14 @@ with `netwatch posture` (and the audit report built on it).
 
 - A **check** is a small read-only function with metadata: a stable id, a
   title, rationale and remediation in English and Vietnamese, a category, a
-  default severity and the platforms it applies to. It returns `pass`,
-  `fail`, `not_applicable` or `error`, always with the evidence observed (the
-  file and line, the registry value, the command) or the reason.
+  default severity and the platforms it applies to. Check `windows.smb.x`
+  lives in `netwatch/posture/checks/windows/smb.py`; its texts, category and
+  severity in `smb.yaml` beside it, the file a translator edits. It returns
+  `pass`, `fail`, `not_applicable` or `error`, always with the evidence
+  observed (the file and line, the registry value, the command) or the reason.
+  Checks read typed facts gathered once per run (os-release, packages,
+  accounts, the sshd configuration, sudo rules, listening sockets, the
+  registry, one PowerShell batch).
 - All machine access goes through the host-access layer: files are read
   relative to a root, so `netwatch posture --root /mnt/disk` audits a mounted
   Linux disk (commands then cannot describe the disk, so checks needing live
@@ -33,9 +38,11 @@ with `netwatch posture` (and the audit report built on it).
   is resolved inside the image (an absolute link names a file of the image,
   `..` stops at its root), and a symlink loop, FIFO or device where a file is
   expected is an `error`: nothing outside the image is read. Configs are read
-  as their programs read them (`netwatch/posture/parsers/`: sshd, sudoers,
-  login.defs, APT; compared with the real programs in `tests/differential/`),
-  and a config the program would refuse is reported as such. Commands run
+  as their programs read them (`netwatch/posture/parsers/`: sshd 9.2 and 8.4,
+  sudoers, login.defs, PAM, APT and its sources, systemd units, sysctl,
+  nftables, iptables-save, ufw; compared with the real programs in
+  `tests/differential/`), and a config the program would refuse is reported
+  as such. Commands run
   with a fixed argv, no shell, the C locale and a timeout; Windows state comes
   from the registry, CIM as JSON and SIDs — never from localised text, so a
   Vietnamese Windows gets the same verdicts as an English one.
