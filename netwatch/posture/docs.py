@@ -40,9 +40,10 @@ with `netwatch posture` (and the audit report built on it).
   expected is an `error`: nothing outside the image is read. Configs are read
   as their programs read them (`netwatch/posture/parsers/`: sshd 9.2 and 8.4,
   sudoers, login.defs, PAM, APT and its sources, systemd units, sysctl,
-  nftables, iptables-save, ufw; compared with the real programs in
-  `tests/differential/`), and a config the program would refuse is reported
-  as such. Commands run
+  nftables, iptables-save, ufw; `tests/differential/` compares them with
+  sshd, sudo, useradd, apt-config, libpam, systemctl, systemd-sysctl, nft and
+  iptables-restore themselves), and a config the program would refuse is
+  reported as such. Commands run
   with a fixed argv, no shell, the C locale and a timeout; Windows state comes
   from the registry, CIM as JSON and SIDs — never from localised text, so a
   Vietnamese Windows gets the same verdicts as an English one.
