@@ -47,11 +47,11 @@ check every expression nft knows (``tcp dport foo`` passes here; nft refuses it)
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess import Files
+from netwatch.posture.parsers.pathglob import MAGIC, expand
 
 NFTABLES_CONF = "/etc/nftables.conf"
 INCLUDE_PATH = "/etc"
@@ -95,7 +95,6 @@ RULE_WORDS = frozenset(
     vxlan sctp-chunk dccp-type icmpx""".split()  # noqa: SIM905
 )
 _VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_/.-]*)")
-_GLOB = re.compile(r"[*?\[]")
 
 
 class NftRefused(Exception):
@@ -640,8 +639,8 @@ class _Parser:
                 f"{name.source}: Include nested too deeply, max {MAX_INCLUDE_DEPTH} levels"
             )
         path = name.text if name.text.startswith("/") else f"{INCLUDE_PATH}/{name.text}"
-        if _GLOB.search(path):
-            matches = [p for p in _glob(self.files, path) if self.files.exists(p)]
+        if MAGIC.search(path):
+            matches = [p for p in expand(self.files, path) if self.files.exists(p)]
         elif self.files.exists(path):
             matches = [path]
         else:
@@ -800,22 +799,6 @@ def _unconditional(words: list[str]) -> tuple[str, str]:
         else:
             return "", ""
     return "", ""
-
-
-def _glob(files: Files, pattern: str) -> list[str]:
-    """glob(3) below the root, in sorted order (nft includes matches sorted)."""
-    candidates = [""]
-    for part in (p for p in pattern.split("/") if p):
-        if not _GLOB.search(part):
-            candidates = [f"{base}/{part}" for base in candidates]
-            continue
-        candidates = [
-            f"{base}/{name}"
-            for base in candidates
-            for name in files.list_dir(base or "/")
-            if fnmatch.fnmatchcase(name, part) and (part.startswith(".") or name[:1] != ".")
-        ]
-    return sorted(candidates)
 
 
 def _load(parser: _Parser, text: str, path: str) -> Ruleset:

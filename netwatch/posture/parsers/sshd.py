@@ -91,10 +91,10 @@ import fnmatch
 import ipaddress
 import re
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess import Files
+from netwatch.posture.parsers.pathglob import MAGIC, expand
 
 SSHD_CONFIG = "/etc/ssh/sshd_config"
 SSH_DIR = "/etc/ssh"
@@ -110,8 +110,6 @@ def _words(text: str) -> list[str]:
     """The words of a keyword table written as text."""
     return text.split()
 
-
-_GLOB_MAGIC = re.compile(r"[*?\[]")
 
 # Keywords sshd 9.2 (Debian) knows, and whether a Match block may hold them.
 _MATCH_KEYWORDS = frozenset(
@@ -681,7 +679,7 @@ class _Reading:
             if not pattern:
                 raise _BadLine(f"{where}: keyword Include empty argument")
             absolute = pattern if pattern.startswith(("/", "~")) else f"{SSH_DIR}/{pattern}"
-            for path in sorted(_glob(self.files, absolute)):
+            for path in _glob(self.files, absolute):
                 text = _read(self.files, path)
                 if text is None:
                     raise Refused(f"{path}: No such file or directory (included by {where})")
@@ -915,29 +913,14 @@ def _assemble(spec: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _glob(files: Files, pattern: str) -> list[str]:
-    """glob(3) below the root: ``*`` does not match a leading dot; a name without
-    wildcards only when it exists."""
-    candidates = [""]
-    for part in (p for p in pattern.split("/") if p):
-        if not _GLOB_MAGIC.search(part):
-            candidates = [f"{base}/{part}" for base in candidates]
-            continue
-        candidates = [
-            f"{base}/{name}"
-            for base in candidates
-            for name in _list(files, base or "/")
-            if fnmatch.fnmatchcase(name, part) and (part.startswith(".") or name[:1] != ".")
-        ]
-    if _GLOB_MAGIC.search(pattern.rsplit("/", 1)[-1]):
+    """glob(3) below the root; a name without wildcards only when it exists."""
+    try:
+        candidates = expand(files, pattern)
+    except OSError as exc:
+        raise UnreadableSshdFile(f"cannot list for {pattern}: {exc.strerror or exc}") from exc
+    if MAGIC.search(pattern.rsplit("/", 1)[-1]):
         return candidates  # names read from the directory, dangling symlinks included
     return [path for path in candidates if files.exists(path)]
-
-
-def _list(files: Files, path: str) -> Iterator[str]:
-    try:
-        yield from files.list_dir(path)
-    except OSError as exc:
-        raise UnreadableSshdFile(f"cannot list {path}: {exc.strerror or exc}") from exc
 
 
 # Match evaluation -----------------------------------------------------------------------

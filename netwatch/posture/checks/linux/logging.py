@@ -223,18 +223,26 @@ def _audit_rules(files: Files) -> tuple[int, str]:
     return 0, ""
 
 
-def _auditd_from_config(ctx: CheckContext, note: str) -> tuple[bool, list[Evidence]]:
-    files = ctx.access.files
+def _auditd_installed(ctx: CheckContext) -> tuple[bool, str]:
+    """Whether the auditd package is installed or its program is there, and where the
+    package's state was read."""
     package = ctx.facts.dpkg.get("auditd") if ctx.facts.dpkg is not None else None
+    files = ctx.access.files
     installed = (
         (package is not None and package.installed)
         or files.exists("/usr/sbin/auditd")
         or files.exists("/sbin/auditd")
     )
+    return installed, package.source if package else "/var/lib/dpkg/status"
+
+
+def _auditd_from_config(ctx: CheckContext, note: str) -> tuple[bool, list[Evidence]]:
+    files = ctx.access.files
+    installed, package_source = _auditd_installed(ctx)
     if not installed:
         return False, [
             Evidence(
-                package.source if package else "/var/lib/dpkg/status",
+                package_source,
                 f"auditd not installed ({note})",
                 "auditd installed",
             )
@@ -696,13 +704,7 @@ def auditd_disk_full(ctx: CheckContext) -> Outcome:
     files = ctx.access.files
     text = files.read_text_or_none(AUDITD_CONF)
     if text is None:
-        package = ctx.facts.dpkg.get("auditd") if ctx.facts.dpkg is not None else None
-        installed = (
-            (package is not None and package.installed)
-            or files.exists("/usr/sbin/auditd")
-            or files.exists("/sbin/auditd")
-        )
-        if not installed:
+        if not _auditd_installed(ctx)[0]:
             return not_applicable("auditd is not installed and there is no /etc/audit/auditd.conf")
         text = ""
     conf = parse_auditd_conf(text)
