@@ -32,6 +32,7 @@ from netwatch.facts.registry import RegistryView
 from netwatch.facts.sshd import Sshd, read_sshd
 from netwatch.hostaccess import HostAccess
 from netwatch.posture.checks._powershell import BatchAnswer, run_batch
+from netwatch.posture.parsers.pam import PamConfig, load_pam_config
 from netwatch.posture.parsers.sudoers import Sudoers, load_sudoers, sudo_hostname
 
 T = TypeVar("T")
@@ -136,6 +137,10 @@ class HostFacts:
     def sshd(self) -> Sshd:
         """The SSH server: installed, version, configuration as that version reads it."""
         return self.get("sshd", lambda: read_sshd(self.access.files, lambda: self.dpkg))
+
+    def pam(self, service: str) -> PamConfig:
+        """Every rule libpam loads for ``service`` (its file, includes and ``other``)."""
+        return self.get(f"pam:{service}", lambda: load_pam_config(self.access.files, service))
 
     @property
     def sudoers(self) -> Sudoers:

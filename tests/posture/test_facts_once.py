@@ -18,7 +18,13 @@ from netwatch.posture.policy import load_policy
 from netwatch.posture.runner import run_policy
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, merged_recordings, recorded_host
 
-FACT_FILES = ("/var/lib/dpkg/status", "/etc/os-release", "/etc/shadow", "/etc/sudoers")
+FACT_FILES = (
+    "/var/lib/dpkg/status",
+    "/etc/os-release",
+    "/etc/shadow",
+    "/etc/sudoers",
+    "/etc/pam.d/common-auth",  # password_policy and pam_nullok both read its stack
+)
 
 
 class CountingFiles(FileReader):

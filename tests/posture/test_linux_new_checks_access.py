@@ -307,7 +307,12 @@ COMMON_AUTH = "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_d
             Status.failed,
             "/etc/pam.d/system-login:1",
         ),
-        ({"etc/pam.d/common-auth": "auth required pam_unix.so nullok_secure\n"}, Status.passed, ""),
+        # pam_unix takes nullok_secure as nullok (a prefix match; libpam agrees, corpus/pam/48)
+        (
+            {"etc/pam.d/common-auth": "auth required pam_unix.so nullok_secure\n"},
+            Status.failed,
+            "/etc/pam.d/common-auth:1",
+        ),
         (
             {
                 "etc/pam.d/common-auth": "# auth required pam_unix.so nullok\nauth required pam_unix.so\n"

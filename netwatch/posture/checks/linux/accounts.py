@@ -33,9 +33,6 @@ from netwatch.posture.parsers.logindefs import (
 from netwatch.posture.parsers.pam import (
     PamRule,
     PamStack,
-    load_pam_config,
-    load_pam_stack,
-    rules_using,
 )
 from netwatch.posture.parsers.sudoers import (
     SUDOERS,
@@ -108,11 +105,11 @@ def _int(text: str) -> int | None:
         return None
 
 
-def _first_stack(files: Files, candidates: tuple[str, ...], kind: str) -> PamStack | None:
+def _first_stack(ctx: CheckContext, candidates: tuple[str, ...], kind: str) -> PamStack | None:
     """The ``kind`` rules of the first PAM stack file that exists, as libpam reads it."""
     for path in candidates:
-        if read_optional(files, path) is not None:
-            return load_pam_config(files, path.rsplit("/", 1)[1]).own_stack(kind)
+        if ctx.access.files.exists(path):
+            return ctx.facts.pam(path.rsplit("/", 1)[1]).own_stack(kind)
     return None
 
 
@@ -182,8 +179,9 @@ def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, s
     return length, source, f"{rule.module} ({rule.source}): {how}"
 
 
-def _min_length(files: Files, minimum: int) -> tuple[list[Verdict], list[Evidence]]:
+def _min_length(ctx: CheckContext, minimum: int) -> tuple[list[Verdict], list[Evidence]]:
     """The effective minimum length of the PAM password stack, and explanatory notes."""
+    files = ctx.access.files
     expected = f"at least {minimum} characters"
     notes: list[Evidence] = []
     defs = _login_defs(files)
@@ -191,7 +189,7 @@ def _min_length(files: Files, minimum: int) -> tuple[list[Verdict], list[Evidenc
     if setting is not None:
         observed = f"PASS_MIN_LEN {setting.value} (ignored: PAM sets the length, not login.defs)"
         notes.append(Evidence(setting.source, observed))
-    stack = _first_stack(files, PASSWORD_STACKS, "password")
+    stack = _first_stack(ctx, PASSWORD_STACKS, "password")
     if stack is None:
         observed = "no PAM password stack (common-password or system-auth)"
         return [(False, Evidence(PASSWORD_STACKS[0], observed, expected))], notes
@@ -222,10 +220,11 @@ def _faillock_deny(rule: PamRule, conf: dict[str, Setting]) -> tuple[int | None,
     return FAILLOCK_DEFAULT_DENY, rule.source, f"no deny set: default {FAILLOCK_DEFAULT_DENY}"
 
 
-def _lockout(files: Files, attempts: int) -> list[Verdict]:
+def _lockout(ctx: CheckContext, attempts: int) -> list[Verdict]:
     """pam_faillock (recording failures with authfail) or pam_tally2 in the auth stack."""
+    files = ctx.access.files
     expected = f"pam_faillock authfail with deny between 1 and {attempts}"
-    stack = _first_stack(files, AUTH_STACKS, "auth")
+    stack = _first_stack(ctx, AUTH_STACKS, "auth")
     if stack is None:
         observed = "no PAM auth stack (common-auth or system-auth)"
         return [(False, Evidence(AUTH_STACKS[0], observed, expected))]
@@ -259,8 +258,8 @@ def password_policy(ctx: CheckContext) -> Outcome:
     try:
         limit = params.max_days
         verdicts = _expiry(files, limit, ctx.facts.shadow) if limit is not None else []
-        length, notes = _min_length(files, params.min_length)
-        verdicts += length + _lockout(files, params.lockout_attempts)
+        length, notes = _min_length(ctx, params.min_length)
+        verdicts += length + _lockout(ctx, params.lockout_attempts)
     except UnreadableFile as exc:
         return error(str(exc))
     unmet = [evidence for ok, evidence in verdicts if not ok]
@@ -448,7 +447,9 @@ def pam_nullok(ctx: CheckContext) -> Outcome:
     judged: list[str] = []
     for service in services:
         try:
-            stack, rules = rules_using(files, service, "pam_unix", "nullok")
+            stack = ctx.facts.pam(service).stack("auth")
+            # pam_unix compares its options by prefix: nullok_secure is nullok (libpam agrees)
+            rules = stack.using("pam_unix", "nullok", prefix=True)
         except OSError as exc:
             return error(f"cannot read the PAM stack of {service}: {exc.strerror or exc}")
         if stack.refused:
@@ -501,10 +502,10 @@ def _shell_umasks(files: Files) -> list[tuple[int, Evidence]]:
     return found
 
 
-def _pam_umask(files: Files, defs: LoginDefs | None) -> tuple[int, Evidence] | None:
+def _pam_umask(ctx: CheckContext, defs: LoginDefs | None) -> tuple[int, Evidence] | None:
     """The umask pam_umask sets in a session stack (umask= argument, else login.defs UMASK)."""
-    for service in _pam_services(files, "common-session"):
-        stack = load_pam_stack(files, service, "session")
+    for service in _pam_services(ctx.access.files, "common-session"):
+        stack = ctx.facts.pam(service).stack("session")
         if stack.refused:
             continue
         for rule in stack.using("pam_umask"):
@@ -534,7 +535,7 @@ def default_umask(ctx: CheckContext) -> Outcome:
     try:
         defs = _login_defs(files)
         shell = _shell_umasks(files)
-        pam = _pam_umask(files, defs)
+        pam = _pam_umask(ctx, defs)
     except UnreadableFile as exc:
         return error(str(exc))
     if shell:
