@@ -34,6 +34,7 @@ from netwatch.hostaccess import HostAccess
 from netwatch.posture.checks._powershell import BatchAnswer, run_batch
 from netwatch.posture.parsers.pam import PamConfig, load_pam_config
 from netwatch.posture.parsers.sudoers import Sudoers, load_sudoers, sudo_hostname
+from netwatch.posture.parsers.systemd import UnitState, unit_state
 
 T = TypeVar("T")
 
@@ -147,6 +148,10 @@ class HostFacts:
         """The policy sudo reads from /etc/sudoers and its includes."""
         files = self.access.files
         return self.get("sudoers", lambda: load_sudoers(files, sudo_hostname(files)))
+
+    def unit(self, name: str) -> UnitState:
+        """What ``systemctl is-enabled name`` says of the host's unit files, and why."""
+        return self.get(f"unit:{name}", lambda: unit_state(self.access.files, name))
 
     # --- the running system ----------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from netwatch.facts.host import HostFacts
 from netwatch.facts.listening import SS_ARGV
 from netwatch.hostaccess import CommandResult, FileReader, HostAccess
 from netwatch.hostaccess.files import MAX_READ_BYTES
@@ -93,3 +94,16 @@ def test_windows_registry_keys_are_read_once_per_run() -> None:
     assert registry.reads and max(registry.reads.values()) == 1, registry.reads.most_common(3)
     batches = [argv for argv in commands.runs if argv[0].endswith("powershell.exe")]
     assert [commands.runs[argv] for argv in batches] == [1]
+
+
+def test_a_unit_state_is_decided_once_per_run() -> None:
+    files = CountingFiles(POSTURE_FIXTURES / "linux-hardened")
+    facts = HostFacts(HostAccess(files=files, registry=None, live=False))
+    ssh = facts.unit("ssh.service")
+    assert facts.unit("ssh.service") is ssh
+    assert ssh.state == "enabled"
+    assert ssh.evidence == (
+        "/etc/systemd/system/multi-user.target.wants/ssh.service",
+        "/etc/systemd/system/sshd.service",
+    )
+    assert files.reads["/lib/systemd/system/ssh.service"] == 1

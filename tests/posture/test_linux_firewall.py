@@ -23,6 +23,7 @@ from netwatch.posture.parsers.iptables import parse_iptables_save
 from netwatch.posture.parsers.nftables import parse_ruleset
 from tests.helpers.posture_hosts import POSTURE_FIXTURES, offline_image, recorded_host
 from tests.helpers.recorded import RecordedCommands
+from tests.posture.units import install_unit
 
 SS = "ss -H -tulpn"
 OFFLINE_NOTE = "(from configuration on an offline image)"
@@ -225,14 +226,27 @@ def test_firewall_offline_image_without_configuration_fails(tmp_path: Path) -> N
     assert outcome.evidence[0].observed.endswith(OFFLINE_NOTE)
 
 
-def test_firewall_offline_nftables_must_be_enabled_when_systemd_links_exist(tmp_path: Path) -> None:
-    conf = (POSTURE_FIXTURES / "linux-hardened/etc/nftables.conf").read_text()
-    wants = "/etc/systemd/system/multi-user.target.wants/ssh.service"
-    disabled = firewall_default_deny(tree(tmp_path, {"/etc/nftables.conf": conf, wants: ""}))
+def test_firewall_offline_nftables_service_must_be_enabled(tmp_path: Path) -> None:
+    files = {
+        "/etc/nftables.conf": (POSTURE_FIXTURES / "linux-hardened/etc/nftables.conf").read_text()
+    }
+    unit = install_unit(tmp_path / "off", "nftables.service", "sysinit.target", enabled=False)
+    disabled = firewall_default_deny(tree(tmp_path / "off", files))
     assert disabled.status is Status.failed
-    assert "nftables.service is not enabled" in disabled.evidence[0].observed
-    link = "/etc/systemd/system/sysinit.target.wants/nftables.service"
-    enabled = firewall_default_deny(tree(tmp_path, {link: ""}))
+    assert (
+        f"but nftables.service is not enabled ({unit}:7: [Install] but no link), "
+        "so nothing loads it" in disabled.evidence[0].observed
+    )
+    install_unit(tmp_path / "masked", "nftables.service", "sysinit.target")
+    (tmp_path / "masked/etc/systemd/system/nftables.service").symlink_to("/dev/null")
+    masked = firewall_default_deny(tree(tmp_path / "masked", files))
+    assert masked.status is Status.failed
+    assert (
+        "nftables.service is not enabled (/etc/systemd/system/nftables.service: symlink to "
+        "/dev/null or empty)" in masked.evidence[0].observed
+    )
+    install_unit(tmp_path / "on", "nftables.service", "sysinit.target")
+    enabled = firewall_default_deny(tree(tmp_path / "on", files))
     assert enabled.status is Status.passed
 
 

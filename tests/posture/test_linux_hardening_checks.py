@@ -18,6 +18,7 @@ from netwatch.posture.model import Outcome, Status
 from netwatch.posture.parsers.sysctl import load_sysctl, normalize_key
 from tests.helpers.posture_hosts import offline_image, recorded_host
 from tests.helpers.recorded import RecordedCommands
+from tests.posture.units import install_unit
 
 IDS = (
     "linux.logging.audit_rules",
@@ -210,12 +211,29 @@ def test_journald_auto_with_the_journal_directory(tmp_path: Path) -> None:
 
 def test_rsyslog_installed_and_enabled(tmp_path: Path) -> None:
     status = "Package: rsyslog\nStatus: install ok installed\nVersion: 8.2302.0-1\n"
+    link = install_unit(tmp_path, "rsyslog.service")
     ctx = tree(tmp_path, {
         "/var/lib/dpkg/status": status,
-        "/etc/systemd/system/multi-user.target.wants/rsyslog.service": "",
         "/etc/systemd/journald.conf.d/1.conf": "[Journal]\nStorage=volatile\n",
     })  # fmt: skip
-    assert linux_logging.persistent_logs(ctx).status is Status.passed
+    outcome = linux_logging.persistent_logs(ctx)
+    assert outcome.status is Status.passed
+    assert observed(outcome) == (f"{link}: rsyslog installed (rsyslog) and rsyslog.service enabled")
+
+
+def test_rsyslog_installed_but_disabled_fails(tmp_path: Path) -> None:
+    status = "Package: rsyslog\nStatus: install ok installed\nVersion: 8.2302.0-1\n"
+    unit = install_unit(tmp_path, "rsyslog.service", enabled=False)
+    ctx = tree(tmp_path, {
+        "/var/lib/dpkg/status": status,
+        "/etc/systemd/journald.conf.d/1.conf": "[Journal]\nStorage=volatile\n",
+    })  # fmt: skip
+    outcome = linux_logging.persistent_logs(ctx)
+    assert outcome.status is Status.failed
+    assert (
+        f"{unit}:7: rsyslog: package installed, rsyslog.service disabled: [Install] but no link"
+        in observed(outcome)
+    )
 
 
 # --- log permissions (real find and stat over a tree) --------------------------------------

@@ -26,6 +26,7 @@ from netwatch.posture.registry import all_checks
 from netwatch.posture.runner import run_policy
 from tests.helpers.posture_hosts import offline_image, recorded_host
 from tests.helpers.recorded import RecordedCommands
+from tests.posture.units import install_unit
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc).timestamp()
 IDS = (
@@ -41,6 +42,7 @@ DNF = "dnf -q updateinfo list --security"
 TIMEDATECTL = "timedatectl show -p NTPSynchronized -p NTP"
 CHRONYC = "chronyc -n tracking"
 LSBLK = "lsblk -J -o NAME,TYPE,MOUNTPOINT,FSTYPE"
+RHEL_UNITS = "/usr/lib/systemd/system"
 DEBIAN_12 = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
 ROCKY_9 = 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n'
 DPKG_UU = (
@@ -199,43 +201,55 @@ def test_automatic_updates_package_missing_and_no_dpkg(tmp_path: Path) -> None:
     assert "dpkg" in bare.reason
 
 
-def rhel_files(conf: str | None, timers: tuple[str, ...] = ()) -> dict[str, str]:
+def rhel_host(
+    root: Path, conf: str | None, timers: tuple[str, ...] = (), *, enabled: bool = True
+) -> HostAccess:
     files = {"/etc/os-release": ROCKY_9}
     if conf is not None:
         files["/etc/dnf/automatic.conf"] = conf
     for timer in timers:
-        files[f"/etc/systemd/system/timers.target.wants/{timer}"] = ""
-    return files
+        install_unit(root, timer, "timers.target", enabled=enabled, unit_dir=RHEL_UNITS)
+    return tree(root, files)
 
 
 def test_automatic_updates_dnf_automatic(tmp_path: Path) -> None:
     applying = "[commands]\nupgrade_type = security\napply_updates = yes\n"
-    outcome = automatic_updates(
-        ctx(tree(tmp_path / "a", rhel_files(applying, ("dnf-automatic.timer",))))
-    )
+    outcome = automatic_updates(ctx(rhel_host(tmp_path / "a", applying, ("dnf-automatic.timer",))))
     assert outcome.status is Status.passed
-    assert observed(outcome)["/etc/dnf/automatic.conf [commands]"] == "apply_updates = yes"
+    assert observed(outcome) == {
+        "/etc/dnf/automatic.conf [commands]": "apply_updates = yes",
+        "/etc/systemd/system/timers.target.wants/dnf-automatic.timer": "dnf-automatic.timer enabled",
+    }
 
     download_only = "[commands]\napply_updates = no\n"
     outcome = automatic_updates(
-        ctx(tree(tmp_path / "b", rhel_files(download_only, ("dnf-automatic.timer",))))
+        ctx(rhel_host(tmp_path / "b", download_only, ("dnf-automatic.timer",)))
     )
     assert outcome.status is Status.failed
 
-    install_timer = rhel_files(download_only, ("dnf-automatic-install.timer",))
-    assert automatic_updates(ctx(tree(tmp_path / "c", install_timer))).status is Status.passed
+    install_timer = rhel_host(tmp_path / "c", download_only, ("dnf-automatic-install.timer",))
+    assert automatic_updates(ctx(install_timer)).status is Status.passed
 
-    no_timer = automatic_updates(ctx(tree(tmp_path / "d", rhel_files(applying))))
+    disabled = rhel_host(tmp_path / "f", applying, ("dnf-automatic.timer",), enabled=False)
+    outcome = automatic_updates(ctx(disabled))
+    assert outcome.status is Status.failed
+    assert observed(outcome)[f"{RHEL_UNITS}/dnf-automatic.timer:7"] == (
+        "dnf-automatic.timer disabled: [Install] but no link"
+    )
+
+    no_timer = automatic_updates(ctx(rhel_host(tmp_path / "d", applying)))
     assert no_timer.status is Status.failed
-    assert "no dnf-automatic timer enabled" in observed(no_timer).values()
+    assert (
+        observed(no_timer)["systemd unit files"] == "dnf-automatic.timer not found (no unit file)"
+    )
 
-    missing = automatic_updates(ctx(tree(tmp_path / "e", rhel_files(None))))
+    missing = automatic_updates(ctx(rhel_host(tmp_path / "e", None)))
     assert missing.status is Status.failed
     assert "not installed" in observed(missing)["/etc/dnf/automatic.conf"]
 
 
 def test_automatic_updates_malformed_dnf_config_is_an_error(tmp_path: Path) -> None:
-    outcome = automatic_updates(ctx(tree(tmp_path, rhel_files("apply_updates = yes\n"))))
+    outcome = automatic_updates(ctx(rhel_host(tmp_path, "apply_updates = yes\n")))
     assert outcome.status is Status.error
     assert "/etc/dnf/automatic.conf: cannot parse" in outcome.reason
 
@@ -505,7 +519,7 @@ def test_time_sync_without_systemd_running_reads_configuration(tmp_path: Path) -
     outcome = time_sync(ctx(tree(tmp_path, {}, {TIMEDATECTL: result("", 1, stderr)})))
     assert outcome.status is Status.failed
     assert observed(outcome) == {
-        "/etc/systemd/system/*.wants": "no time synchronisation service enabled (timedatectl "
+        "systemd unit files": "no time synchronisation service installed or enabled (timedatectl "
         "could not answer: System has not been booted with systemd as init system (PID 1). "
         "Can't operate.; read from configuration)"
     }
@@ -533,21 +547,21 @@ def test_time_sync_malformed_output_is_an_error(
 
 
 def test_time_sync_offline_decides_from_enabled_service(tmp_path: Path) -> None:
-    link = "/etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service"
-    outcome = time_sync(ctx(tree(tmp_path, {link: ""}, live=False)))
+    link = install_unit(tmp_path, "systemd-timesyncd.service", "sysinit.target")
+    outcome = time_sync(ctx(tree(tmp_path, {}, live=False)))
     assert outcome.status is Status.passed
     assert "offline image" in observed(outcome)[link]
     weak = time_sync(ctx(offline_image("linux-weak")))
     assert weak.status is Status.failed
     assert observed(weak) == {
-        "/etc/systemd/system/*.wants": "no time synchronisation service enabled "
-        "(read from configuration on an offline image)"
+        "/lib/systemd/system/systemd-timesyncd.service:10": "systemd-timesyncd.service "
+        "disabled: [Install] but no link (read from configuration on an offline image)"
     }
 
 
 def test_time_sync_live_without_tools_reads_configuration(tmp_path: Path) -> None:
-    link = "/etc/systemd/system/multi-user.target.wants/chrony.service"
-    outcome = time_sync(ctx(tree(tmp_path, {link: ""})))
+    link = install_unit(tmp_path, "chrony.service")
+    outcome = time_sync(ctx(tree(tmp_path, {})))
     assert outcome.status is Status.passed
     assert "timedatectl and chronyc not available" in observed(outcome)[link]
 
@@ -623,12 +637,12 @@ def test_auditd_without_systemd_running_reads_configuration(tmp_path: Path) -> N
     }
     files = {
         "/usr/sbin/auditd": "",
-        "/etc/systemd/system/multi-user.target.wants/auditd.service": "",
         "/etc/audit/rules.d/10-base.rules": "-w /etc/shadow -p wa -k identity\n",
     }
+    link = install_unit(tmp_path, "auditd.service")
     outcome = auditd(ctx(tree(tmp_path, files, commands)))
     assert outcome.status is Status.passed
-    assert observed(outcome)["/etc/systemd/system/multi-user.target.wants/auditd.service"] == (
+    assert observed(outcome)[link] == (
         "auditd.service enabled (systemctl could not answer: System has not been booted with "
         "systemd.; read from configuration)"
     )

@@ -1,12 +1,12 @@
-"""Reading a Linux host for the checks: commands with timeouts, enabled units, text helpers."""
+"""Reading a Linux host for the checks: commands with timeouts, unit states, text helpers."""
 
 from __future__ import annotations
 
-from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandResult
 from netwatch.posture.context import CheckContext
+from netwatch.posture.parsers.systemd import LINK_DIRS, UnitState
 
-SYSTEMD_ETC = "/etc/systemd/system"
+UNIT_FILES = "systemd unit files"
 
 OFFLINE_NOTE = "read from configuration on an offline image"
 
@@ -25,14 +25,20 @@ def run_command(
     return ctx.access.commands.run(argv, timeout=timeout)
 
 
-def enabled_units(files: Files) -> dict[str, str]:
-    """Units enabled through ``*.wants`` links under /etc/systemd/system: unit -> link."""
-    found: dict[str, str] = {}
-    for directory in files.list_dir(SYSTEMD_ETC):
-        if directory.endswith(".wants"):
-            for unit in files.list_dir(f"{SYSTEMD_ETC}/{directory}"):
-                found.setdefault(unit, f"{SYSTEMD_ETC}/{directory}/{unit}")
-    return found
+def unit_cited(unit: UnitState) -> tuple[str, str]:
+    """Where a unit's state comes from and the state in words, as systemctl would cite them.
+
+    The source is the enabling link (one in a ``.wants`` directory before an alias link),
+    the ``[Install]`` line, the mask or the unit file; :mod:`parsers.systemd` writes its
+    evidence as ``path: why``. A unit without a file has no path to cite.
+    """
+    if unit.state == "not-found":
+        return UNIT_FILES, f"{unit.name} not found (no unit file)"
+    if unit.enabled:
+        wants = [path for path in unit.evidence if path.rpartition("/")[0].endswith(LINK_DIRS)]
+        return (wants or [*unit.evidence, unit.name])[0], f"{unit.name} {unit.state}"
+    source, _, why = (unit.evidence or (unit.fragment or unit.name,))[0].partition(": ")
+    return source, f"{unit.name} {unit.state}" + (f": {why}" if why else "")
 
 
 def plural(count: int, noun: str) -> str:

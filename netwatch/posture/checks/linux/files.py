@@ -22,7 +22,7 @@ from netwatch.posture.checks._filemodes import (
     host_key_modes,
     system_path,
 )
-from netwatch.posture.checks._linux_host import enabled_units
+from netwatch.posture.checks._linux_host import unit_cited
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -241,9 +241,9 @@ def _integrity_state(
                 f"only {AIDE_NEW_DB}: `aide --init` ran but its output was never moved into place"
             )
         found.append(Evidence(tool.databases[0], observed, "an initialised database"))
-    units = enabled_units(files)
+    units = (ctx.facts.unit(name) for name in tool.units)
     schedule = next((path for path in tool.jobs if files.exists(path)), None) or next(
-        (units[unit] for unit in tool.units if unit in units), None
+        (unit_cited(unit)[0] for unit in units if unit.enabled), None
     )
     expected = "a cron job or an enabled timer/service"
     if schedule:

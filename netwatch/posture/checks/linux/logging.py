@@ -21,11 +21,11 @@ from netwatch.posture.checks._filemodes import (
 )
 from netwatch.posture.checks._linux_host import (
     OFFLINE_NOTE,
-    SYSTEMD_ETC,
-    enabled_units,
+    UNIT_FILES,
     first_line,
     plural,
     run_command,
+    unit_cited,
 )
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
@@ -98,26 +98,30 @@ def _chronyc(ctx: CheckContext) -> Outcome | Evidence | None:
     return passed(evidence) if values["Leap status"] == "Normal" else evidence
 
 
-def _time_sync_from_config(files: Files, note: str) -> Outcome:
-    units = enabled_units(files)
-    enabled = [unit for unit in TIME_UNITS if unit in units]
-    if not enabled:
-        observed = f"no time synchronisation service enabled ({note})"
-        return failed(Evidence(f"{SYSTEMD_ETC}/*.wants", observed, " or ".join(TIME_UNITS[:3])))
-    unit = enabled[0]
-    observed = f"{unit} enabled; synchronisation itself not observed ({note})"
-    return passed(Evidence(units[unit], observed, "a time synchronisation service enabled"))
+def _time_sync_from_config(ctx: CheckContext, note: str) -> Outcome:
+    units = [ctx.facts.unit(name) for name in TIME_UNITS]
+    enabled = next((unit for unit in units if unit.enabled), None)
+    if enabled is not None:
+        source, state = unit_cited(enabled)
+        observed = f"{state}; synchronisation itself not observed ({note})"
+        return passed(Evidence(source, observed, "a time synchronisation service enabled"))
+    expected = " or ".join(TIME_UNITS[:3])
+    found = [unit_cited(unit) for unit in units if unit.state != "not-found"]
+    if not found:
+        observed = f"no time synchronisation service installed or enabled ({note})"
+        return failed(Evidence(UNIT_FILES, observed, expected))
+    return failed(*(Evidence(source, f"{state} ({note})", expected) for source, state in found))
 
 
 @check("linux.logging.time_sync")
 def time_sync(ctx: CheckContext) -> Outcome:
     """Live: timedatectl (NTP=yes and NTPSynchronized=yes) or chronyc (Leap status Normal);
     either one passing is enough. Offline, or when neither tool can answer (not installed,
-    systemd not running): a time service enabled through a systemd ``.wants`` link, and the
-    evidence says it was read from configuration.
+    systemd not running): a time service enabled as ``systemctl is-enabled`` says
+    (``facts.unit``), and the evidence says it was read from configuration.
     """
     if not ctx.live:
-        return _time_sync_from_config(ctx.access.files, OFFLINE_NOTE)
+        return _time_sync_from_config(ctx, OFFLINE_NOTE)
     seen: list[Evidence] = []
     notes: list[str] = []
     for probe in (_timedatectl, _chronyc):
@@ -134,7 +138,7 @@ def time_sync(ctx: CheckContext) -> Outcome:
     if seen:
         return failed(*seen)
     note = "; ".join(notes) or "timedatectl and chronyc not available"
-    return _time_sync_from_config(ctx.access.files, f"{note}; read from configuration")
+    return _time_sync_from_config(ctx, f"{note}; read from configuration")
 
 
 AUDIT_RULES_DIR = "/etc/audit/rules.d"
@@ -237,7 +241,6 @@ def _auditd_installed(ctx: CheckContext) -> tuple[bool, str]:
 
 
 def _auditd_from_config(ctx: CheckContext, note: str) -> tuple[bool, list[Evidence]]:
-    files = ctx.access.files
     installed, package_source = _auditd_installed(ctx)
     if not installed:
         return False, [
@@ -247,19 +250,16 @@ def _auditd_from_config(ctx: CheckContext, note: str) -> tuple[bool, list[Eviden
                 "auditd installed",
             )
         ]
-    link = enabled_units(files).get("auditd.service")
-    observed = (
-        f"auditd.service enabled ({note})" if link else f"auditd.service not enabled ({note})"
-    )
-    source = link or f"{SYSTEMD_ETC}/multi-user.target.wants"
-    return link is not None, [Evidence(source, observed, "auditd.service enabled")]
+    unit = ctx.facts.unit("auditd.service")
+    source, state = unit_cited(unit)
+    return unit.enabled, [Evidence(source, f"{state} ({note})", "auditd.service enabled")]
 
 
 @check("linux.logging.auditd")
 def auditd(ctx: CheckContext) -> Outcome:
     """Live: ``systemctl is-active`` and ``is-enabled`` auditd. Offline, or when systemctl
     is missing or cannot answer (systemd not running): auditd installed (dpkg status or
-    the binary) and enabled through a ``.wants`` link. In both cases
+    the binary) and enabled as ``systemctl is-enabled`` says (``facts.unit``). In both cases
     /etc/audit/rules.d/*.rules (or audit.rules) must hold at least one -a/-A/-w rule.
     """
     files = ctx.access.files
@@ -782,29 +782,18 @@ def journal_storage(files: Files) -> tuple[str, str]:
 
 def _syslog_daemon(ctx: CheckContext) -> tuple[bool, list[Evidence]]:
     installed = {package.name for package in ctx.facts.packages}
-    units = enabled_units(ctx.access.files)
     evidence: list[Evidence] = []
-    for daemon, packages, unit in SYSLOG_DAEMONS:
-        package = next((name for name in packages if name in installed), None)
-        link = units.get(unit)
-        if package and link:
-            return True, [
-                Evidence(
-                    link,
-                    f"{daemon} installed ({package}) and {unit} enabled",
-                    "a syslog daemon enabled",
-                )
-            ]
-        if package or link:
+    for daemon, packages, name in SYSLOG_DAEMONS:
+        package = next((item for item in packages if item in installed), None)
+        unit = ctx.facts.unit(name)
+        source, state = unit_cited(unit)
+        if package and unit.enabled:
+            observed = f"{daemon} installed ({package}) and {state}"
+            return True, [Evidence(source, observed, "a syslog daemon enabled")]
+        if package or unit.state != "not-found":
             installed_word = "installed" if package else "not installed"
-            state = (
-                f"{daemon}: package {installed_word}, {unit} {'enabled' if link else 'not enabled'}"
-            )
-            evidence.append(
-                Evidence(
-                    link or f"{SYSTEMD_ETC}/multi-user.target.wants", state, "installed and enabled"
-                )
-            )
+            observed = f"{daemon}: package {installed_word}, {state}"
+            evidence.append(Evidence(source, observed, "installed and enabled"))
     return False, evidence
 
 
@@ -846,8 +835,8 @@ def persistent_logs(ctx: CheckContext) -> Outcome:
     if not evidence:
         evidence.append(
             Evidence(
-                f"{SYSTEMD_ETC}/multi-user.target.wants",
-                "no rsyslog or syslog-ng installed",
+                UNIT_FILES,
+                "no rsyslog or syslog-ng package or unit file",
                 "a syslog daemon enabled",
             )
         )

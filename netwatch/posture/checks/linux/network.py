@@ -30,7 +30,6 @@ from netwatch.posture.parsers import firewalld
 from netwatch.posture.parsers.iptables import describe as describe_iptables
 from netwatch.posture.parsers.iptables import parse_iptables_commands, read_rules_v4
 from netwatch.posture.parsers.nftables import Ruleset, parse_ruleset, read_nftables_conf
-from netwatch.posture.parsers.systemd import unit_state
 from netwatch.posture.parsers.ufw import UFW_CONF, UFW_DEFAULTS, parse_ufw_status, read_ufw_boot
 from netwatch.posture.registry import check
 
@@ -165,27 +164,16 @@ def _firewall_live(ctx: CheckContext) -> Outcome:
     return failed(*evidence)
 
 
-def _unit_enabled(ctx: CheckContext, unit: str) -> bool | None:
-    """Whether systemd starts a unit of the image, as ``systemctl is-enabled`` says
-    (parsers.systemd): disabled or masked is False. Without a unit file, only the
-    ``*.wants`` links tell (None when there are none)."""
-    state = unit_state(ctx.access.files, unit).state
-    if state in ("enabled", "enabled-runtime"):
-        return True
-    if state != "not-found":
-        return False if state in ("disabled", "masked", "masked-runtime") else None
-    units = "/etc/systemd/system"
-    wants = [name for name in ctx.access.files.list_dir(units) if name.endswith(".wants")]
-    if not wants:
-        return None
-    return any(unit in ctx.access.files.list_dir(f"{units}/{name}") for name in wants)
-
-
-def _loaded_at_boot(ctx: CheckContext, finding: _Finding, unit: str) -> _Finding:
-    """A default-deny configuration counts only if its service is not disabled."""
-    if not finding.denies or _unit_enabled(ctx, unit) is not False:
+def _loaded_at_boot(ctx: CheckContext, finding: _Finding, name: str) -> _Finding:
+    """A default-deny configuration counts only if its service is not disabled or masked,
+    as ``systemctl is-enabled`` says (``facts.unit``); a unit it cannot judge (no unit
+    file, static, ...) leaves the finding as it is."""
+    unit = ctx.facts.unit(name)
+    if not finding.denies or unit.state not in ("disabled", "masked", "masked-runtime"):
         return finding
-    observed = f"{finding.evidence.observed}; but {unit} is not enabled, so nothing loads it"
+    why = unit.evidence[0] if unit.evidence else unit.state
+    but = f"but {name} is not enabled ({why}), so nothing loads it"
+    observed = f"{finding.evidence.observed}; {but}"
     return _Finding(False, dataclasses.replace(finding.evidence, observed=observed))
 
 

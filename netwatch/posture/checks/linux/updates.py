@@ -16,11 +16,10 @@ from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError
 from netwatch.posture.checks._eol import EOL_TABLE, eol_table
 from netwatch.posture.checks._linux_host import (
-    SYSTEMD_ETC,
-    enabled_units,
     first_line,
     plural,
     run_command,
+    unit_cited,
 )
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
@@ -98,8 +97,8 @@ def _debian_automatic(files: Files, packages: DpkgStatus | None) -> Outcome:
     return passed(installed, evidence)
 
 
-def _rhel_automatic(files: Files) -> Outcome:
-    text = files.read_text_or_none(DNF_AUTOMATIC_CONF)
+def _rhel_automatic(ctx: CheckContext) -> Outcome:
+    text = ctx.access.files.read_text_or_none(DNF_AUTOMATIC_CONF)
     expected = "dnf-automatic installed, applying updates from an enabled timer"
     if text is None:
         return failed(
@@ -114,28 +113,16 @@ def _rhel_automatic(files: Files) -> Outcome:
     config = Evidence(
         f"{DNF_AUTOMATIC_CONF} [commands]", f"apply_updates = {apply}", "apply_updates = yes"
     )
-    units = enabled_units(files)
-    if "dnf-automatic-install.timer" in units:
-        return passed(
-            Evidence(
-                units["dnf-automatic-install.timer"],
-                "dnf-automatic-install.timer enabled (installs updates)",
-                expected,
-            )
-        )
-    if "dnf-automatic.timer" not in units:
-        return failed(
-            config,
-            Evidence(
-                f"{SYSTEMD_ETC}/timers.target.wants",
-                "no dnf-automatic timer enabled",
-                "dnf-automatic.timer enabled",
-            ),
-        )
-    timer = Evidence(
-        units["dnf-automatic.timer"], "dnf-automatic.timer enabled", "dnf-automatic.timer enabled"
-    )
-    return passed(config, timer) if apply in _YES_VALUES else failed(config, timer)
+    install = ctx.facts.unit("dnf-automatic-install.timer")
+    if install.enabled:
+        source, state = unit_cited(install)
+        return passed(Evidence(source, f"{state} (installs updates)", expected))
+    timer = ctx.facts.unit("dnf-automatic.timer")
+    source, state = unit_cited(timer)
+    evidence = Evidence(source, state, "dnf-automatic.timer enabled")
+    if not timer.enabled:
+        return failed(config, evidence)
+    return passed(config, evidence) if apply in _YES_VALUES else failed(config, evidence)
 
 
 @check("linux.updates.automatic")
@@ -150,7 +137,7 @@ def automatic_updates(ctx: CheckContext) -> Outcome:
         return not_applicable(reason)
     if family == "debian":
         return _debian_automatic(files, ctx.facts.dpkg)
-    return _rhel_automatic(files)
+    return _rhel_automatic(ctx)
 
 
 APT_SIMULATE = ["apt-get", "-s", "-o", "Debug::NoLocking=1", "upgrade"]
