@@ -32,6 +32,7 @@ from netwatch.facts.registry import RegistryView
 from netwatch.facts.sshd import Sshd, read_sshd
 from netwatch.hostaccess import HostAccess
 from netwatch.posture.checks._powershell import BatchAnswer, run_batch
+from netwatch.posture.parsers.logindefs import LOGIN_DEFS, LoginDefs, parse_login_defs
 from netwatch.posture.parsers.pam import PamConfig, load_pam_config
 from netwatch.posture.parsers.sudoers import Sudoers, load_sudoers, sudo_hostname
 from netwatch.posture.parsers.systemd import UnitState, unit_state
@@ -133,6 +134,16 @@ class HostFacts:
     def _table(self, path: str, parse: Callable[[str], list[T]]) -> tuple[T, ...] | None:
         text = read_optional(self.access.files, path)
         return None if text is None else tuple(parse(text))
+
+    @property
+    def login_defs(self) -> LoginDefs | None:
+        """/etc/login.defs as shadow-utils reads it; None when missing, UnreadableFile when
+        unreadable."""
+        return self.get("login_defs", self._read_login_defs)
+
+    def _read_login_defs(self) -> LoginDefs | None:
+        text = read_optional(self.access.files, LOGIN_DEFS)
+        return None if text is None else parse_login_defs(text, LOGIN_DEFS)
 
     @property
     def sshd(self) -> Sshd:

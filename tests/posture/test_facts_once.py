@@ -25,6 +25,7 @@ FACT_FILES = (
     "/etc/shadow",
     "/etc/sudoers",
     "/etc/pam.d/common-auth",  # password_policy and pam_nullok both read its stack
+    "/etc/login.defs",  # password_policy, default_umask, home_permissions
 )
 
 

@@ -27,7 +27,6 @@ from netwatch.posture.model import (
 from netwatch.posture.parsers.logindefs import (
     LOGIN_DEFS,
     LoginDefs,
-    parse_login_defs,
     useradd_aging,
 )
 from netwatch.posture.parsers.pam import (
@@ -118,17 +117,13 @@ def _working(stack: PamStack) -> list[PamRule]:
     return [r for r in stack.rules if not (r.broken or r.missing or r.substack)]
 
 
-def _login_defs(files: Files) -> LoginDefs | None:
-    """login.defs as shadow reads it (parsers.logindefs); None when there is none."""
-    text = read_optional(files, LOGIN_DEFS)
-    return None if text is None else parse_login_defs(text, LOGIN_DEFS)
-
-
-def _expiry(files: Files, limit: int, shadow: tuple[ShadowEntry, ...] | None) -> list[Verdict]:
+def _expiry(
+    defs: LoginDefs | None, limit: int, shadow: tuple[ShadowEntry, ...] | None
+) -> list[Verdict]:
     """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
     verdicts: list[Verdict] = []
     expected = f"PASS_MAX_DAYS between 1 and {limit}"
-    _, maximum, _ = useradd_aging(_login_defs(files))
+    _, maximum, _ = useradd_aging(defs)
     if maximum.definition is None:
         observed = "PASS_MAX_DAYS not set: passwords of new accounts never expire"
         verdicts.append((False, Evidence(LOGIN_DEFS, observed, expected)))
@@ -184,7 +179,7 @@ def _min_length(ctx: CheckContext, minimum: int) -> tuple[list[Verdict], list[Ev
     files = ctx.access.files
     expected = f"at least {minimum} characters"
     notes: list[Evidence] = []
-    defs = _login_defs(files)
+    defs = ctx.facts.login_defs
     setting = defs.get("PASS_MIN_LEN") if defs else None
     if setting is not None:
         observed = f"PASS_MIN_LEN {setting.value} (ignored: PAM sets the length, not login.defs)"
@@ -257,7 +252,9 @@ def password_policy(ctx: CheckContext) -> Outcome:
         return not_applicable(f"no {LOGIN_DEFS} and no PAM stack: not a shadow/PAM based system")
     try:
         limit = params.max_days
-        verdicts = _expiry(files, limit, ctx.facts.shadow) if limit is not None else []
+        verdicts = (
+            _expiry(ctx.facts.login_defs, limit, ctx.facts.shadow) if limit is not None else []
+        )
         length, notes = _min_length(ctx, params.min_length)
         verdicts += length + _lockout(ctx, params.lockout_attempts)
     except UnreadableFile as exc:
@@ -533,7 +530,7 @@ def default_umask(ctx: CheckContext) -> Outcome:
     wanted = int(ctx.params_as(DefaultUmaskParams).umask, 8)
     expected = f"umask {wanted:03o} or stricter"
     try:
-        defs = _login_defs(files)
+        defs = ctx.facts.login_defs
         shell = _shell_umasks(files)
         pam = _pam_umask(ctx, defs)
     except UnreadableFile as exc:

@@ -32,7 +32,7 @@ from netwatch.posture.model import (
     not_applicable,
     passed,
 )
-from netwatch.posture.parsers.logindefs import LoginDefs, home_mode, read_login_defs
+from netwatch.posture.parsers.logindefs import LoginDefs, home_mode
 from netwatch.posture.registry import check
 
 
@@ -290,7 +290,7 @@ HOME_EXPECTED = "mode 0750 or stricter (no group write, nothing for others), own
 
 def _login_users(ctx: CheckContext) -> tuple[list[tuple[str, int, str]], int]:
     """(name, uid, home) of accounts with uid >= UID_MIN and a login shell, and UID_MIN."""
-    defs = read_login_defs(ctx.access.files)
+    defs = ctx.facts.login_defs
     uid_min = (defs or LoginDefs(LOGIN_DEFS_FILE, {})).number("UID_MIN", 1000).value
     return [
         (user.name, user.uid, user.home)
@@ -308,7 +308,7 @@ def home_permissions(ctx: CheckContext) -> Outcome:
     (login.defs HOME_MODE, else 0777 & ~UMASK) is as strict."""
     try:
         users, uid_min = _login_users(ctx)
-        defs = read_login_defs(ctx.access.files)
+        defs = ctx.facts.login_defs
     except UnreadableFile as exc:
         return error(str(exc))
     except OSError as exc:
