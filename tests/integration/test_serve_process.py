@@ -180,7 +180,10 @@ def test_sighup_reloads_and_rejects_a_bad_config(serve_factory, tmp_path: Path) 
     assert wait_until(
         lambda: "users" not in collectors_reported(http_get(f"{serve.url}/metrics")[2]), timeout=10
     ), serve.log()
-    assert "software" in collectors_reported(http_get(f"{serve.url}/metrics")[2])
+    # software is scheduled: it reports once its first run in the background is done
+    assert wait_until(
+        lambda: "software" in collectors_reported(http_get(f"{serve.url}/metrics")[2]), timeout=10
+    ), serve.log()
 
     config.write_text(BAD_CONFIG)
     serve.process.send_signal(signal.SIGHUP)
