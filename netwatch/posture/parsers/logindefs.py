@@ -31,8 +31,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netwatch.hostaccess import Files
-
 LOGIN_DEFS = "/etc/login.defs"
 FGETS_CHARS = 1023
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -118,18 +116,6 @@ def parse_login_defs(text: str, path: str = LOGIN_DEFS) -> LoginDefs:
         value = name[end + 1 :].lstrip(' "\t').split('"', 1)[0]
         definitions[name[:end]] = Definition(name[:end], value, f"{path}:{number}")
     return LoginDefs(path, definitions)
-
-
-def read_login_defs(files: Files, path: str = LOGIN_DEFS) -> LoginDefs | None:
-    """The host's login.defs; None when missing (shadow then uses its defaults).
-
-    Raises OSError when it exists but cannot be read (shadow stops then).
-    """
-    try:
-        text = files.read_text(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return parse_login_defs(text, path)
 
 
 def c_long(text: str) -> int | None:
