@@ -44,6 +44,9 @@ class Prober:
     example: str
     # The numeric facts it may report in ProbeResult.values, each with its metric.
     value_metrics: Mapping[str, MetricSpec] = field(default_factory=dict)
+    # Checks a target's syntax without the network (raises ProbeFailure("config")); the
+    # probe runs the same check, and config validation calls it for each service.
+    check_target: Callable[[str], object] | None = None
 
 
 @cache

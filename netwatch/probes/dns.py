@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 # Only the small dnspython modules load with the config; the resolver machinery
@@ -240,6 +241,7 @@ EXAMPLE = """\
 """
 
 PROBER = Prober(
+    check_target=partial(split_host_port, default_port=DEFAULT_PORT),
     name="dns",
     value_metrics=VALUE_METRICS,
     default_module="dns",

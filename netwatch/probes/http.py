@@ -17,7 +17,7 @@ from netwatch.core.metrics import MetricSpec
 from netwatch.core.secrets import is_secret_name
 from netwatch.core.settings import Regex, StrictModel
 from netwatch.probes.base import PROBE_LABELS, Prober
-from netwatch.probes.netutil import IpFamily, close, connect, start_tls
+from netwatch.probes.netutil import IpFamily, close, connect, start_tls, valid_host
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.scope import note
 from netwatch.probes.tlsutil import (
@@ -220,7 +220,7 @@ def _parse_url(url: str, what: str = "target") -> _Url:
     if port == 0:
         raise ProbeFailure("config", f"invalid {what} URL: port 0")
     try:
-        host = parts.hostname.encode("idna").decode("ascii")
+        host = valid_host(parts.hostname).encode("idna").decode("ascii")
     except UnicodeError:
         raise ProbeFailure("config", f"invalid host name in {what} URL") from None
     authority = f"[{host}]" if ":" in host else host
@@ -613,6 +613,7 @@ EXAMPLE = """\
 """
 
 PROBER = Prober(
+    check_target=_parse_url,
     name="http",
     value_metrics=VALUE_METRICS,
     default_module="http_2xx",

@@ -18,7 +18,7 @@ from pydantic import Field
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration, StrictModel
 from netwatch.probes.base import PROBE_LABELS, Prober
-from netwatch.probes.netutil import IpFamily, resolve
+from netwatch.probes.netutil import IpFamily, parse_host, resolve
 from netwatch.probes.result import ProbeFailure, ProbeResult
 
 SocketMode = Literal["auto", "unprivileged", "raw"]
@@ -278,7 +278,7 @@ async def probe(
     socket_factory: SocketFactory = socket.socket,
 ) -> None:
     """Ping ``target`` (a host name or address); succeed when any echo request is answered."""
-    family, address = await resolve(target.strip().strip("[]"), 0, result, params.ip_family)
+    family, address = await resolve(parse_host(target), 0, result, params.ip_family)
     sock, mode = open_socket(family, params.socket_mode, socket_factory)
     result.info["icmp_socket"] = mode
     echoes = _Echoes(params.count, result)
@@ -312,6 +312,7 @@ EXAMPLE = """\
 """
 
 PROBER = Prober(
+    check_target=parse_host,
     name="icmp",
     value_metrics=VALUE_METRICS,
     default_module="icmp",

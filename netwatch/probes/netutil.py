@@ -16,9 +16,33 @@ IpFamily = Literal["any", "ipv4", "ipv6"]
 _FAMILIES = {"any": socket.AF_UNSPEC, "ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 
 
+def valid_host(host: str) -> str:
+    """``host`` when it is an IP address or a DNS name; ProbeFailure("config") otherwise."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        name = host[:-1] if host.endswith(".") else host
+        if not name or len(name) > 253 or not all(map(_valid_label, name.split("."))):
+            raise ProbeFailure(
+                "config", f"invalid host {host!r}: use a host name or an IP address"
+            ) from None
+    return host
+
+
+def _valid_label(label: str) -> bool:
+    return 0 < len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
+
+
+def parse_host(target: str) -> str:
+    """A bare host target (``name``, ``address`` or ``[v6]``); ProbeFailure("config") if not."""
+    return valid_host(target.strip().strip("[]"))
+
+
 def split_host_port(target: str, default_port: int | None = None) -> tuple[str, int]:
     """``host:port``, ``[v6]:port`` or (with a default port) a bare host."""
     text = target.strip()
+    if "://" in text:
+        raise ProbeFailure("config", f"invalid target {target!r}: give HOST:PORT, not a URL")
     if text.startswith("["):
         host, sep, rest = text[1:].partition("]")
         port_text = rest[1:] if rest.startswith(":") else ""
@@ -31,15 +55,15 @@ def split_host_port(target: str, default_port: int | None = None) -> tuple[str, 
     if not port_text:
         if default_port is None:
             raise ProbeFailure("config", f"invalid target {target!r}: expected HOST:PORT")
-        return host, default_port
+        return valid_host(host), default_port
     if not (
         port_text.isascii()
         and port_text.isdigit()
         and len(port_text) <= 5
         and 0 < int(port_text) < 65536
     ):
-        raise ProbeFailure("config", f"invalid port in target {target!r}")
-    return host, int(port_text)
+        raise ProbeFailure("config", f"invalid port in target {target!r}: use 1-65535")
+    return valid_host(host), int(port_text)
 
 
 def _ip_literal(host: str, family: IpFamily) -> int | None:

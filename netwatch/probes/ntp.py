@@ -7,6 +7,7 @@ import socket
 import struct
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from pydantic import Field
 
@@ -240,6 +241,7 @@ EXAMPLE = """\
 """
 
 PROBER = Prober(
+    check_target=partial(split_host_port, default_port=DEFAULT_PORT),
     name="ntp",
     value_metrics=VALUE_METRICS,
     default_module="ntp",

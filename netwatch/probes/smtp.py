@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from pydantic import Field, field_validator, model_validator
 
@@ -223,6 +224,7 @@ EXAMPLE = """\
 """
 
 PROBER = Prober(
+    check_target=partial(split_host_port, default_port=DEFAULT_PORT),
     name="smtp",
     value_metrics=VALUE_METRICS,
     default_module="smtp_starttls",

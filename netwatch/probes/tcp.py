@@ -142,6 +142,7 @@ EXAMPLE = """\
 """
 
 PROBER = Prober(
+    check_target=split_host_port,
     name="tcp",
     value_metrics=VALUE_METRICS,
     default_module="tcp_connect",

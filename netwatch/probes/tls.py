@@ -7,6 +7,7 @@ import contextlib
 import ssl
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Literal
 
 from pydantic import Field
@@ -156,6 +157,7 @@ EXAMPLE = """\
 """
 
 PROBER = Prober(
+    check_target=partial(split_host_port, default_port=DEFAULT_PORTS["none"]),
     name="tls",
     value_metrics=VALUE_METRICS,
     default_module="tls",
