@@ -68,6 +68,8 @@ def print_tables(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from netwatch.inventory.storage import used_percent
+
     console = Console()
     host, cpu, memory = data["host"] or {}, data["cpu"], data["memory"]
     summary = Table(title="Host", show_header=False, title_justify="left")
@@ -97,14 +99,14 @@ def print_tables(data: dict[str, Any]) -> None:
     console.print(summary)
 
     disks = Table(title="Filesystems", title_justify="left")
-    for column in ("Mountpoint", "Device", "Type", "Size", "Free", "Used %"):
+    for column in ("Mountpoint", "Device", "Type", "Size", "Available", "Used %"):
         disks.add_column(
-            column, justify="right" if column in ("Size", "Free", "Used %") else "left"
+            column, justify="right" if column in ("Size", "Available", "Used %") else "left"
         )
     for fs in data["filesystems"]:
-        used = 100 * (1 - fs["available"] / fs["size"]) if fs["size"] else 0.0
+        share = used_percent(fs["size"], fs["free"], fs["available"])  # as df counts it
         disks.add_row(fs["mountpoint"], fs["device"], fs["fstype"], _size(fs["size"]),
-                      _size(fs["available"]), f"{used:.0f}%")  # fmt: skip
+                      _size(fs["available"]), "" if share is None else f"{share}%")  # fmt: skip
     console.print(disks)
 
     nics = Table(title="Network interfaces", title_justify="left")

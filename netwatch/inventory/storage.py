@@ -1,4 +1,10 @@
-"""Mounted filesystems with their size, skipping pseudo and virtual filesystems."""
+"""Mounted filesystems with their size, skipping pseudo and virtual filesystems.
+
+Disk use has one definition everywhere (inventory, audit report, dashboards): as ``df``
+counts it, *used* is size minus free (free includes the blocks reserved for root) and
+the share used is used / (used + available to ordinary users), rounded up to a whole
+percent as ``df`` prints it.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +45,23 @@ class Filesystem:
     free: int
     available: int
     readonly: bool
+
+    @property
+    def used(self) -> int:
+        """Bytes in use (size minus free, reserved blocks not counted as used)."""
+        return used_bytes(self.size, self.free)
+
+
+def used_bytes(size: int, free: int) -> int:
+    """Bytes in use: size minus free (``df``'s Used)."""
+    return max(0, size - free)
+
+
+def used_percent(size: int, free: int, available: int) -> int | None:
+    """``df``'s Use%: used / (used + available), rounded up; None when both are 0."""
+    used = used_bytes(size, free)
+    whole = used + available
+    return -(-100 * used // whole) if whole > 0 else None
 
 
 def candidate_partitions(
