@@ -8,17 +8,24 @@ from typing import Any
 from pydantic import BaseModel
 
 from netwatch.config.model import RootConfig, config_model
-from netwatch.core.yamlfile import parse_yaml, read_text_file, validate_model
+from netwatch.config.targets import target_problems
+from netwatch.core.yamlfile import ConfigError, parse_yaml, read_text_file, validate_model
 
 
 def parse_config_text(text: str, source: str, model: type[BaseModel] | None = None) -> Any:
     """Validate YAML text; raise :class:`ConfigError` naming every bad key and its line.
 
+    Targets the probers would refuse are bad keys too (:mod:`netwatch.config.targets`).
+
     Nothing else escapes: a validator's unforeseen exception is a ConfigError too.
     """
     chosen = model or config_model()
     data, lines = parse_yaml(text, source)
-    return validate_model(chosen, data, lines, source)
+    config = validate_model(chosen, data, lines, source)
+    problems = target_problems(config, lines) if isinstance(config, RootConfig) else []
+    if problems:
+        raise ConfigError(source, problems)
+    return config
 
 
 def load_config(path: str | Path | None) -> RootConfig:
