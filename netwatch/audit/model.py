@@ -28,6 +28,15 @@ class Bilingual(_Model):
     vi: str
 
 
+class MessageRecord(_Model):
+    """A translatable text: its English template, parameters (a mapping is a message) and
+    context, to show it in the reader's language (``netwatch.i18n``)."""
+
+    template: str
+    params: dict[str, str | int | float | MessageRecord] = Field(default_factory=dict)
+    context: str = ""
+
+
 class HostIdentity(_Model):
     """Which machine was audited."""
 
@@ -47,6 +56,8 @@ class EvidenceItem(_Model):
     source: str
     observed: str
     expected: str = ""
+    observed_message: MessageRecord | None = None
+    expected_message: MessageRecord | None = None
 
 
 class WaiverInfo(_Model):
@@ -71,6 +82,7 @@ class CheckRecord(_Model):
     rationale: Bilingual
     remediation: Bilingual
     reason: str = ""
+    reason_message: MessageRecord | None = None
     evidence: list[EvidenceItem] = Field(default_factory=list)
     waiver: WaiverInfo | None = None
     frameworks: dict[str, list[str]] = Field(default_factory=dict)
@@ -113,6 +125,7 @@ class ServiceRecord(_Model):
     success: bool
     reason: str | None = None
     detail: str = ""
+    detail_message: MessageRecord | None = None
     duration_seconds: float = 0.0
     cert_days_left: float | None = None
 
