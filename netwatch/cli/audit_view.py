@@ -10,12 +10,10 @@ from types import TracebackType
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
 
 from netwatch.audit.i18n import (
     SEVERITIES,
     band_name,
-    format_date,
     format_score,
     localized,
     result_name,
@@ -23,6 +21,7 @@ from netwatch.audit.i18n import (
     t,
 )
 from netwatch.audit.model import AuditReport, Changes, OfficeReport
+from netwatch.cli.tables import Column, output_console, progress_console, records, short_time
 from netwatch.posture.model import CheckResult, Text
 from netwatch.posture.score import result_label
 
@@ -52,14 +51,16 @@ class AuditProgress:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        console = progress_console()
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.fields[phase]}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("[dim]{task.description}"),
-            console=Console(stderr=True),
+            console=console,
             transient=True,
+            disable=console is None,
         )
 
     def __enter__(self) -> AuditProgress:
@@ -98,9 +99,11 @@ def _counts(values: dict[str, int], name: Callable[[str, str], str], lang: str) 
     return " · ".join(f"{name(key, lang)} {count}" for key, count in values.items())
 
 
-def print_summary(report: AuditReport, lang: str, written: list[Path]) -> None:
+def print_summary(
+    report: AuditReport, lang: str, written: list[Path], console: Console | None = None
+) -> None:
     """Score, band, failures by severity with their remediation, changes and files written."""
-    console = Console()
+    console = console or output_console()
     host = report.host
     system = " ".join(p for p in (host.os_name, host.os_version) if p)
     policy = term("summary.policy", lang, name=report.policy.name)
@@ -137,34 +140,34 @@ def print_written(written: list[Path], lang: str, console: Console | None = None
     """The report files just written, one per line."""
     if not written:
         return
-    out = console or Console()
+    out = console or output_console()
     out.print(term("summary.written", lang))
     for path in written:
         out.print(f"  {escape(str(path))}", soft_wrap=True)
 
 
-def print_office(office: OfficeReport, lang: str, written: list[Path]) -> None:
+def print_office(
+    office: OfficeReport, lang: str, written: list[Path], console: Console | None = None
+) -> None:
     """The merged hosts, worst first, with their failures by severity and audit date."""
-    console = Console()
-    table = Table(title=t("office.hosts", lang), title_justify="left")
-    table.add_column(t("office.host", lang), no_wrap=True)
-    table.add_column(t("summary.score", lang), justify="right")
-    table.add_column(t("summary.band", lang))
-    for severity in SEVERITIES:
-        table.add_column(severity_name(severity, lang), justify="right")
-    table.add_column(t("office.last_audit", lang), no_wrap=True)
+    console = console or output_console()
+    columns = [
+        Column(t("office.host", lang), "key"),
+        Column(t("summary.score", lang), justify="right", label=True),
+        Column(t("summary.band", lang), label=True),
+        *(Column(severity_name(s, lang), justify="right", label=True) for s in SEVERITIES),
+        Column(t("office.last_audit", lang), label=True),
+    ]
+    rows = []
     for host in office.hosts:
         band = f"[{BAND_STYLE[host.band]}]{band_name(host.band, lang)}[/]"
-        audited = format_date(host.generated_at, lang)
+        audited = short_time(host.generated_at)
         if host.stale:
             audited += f" [yellow]({t('office.stale_mark', lang)})[/]"
         failed = [str(host.failed_by_severity.get(s, 0)) for s in SEVERITIES]
-        table.add_row(escape(host.hostname), format_score(host.score, lang), band, *failed, audited)
-    console.print(table)
+        rows.append([escape(host.hostname), format_score(host.score, lang), band, *failed, audited])
+    console.print(records(console, t("office.hosts", lang), columns, rows))
     print_written(written, lang, console)
-
-
-WIDE_TERMINAL = 120
 
 
 def _print_failures(console: Console, report: AuditReport, lang: str) -> None:
@@ -174,22 +177,17 @@ def _print_failures(console: Console, report: AuditReport, lang: str) -> None:
     if not failures:
         console.print(f"[green]{escape(t('findings.none', lang))}[/]")
         return
-    table = Table(title=t("findings.title", lang), title_justify="left", expand=True)
-    show_id = console.width >= WIDE_TERMINAL  # on narrow terminals the title says enough
-    table.add_column(t("col.severity", lang), no_wrap=True)
-    if show_id:
-        table.add_column(t("col.id", lang), no_wrap=True)
-    table.add_column(t("col.check", lang), ratio=2)
-    # One line per finding on the terminal; the report files carry the full text.
-    table.add_column(t("finding.remediation", lang), ratio=3, no_wrap=True, overflow="ellipsis")
+    columns = (Column(t("col.severity", lang)), Column(t("col.id", lang), "key"),
+               Column(t("col.check", lang), "long"),
+               Column(t("finding.remediation", lang), "long", label=True))  # fmt: skip
+    rows = []
     for record in failures:
         title = escape(localized(record.title, lang))
         if record.waiver is not None and record.waiver.expired:
             title += f" [yellow]({escape(t('changes.waivers_expired', lang))})[/]"
         severity = f"[{SEVERITY_STYLE[record.severity]}]{severity_name(record.severity, lang)}[/]"
-        cells = [severity, record.id] if show_id else [severity]
-        table.add_row(*cells, title, escape(localized(record.remediation, lang)))
-    console.print(table)
+        rows.append([severity, record.id, title, escape(localized(record.remediation, lang))])
+    console.print(records(console, t("findings.title", lang), columns, rows))
     if report.score.expired_waivers:
         count = report.score.expired_waivers
         console.print(f"[yellow]{escape(t('summary.expired_waivers', lang, count=count))}[/]")
@@ -209,7 +207,7 @@ def _print_changes(console: Console, changes: Changes, report: AuditReport, lang
         + t(
             "changes.baseline",
             lang,
-            date=format_date(changes.baseline_generated_at, lang),
+            date=short_time(changes.baseline_generated_at),
             before=format_score(changes.baseline_score, lang),
             after=format_score(report.score.value, lang),
         )  # fmt: skip

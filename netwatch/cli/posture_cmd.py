@@ -11,8 +11,11 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
 from netwatch.cli.inventory_cmd import OutputFormat
+from netwatch.cli.tables import output_console
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from netwatch.posture.model import CheckResult
     from netwatch.posture.score import Score
 
@@ -23,6 +26,7 @@ class _Headings(TypedDict):
     title: str
     columns: tuple[str, ...]
     score: str
+    details: str
 
 
 HEADINGS: dict[str, _Headings] = {
@@ -30,20 +34,25 @@ HEADINGS: dict[str, _Headings] = {
         "title": "Security posture",
         "columns": ("Result", "Severity", "Check", "Title", "Evidence / reason"),
         "score": "Score",
+        "details": "Details: evidence and remediation",
     },
     "vi": {
         "title": "Tình trạng an toàn thông tin",
         "columns": ("Kết quả", "Mức độ", "Mã kiểm tra", "Nội dung", "Bằng chứng / lý do"),
         "score": "Điểm",
+        "details": "Chi tiết: bằng chứng và khuyến nghị khắc phục",
     },
 }
 STATUS_STYLE = {
-    "pass": "[green]PASS[/]",
-    "fail": "[red]FAIL[/]",
-    "waived": "[yellow]WAIVED[/]",
-    "not_applicable": "[dim]N/A[/]",
-    "error": "[magenta]ERROR[/]",
+    "pass": "green",
+    "fail": "bold red",
+    "waived": "yellow",
+    "not_applicable": "dim",
+    "error": "magenta",
 }
+ORDER = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
+PARAGRAPH_WIDTH = 40  # evidence and remediation read as paragraphs, not narrow columns
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 def posture(
@@ -67,13 +76,18 @@ def posture(
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=32, help="Checks running at the same time.")
     ] = 4,
+    details: Annotated[
+        bool, typer.Option("--details", help="Show every finding's evidence and remediation.")
+    ] = False,
 ) -> None:
     """Run the posture checks once: exit 0 when nothing failed, 1 when checks failed."""
     with friendly_errors(cli_state(ctx).debug):
+        from netwatch.audit.build import checks_to_run
+        from netwatch.cli.audit_view import AuditProgress
         from netwatch.core.errors import UsageError
         from netwatch.hostaccess import HostAccess
         from netwatch.posture.policy import load_policy
-        from netwatch.posture.runner import run_policy
+        from netwatch.posture.runner import host_platform, run_policy
         from netwatch.posture.score import compute_score
         from netwatch.posture.serialize import posture_document
 
@@ -83,41 +97,93 @@ def posture(
             raise UsageError(f"--root {root}: not a directory")
         access = HostAccess.for_root(root)
         loaded = load_policy(policy)
-        results = run_policy(
-            loaded, access, concurrency=concurrency, platform="linux" if root else None
-        )
+        platform = "linux" if root else host_platform(access)
+        with AuditProgress(lang) as progress:
+            on_result = progress.checks(checks_to_run(loaded, platform))
+            results = run_policy(loaded, access, platform, concurrency, on_result=on_result)
         score = compute_score(results)
         if output_format is OutputFormat.json:
             document = posture_document(loaded.name, results, str(root) if root else None)
             typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         else:
-            _print_table(results, score, lang)
+            print_results(output_console(), results, score, lang, details)
         if score.counts["fail"]:
             raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-def _print_table(results: list[CheckResult], score: Score, lang: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def print_results(
+    console: Console, results: list[CheckResult], score: Score, lang: str, details: bool = False
+) -> None:
+    """Every verdict, worst first, then the score; ``details`` adds evidence and remediation."""
+    from rich.markup import escape
 
+    from netwatch.audit.i18n import result_name, severity_name
+    from netwatch.cli.tables import Column, records
     from netwatch.posture.score import result_label
 
-    order = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
-    severity_order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     words = HEADINGS[lang]
-    table = Table(title=words["title"], title_justify="left")
-    for column in words["columns"]:
-        table.add_column(column)
-    for result in sorted(
-        results, key=lambda r: (order[result_label(r)], severity_order[r.severity.value], r.meta.id)
-    ):
-        label = result_label(result)
-        evidence = result.outcome.reason or "; ".join(
-            f"{e.source}: {e.observed}" for e in result.outcome.evidence[:2]
-        )
-        table.add_row(STATUS_STYLE[label], result.severity.value, result.meta.id,
-                      result.meta.title.get(lang), evidence)  # fmt: skip
-    console = Console()
-    console.print(table)
-    counts = ", ".join(f"{name} {count}" for name, count in score.counts.items())
-    console.print(f"{words['score']} {score.value:.0f}/100 ({score.band_text(lang)}); {counts}")
+    result, severity, check, title, evidence = words["columns"]
+    columns = (Column(result), Column(severity), Column(check, "key"), Column(title, "long"),
+               Column(evidence, "long", one_line=True))  # fmt: skip
+    ordered = sorted(
+        results,
+        key=lambda r: (ORDER[result_label(r)], SEVERITY_ORDER[r.severity.value], r.meta.id),
+    )
+    rows = []
+    for item in ordered:
+        label = result_label(item)
+        status = f"[{STATUS_STYLE[label]}]{escape(result_name(label, lang))}[/]"
+        lines = [] if label == "pass" else _evidence_lines(item, lang)
+        title = escape(item.meta.title.get(lang))
+        first = escape(lines[0] if lines else "")
+        rows.append([status, severity_name(item.severity.value, lang), item.meta.id, title, first])
+    console.print(records(console, words["title"], columns, rows))
+    if details:
+        _print_details(console, [r for r in ordered if result_label(r) != "pass"], lang)
+    console.print(score_line(score, lang))
+
+
+def score_line(score: Score, lang: str) -> str:
+    """``Score 61.7/100 (Fair); Pass 40 · Fail 9 · ...`` in ``lang``, as the audit prints it."""
+    from netwatch.audit.i18n import format_score, result_name
+
+    counts = " · ".join(
+        f"{result_name(name, lang)} {count}" for name, count in score.counts.items()
+    )
+    value = format_score(score.value, lang)
+    return f"{HEADINGS[lang]['score']} {value}/100 ({score.band_text(lang)}); {counts}"
+
+
+def _evidence_lines(result: CheckResult, lang: str) -> list[str]:
+    """The reason, then each evidence item as ``source: observed (expected: ...)``."""
+    from netwatch.audit.i18n import t
+
+    outcome = result.outcome
+    lines = [str(outcome.reason)] if outcome.reason else []
+    for item in outcome.evidence:
+        line = f"{item.source}: {item.observed}"
+        if item.expected:
+            line += f" ({t('evidence.expected', lang)}: {item.expected})"
+        lines.append(line)
+    return lines
+
+
+def _print_details(console: Console, results: list[CheckResult], lang: str) -> None:
+    from rich.markup import escape
+
+    from netwatch.audit.i18n import t
+    from netwatch.cli.tables import Column, records
+
+    if not results:
+        return
+    console.print()
+    columns = (Column(HEADINGS[lang]["columns"][2], "key"),
+               Column(t("finding.evidence", lang), "long", label=True),
+               Column(t("finding.remediation", lang), "long", label=True))  # fmt: skip
+    rows = []
+    for result in results:
+        lines = _evidence_lines(result, lang) or [t("finding.no_evidence", lang)]
+        evidence = "\n".join(escape(line) for line in lines)
+        rows.append([result.meta.id, evidence, escape(result.meta.remediation.get(lang))])
+    title = HEADINGS[lang]["details"]
+    console.print(records(console, title, columns, rows, long_min=PARAGRAPH_WIDTH))
