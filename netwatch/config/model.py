@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from netwatch.audit.settings import ReportSettings
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
 from netwatch.core.settings import Duration, ListenAddress, StrictModel
 from netwatch.logsetup import DEFAULT_REPEAT_LIMIT
@@ -174,6 +175,7 @@ class RootConfig(StrictModel):
 
     server: ServerSettings = Field(default_factory=ServerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     # One attribute per registered collector, built from the registry: typed Any here.
     collectors: Any = None
     services: list[Any] | None = None
@@ -206,6 +208,7 @@ def config_model() -> type[RootConfig]:
         __base__=RootConfig,
         server=(ServerSettings, Field(default_factory=ServerSettings)),
         log=(LogSettings, Field(default_factory=LogSettings)),
+        report=(ReportSettings, Field(default_factory=ReportSettings)),
         collectors=(collectors, Field(default_factory=collectors)),
         services=(
             list[service] | None,
