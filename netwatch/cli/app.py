@@ -26,9 +26,10 @@ from netwatch.cli import (
     webconfig_cmd,
 )
 from netwatch.cli.context import CliState
+from netwatch.cli.options import App
 from netwatch.cli.streams import make_output_safe
 
-app = typer.Typer(
+app = App(
     name="netwatch",
     help="Monitoring agent for office networks: host inventory, service health, security "
     "posture and LAN discovery as Prometheus metrics.\n\n"
@@ -41,12 +42,28 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"netwatch {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     debug: Annotated[
         bool,
         typer.Option("--debug", help="Show tracebacks and debug logs.", envvar="NETWATCH_DEBUG"),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the netwatch version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
     ] = False,
 ) -> None:
     """Monitoring agent for office networks."""

@@ -11,7 +11,7 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
 from netwatch.cli.inventory_cmd import OutputFormat
-from netwatch.cli.options import ConfigOption
+from netwatch.cli.options import ConfigOption, LangOption
 
 if TYPE_CHECKING:
     from netwatch.audit.model import AuditReport
@@ -64,7 +64,7 @@ def audit(
         OutputFormat,
         typer.Option("--format", "-f", help="table: summary for people; json: the report."),
     ] = OutputFormat.table,
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or vi.")] = "en",
+    lang: LangOption = "en",
     baseline: Annotated[
         Path | None,  # noqa: UP007
         typer.Option(
@@ -116,7 +116,6 @@ def _run(
         host_inventory,
         probe_services,
     )
-    from netwatch.audit.i18n import check_lang
     from netwatch.audit.load import load_host_report
     from netwatch.audit.output import check_output_dir, render_all, report_stem, write_documents
     from netwatch.cli.audit_view import AuditProgress
@@ -125,10 +124,6 @@ def _run(
     from netwatch.hostaccess import HostAccess
     from netwatch.posture.policy import load_policy
 
-    try:
-        check_lang(lang)
-    except ValueError as exc:
-        raise UsageError(f"--lang {lang}: use en or vi") from exc
     if root is not None:
         if not root.is_dir():
             raise UsageError(f"--root {root}: not a directory")

@@ -9,9 +9,9 @@ import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import friendly_errors
-from netwatch.cli.options import ConfigOption
+from netwatch.cli.options import App, ConfigOption
 
-app = typer.Typer(help="Validate, show and describe the configuration file.", no_args_is_help=True)
+app = App(help="Validate, show and describe the configuration file.", no_args_is_help=True)
 
 
 @app.command()

@@ -1,11 +1,20 @@
-"""Options shared by several commands."""
+"""Options shared by several commands, and the command classes that show them to people.
+
+Every command is built from :class:`App`, so ``--help`` shows ``FILE``, ``DIR``, ``TEXT``,
+``N`` and ``en|vi`` instead of Python types, flags show no value at all, and a value
+outside a choice is one line that lists the allowed values.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
+from typer._click.core import Context
+from typer._click.exceptions import BadParameter
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 ConfigOption = Annotated[
     Path | None,  # noqa: UP007 - typer needs Optional on Python 3.10
@@ -17,3 +26,107 @@ ConfigOption = Annotated[
         dir_okay=False,
     ),
 ]
+
+Lang = Literal["en", "vi"]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the output.")]
+
+Software = Literal["full", "summary", "none"]
+SoftwareOption = Annotated[
+    Software,
+    typer.Option(
+        "--software",
+        help="Installed software: full (every package), summary (counts by source) or none.",
+    ),
+]
+"""``--software`` of ``inventory`` and ``audit``: one spelling and one meaning for both."""
+
+_NUMBERS = {int: "N", float: "NUMBER"}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Argument(TyperArgument):
+    """An argument shown by its metavar (``FILE...``), without a Python type beside it."""
+
+    def display_type_rich(self, ctx: Context) -> str | None:
+        return None
+
+    def _rich_display_name(self) -> str:
+        name = self.display_name_raw
+        return f"{name}..." if self.nargs != 1 else name
+
+
+def human_metavar(param: TyperOption | TyperArgument) -> str:
+    """What a value of ``param`` looks like: FILE, DIR, PATH, N, NUMBER, TEXT or ``a|b``;
+    nothing for a flag."""
+    descriptor = param.type_descriptor
+    annotation = descriptor.annotation
+    if descriptor.is_list:
+        (annotation,) = annotation.__args__
+    if annotation is bool:
+        return ""
+    if descriptor.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in descriptor.choices or ())
+    if descriptor.is_path:
+        return descriptor.path_type.upper()
+    return _NUMBERS.get(annotation, "TEXT")
+
+
+def _humanize(params: list[Any]) -> list[Any]:
+    """Give each parameter without a metavar of its own the human one (once)."""
+    for param in params:
+        if isinstance(param, TyperArgument) and not isinstance(param, _Argument):
+            if param.metavar is None:
+                param.metavar = human_metavar(param)
+            param.__class__ = _Argument
+        elif isinstance(param, TyperOption) and param.metavar is None:
+            param.metavar = human_metavar(param)
+    return params
+
+
+def _choice_message(exc: BadParameter) -> BadParameter:
+    """``Value error, 'x' is not one of ...`` as one line naming the value and the choices."""
+    param = exc.param
+    if not isinstance(param, (TyperOption, TyperArgument)) or not param.type_descriptor.is_choice:
+        return exc
+    errors: list[dict[str, Any]] = getattr(exc.__cause__, "errors", list)()
+    given = f"{errors[0]['input']!r} " if errors and "input" in errors[0] else ""
+    allowed = ", ".join(human_metavar(param).split("|"))
+    return BadParameter(f"{given}is not allowed; use one of: {allowed}", exc.ctx, param)
+
+
+class Command(TyperCommand):
+    """A command with human metavars and clear messages for values outside a choice."""
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        return _humanize(super().get_params(ctx))
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BadParameter as exc:
+            raise _choice_message(exc) from None
+
+
+class Group(TyperGroup):
+    """A group of commands (``config``, ``report`` ...) with the same help style."""
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        return _humanize(super().get_params(ctx))
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BadParameter as exc:
+            raise _choice_message(exc) from None
+
+
+class App(typer.Typer):
+    """A typer app whose group and commands are :class:`Group` and :class:`Command`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=Group, **kwargs)
+
+    def command(self, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
+        """Register a command; its class is :class:`Command` unless ``cls`` is given."""
+        kwargs.setdefault("cls", Command)
+        return super().command(name, **kwargs)

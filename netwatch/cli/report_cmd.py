@@ -9,11 +9,12 @@ import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import friendly_errors
+from netwatch.cli.options import App, LangOption
 
 if TYPE_CHECKING:
     from netwatch.audit.model import OfficeReport
 
-app = typer.Typer(help="Merge and re-render saved audit reports.", no_args_is_help=True)
+app = App(help="Merge and re-render saved audit reports.", no_args_is_help=True)
 
 OutputOption = Annotated[
     Path,
@@ -21,17 +22,6 @@ OutputOption = Annotated[
         "--output", "-o", help="Directory for the reports (created when missing).", file_okay=False
     ),
 ]
-LangOption = Annotated[str, typer.Option("--lang", help="Report language: en or vi.")]
-
-
-def _check_lang(lang: str) -> None:
-    from netwatch.audit.i18n import check_lang
-    from netwatch.core.errors import UsageError
-
-    try:
-        check_lang(lang)
-    except ValueError as exc:
-        raise UsageError(f"--lang {lang}: use en or vi") from exc
 
 
 @app.command()
@@ -55,7 +45,6 @@ def merge(
         from netwatch.audit.output import check_output_dir, render_all, report_stem, write_documents
         from netwatch.cli.audit_view import print_office
 
-        _check_lang(lang)
         check_output_dir(output)
         reports = [(str(path), load_host_report(path)) for path in files]
         merged = merge_reports(reports, office=office, stale_days=stale_days)
@@ -91,7 +80,6 @@ def render(
         )
         from netwatch.cli.audit_view import print_written
 
-        _check_lang(lang)
         check_output_dir(output)
         report = load_report(file)
         documents = render_all(report, lang, RENDERED_FORMATS)

@@ -10,12 +10,13 @@ import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, fail, friendly_errors
+from netwatch.cli.options import App
 
 if TYPE_CHECKING:
     from netwatch.install.request import ServiceRequest
     from netwatch.install.steps import Step
 
-app = typer.Typer(
+app = App(
     help="Run netwatch as a service: systemd on Linux, the service manager on Windows. "
     "Every step is a fixed command; --dry-run prints them and changes nothing.",
     no_args_is_help=True,

@@ -9,8 +9,9 @@ import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
+from netwatch.cli.options import App
 
-app = typer.Typer(
+app = App(
     help="The office CA: create it, issue agent and Prometheus certificates, show a certificate.",
     no_args_is_help=True,
 )

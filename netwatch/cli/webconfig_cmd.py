@@ -10,11 +10,12 @@ import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, fail, friendly_errors
+from netwatch.cli.options import App
 
 if TYPE_CHECKING:
     from netwatch.webconfig import WebConfig
 
-app = typer.Typer(
+app = App(
     help="Check the endpoint's web config (TLS, client certificates, basic auth, headers).",
     no_args_is_help=True,
 )
