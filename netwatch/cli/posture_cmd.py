@@ -11,6 +11,7 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
 from netwatch.cli.inventory_cmd import OutputFormat
+from netwatch.cli.options import LangOption
 from netwatch.cli.tables import output_console
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def posture(
             "--root", help="Audit a mounted Linux filesystem instead of this host.", file_okay=False
         ),  # fmt: skip
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="en or vi.")] = "en",
+    lang: LangOption = "en",
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table for people, json for scripts.")
     ] = OutputFormat.table,
@@ -91,8 +92,6 @@ def posture(
         from netwatch.posture.score import compute_score
         from netwatch.posture.serialize import posture_document
 
-        if lang not in ("en", "vi"):
-            raise UsageError(f"--lang {lang}: use en or vi")
         if root is not None and not root.is_dir():
             raise UsageError(f"--root {root}: not a directory")
         access = HostAccess.for_root(root)
