@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 import json
+from collections import Counter
 from typing import Annotated, Any
 
 import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import friendly_errors
-from netwatch.cli.options import ConfigOption
+from netwatch.cli.options import ConfigOption, Software, SoftwareOption
 
 UNAVAILABLE = "unavailable (see below)"
 
@@ -28,6 +29,7 @@ def inventory(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table for people, json for scripts.")
     ] = OutputFormat.table,
+    software: SoftwareOption = "full",
 ) -> None:
     """Show the host inventory: OS, CPU, memory, disks, NICs, sessions and installed software."""
     with friendly_errors(cli_state(ctx).debug):
@@ -43,10 +45,34 @@ def inventory(
             exclude_interfaces=settings.collectors.network.exclude_interfaces,
             software_timeout=settings.collectors.software.timeout,
         )
+        data = software_view(data, software)
         if output_format is OutputFormat.json:
             typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
             print_tables(data)
+
+
+def software_view(data: dict[str, Any], software: Software) -> dict[str, Any]:
+    """The inventory with its package list (full), only the count of packages by package
+    manager (summary: ``software_counts``) or no software at all (none)."""
+    if software == "full":
+        return data
+    shown = {key: value for key, value in data.items() if key != "software"}
+    if software == "summary":
+        managers = Counter(package["manager"] for package in data["software"])
+        shown["software_counts"] = dict(managers.most_common())
+    return shown
+
+
+def _software_fact(data: dict[str, Any]) -> str:
+    """The Software line of the Host table."""
+    if "software" in data:
+        return f"{len(data['software'])} packages"
+    counts: dict[str, int] | None = data.get("software_counts")
+    if counts is None:
+        return "not listed (--software none)"
+    by_manager = ", ".join(f"{manager} {count}" for manager, count in counts.items())
+    return f"{sum(counts.values())} packages ({by_manager})"
 
 
 def _size(value: float) -> str:
@@ -91,7 +117,7 @@ def print_tables(data: dict[str, Any]) -> None:
         ("Swap", f"{_size(memory['swap_total'])} ({_size(memory['swap_free'])} free)"
          if memory else UNAVAILABLE),
         ("Sessions", str(len(data["sessions"]))),
-        ("Software", f"{len(data['software'])} packages"),
+        ("Software", _software_fact(data)),
     ):  # fmt: skip
         summary.add_row(label, str(value))
     for failure in data.get("errors", []):
@@ -118,6 +144,8 @@ def print_tables(data: dict[str, Any]) -> None:
         nics.add_row(nic["name"], nic["mac"], "yes" if nic["up"] else "no", speed, addresses)
     console.print(nics)
 
+    if "software" not in data:
+        return
     software = Table(title=f"Installed software ({len(data['software'])})", title_justify="left")
     for column in ("Name", "Version", "Arch", "Manager"):
         software.add_column(column)
