@@ -198,7 +198,7 @@ def _print_errors(console: Console, report: AuditReport, lang: str) -> None:
     if errors:
         console.print(f"[magenta]{term('summary.errors', lang)}[/]:")
         for record in errors:
-            console.print(f"  {record.id}: {escape(record.reason)}", soft_wrap=True)
+            console.print(f"  {record.id}: {escape(record.reason)}")
 
 
 def _print_changes(console: Console, changes: Changes, report: AuditReport, lang: str) -> None:
@@ -216,4 +216,4 @@ def _print_changes(console: Console, changes: Changes, report: AuditReport, lang
         items = getattr(changes, key)
         if items:
             ids = ", ".join(item.id for item in items)
-            console.print(f"  {t(f'changes.{key}', lang)} ({len(items)}): {ids}", soft_wrap=True)
+            console.print(f"  {t(f'changes.{key}', lang)} ({len(items)}): {ids}")

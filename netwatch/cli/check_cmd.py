@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Annotated
 
@@ -35,6 +36,7 @@ def check(
     """Probe services once: exit 0 when all are up, 1 when some are down, 2 on config errors."""
     with friendly_errors(cli_state(ctx).debug):
         from netwatch.cli.check_render import print_json, print_table
+        from netwatch.cli.tables import is_terminal
         from netwatch.collectors.services import build_jobs
         from netwatch.config.loader import load_config
         from netwatch.core.errors import UsageError
@@ -47,8 +49,8 @@ def check(
                              "or use --url / --tcp")  # fmt: skip
         jobs = build_jobs(services, settings.collectors.services)
         started = time.time()
-        outcomes = run_once(jobs, settings.collectors.services.max_concurrency,
-                            progress=output_format is OutputFormat.table)  # fmt: skip
+        shown = output_format is OutputFormat.table and is_terminal(sys.stderr)
+        outcomes = run_once(jobs, settings.collectors.services.max_concurrency, progress=shown)
         if output_format is OutputFormat.json:
             print_json(outcomes, started)
         else:

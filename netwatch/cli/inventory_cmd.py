@@ -5,13 +5,16 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import friendly_errors
 from netwatch.cli.options import ConfigOption, Software, SoftwareOption
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 UNAVAILABLE = "unavailable (see below)"
 
@@ -83,33 +86,24 @@ def _size(value: float) -> str:
     return str(value)
 
 
-def _utc(timestamp: float) -> str:
-    from datetime import datetime, timezone
+def print_tables(data: dict[str, Any], console: Console | None = None) -> None:
+    """Render the inventory, each table fitted to the console; unreadable items say so."""
+    from rich.markup import escape
 
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def print_tables(data: dict[str, Any]) -> None:
-    """Render the inventory as rich tables; items that could not be read say so."""
-    from rich.console import Console
-    from rich.table import Table
-
+    from netwatch.cli.tables import Column, key_values, output_console, records, short_time
     from netwatch.inventory.storage import used_percent
 
-    console = Console()
+    console = console or output_console()
     host, cpu, memory = data["host"] or {}, data["cpu"], data["memory"]
-    summary = Table(title="Host", show_header=False, title_justify="left")
-    summary.add_column(style="bold")
-    summary.add_column()
     boot = data["boot_time"]
-    for label, value in (
+    facts = [
         ("Hostname", host.get("hostname", "")),
         ("FQDN", host.get("fqdn", "")),
         ("OS", f"{host.get('os_name', '')} {host.get('os_version', '')}".strip()),
         ("Kernel", host.get("kernel", "")),
         ("Architecture", host.get("arch", "")),
         ("Machine ID", host.get("machine_id", "")),
-        ("Booted", _utc(boot) if boot is not None else UNAVAILABLE),
+        ("Booted", short_time(boot) if boot is not None else UNAVAILABLE),
         ("CPU", f"{cpu['model']} ({cpu['physical_cores']} cores, {cpu['logical_cores']} threads)"
          if cpu else UNAVAILABLE),
         ("Memory", f"{_size(memory['total'])} ({_size(memory['available'])} available)"
@@ -118,37 +112,36 @@ def print_tables(data: dict[str, Any]) -> None:
          if memory else UNAVAILABLE),
         ("Sessions", str(len(data["sessions"]))),
         ("Software", _software_fact(data)),
-    ):  # fmt: skip
-        summary.add_row(label, str(value))
-    for failure in data.get("errors", []):
-        summary.add_row(f"Unavailable: {failure['item']}", failure["error"], style="yellow")
-    console.print(summary)
+    ]  # fmt: skip
+    pairs = [(label, escape(str(value))) for label, value in facts]
+    pairs += [(f"Unavailable: {f['item']}", f"[yellow]{escape(f['error'])}[/]")
+              for f in data.get("errors", [])]  # fmt: skip
+    console.print(key_values(console, "Host", pairs))
 
-    disks = Table(title="Filesystems", title_justify="left")
-    for column in ("Mountpoint", "Device", "Type", "Size", "Available", "Used %"):
-        disks.add_column(
-            column, justify="right" if column in ("Size", "Available", "Used %") else "left"
-        )
+    columns: tuple[Column, ...] = (Column("Mountpoint", "key"), Column("Device"), Column("Type"),
+               Column("Size", justify="right"), Column("Available", justify="right"),
+               Column("Used %", justify="right"))  # fmt: skip
+    rows = []
     for fs in data["filesystems"]:
         share = used_percent(fs["size"], fs["free"], fs["available"])  # as df counts it
-        disks.add_row(fs["mountpoint"], fs["device"], fs["fstype"], _size(fs["size"]),
-                      _size(fs["available"]), "" if share is None else f"{share}%")  # fmt: skip
-    console.print(disks)
+        rows.append([escape(fs["mountpoint"]), escape(fs["device"]), fs["fstype"],
+                     _size(fs["size"]), _size(fs["available"]),
+                     "" if share is None else f"{share}%"])  # fmt: skip
+    console.print(records(console, "Filesystems", columns, rows))
 
-    nics = Table(title="Network interfaces", title_justify="left")
-    for column in ("Name", "MAC", "Up", "Speed", "Addresses"):
-        nics.add_column(column)
+    columns = (Column("Name", "key"), Column("MAC"), Column("Up"), Column("Speed"),
+               Column("Addresses", "long"))  # fmt: skip
+    rows = []
     for nic in data["network_interfaces"]:
         addresses = ", ".join(f"{a['address']}/{a['prefix']}" for a in nic["addresses"])
         speed = f"{nic['speed_mbps']} Mb/s" if nic["speed_mbps"] else "-"
-        nics.add_row(nic["name"], nic["mac"], "yes" if nic["up"] else "no", speed, addresses)
-    console.print(nics)
+        rows.append([escape(nic["name"]), nic["mac"], "yes" if nic["up"] else "no", speed,
+                     addresses])  # fmt: skip
+    console.print(records(console, "Network interfaces", columns, rows))
 
     if "software" not in data:
         return
-    software = Table(title=f"Installed software ({len(data['software'])})", title_justify="left")
-    for column in ("Name", "Version", "Arch", "Manager"):
-        software.add_column(column)
-    for package in data["software"]:
-        software.add_row(package["name"], package["version"], package["arch"], package["manager"])
-    console.print(software)
+    columns = (Column("Name", "long"), Column("Version"), Column("Arch"), Column("Manager"))
+    rows = [[escape(p["name"]), escape(p["version"]), p["arch"], p["manager"]]
+            for p in data["software"]]  # fmt: skip
+    console.print(records(console, f"Installed software ({len(rows)})", columns, rows))

@@ -14,6 +14,8 @@ from netwatch.cli.inventory_cmd import OutputFormat
 from netwatch.cli.options import ConfigOption
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from netwatch.collectors.lan import LanSettings
     from netwatch.lan.devices import DeviceRegistry
     from netwatch.lan.model import Event, SweepResult
@@ -42,11 +44,35 @@ KnownDevicesOption = Annotated[
         dir_okay=False,
     ),
 ]
-FLAG_TEXT = {
-    "new": "[cyan]NEW[/]",
-    "changed_mac": "[red]MAC CHANGED[/]",
-    "flip_flop": "[red]FLIP-FLOP[/]",
-    "conflict": "[red]CONFLICT[/]",
+FLAG_STYLE = {"new": "cyan", "changed_mac": "red", "flip_flop": "red", "conflict": "red"}
+WORDS: dict[str, tuple[str, str]] = {  # English, Vietnamese
+    "flag.new": ("NEW", "MỚI"),
+    "flag.changed_mac": ("MAC CHANGED", "ĐỔI MAC"),
+    "flag.flip_flop": ("FLIP-FLOP", "ĐỔI QUA LẠI"),
+    "flag.conflict": ("CONFLICT", "XUNG ĐỘT"),
+    "title": ("LAN devices on {subnets}: {method}", "Thiết bị mạng LAN trên {subnets}: {method}"),
+    "method.arp": ("raw ARP", "ARP trực tiếp"),
+    "method.neighbours": (
+        "neighbour table (unprivileged fallback)",
+        "bảng láng giềng (dự phòng khi không có quyền)",
+    ),
+    "vendor": ("Vendor", "Hãng sản xuất"),
+    "name": ("Name", "Tên"),
+    "known": ("Known", "Đã biết"),
+    "yes": ("yes", "có"),
+    "no": ("NO", "KHÔNG"),
+    "first_seen": ("First seen", "Thấy lần đầu"),
+    "last_seen": ("Last seen", "Thấy lần cuối"),
+    "flags": ("Flags", "Cảnh báo"),
+    "event.ip_conflict": ("IP conflict", "Xung đột IP"),
+    "event.gone": ("Gone", "Không còn thấy"),
+    "note": ("note", "ghi chú"),
+    "devices": ("{count} devices", "{count} thiết bị"),
+    "devices.one": ("1 device", "1 thiết bị"),
+    "unknown": ("{count} unknown", "{count} chưa biết"),
+    "conflicts": ("{count} IP conflicts", "{count} xung đột IP"),
+    "conflicts.one": ("1 IP conflict", "1 xung đột IP"),
+    "sweep": ("sweep {seconds} s", "quét trong {seconds} giây"),
 }
 
 
@@ -58,9 +84,9 @@ def sweep_once(
     Bad input (invalid CIDR, unknown interface, subnet over the cap) is a
     :class:`UsageError`: one line, exit code 2.
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from netwatch.cli.tables import progress_console
     from netwatch.core.errors import UsageError
     from netwatch.lan.sweep import sweep
     from netwatch.lan.targets import TargetError, choose_networks
@@ -73,7 +99,8 @@ def sweep_once(
         raise UsageError(str(exc)) from None
     subnets = ", ".join(str(network) for _, network in networks)
     columns = (TextColumn(f"sweeping {subnets}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    console = progress_console()  # None off a terminal: no progress display at all
+    with Progress(*columns, console=console, transient=True, disable=console is None) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -92,12 +119,6 @@ def device_registry(
 
     known = load_known_devices(known_devices or settings.known_devices)
     return DeviceRegistry(state, known, VendorLookup(settings.vendors_file), settings.gone_after)
-
-
-def _timestamp(value: float) -> str:
-    import time
-
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(value))
 
 
 def scan_report(
@@ -157,38 +178,50 @@ def scan_report(
     }
 
 
-def print_table(report: dict[str, Any]) -> None:
-    """The report as a rich table with a summary and any warnings."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+def _say(key: str, lang: str, count: int | None = None, **values: object) -> str:
+    """A word of the scan view in ``lang``; ``count`` picks the singular key when it is 1."""
+    if count == 1 and f"{key}.one" in WORDS:
+        return WORDS[f"{key}.one"][lang == "vi"]
+    text = WORDS[key][lang == "vi"]
+    return text.format(count=count, **values) if count is not None or values else text
 
-    console = Console()
-    method = "raw ARP" if report["privileged"] else "neighbour table (unprivileged fallback)"
-    title = f"LAN devices on {', '.join(report['subnets'])} — {method}"
-    table = Table(title=title, title_justify="left")
-    for column in ("IP", "MAC"):
-        table.add_column(column, no_wrap=True)
-    for column in ("Vendor", "Name", "Known", "First seen", "Last seen", "Flags"):
-        table.add_column(column)
+
+def print_table(report: dict[str, Any], lang: str = "en", console: Console | None = None) -> None:
+    """The devices found (a table when it fits, one block per device otherwise) and a summary."""
+    from rich.markup import escape
+
+    from netwatch.audit.i18n import format_number
+    from netwatch.cli.tables import Column, output_console, records, short_time
+
+    console = console or output_console()
+    method = _say("method.arp" if report["privileged"] else "method.neighbours", lang)
+    title = _say("title", lang, subnets=", ".join(report["subnets"]), method=method)
+    columns = (
+        Column("IP", "key"), Column("MAC"), Column(_say("vendor", lang), "long", label=True),
+        Column(_say("name", lang), "long", label=True), Column(_say("known", lang), label=True),
+        Column(_say("first_seen", lang), label=True), Column(_say("last_seen", lang), label=True),
+        Column(_say("flags", lang)),
+    )  # fmt: skip
+    rows = []
+    yes, no = _say("yes", lang), _say("no", lang)
     for row in report["devices"]:
-        known = "[green]yes[/]" if row["known"] else "[yellow]NO[/]"
-        flags = " ".join(FLAG_TEXT[flag] for flag in row["flags"])
-        seen = _timestamp(row["first_seen"]), _timestamp(row["last_seen"])
-        table.add_row(
-            row["ip"], row["mac"], escape(row["vendor"]), escape(row["name"]), known, *seen, flags
-        )
-    console.print(table)
+        known = f"[green]{yes}[/]" if row["known"] else f"[yellow]{no}[/]"
+        flags = ", ".join(f"[{FLAG_STYLE[flag]}]{_say(f'flag.{flag}', lang)}[/]"
+                          for flag in row["flags"])  # fmt: skip
+        seen = short_time(row["first_seen"]), short_time(row["last_seen"])
+        rows.append([row["ip"], row["mac"], escape(row["vendor"]), escape(row["name"]), known,
+                     *seen, flags])  # fmt: skip
+    console.print(records(console, title, columns, rows))
     for event in report["events"]:
         if event["kind"] in ("ip_conflict", "gone"):
-            console.print(f"{event['kind'].replace('_', ' ')}: {escape(event['detail'])}")
+            kind = _say(f"event.{event['kind']}", lang)
+            console.print(f"{kind}: {escape(event['detail'])}")
     for note in report["notes"]:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(f"[yellow]{_say('note', lang)}:[/] {escape(note)}")
     summary = report["summary"]
-    console.print(
-        f"{summary['devices']} devices, {summary['unknown']} unknown, "
-        f"{summary['conflicts']} IP conflicts; sweep {report['duration_seconds']} s"
-    )
+    seconds = format_number(report["duration_seconds"], lang, 1)
+    counts = (_say(key, lang, summary[key]) for key in ("devices", "unknown", "conflicts"))
+    console.print(f"{', '.join(counts)}; {_say('sweep', lang, seconds=seconds)}")
 
 
 def scan(

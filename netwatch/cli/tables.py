@@ -144,6 +144,18 @@ def _table(
     return table
 
 
+def key_values(console: Console, title: str, pairs: Sequence[tuple[str, str]]) -> Table:
+    """Labels and values (rich markup), the values wrapped to the console, never cut."""
+    plain = not console.is_terminal
+    table = Table(title=title, title_justify="left", title_style="bold", show_header=False,
+                  box=PLAIN_BOX if plain else HEAVY_HEAD, show_edge=not plain)  # fmt: skip
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in pairs:
+        table.add_row(label, value)
+    return table
+
+
 class Stacked:
     """Records as blocks: the key, then the short values on one line, then each long value.
 
@@ -174,6 +186,8 @@ class Stacked:
                 for line in lines:
                     line.rstrip()
                     yield Text(" " * INDENT) + line
+        if self.rows:
+            yield Text("")  # the block ends before whatever follows
 
     @staticmethod
     def _details(cells: list[tuple[Column, str]], width: int) -> list[Text]:
