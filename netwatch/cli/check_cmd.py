@@ -11,7 +11,7 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
 from netwatch.cli.inventory_cmd import OutputFormat
-from netwatch.cli.options import ConfigOption
+from netwatch.cli.options import ConfigOption, LangOption
 
 
 def check(
@@ -32,6 +32,7 @@ def check(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table for people, json for scripts.")
     ] = OutputFormat.table,
+    lang: LangOption = "en",
 ) -> None:
     """Probe services once: exit 0 when all are up, 1 when some are down, 2 on config errors."""
     with friendly_errors(cli_state(ctx).debug):
@@ -54,6 +55,6 @@ def check(
         if output_format is OutputFormat.json:
             print_json(outcomes, started)
         else:
-            print_table(outcomes)
+            print_table(outcomes, lang)
         if not all(result.success for _, result in outcomes):
             raise typer.Exit(int(ExitCode.FINDINGS))

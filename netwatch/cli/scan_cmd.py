@@ -11,7 +11,7 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
 from netwatch.cli.inventory_cmd import OutputFormat
-from netwatch.cli.options import ConfigOption
+from netwatch.cli.options import ConfigOption, LangOption
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -243,6 +243,7 @@ def scan(
         ),
     ] = None,
     config: ConfigOption = None,
+    lang: LangOption = "en",
 ) -> None:
     """Sweep the LAN once: exit 0 when all is known, 1 on unknown devices or IP conflicts."""
     debug = cli_state(ctx).debug
@@ -267,6 +268,6 @@ def scan(
         if output_format is OutputFormat.json:
             typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         else:
-            print_table(report)
+            print_table(report, lang)
         if report["summary"]["unknown"] or report["summary"]["conflicts"]:
             raise typer.Exit(int(ExitCode.FINDINGS))
