@@ -110,6 +110,9 @@ def records(
 
     ``long_min``: the narrowest a long column may be in a table (wider for paragraphs).
     """
+    used = [i for i, c in enumerate(columns) if c.role == "key" or any(r[i] for r in rows)]
+    columns = [columns[i] for i in used]  # a column empty in every row says nothing
+    rows = [[row[i] for i in used] for row in rows]
     if fits(columns, rows, console.width, long_min):
         return _table(console, title, columns, rows)
     return Stacked(title, columns, rows)
