@@ -21,7 +21,14 @@ from netwatch.audit.i18n import (
     t,
 )
 from netwatch.audit.model import AuditReport, Changes, OfficeReport
-from netwatch.cli.tables import Column, output_console, progress_console, records, short_time
+from netwatch.cli.tables import (
+    Column,
+    output_console,
+    packed,
+    progress_console,
+    records,
+    short_time,
+)
 from netwatch.posture.model import CheckResult, Text
 from netwatch.posture.score import result_label
 
@@ -95,8 +102,8 @@ class AuditProgress:
         return advance
 
 
-def _counts(values: dict[str, int], name: Callable[[str, str], str], lang: str) -> str:
-    return " · ".join(f"{name(key, lang)} {count}" for key, count in values.items())
+def _counts(values: dict[str, int], name: Callable[[str, str], str], lang: str) -> list[str]:
+    return [f"{name(key, lang)} {count}" for key, count in values.items()]
 
 
 def print_summary(
@@ -118,11 +125,11 @@ def print_summary(
         f"{t('summary.out_of', lang)}, {t('summary.band', lang)}: "
         f"[{style}]{band_name(score.band, lang)}[/]"
     )
-    console.print(f"{t('summary.by_result', lang)}: {_counts(score.counts, result_name, lang)}")
-    console.print(
-        f"{t('summary.by_severity', lang)}: "
-        f"{_counts(score.failed_by_severity, severity_name, lang)}"
-    )
+    for head, counts in (
+        (t("summary.by_result", lang), _counts(score.counts, result_name, lang)),
+        (t("summary.by_severity", lang), _counts(score.failed_by_severity, severity_name, lang)),
+    ):
+        console.print(packed(f"{escape(head)}:", counts, console.width))
     _print_failures(console, report, lang)
     _print_errors(console, report, lang)
     if report.services is not None:
