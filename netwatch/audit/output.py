@@ -63,9 +63,18 @@ def report_stem(report: AuditReport | OfficeReport) -> str:
 
 
 def check_output_dir(directory: Path) -> None:
-    """Raise :class:`UsageError` when ``directory`` exists but is not a directory."""
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--output {directory}: not a directory")
+    """Raise :class:`UsageError` unless reports can be written in ``directory``: it is a
+    directory, or can be created in its nearest existing parent, and this user may write
+    there. Commands call it before any work, so a wrong folder fails at once."""
+    existing = directory
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "" if existing == directory else f"{existing} "
+        raise UsageError(f"--output {directory}: {where}is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        action = "write in it" if existing == directory else f"create it in {existing}"
+        raise UsageError(f"--output {directory}: cannot {action}: permission denied")
 
 
 def write_documents(directory: Path, stem: str, documents: dict[str, str]) -> list[Path]:
