@@ -22,6 +22,8 @@ from netwatch.audit.i18n import (
     format_number,
     format_score,
     localized,
+    probe_reason_name,
+    recorded,
     result_name,
     score_explanation,
     severity_name,
@@ -410,7 +412,9 @@ def software_list(inventory: Inventory) -> tuple[list[tuple[str, str]], int]:
 def service_cells(service: ServiceRecord, lang: str) -> list[str]:
     """Plain-text cells of one service row."""
     state = t("services.up" if service.success else "services.down", lang)
-    detail = " — ".join(part for part in (service.reason or "", service.detail) if part)
+    reason = probe_reason_name(service.reason, lang) if service.reason else ""
+    shown = recorded(service.detail, service.detail_message, lang)
+    detail = " — ".join(part for part in (reason, shown) if part)
     days = service.cert_days_left
     return [
         service.service,
@@ -631,7 +635,11 @@ def _evidence(record: CheckRecord, lang: str) -> TableData | str:
         return t("finding.no_evidence", lang)
     head = _heads(lang, "evidence.source", "evidence.observed", "evidence.expected")
     rows = [
-        (Mark("code", e.source), Mark("code", e.observed), Mark("code", e.expected))
+        (
+            Mark("code", e.source),
+            Mark("code", recorded(e.observed, e.observed_message, lang)),
+            Mark("code", recorded(e.expected, e.expected_message, lang)),
+        )
         for e in record.evidence
     ]
     return _table("evidence", head, rows)
@@ -657,7 +665,7 @@ def _finding(report: AuditReport, record: CheckRecord, lang: str) -> Finding:
     )
     details: list[tuple[str, Detail | None]] = [
         (t("finding.rationale", lang), Inline(localized(record.rationale, lang))),
-        (t("col.reason", lang), record.reason),
+        (t("col.reason", lang), recorded(record.reason, record.reason_message, lang)),
         (t("finding.evidence", lang), _evidence(record, lang)),
         (t("finding.remediation", lang), Inline(localized(record.remediation, lang))),
         (t("finding.waiver", lang), _waiver_note(record.waiver, lang)),
@@ -731,7 +739,7 @@ def _others(report: AuditReport, lang: str) -> Section:
             _check(r.title, r.id, lang),
             _severity(r.severity, lang),
             _result(r.result, lang),
-            r.reason,
+            recorded(r.reason, r.reason_message, lang),
         )
         for r in other_checks(report)
     ]

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from netwatch.i18n import Message
+
 
 class Severity(str, Enum):
     """How much a failure matters; weights drive the score."""
@@ -43,7 +45,6 @@ CATEGORIES = (
     "application",  # application-level settings
 )
 PLATFORMS = ("linux", "windows")
-LANGUAGES = ("en", "vi")
 
 
 @dataclass(frozen=True)
@@ -67,43 +68,45 @@ class Evidence:
     """One observation behind a verdict: where it was read and what was found there.
 
     ``source`` is a file and line (``/etc/ssh/sshd_config:12``), a registry value
-    (``HKLM\\...\\EnableLUA``) or a command (``command: nft list ruleset``).
+    (``HKLM\\...\\EnableLUA``) or a command (``command: nft list ruleset``). ``observed`` and
+    ``expected`` are values read from the machine (plain text, shown as read) or prose for a
+    reader (``msg(...)``, shown in the reader's language).
     """
 
     source: str
-    observed: str
-    expected: str = ""
+    observed: str | Message
+    expected: str | Message = ""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a check function returns."""
+    """What a check function returns; ``reason`` is prose for a reader, ideally ``msg(...)``."""
 
     status: Status
     evidence: tuple[Evidence, ...] = ()
-    reason: str = ""
+    reason: str | Message = ""
 
     def __post_init__(self) -> None:
         if self.status in (Status.not_applicable, Status.error) and not self.reason:
             raise ValueError(f"a {self.status.value} outcome needs a reason")
 
 
-def passed(*evidence: Evidence, reason: str = "") -> Outcome:
+def passed(*evidence: Evidence, reason: str | Message = "") -> Outcome:
     """The machine meets the check; ``evidence`` shows why."""
     return Outcome(Status.passed, tuple(evidence), reason)
 
 
-def failed(*evidence: Evidence, reason: str = "") -> Outcome:
+def failed(*evidence: Evidence, reason: str | Message = "") -> Outcome:
     """The machine does not meet the check; ``evidence`` shows what was found."""
     return Outcome(Status.failed, tuple(evidence), reason)
 
 
-def not_applicable(reason: str, *evidence: Evidence) -> Outcome:
+def not_applicable(reason: str | Message, *evidence: Evidence) -> Outcome:
     """The check does not apply here (e.g. no SSH server installed); ``reason`` says why."""
     return Outcome(Status.not_applicable, tuple(evidence), reason)
 
 
-def error(reason: str, *evidence: Evidence) -> Outcome:
+def error(reason: str | Message, *evidence: Evidence) -> Outcome:
     """The check could not decide; ``reason`` names the real cause."""
     return Outcome(Status.error, tuple(evidence), reason)
 

@@ -5,12 +5,30 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from netwatch.posture.model import CheckResult, Text
+from netwatch.i18n import Message
+from netwatch.posture.model import CheckResult, Evidence, Text
 from netwatch.posture.score import Score, compute_score, result_label
 
 
 def _text(text: Text) -> dict[str, str]:
     return {"en": text.en, "vi": text.vi}
+
+
+def prose(name: str, text: str | Message) -> dict[str, Any]:
+    """``{name: English text}``, and ``{name}_message`` with the template and parameters when
+    ``text`` is a message, so a report can show it later in another language."""
+    if isinstance(text, Message):
+        return {name: str(text), f"{name}_message": text.to_record()}
+    return {name: text}
+
+
+def evidence_record(evidence: Evidence) -> dict[str, Any]:
+    """One observation; its prose with its message."""
+    return {
+        "source": evidence.source,
+        **prose("observed", evidence.observed),
+        **prose("expected", evidence.expected),
+    }
 
 
 def result_record(result: CheckResult) -> dict[str, Any]:
@@ -25,8 +43,8 @@ def result_record(result: CheckResult) -> dict[str, Any]:
         "title": _text(meta.title),
         "rationale": _text(meta.rationale),
         "remediation": _text(meta.remediation),
-        "reason": result.outcome.reason,
-        "evidence": [asdict(e) for e in result.outcome.evidence],
+        **prose("reason", result.outcome.reason),
+        "evidence": [evidence_record(e) for e in result.outcome.evidence],
         "waiver": asdict(result.waiver) if result.waiver else None,
         "frameworks": {k: list(v) for k, v in result.frameworks.items()},
         "duration_seconds": round(result.duration, 4),

@@ -16,6 +16,7 @@ from typing import Any
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.plugins import import_plugins
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import Message, msg
 from netwatch.probes.result import ProbeFailure, ProbeResult
 
 # Labels of every probe metric: the service's name and its prober ("kind", never "type").
@@ -61,7 +62,7 @@ def probers() -> dict[str, Prober]:
     return dict(sorted(found.items()))
 
 
-def classify_error(error: BaseException) -> tuple[str, str]:
+def classify_error(error: BaseException) -> tuple[str, str | Message]:
     """Map a network exception to a failure reason and a short detail."""
     if isinstance(error, ProbeFailure):
         return error.reason, error.detail
@@ -74,7 +75,7 @@ def classify_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, ssl.SSLError):
         return "tls", f"TLS error: {error.reason or error}"
     if isinstance(error, ConnectionRefusedError):
-        return "refused", "connection refused"
+        return "refused", msg("connection refused")
     if isinstance(error, PermissionError):
         return "permission", f"permission denied: {error.strerror or error}"
     if isinstance(error, OSError) and error.errno in (

@@ -32,4 +32,5 @@ def as_record(job: ProbeJob, result: ProbeResult, now: float) -> dict[str, Any]:
         "values": result.values,
         "info": {k: v for k, v in result.info.items()},
         "cert_days_left": None if days is None else round(days, 2),
+        **({"detail_message": result.detail_message.to_record()} if result.detail_message else {}),
     }

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from netwatch.core.secrets import mask_text
+from netwatch.i18n import Message
 
 # Failure reasons are label values of netwatch_probe_failures_total: keep this set bounded.
 FAILURE_REASONS = (
@@ -54,6 +55,7 @@ class ProbeResult:
     phases: dict[str, float] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
+    detail_message: Message | None = None  # the detail for readers of other languages
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -64,15 +66,19 @@ class ProbeResult:
         finally:
             self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
 
-    def fail(self, reason: str, detail: str) -> ProbeResult:
+    def fail(self, reason: str, detail: str | Message) -> ProbeResult:
         """Mark failed with a reason from :data:`FAILURE_REASONS` and a one-line detail
-        (secrets in it masked)."""
+        (secrets in it masked; a message with a secret in it is kept as masked English)."""
         if reason not in FAILURE_REASONS:
             raise ValueError(f"unknown failure reason {reason!r}")
-        self.success, self.reason, self.detail = False, reason, mask_text(detail)
+        text = mask_text(str(detail))
+        self.success, self.reason, self.detail = False, reason, text
+        self.detail_message = (
+            detail if isinstance(detail, Message) and text == str(detail) else None
+        )
         return self
 
     def succeed(self, detail: str = "") -> ProbeResult:
         """Mark successful."""
-        self.success, self.reason, self.detail = True, "", detail
+        self.success, self.reason, self.detail, self.detail_message = True, "", detail, None
         return self

@@ -59,7 +59,7 @@ def sshd(root: Path, text: str, **extra: str) -> CheckContext:
 
 
 def observed(outcome: Outcome) -> list[str]:
-    return [e.observed for e in outcome.evidence]
+    return [str(e.observed) for e in outcome.evidence]
 
 
 # SSH: fixture hosts
@@ -80,11 +80,11 @@ def test_weak_host_ssh_evidence_names_lines_and_defaults() -> None:
     ]
     banner = ssh_banner(on("linux-weak"))
     assert banner.evidence[0].source == "/etc/ssh/sshd_config.d/60-baseline.conf:6"
-    assert "0 bytes" in banner.evidence[0].observed
+    assert "0 bytes" in str(banner.evidence[0].observed)
     x11 = ssh_x11_forwarding(on("linux-weak"))
     assert x11.evidence[0].source == "/etc/ssh/sshd_config:51"
     hardened = ssh_access_restricted(on("linux-hardened"))
-    assert [(e.source, e.observed) for e in hardened.evidence] == [
+    assert [(e.source, str(e.observed)) for e in hardened.evidence] == [
         (f"{HARDENING}:11", "AllowGroups sshusers scanners")
     ]
 
@@ -209,7 +209,7 @@ def test_x11_forwarding_in_a_match_block_and_disable_forwarding(tmp_path: Path) 
     overridden = sshd(tmp_path / "b", "DisableForwarding yes\nX11Forwarding yes\n")
     outcome = ssh_x11_forwarding(overridden)
     assert outcome.status is Status.passed
-    assert "overridden" in outcome.evidence[0].observed
+    assert "overridden" in str(outcome.evidence[0].observed)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +253,7 @@ def test_banner_over_one_mebibyte(tmp_path: Path) -> None:
     ctx = sshd(tmp_path, "Banner /etc/issue.net\n", **{"etc/issue.net": "x" * (1024 * 1024 + 1)})
     outcome = ssh_banner(ctx)
     assert outcome.status is Status.failed
-    assert "over 1 MiB" in outcome.evidence[0].observed
+    assert "over 1 MiB" in str(outcome.evidence[0].observed)
 
 
 def test_banner_symlink_out_of_the_image_stays_inside(tmp_path: Path) -> None:
@@ -275,7 +275,7 @@ def test_pam_nullok_on_the_fixture_hosts() -> None:
     assert pam_nullok(on("linux-hardened")).status is Status.passed
     weak = pam_nullok(on("linux-weak"))
     assert weak.status is Status.failed
-    assert [(e.source, e.observed) for e in weak.evidence] == [
+    assert [(e.source, str(e.observed)) for e in weak.evidence] == [
         ("/etc/pam.d/common-auth:9", "auth [success=1 default=ignore] pam_unix.so nullok")
     ]
 
@@ -338,10 +338,10 @@ def test_pam_nullok_reads_stacks_as_libpam(
 def test_default_umask_on_the_fixture_hosts() -> None:
     good = default_umask(on("linux-hardened"))
     assert good.status is Status.passed
-    assert "pam_umask" in good.evidence[0].observed
+    assert "pam_umask" in str(good.evidence[0].observed)
     bad = default_umask(on("linux-weak"))
     assert bad.status is Status.failed
-    assert "logins keep 022" in bad.evidence[0].observed
+    assert "logins keep 022" in str(bad.evidence[0].observed)
 
 
 @pytest.mark.parametrize(
@@ -407,7 +407,7 @@ def test_file_checks_on_the_fixture_hosts(check: object) -> None:
 
 
 def test_weak_home_evidence() -> None:
-    bad = {e.source: e.observed for e in home_permissions(on("linux-weak")).evidence}
+    bad = {e.source: str(e.observed) for e in home_permissions(on("linux-weak")).evidence}
     assert bad["/etc/login.defs:22"] == "useradd creates homes with mode 0755"
     assert bad["/home/hung.le"].endswith("(not owned by hung.le)")
     assert "/home/guest" in bad and "/root" not in bad, "toor (uid 0) is not a login user here"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import msg
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -40,7 +41,7 @@ class BackupParams(StrictModel):
     )
 
 
-NO_PATHS = "no backup location is configured in the policy (checks.<id>.params.paths)"
+NO_PATHS = msg("no backup location is configured in the policy (checks.<id>.params.paths)")
 
 
 @dataclass(frozen=True)

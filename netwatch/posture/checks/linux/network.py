@@ -262,7 +262,8 @@ OFFLINE_FILES = (
 def _firewall_offline(ctx: CheckContext) -> Outcome:
     findings = [finding for finding in (probe(ctx) for probe in OFFLINE_PROBES) if finding]
     evidence = [
-        dataclasses.replace(f.evidence, observed=f.evidence.observed + OFFLINE) for f in findings
+        dataclasses.replace(f.evidence, observed=f"{f.evidence.observed}{OFFLINE}")
+        for f in findings
     ]
     for finding, item in zip(findings, evidence, strict=True):
         if finding.denies:

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from netwatch.core.settings import StrictModel
 from netwatch.hostaccess.confine import UnsafeFileError
+from netwatch.i18n import Message, msg
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -107,17 +108,21 @@ def _load(ctx: CheckContext) -> SshdConfig | Outcome:
     return config
 
 
-def _where(setting: Setting, risk: str = "") -> tuple[str, str]:
+def _where(setting: Setting, risk: str = "") -> tuple[str, str | Message]:
     """(source, observed) for a value: its line, or the default it falls back to."""
     name = _NAMES.get(setting.keyword, setting.keyword)
     directive = setting.directive
+    text: str | Message
     if directive is None:
-        source, text = SSHD_CONFIG, f"{name} not set: the OpenSSH default is {setting.first}"
+        default = msg(
+            "{name} not set: the OpenSSH default is {value}", name=name, value=setting.first
+        )
+        source, text = SSHD_CONFIG, default
     else:
         source, text = directive.source, directive.text
         if directive.match:
-            text += f" (only for connections matching '{directive.match}')"
-    return source, f"{text} ({risk})" if risk else text
+            text = f"{text} (only for connections matching '{directive.match}')"
+    return source, msg("{text} ({risk})", text=text, risk=risk) if risk else text
 
 
 def _evidence(setting: Setting, expected: str, risk: str = "") -> Evidence:
@@ -244,7 +249,8 @@ def _algorithms(config: SshdConfig, keyword: str) -> tuple[bool, Setting, Eviden
     expected = "no CBC, RC4, 3DES, MD5, SHA1-96 or SHA-1 key exchange algorithms"
     setting = config.global_setting(keyword)
     weak = _weak(setting.value)
-    source, observed = _where(setting)
+    source, where = _where(setting)
+    observed = str(where)
     if setting.directive is None:
         observed = f"{_NAMES[keyword]} not set: OpenSSH defaults"
     elif setting.directive.args[0][:1] in ("+", "-", "^"):
