@@ -67,9 +67,9 @@ def check_output_dir(directory: Path) -> None:
     directory, or can be created in its nearest existing parent, and this user may write
     there. Commands call it before any work, so a wrong folder fails at once."""
     existing = directory
-    while not existing.exists() and existing.parent != existing:
+    while not os.path.exists(existing) and existing.parent != existing:  # never raises
         existing = existing.parent
-    if not existing.is_dir():
+    if not os.path.isdir(existing):
         where = "" if existing == directory else f"{existing} "
         raise UsageError(f"--output {directory}: {where}is not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
