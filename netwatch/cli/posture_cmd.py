@@ -156,13 +156,14 @@ def score_line(score: Score, lang: str) -> str:
 def _evidence_lines(result: CheckResult, lang: str) -> list[str]:
     """The reason, then each evidence item as ``source: observed (expected: ...)``."""
     from netwatch.audit.i18n import t
+    from netwatch.i18n import render
 
     outcome = result.outcome
-    lines = [str(outcome.reason)] if outcome.reason else []
+    lines = [render(outcome.reason, lang)] if outcome.reason else []
     for item in outcome.evidence:
-        line = f"{item.source}: {item.observed}"
+        line = f"{item.source}: {render(item.observed, lang)}"
         if item.expected:
-            line += f" ({t('evidence.expected', lang)}: {item.expected})"
+            line += f" ({t('evidence.expected', lang)}: {render(item.expected, lang)})"
         lines.append(line)
     return lines
 
