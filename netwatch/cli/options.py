@@ -51,13 +51,16 @@ class _Argument(TyperArgument):
         return None
 
     def _rich_display_name(self) -> str:
+        return self.display_name_raw
+
+    def _usage_display_name(self) -> str:
         name = self.display_name_raw
-        return f"{name}..." if self.nargs != 1 else name
+        return f"{{{name}}}" if self.required else f"[{name}]"
 
 
 def human_metavar(param: TyperOption | TyperArgument) -> str:
-    """What a value of ``param`` looks like: FILE, DIR, PATH, N, NUMBER, TEXT or ``a|b``;
-    nothing for a flag."""
+    """What a value of ``param`` looks like: FILE, DIR, PATH, N, NUMBER, TEXT or ``a|b``
+    (``FILE...`` for an argument taking several); nothing for a flag."""
     descriptor = param.type_descriptor
     annotation = descriptor.annotation
     if descriptor.is_list:
@@ -66,9 +69,12 @@ def human_metavar(param: TyperOption | TyperArgument) -> str:
         return ""
     if descriptor.is_choice:
         return "|".join(str(getattr(c, "value", c)) for c in descriptor.choices or ())
-    if descriptor.is_path:
-        return descriptor.path_type.upper()
-    return _NUMBERS.get(annotation, "TEXT")
+    if isinstance(annotation, type) and issubclass(annotation, Path):
+        shown = descriptor.path_type.upper()
+    else:
+        shown = _NUMBERS.get(annotation, "TEXT")
+    several = isinstance(param, TyperArgument) and param.nargs != 1
+    return f"{shown}..." if several else shown
 
 
 def _humanize(params: list[Any]) -> list[Any]:

@@ -33,7 +33,9 @@ def serve(
     config: ConfigOption = None,
     listen: Annotated[
         str | None,  # noqa: UP007
-        typer.Option("--listen", "-l", help="HOST:PORT to listen on [default: 127.0.0.1:8934]."),
+        typer.Option(
+            "--listen", "-l", metavar="HOST:PORT", help="Where to listen (default 127.0.0.1:8934)."
+        ),
     ] = None,
     insecure: Annotated[
         bool,
@@ -53,22 +55,22 @@ def serve(
     ] = None,
     enable: Annotated[
         list[str] | None,  # noqa: UP007
-        typer.Option("--enable", "-e", help="Enable a collector (repeatable)."),
+        typer.Option("--enable", "-e", metavar="NAME", help="Enable a collector (repeatable)."),
     ] = None,
     disable: Annotated[
         list[str] | None,  # noqa: UP007
-        typer.Option("--disable", "-d", help="Disable a collector (repeatable)."),
+        typer.Option("--disable", "-d", metavar="NAME", help="Disable a collector (repeatable)."),
     ] = None,
     log_level: Annotated[
         LogLevel | None,  # noqa: UP007
-        typer.Option("--log-level", help="Overrides log.level [default: info]."),
+        typer.Option("--log-level", help="Overrides log.level (default info)."),
     ] = None,
     log_format: Annotated[
         LogFormat | None,  # noqa: UP007
         typer.Option(
             "--log-format",
             help="text (one line per event) or json (one object per line); overrides "
-            "log.format [default: text].",
+            "log.format (default text).",
         ),
     ] = None,
 ) -> None:

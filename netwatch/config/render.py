@@ -77,10 +77,12 @@ def _loadable_params(spec: Any, data: dict[str, Any]) -> None:
     data[spec.prober] = shown
 
 
-def render_yaml(config: RootConfig) -> str:
+def render_yaml(config: BaseModel) -> str:
     """The effective config as YAML: defaults filled in, unset optional settings and the
     sections of probers not in use left out; secret fields (passwords, tokens, request
     bodies), headers with secret-looking names and credentials inside URLs are masked."""
+    if not isinstance(config, RootConfig):
+        return yaml.safe_dump(masked_dump(config), sort_keys=False, allow_unicode=True)
     shown = effective(config)
     data = _without_unset(shown, masked_dump(shown))
     for service, dumped in zip(shown.services or [], data.get("services", []), strict=True):

@@ -99,7 +99,14 @@ def test_config_schema_is_json() -> None:
     result = runner.invoke(app, ["config", "schema"])
     assert result.exit_code == 0
     schema = json.loads(result.output)
-    assert set(schema["properties"]) == {"server", "log", "collectors", "services", "probe_modules"}
+    assert set(schema["properties"]) == {
+        "server",
+        "log",
+        "report",
+        "collectors",
+        "services",
+        "probe_modules",
+    }
 
 
 def test_unexpected_errors_have_no_traceback_without_debug(tmp_path: Path) -> None:

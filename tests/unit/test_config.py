@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from netwatch.config.loader import load_config, parse_config_text
 from netwatch.config.model import DEFAULT_LISTEN, config_model
-from netwatch.config.render import MASK, render_schema, render_yaml
+from netwatch.config.render import MASK, effective, render_schema, render_yaml
 from netwatch.core.settings import StrictModel
 from netwatch.core.yamlfile import ConfigError
 
@@ -128,7 +128,7 @@ def test_services_example_is_valid() -> None:
 
 def test_show_round_trips_and_schema_describes_durations() -> None:
     shown = render_yaml(load_config(None))
-    assert parse_config_text(shown, "shown") == load_config(None)
+    assert effective(parse_config_text(shown, "shown")) == effective(load_config(None))
     schema = json.loads(render_schema())
     assert schema["additionalProperties"] is False
     server = schema["$defs"]["ServerSettings"]["properties"]
