@@ -15,7 +15,7 @@ from netwatch.probes.config import service_model
 from netwatch.probes.discovery import default_services
 from netwatch.probes.netutil import split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
-from netwatch.probes.scheduler import ProbeJob
+from netwatch.probes.scheduler import ProbeJob, prepare_jobs
 from netwatch.probes.targets import display_target
 
 
@@ -62,7 +62,11 @@ def select_services(
 def run_once(
     jobs: list[ProbeJob], max_concurrency: int, progress: bool = False
 ) -> list[tuple[ProbeJob, ProbeResult]]:
-    """Probe every job once, concurrently; results in the jobs' order."""
+    """Probe every job once, concurrently; results in the jobs' order.
+
+    Every job's set-up is done first, so that none lands in another's measurement.
+    """
+    prepare_jobs(jobs)
     return asyncio.run(_run_all(jobs, max_concurrency, progress))
 
 

@@ -240,7 +240,22 @@ EXAMPLE = """\
     fail_if_not_matches_answer: ["IN\\\\s+A\\\\s+192\\\\.168\\\\.10\\\\.20"]
 """
 
+
+def prepare(target: str, params: DnsParams) -> None:
+    """Import dnspython's query modules (slow the first time) before the probe is timed."""
+    import dns.asyncbackend
+    import dns.asyncquery
+    import dns.flags
+    import dns.inet
+    import dns.message
+    import dns.query
+    import dns.rdataclass
+
+    dns.asyncbackend.get_backend("asyncio")  # imports the asyncio backend
+
+
 PROBER = Prober(
+    prepare=prepare,
     check_target=partial(split_host_port, default_port=DEFAULT_PORT),
     name="dns",
     value_metrics=VALUE_METRICS,

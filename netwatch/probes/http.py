@@ -25,6 +25,7 @@ from netwatch.probes.tlsutil import (
     TlsParams,
     client_context,
     inspection_context,
+    prepare_tls,
     record_cert,
 )
 
@@ -418,10 +419,12 @@ async def _read_response(
     return response
 
 
-def _record_tls(result: ProbeResult, ssl_object: ssl.SSLObject, verified: bool) -> None:
-    """Certificate facts of a TLS session as values and info."""
+def _record_tls(
+    result: ProbeResult, ssl_object: ssl.SSLObject, params: HttpParams, verified: bool
+) -> None:
+    """Certificate facts of a TLS session as values, info and warnings."""
     result.values["tls_verified"] = 1.0 if verified else 0.0
-    record_cert(result, ssl_object)
+    record_cert(result, ssl_object, params.tls)
 
 
 async def _inspect_untrusted(url: _Url, params: HttpParams, result: ProbeResult) -> None:
@@ -434,7 +437,7 @@ async def _inspect_untrusted(url: _Url, params: HttpParams, result: ProbeResult)
     try:
         server_name = params.tls.server_name or url.host
         ssl_object = await start_tls(reader, writer, inspection_context(), server_name, scratch)
-        _record_tls(result, ssl_object, verified=False)
+        _record_tls(result, ssl_object, params, verified=False)
     except (OSError, ValueError, ProbeFailure):  # the verification error says enough
         pass
     finally:
@@ -451,7 +454,7 @@ async def _open(
     try:
         server_name = params.tls.server_name or url.host
         ssl_object = await start_tls(reader, writer, context, server_name, result)
-        _record_tls(result, ssl_object, verified=params.tls.verify)
+        _record_tls(result, ssl_object, params, verified=params.tls.verify)
     except ssl.SSLCertVerificationError:
         await close(writer)
         result.values["tls_verified"] = 0.0
@@ -470,9 +473,9 @@ async def _exchange(
     context = client_context(params.tls) if url.scheme == "https" else None
     reader, writer = await _open(url, params, context, result)
     try:
-        writer.write(request)
-        await writer.drain()
-        with result.phase("first_byte"):
+        with result.phase("first_byte"):  # from sending the request to its first line
+            writer.write(request)
+            await writer.drain()
             status_line = await _read_line(reader)
         with result.phase("transfer"):
             return await _read_response(reader, status_line, method, params.max_body_bytes)
@@ -612,7 +615,15 @@ EXAMPLE = """\
     basic_auth: {username: monitor, password_env: NETWATCH_PORTAL_PASSWORD}
 """
 
+
+def prepare(target: str, params: HttpParams) -> None:
+    """The TLS set-up, for an https URL or one whose redirects may lead to https."""
+    if params.follow_redirects or target.strip().lower().startswith("https:"):
+        prepare_tls(params.tls)
+
+
 PROBER = Prober(
+    prepare=prepare,
     check_target=_parse_url,
     name="http",
     value_metrics=VALUE_METRICS,

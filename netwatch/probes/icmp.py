@@ -286,6 +286,8 @@ async def probe(
         await _exchange(sock, family, address, mode, params, echoes)
     finally:
         sock.close()
+        if echoes.sent and not echoes.rtts:  # no round trip: the time spent waiting for one
+            result.phases["wait"] = time.perf_counter() - min(echoes.sent.values())
     if not echoes.rtts:
         raise echoes.problem or ProbeFailure("timeout", "no echo reply")
 

@@ -19,8 +19,9 @@ SUCCESS = MetricSpec(
 DURATION = MetricSpec(
     "netwatch_probe_duration_seconds",
     "gauge",
-    'Duration of the latest probe: phase="total", plus each phase that applies '
-    "(resolve, connect, tls, first_byte, transfer, ...).",
+    "Network time of the latest probe: each phase that applies (resolve, connect, tls, "
+    'first_byte, transfer, rtt, ...) and phase="total", their sum; set-up and the pauses '
+    "between ICMP echoes are not counted.",
     (*LABELS, "phase"),
 )
 # Text facts in ProbeResult.info exported as one info metric per service.
@@ -29,6 +30,14 @@ TLS_INFO = MetricSpec(
     "info",
     "Certificate the service presented: subject, issuer, TLS version.",
     (*LABELS, "subject", "issuer", "version"),
+)
+# One series per failing service, so that /probe and dashboards say why without a counter.
+FAILURE_INFO = MetricSpec(
+    "netwatch_probe_failure_info",
+    "info",
+    "Why the latest probe of the service failed: its reason (timeout, resolve, refused, "
+    "tls, status, ...); absent while the service is up.",
+    (*LABELS, "reason"),
 )
 FAILURES = MetricSpec(
     "netwatch_probe_failures_total",
@@ -55,7 +64,7 @@ def value_metrics() -> dict[str, MetricSpec]:
 
 def probe_metrics() -> tuple[MetricSpec, ...]:
     """Every metric family the probes export."""
-    return (SUCCESS, DURATION, *value_metrics().values(), TLS_INFO, FAILURES)
+    return (SUCCESS, DURATION, *value_metrics().values(), TLS_INFO, FAILURE_INFO, FAILURES)
 
 
 log = logging.getLogger("netwatch.probes")
@@ -70,6 +79,7 @@ def result_families(
 ) -> list[Metric]:
     """Families for (service, kind, result) triples plus failure counters by reason."""
     success, duration, tls_info = SUCCESS.family(), DURATION.family(), TLS_INFO.family()
+    failure_info = FAILURE_INFO.family()
     values = {key: spec.family() for key, spec in value_metrics().items()}
     for service, kind, result in results:
         labels = [service, kind]
@@ -83,6 +93,9 @@ def result_families(
             elif key not in undeclared_values:
                 undeclared_values.add(key)
                 log.warning("probe value %r is not declared by any prober (value_metrics)", key)
+        if not result.success:
+            failure_info.add_metric([], {"service": service, "kind": kind,
+                                         "reason": result.reason})  # fmt: skip
         if "tls_subject" in result.info:
             tls_info.add_metric(
                 [],
@@ -94,7 +107,7 @@ def result_families(
                     "version": result.info.get("tls_version", ""),
                 },
             )
-    families: list[Metric] = [success, duration, *values.values(), tls_info]
+    families: list[Metric] = [success, duration, *values.values(), tls_info, failure_info]
     if failures is not None:
         counter = FAILURES.family()
         for (service, kind, reason), count in sorted(failures.items()):

@@ -7,7 +7,8 @@ import contextlib
 import ipaddress
 import socket
 import ssl
-from typing import Literal
+import time
+from typing import Any, Literal
 
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.scope import check_addresses, check_host, note
@@ -79,6 +80,15 @@ def _ip_literal(host: str, family: IpFamily) -> int | None:
     return found
 
 
+def _lookup(host: str, port: int, family: int, timing: list[float]) -> list[Any]:
+    """getaddrinfo on a worker thread, timing the call itself (not the thread's start)."""
+    start = time.perf_counter()
+    try:
+        return socket.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
+    finally:
+        timing.append(time.perf_counter() - start)
+
+
 async def resolve(
     host: str, port: int, result: ProbeResult, family: IpFamily = "any"
 ) -> tuple[int, str]:
@@ -95,13 +105,14 @@ async def resolve(
         result.info["address"] = host
         return literal, host
     loop = asyncio.get_running_loop()
-    with result.phase("resolve"):
-        try:
-            infos = await loop.getaddrinfo(
-                host, port, family=_FAMILIES[family], type=socket.SOCK_STREAM
-            )
-        except socket.gaierror as exc:
-            raise ProbeFailure("resolve", f"cannot resolve {host}: {exc.strerror}") from exc
+    timing: list[float] = []
+    started = time.perf_counter()
+    try:
+        infos = await loop.run_in_executor(None, _lookup, host, port, _FAMILIES[family], timing)
+    except socket.gaierror as exc:
+        raise ProbeFailure("resolve", f"cannot resolve {host}: {exc.strerror}") from exc
+    finally:  # the lookup's own time; the time waited when the probe gave up first
+        result.phases["resolve"] = timing[0] if timing else time.perf_counter() - started
     if not infos:
         raise ProbeFailure("resolve", f"cannot resolve {host}: no address")
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -115,12 +126,23 @@ async def resolve(
 async def connect(
     host: str, port: int, result: ProbeResult, family: IpFamily = "any"
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Resolve and open a TCP connection, timing the ``resolve`` and ``connect`` phases."""
-    _, address = await resolve(host, port, result, family)
+    """Resolve and open a TCP connection, timing the ``resolve`` and ``connect`` phases.
+
+    The ``connect`` phase is the handshake alone: the socket is made before it, the
+    streams after it.
+    """
+    address_family, address = await resolve(host, port, result, family)
     shown = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
     note(f"connecting to {shown} over TCP")
-    with result.phase("connect"):
-        streams = await asyncio.open_connection(address, port, limit=1024 * 1024)
+    sock = socket.socket(address_family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        with result.phase("connect"):
+            await asyncio.get_running_loop().sock_connect(sock, (address, port))
+        streams = await asyncio.open_connection(sock=sock, limit=1024 * 1024)
+    except BaseException:
+        sock.close()
+        raise
     note(f"connected to {shown}")
     return streams
 

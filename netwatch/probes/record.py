@@ -17,20 +17,41 @@ def cert_days_left(result: ProbeResult, now: float) -> float | None:
     return None if expiry is None else (expiry - now) / SECONDS_PER_DAY
 
 
+def status(result: ProbeResult) -> str:
+    """``up``, ``warning`` (up, with warnings such as a certificate about to expire) or
+    ``down``."""
+    if not result.success:
+        return "down"
+    return "warning" if result.warnings else "up"
+
+
 def as_record(job: ProbeJob, result: ProbeResult, now: float) -> dict[str, Any]:
-    """One result as a JSON-ready record (no secrets: targets are shown without credentials)."""
+    """One result as a JSON-ready record (no secrets: targets are shown without credentials).
+
+    ``duration_seconds`` is the sum of ``phases``; ``rtt_seconds`` is the mean echo
+    round trip of an ICMP probe. ``warnings`` lists ``{"kind", "detail"}`` with kinds
+    from :data:`netwatch.probes.result.WARNING_KINDS`; ``cert_expiring`` is true when
+    the certificate expires within ``cert_warning_days`` (None without a certificate).
+    """
     days = cert_days_left(result, now)
+    rtt = result.values.get("icmp_rtt_seconds")
+    threshold = result.info.get("tls_expiry_warning_days")
     return {
         "service": job.service,
         "kind": job.kind,
         "target": display_target(job.target),
         "success": result.success,
+        "status": status(result),
         "reason": result.reason or None,
         "detail": result.detail,
+        "warnings": [{"kind": kind, "detail": text} for kind, text in result.warnings.items()],
         "duration_seconds": round(result.duration, 6),
+        "rtt_seconds": None if rtt is None else round(rtt, 6),
         "phases": {k: round(v, 6) for k, v in sorted(result.phases.items())},
         "values": result.values,
         "info": {k: v for k, v in result.info.items()},
         "cert_days_left": None if days is None else round(days, 2),
+        "cert_warning_days": None if threshold is None else float(threshold),
+        "cert_expiring": None if days is None else "cert_expiring" in result.warnings,
         **({"detail_message": result.detail_message.to_record()} if result.detail_message else {}),
     }

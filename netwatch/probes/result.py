@@ -1,4 +1,9 @@
-"""What a probe returns, how it fails, and how its phases are timed."""
+"""What a probe returns, how it fails, and how its phases are timed.
+
+A probe's duration is the sum of its phases, and a phase times network events only
+(resolve, connect, tls, first_byte, transfer, rtt, ...): set-up such as imports, TLS
+contexts and sockets happens before or between phases, never inside one.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,11 @@ FAILURE_REASONS = (
     "error",  # anything else
 )
 
+# Warnings of a successful probe (the service works, but look at it soon): a bounded set.
+WARNING_KINDS = (
+    "cert_expiring",  # the certificate chain expires within the warning threshold
+)
+
 
 class ProbeFailure(Exception):
     """A probe ended in a known failure; ``reason`` is one of :data:`FAILURE_REASONS`."""
@@ -45,7 +55,8 @@ class ProbeResult:
 
     ``values`` holds numeric facts exported as metrics (e.g. ``http_status_code``,
     ``tls_expiry_timestamp``), ``info`` holds short text facts for people (issuer,
-    HTTP version); neither may contain secrets.
+    HTTP version); neither may contain secrets. ``warnings`` maps a kind from
+    :data:`WARNING_KINDS` to a one-line detail; a probe may succeed with warnings.
     """
 
     success: bool = False
@@ -55,6 +66,7 @@ class ProbeResult:
     phases: dict[str, float] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)
     detail_message: Message | None = None  # the detail for readers of other languages
 
     @contextmanager
@@ -65,6 +77,16 @@ class ProbeResult:
             yield
         finally:
             self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
+
+    def total(self) -> float:
+        """The probe's duration: the sum of its network phases."""
+        return sum(self.phases.values())
+
+    def warn(self, kind: str, detail: str) -> None:
+        """Add a warning of a kind from :data:`WARNING_KINDS`."""
+        if kind not in WARNING_KINDS:
+            raise ValueError(f"unknown warning kind {kind!r}")
+        self.warnings[kind] = detail
 
     def fail(self, reason: str, detail: str | Message) -> ProbeResult:
         """Mark failed with a reason from :data:`FAILURE_REASONS` and a one-line detail

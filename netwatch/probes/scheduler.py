@@ -8,10 +8,11 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from netwatch.probes.base import Prober, run_probe
+from netwatch.probes.base import Prober, prepare_probe, run_probe
 from netwatch.probes.result import ProbeResult
 
 log = logging.getLogger("netwatch.probes")
@@ -50,6 +51,17 @@ class Snapshot:
     last_success: dict[str, float]
 
 
+def prepare_jobs(jobs: Iterable[ProbeJob]) -> None:
+    """Do every job's blocking set-up before any probe runs, so that one probe's set-up
+    never stalls the loop under another's phases; a job whose set-up fails reports it
+    when it runs."""
+    for job in jobs:
+        try:
+            prepare_probe(job.prober, job.target, job.params)
+        except Exception:  # noqa: BLE001 - run_probe meets it again and reports it
+            log.debug("set-up of %s failed; its probe will report why", job.service)
+
+
 class ProbeScheduler:
     """Probes every job on its interval with at most ``max_concurrency`` probes in flight."""
 
@@ -85,6 +97,7 @@ class ProbeScheduler:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         slots = asyncio.Semaphore(self.max_concurrency)
+        await self._loop.run_in_executor(None, prepare_jobs, self.jobs)
         tasks = [asyncio.create_task(self._repeat(job, slots)) for job in self.jobs]
         await self._stopping.wait()
         for task in tasks:

@@ -16,7 +16,7 @@ from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.tcp import tls_upgrade
-from netwatch.probes.tlsutil import TlsParams
+from netwatch.probes.tlsutil import TlsParams, prepare_tls
 
 DEFAULT_PORT = 25
 DEFAULT_HELO = "netwatch.localdomain"
@@ -114,10 +114,11 @@ async def read_reply(reader: asyncio.StreamReader, result: ProbeResult) -> Reply
 async def command(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: str, result: ProbeResult
 ) -> Reply:
-    """Send one command line and read its reply."""
-    writer.write(line.encode("ascii") + b"\r\n")
-    await writer.drain()
-    return await read_reply(reader, result)
+    """Send one command line and read its reply (timed as ``commands``, adding up)."""
+    with result.phase("commands"):
+        writer.write(line.encode("ascii") + b"\r\n")
+        await writer.drain()
+        return await read_reply(reader, result)
 
 
 async def ehlo(
@@ -223,7 +224,15 @@ EXAMPLE = """\
     expect_banner: "ESMTP"
 """
 
+
+def prepare(target: str, params: SmtpParams) -> None:
+    """The TLS set-up, when the session upgrades with STARTTLS."""
+    if params.starttls:
+        prepare_tls(params.tls)
+
+
 PROBER = Prober(
+    prepare=prepare,
     check_target=partial(split_host_port, default_port=DEFAULT_PORT),
     name="smtp",
     value_metrics=VALUE_METRICS,

@@ -18,6 +18,7 @@ from netwatch.probes.tlsutil import (
     CertFacts,
     TlsParams,
     client_context,
+    prepare_tls,
     record_cert,
 )
 
@@ -75,7 +76,7 @@ async def tls_upgrade(
     except ConnectionError as exc:  # e.g. no TLS version or cipher in common
         raise ProbeFailure("tls", "the server closed the connection in the TLS handshake") from exc
     result.values["tls_verified"] = 1.0 if params.verify else 0.0
-    return record_cert(result, ssl_object)
+    return record_cert(result, ssl_object, params)
 
 
 def quote(data: bytes) -> str:
@@ -86,17 +87,15 @@ def quote(data: bytes) -> str:
 async def expect_line(
     reader: asyncio.StreamReader, pattern: re.Pattern[str], limit: int, result: ProbeResult
 ) -> str:
-    """Read lines until one matches ``pattern`` (timing ``first_byte``); returns that line.
+    """Read lines until one matches ``pattern`` (timing ``first_byte``, then ``transfer``).
 
-    A last line without a line break is only tried at end of stream or at ``limit`` bytes.
+    Returns that line. A last line without a line break is only tried at end of stream
+    or at ``limit`` bytes.
     """
     received = tail = b""
     while True:
-        if received:
+        with result.phase("transfer" if received else "first_byte"):
             chunk = await reader.read(limit - len(received))
-        else:
-            with result.phase("first_byte"):
-                chunk = await reader.read(limit)
         received += chunk
         finished = not chunk or len(received) >= limit
         *lines, tail = (tail + chunk).split(b"\n")
@@ -141,7 +140,15 @@ EXAMPLE = """\
     expect: "^SSH-2.0-"
 """
 
+
+def prepare(target: str, params: TcpParams) -> None:
+    """The TLS set-up, when the connection speaks TLS."""
+    if params.tls:
+        prepare_tls(params.tls_config)
+
+
 PROBER = Prober(
+    prepare=prepare,
     check_target=split_host_port,
     name="tcp",
     value_metrics=VALUE_METRICS,

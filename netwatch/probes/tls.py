@@ -24,6 +24,7 @@ from netwatch.probes.tlsutil import (
     CertFacts,
     TlsParams,
     inspection_context,
+    prepare_tls,
     record_cert,
 )
 
@@ -100,7 +101,7 @@ async def _inspect(
     async with _session(host, port, params, scratch) as (reader, writer):
         server_name = params.tls.server_name or host
         ssl_object = await start_tls(reader, writer, inspection_context(), server_name, scratch)
-        facts = record_cert(result, ssl_object)
+        facts = record_cert(result, ssl_object, params.tls)
     result.info["tls_version"] = scratch.info["tls_version"]
     return _record_sans(result, facts)
 
@@ -156,7 +157,14 @@ EXAMPLE = """\
     min_days_valid: 14
 """
 
+
+def prepare(target: str, params: TlsProbeParams) -> None:
+    """The TLS set-up (client context, certificate parser)."""
+    prepare_tls(params.tls)
+
+
 PROBER = Prober(
+    prepare=prepare,
     check_target=partial(split_host_port, default_port=DEFAULT_PORTS["none"]),
     name="tls",
     value_metrics=VALUE_METRICS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import timezone
 from functools import lru_cache
@@ -23,6 +24,13 @@ TLS_VALUE_METRICS: dict[str, MetricSpec] = {
         "Earliest notAfter of the certificate chain the service presented (Unix time).",
         PROBE_LABELS,
     ),
+    "tls_cert_expiring": MetricSpec(
+        "netwatch_probe_tls_cert_expiring",
+        "gauge",
+        "1 when a certificate of the chain expires within the service's warning threshold "
+        "(expiry_warning_days of its TLS settings, default 14 days), else 0.",
+        PROBE_LABELS,
+    ),
     "tls_verified": MetricSpec(
         "netwatch_probe_tls_verified",
         "gauge",
@@ -30,6 +38,9 @@ TLS_VALUE_METRICS: dict[str, MetricSpec] = {
         PROBE_LABELS,
     ),
 }
+
+DEFAULT_WARNING_DAYS = 14.0
+SECONDS_PER_DAY = 86400.0
 
 _VERSIONS = {
     "TLS1.0": ssl.TLSVersion.TLSv1,
@@ -56,6 +67,10 @@ class TlsParams(StrictModel):
     min_version: Literal["TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"] | None = Field(
         None, description="Refuse TLS versions older than this."
     )
+    expiry_warning_days: float = Field(
+        DEFAULT_WARNING_DAYS, ge=0, description="Warn (the probe still succeeds) when a "
+        "certificate of the chain expires within this many days; 0 turns the warning off."
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=256)
@@ -74,9 +89,17 @@ def client_context(params: TlsParams) -> ssl.SSLContext:
     return context
 
 
+def prepare_tls(params: TlsParams) -> None:
+    """The blocking set-up of a TLS probe, done before it is timed: the client context
+    (reading the CA store) and the certificate parser's import."""
+    client_context(params)
+    import cryptography.x509  # noqa: F401 - imported for its cost, used by cert_facts
+
+
 def inspection_context() -> ssl.SSLContext:
-    """A context that accepts any certificate, used only to read an untrusted chain."""
-    context = ssl.create_default_context()
+    """A context that accepts any certificate, used only to read an untrusted chain (no CA
+    store: it verifies nothing)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
@@ -158,11 +181,32 @@ def _utc(cert: object, attribute: str) -> float:
     return float(value.timestamp())
 
 
-def record_cert(result: ProbeResult, ssl_object: ssl.SSLObject) -> CertFacts | None:
-    """Store the presented chain's earliest expiry, subject and issuer in ``result``."""
+def record_cert(
+    result: ProbeResult, ssl_object: ssl.SSLObject, params: TlsParams
+) -> CertFacts | None:
+    """Store the presented chain's earliest expiry, subject and issuer in ``result``, and
+    warn when it expires within ``params.expiry_warning_days``."""
     facts = cert_facts(peer_chain_der(ssl_object))
     if facts is not None:
         result.values["tls_expiry_timestamp"] = facts.earliest_expiry
         result.info["tls_subject"] = facts.subject
         result.info["tls_issuer"] = facts.issuer
+        flag_expiry(result, facts.earliest_expiry, params.expiry_warning_days, time.time())
     return facts
+
+
+def flag_expiry(result: ProbeResult, expiry: float, warning_days: float, now: float) -> None:
+    """Set ``tls_cert_expiring`` and, within ``warning_days`` of ``expiry``, a warning."""
+    days = (expiry - now) / SECONDS_PER_DAY
+    expiring = bool(warning_days) and days < warning_days
+    result.values["tls_cert_expiring"] = 1.0 if expiring else 0.0
+    result.info["tls_expiry_warning_days"] = f"{warning_days:g}"
+    if not expiring:
+        result.warnings.pop("cert_expiring", None)
+    elif days < 0:
+        result.warn("cert_expiring", f"certificate expired {-days:.1f} days ago")
+    else:
+        result.warn(
+            "cert_expiring",
+            f"certificate expires in {days:.1f} days (warning below {warning_days:g} days)",
+        )
