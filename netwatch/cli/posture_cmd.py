@@ -139,18 +139,19 @@ def print_results(
     console.print(records(console, words["title"], columns, rows))
     if details:
         _print_details(console, [r for r in ordered if result_label(r) != "pass"], lang)
-    console.print(score_line(score, lang))
+    console.print(score_line(score, lang, console.width))
 
 
-def score_line(score: Score, lang: str) -> str:
+def score_line(score: Score, lang: str, width: int) -> str:
     """``Score 61.7/100 (Fair); Pass 40 · Fail 9 · ...`` in ``lang``, as the audit prints it."""
     from netwatch.audit.i18n import format_score, result_name
+    from netwatch.cli.tables import packed
 
-    counts = " · ".join(
-        f"{result_name(name, lang)} {count}" for name, count in score.counts.items()
-    )
+    counts = [f"{result_name(name, lang)} {count}" for name, count in score.counts.items()]
     value = format_score(score.value, lang)
-    return f"{HEADINGS[lang]['score']} {value}/100 ({score.band_text(lang)}); {counts}"
+    return packed(
+        f"{HEADINGS[lang]['score']} {value}/100 ({score.band_text(lang)});", counts, width
+    )
 
 
 def _evidence_lines(result: CheckResult, lang: str) -> list[str]:
