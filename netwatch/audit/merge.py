@@ -86,22 +86,34 @@ def _check_summaries(reports: list[AuditReport]) -> list[CheckSummary]:
     return sorted(summaries, key=lambda c: (-c.failing_hosts, SEVERITY_RANK[c.severity], c.id))
 
 
+def office_of(reports: list[AuditReport]) -> str:
+    """The office the host reports name: the most common non-empty name (the first seen
+    on a tie); empty when none names one."""
+    names = Counter(r.office.strip() for r in reports if r.office.strip())
+    return names.most_common(1)[0][0] if names else ""
+
+
 def merge_reports(
     reports: list[tuple[str, AuditReport]],
     office: str = "",
     stale_days: int = DEFAULT_STALE_DAYS,
     now: float | None = None,
+    preparer: str = "",
+    approver: str = "",
 ) -> OfficeReport:
-    """One office report from ``(source file, report)`` pairs; hosts worst score first."""
+    """One office report from ``(source file, report)`` pairs; hosts worst score first.
+
+    ``office`` (given or configured) wins over the office the host reports name."""
     generated_at = utc_iso(now)
     kept, left_out = newest_per_host(reports)
     stale_before = parse_utc(generated_at) - dt.timedelta(days=stale_days)
-    offices = {report.office for _, report in kept}
     hosts = sorted((_office_host(r, stale_before) for _, r in kept), key=_worst_first)
     return OfficeReport(
         generated_at=generated_at,
         agent_version=__version__,
-        office=office or (offices.pop() if len(offices) == 1 else ""),
+        office=office or office_of([r for _, r in kept]),
+        preparer=preparer,
+        approver=approver,
         stale_days=stale_days,
         hosts=hosts,
         checks=_check_summaries([r for _, r in kept]),

@@ -163,6 +163,8 @@ class AuditReport(_Model):
     generated_at: str = Field(description="UTC time the audit ran, ISO 8601 with Z.")
     agent_version: str
     office: str = Field("", description="Office name printed on the cover, if given.")
+    preparer: str = Field("", description="Who prepared the report (signature block).")
+    approver: str = Field("", description="Who approves the report (signature block).")
     mode: Literal["live", "offline"] = Field(
         "live", description="offline: a mounted disk audited with --root (files only)."
     )
@@ -226,6 +228,8 @@ class OfficeReport(_Model):
     generated_at: str
     agent_version: str
     office: str = ""
+    preparer: str = Field("", description="Who prepared the report (signature block).")
+    approver: str = Field("", description="Who approves the report (signature block).")
     stale_days: int = Field(30, description="Hosts audited longer ago than this are listed.")
     hosts: list[OfficeHost] = Field(description="Worst score first.")
     checks: list[CheckSummary] = Field(description="Every check seen, most failing hosts first.")

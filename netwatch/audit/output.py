@@ -32,21 +32,29 @@ def report_json(report: AuditReport | OfficeReport) -> str:
     return report.model_dump_json(by_alias=True, indent=2) + "\n"
 
 
-def render(report: AuditReport | OfficeReport, lang: str, fmt: str) -> str:
-    """The report as ``json``, ``html`` or ``md`` text in ``lang``."""
+def render(
+    report: AuditReport | OfficeReport, lang: str, fmt: str, software: str = "summary"
+) -> str:
+    """The report as ``json``, ``html`` or ``md`` text in ``lang``; ``software``: the host
+    report's software appendix (full, summary or none; the JSON always lists it all)."""
     if fmt == "json":
         return report_json(report)
     html = fmt == "html"
     if isinstance(report, OfficeReport):
         return render_office_html(report, lang) if html else render_office_markdown(report, lang)
-    return render_host_html(report, lang) if html else render_host_markdown(report, lang)
+    if html:
+        return render_host_html(report, lang, software)
+    return render_host_markdown(report, lang, software)
 
 
 def render_all(
-    report: AuditReport | OfficeReport, lang: str, formats: tuple[str, ...] = ALL_FORMATS
+    report: AuditReport | OfficeReport,
+    lang: str,
+    formats: tuple[str, ...] = ALL_FORMATS,
+    software: str = "summary",
 ) -> dict[str, str]:
     """Every requested format, rendered before anything is written; keyed by file extension."""
-    return {fmt: render(report, lang, fmt) for fmt in formats}
+    return {fmt: render(report, lang, fmt, software) for fmt in formats}
 
 
 def safe_name(name: str) -> str:

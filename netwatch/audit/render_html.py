@@ -21,26 +21,22 @@ _WIDTHS = {
     "changes": (47, 19, 17, 17),
     "evidence": (32, 40, 28),
     "waivers": (27, 31, 20, 11, 11),
-    "framework": (36, 64),
+    "framework": (64, 36),
     "others": (46, 16, 14, 24),
     "services": (14, 8, 24, 11, 22, 10, 11),
-    "disks": (14, 27, 14, 16, 16, 13),
+    "disks": (13, 23, 10, 13, 13, 13, 15),
+    "managers": (60, 40),
+    "publishers": (60, 40),
+    "notable": (28, 44, 28),
     "nics": (14, 20, 16, 50),
     "hosts": (15, 15, 14, 10, 8, 12, 26),
     "common": (56, 16, 14, 14),
     "stale": (40, 35, 25),
     "superseded": (18, 22, 30, 30),
 }
-# Page breaks: a follow section goes on under the previous one instead of on a new page;
-# the matrix gets landscape pages
-_SECTION_CLASSES = {
-    "changes": "follow",
-    "waivers": "follow",
-    "services": "follow",
-    "stale": "follow",
-    "superseded": "follow",
-    "matrix": "matrix",
-}
+# Page breaks: sections follow each other on the page (no page left near-empty); the
+# office report's host list starts a page, the matrix gets landscape pages
+_SECTION_CLASSES = {"hosts": "newpage", "matrix": "matrix"}
 _PARA_CLASSES = {"note": "note", "plain": "", "alert": "expired"}
 # Marked text; code is evidence, set in monospace by table.evidence
 _MARKS = {
@@ -102,14 +98,17 @@ body{margin:0;font-family:"Noto Sans","DejaVu Sans","Liberation Sans",Arial,sans
  font-size:9.5pt;line-height:1.45;color:#1c2430}
 @media screen{body{max-width:190mm;margin:8mm auto;padding:0 8mm}}
 h1,h2,h3,h4{color:#153e75;line-height:1.25}
-h2{break-before:page;font-size:15pt;margin:0 0 4mm;padding-bottom:2mm;
+h2{font-size:14pt;margin:7mm 0 3mm;padding-bottom:1.5mm;
  border-bottom:1.5pt solid #153e75;break-after:avoid}
-section.follow h2{break-before:auto;margin-top:8mm}
-h3{font-size:11pt;margin:5mm 0 2mm;break-after:avoid}
+section.newpage h2,section.matrix h2{break-before:page;margin-top:0}
+section.cover+section h2{margin-top:0}
+p.collapsed{margin:5mm 0 2mm;font-size:10pt}
+p.collapsed strong{color:#153e75}
+h3{font-size:11pt;margin:4mm 0 1.5mm;break-after:avoid}
 h4{font-size:9.5pt;margin:3mm 0 1.5mm;break-after:avoid}
 p{margin:0 0 2.5mm}
 .note{color:#5b6470}
-table{width:100%;border-collapse:collapse;margin:1.5mm 0 4mm}
+table{width:100%;box-sizing:border-box;border-collapse:collapse;margin:1.5mm 0 4mm}
 thead{display:table-header-group}
 tr{break-inside:avoid}
 table.fixed{table-layout:fixed}
@@ -121,14 +120,14 @@ code{font-family:"DejaVu Sans Mono","Noto Sans Mono","Liberation Mono",monospace
  font-size:8.3pt}
 .badge{display:inline-block;padding:.2mm 1.8mm;border-radius:1mm;font-size:7.8pt;
  font-weight:700;color:#fff;background:var(--c);white-space:nowrap}
-.cover{display:flex;flex-direction:column;min-height:252mm;break-after:page}
+.cover{display:flex;flex-direction:column}
 .cover .office{font-size:12.5pt;font-weight:700;text-transform:uppercase;color:#153e75;
  text-align:center;letter-spacing:.02em;padding-bottom:2mm}
-.cover .rule{width:45mm;border-top:1pt solid #153e75;margin:0 auto 22mm}
+.cover .rule{width:45mm;border-top:1pt solid #153e75;margin:0 auto 8mm}
 .cover h1{font-size:22pt;text-transform:uppercase;text-align:center;margin:0 0 5mm;
  letter-spacing:.01em;text-wrap:balance}
 .cover .subtitle{font-size:14pt;text-align:center;margin:0 0 1.5mm;font-weight:700}
-.cover .date{text-align:center;color:#5b6470;margin:0 0 12mm}
+.cover .date{text-align:center;color:#5b6470;margin:0 0 6mm}
 .cover .spacer{flex:1}
 .cover .foot{color:#5b6470;font-size:8pt;border-top:.5pt solid #d5dbe3;padding-top:2mm}
 .scorecard{display:flex;gap:9mm;align-items:flex-start;justify-content:center;margin:0 0 9mm}
@@ -147,21 +146,48 @@ code{font-family:"DejaVu Sans Mono","Noto Sans Mono","Liberation Mono",monospace
 .offline strong{color:#8a4b00}
 .facts th{width:38%;font-weight:600}
 .facts{margin:0 0 4mm}
-.finding{break-inside:avoid;border:.5pt solid #d5dbe3;border-left:1.8mm solid var(--c);
- border-radius:1mm;padding:2.5mm 3.5mm 1mm;margin:0 0 4mm}
-.finding h3{margin:1.5mm 0 2mm;color:#1c2430}
+table.findings{font-size:7.9pt;line-height:1.3}
+table.findings td{padding:.8mm 1.3mm}
+table.findings .ctl{color:#5b6470;font-size:6.6pt;margin-top:.5mm}
+table.findings td.check{border-left:1.2mm solid var(--c)}
+table.findings .title{font-weight:700;margin:.6mm 0 .3mm}
+table.findings .d{margin:0 0 .8mm}
+table.findings .lbl{font-weight:700;color:#153e75}
+ul.evidence{margin:.3mm 0 0;padding:0;list-style:none;font-family:"DejaVu Sans Mono",
+ "Noto Sans Mono",monospace;font-size:6.9pt;line-height:1.3;overflow-wrap:anywhere}
+ul.evidence li{margin:0 0 .5mm}
+ul.evidence .src{color:#5b6470}
+ul.evidence .want{color:#1e7b3a}
+.finding{break-inside:avoid;border:.5pt solid #d5dbe3;border-left:1.5mm solid var(--c);
+ border-radius:1mm;padding:1.5mm 2.5mm .5mm;margin:0 0 2.5mm;font-size:8.6pt;line-height:1.35}
+.finding h3{margin:.8mm 0 1.2mm;color:#1c2430;font-size:10pt}
 .finding .id{color:#5b6470;margin-left:1.5mm}
-.finding dl{display:grid;grid-template-columns:31mm 1fr;gap:1.6mm 3mm;margin:0 0 1.5mm}
+.finding dl{display:grid;grid-template-columns:27mm minmax(0,1fr);gap:1mm 2.5mm;margin:0 0 1mm}
 .finding dt{font-weight:700;color:#153e75}
-.finding dd{margin:0}
+.finding dd{margin:0;min-width:0}
+.finding table{margin:0}
 .finding ul{margin:0;padding-left:4mm}
 .fw{font-weight:700}
 ul.checks{margin:0;padding:0;list-style:none}
 ul.checks li{margin:0 0 1mm;break-inside:avoid}
 table.evidence{margin:0}
-table.evidence td{font-family:"DejaVu Sans Mono","Noto Sans Mono",monospace;font-size:7.8pt;
- white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}
-table.evidence th{font-size:7.8pt}
+table.evidence td{font-family:"DejaVu Sans Mono","Noto Sans Mono",monospace;font-size:7.2pt;
+ white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;padding:.6mm 1.4mm}
+table.evidence th{font-size:7.2pt;padding:.6mm 1.4mm}
+table.framework,table.others,table.disks,table.nics,table.managers,table.publishers,
+table.notable,table.services,table.waivers,table.changes{font-size:8.4pt}
+table.framework td,table.others td{padding:.7mm 1.6mm}
+.signature{break-inside:avoid;margin:4mm 0 6mm}
+.signature .date{text-align:right;font-style:italic;margin:0 0 4mm}
+.signature .parties{display:flex;gap:10mm}
+.signature .party{flex:1;text-align:center}
+.signature .role{font-weight:700;text-transform:uppercase;color:#153e75}
+.signature .hint{font-style:italic;color:#5b6470;font-size:8.5pt}
+.signature .space{height:26mm;display:flex;align-items:center;justify-content:center}
+.signature .seal{width:24mm;height:24mm;border:.8pt dashed #9aa3ae;border-radius:50%;
+ display:flex;align-items:center;justify-content:center;color:#9aa3ae;font-size:8pt}
+.signature .name{font-weight:700;min-height:5mm;border-top:.5pt dotted #9aa3ae;
+ margin:0 8mm;padding-top:1mm}
 .expired{color:#b42318;font-weight:700}
 .software{columns:3;column-gap:6mm;font-size:7.5pt;line-height:1.3;margin:0 0 3mm;padding:0;
  list-style:none}
@@ -197,9 +223,9 @@ def _document(lang: str, title: str, body: str) -> str:
     )
 
 
-def render_host_html(report: AuditReport, lang: str) -> str:
+def render_host_html(report: AuditReport, lang: str, software: str = "summary") -> str:
     """One host's audit as a printable, self-contained HTML document."""
-    return _render(view.host_view(report, lang))
+    return _render(view.host_view(report, lang, software))
 
 
 def render_office_html(office: OfficeReport, lang: str) -> str:
@@ -222,16 +248,20 @@ def _cover(cover: view.Cover) -> str:
         else ""
     )
     identity = f"<h4>{_e(cover.identity)}</h4>" if cover.identity else ""
+    notes = "".join(_block(p) for p in cover.notes)
     return (
         f'<section class="cover">{office}<div class="rule"></div><h1>{title}</h1>'
         f'<p class="subtitle">{_e(cover.subtitle)}</p><p class="date">{_e(cover.date)}</p>'
-        f"{_score(cover.score)}{banner}{identity}{_facts(cover.facts)}"
+        f"{_score(cover.score)}{notes}{banner}{identity}{_facts(cover.facts)}"
         f'<div class="spacer"></div><div class="foot">{_e(cover.foot)}</div></section>'
     )
 
 
 def _section(section: view.Section) -> str:
     cls = _SECTION_CLASSES.get(section.key, "")
+    if not section.blocks:
+        line = f"<strong>{_e(section.title)}:</strong> {_e(section.note)}"
+        return f'<section class="{cls}"><p class="collapsed">{line}</p></section>'
     body = "".join(_block(b) for b in section.blocks)
     return f'<section class="{cls}"><h2>{_e(section.title)}</h2>{body}</section>'
 
@@ -247,14 +277,31 @@ def _block(block: view.Block) -> str:
         return _facts(block.rows)
     if isinstance(block, view.Score):
         return _score(block)
-    if isinstance(block, view.Finding):
-        return _finding(block)
+    if isinstance(block, view.Findings):
+        return _findings(block)
     if isinstance(block, view.Software):
         items = "".join(
             f'<li>{_e(n)} <span class="note">{_e(v)}</span></li>' for n, v in block.packages
         )
         return f'<ul class="software">{items}</ul>'
+    if isinstance(block, view.Signature):
+        return _signature(block)
     return _matrix(block)
+
+
+def _signature(block: view.Signature) -> str:
+    """Who signs, side by side: role, how to sign, room to sign (a seal ring), the name."""
+    parties = "".join(
+        f'<div class="party"><div class="role">{_e(p.role)}</div>'
+        f'<div class="hint">{_e(p.hint)}</div><div class="space">'
+        + (f'<div class="seal">{_e(p.seal)}</div>' if p.seal else "")
+        + f'</div><div class="name">{_e(p.name)}</div></div>'
+        for p in block.parties
+    )
+    return (
+        f'<div class="signature"><p class="date">{_e(block.date_line)}</p>'
+        f'<div class="parties">{parties}</div></div>'
+    )
 
 
 def _table(table: view.TableData) -> str:
@@ -317,32 +364,51 @@ def _score(score: view.Score) -> str:
     )
 
 
-def _finding(finding: view.Finding) -> str:
+def _findings(findings: view.Findings) -> str:
+    """One row per finding: the check, what was found, what to do."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in findings.head)
     rows = "".join(
-        f"<dt>{_e(label)}</dt><dd>{_detail(value)}</dd>" for label, value in finding.details
+        f'<tr class="sev-{_e(f.severity.key)}"><td class="check">{_badge(f.severity)} '
+        f'{_badge(f.result)}<div class="title">{_e(f.title)}</div>'
+        f'<code class="id">{_e(f.id)}</code>'
+        + (f'<div class="ctl">{_e(f.controls)}</div>' if f.controls else "")
+        + "</td>"
+        f"<td>{_labelled(f.found)}</td><td>{_labelled(f.action)}</td></tr>"
+        for f in findings.rows
     )
     return (
-        f'<article class="finding sev-{_e(finding.severity.key)}"><div>'
-        f"{_badge(finding.severity)} {_badge(finding.result)}"
-        f'<code class="id">{_e(finding.id)}</code></div>'
-        f"<h3>{_e(finding.title)}</h3><dl>{rows}</dl></article>"
+        '<table class="fixed findings"><colgroup><col style="width:23%"><col style="width:39%">'
+        f'<col style="width:38%"></colgroup><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
+        "</table>"
     )
+
+
+def _labelled(details: tuple[tuple[str, view.Detail], ...]) -> str:
+    """Details one after another, each led by its label."""
+    parts = []
+    for label, value in details:
+        lead = f'<span class="lbl">{_e(label)}:</span> ' if label else ""
+        parts.append(f'<div class="d">{lead}{_detail(value)}</div>')
+    return "".join(parts)
 
 
 def _detail(value: view.Detail) -> str:
     if isinstance(value, view.Inline):
         return _inline(value.text)
     if isinstance(value, view.TableData):
-        return _table(value)
+        return _evidence_lines(value)
     if isinstance(value, view.WaiverNote):
         return f"{_e(value.text)} ({_cell(value.state)})"
-    if isinstance(value, view.Controls):
-        items = "".join(
-            f'<li><span class="fw">{_e(title)}</span>: {_e(controls)}</li>'
-            for title, controls in value.entries
-        )
-        return f"<ul>{items}</ul>"
     return _e(value)
+
+
+def _evidence_lines(table: view.TableData) -> str:
+    """Evidence rows as lines: where, what was there, what was expected."""
+    lines = []
+    for source, observed, expected in table.rows:
+        wanted = f' <span class="want">→ {_cell(expected)}</span>' if _cell(expected) else ""
+        lines.append(f'<li><span class="src">{_cell(source)}</span> {_cell(observed)}{wanted}</li>')
+    return f'<ul class="evidence">{"".join(lines)}</ul>'
 
 
 def _matrix(matrix: view.Matrix) -> str:

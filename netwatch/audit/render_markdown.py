@@ -69,14 +69,17 @@ def _join(parts: Iterable[str]) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def render_host_markdown(report: AuditReport, lang: str) -> str:
+def render_host_markdown(report: AuditReport, lang: str, software: str = "summary") -> str:
     """One host's audit as Markdown."""
-    doc = view.host_view(report, lang)
+    doc = view.host_view(report, lang, software)
     cover, notice = doc.cover, doc.cover.notice
     head = _join(
         [
             _heading(1, doc.title),
             _bold(cover.office) + "\n" if cover.office else "",
+            _md(cover.date) + "\n",
+            _score(cover.score),
+            *(_block(note) for note in cover.notes),
             f"> **{_md(notice.label)}:** {_md(notice.text)}\n" if notice else "",
             _heading(3, cover.identity),
             _facts(cover.facts),
@@ -102,6 +105,8 @@ def render_office_markdown(office: OfficeReport, lang: str) -> str:
 
 
 def _section(section: view.Section) -> str:
+    if not section.blocks:
+        return f"**{_md(section.title)}:** {_md(section.note)}\n"
     return _join([_heading(2, section.title), *(_block(b) for b in section.blocks)])
 
 
@@ -116,11 +121,23 @@ def _block(block: view.Block) -> str:
         return _facts(block.rows)
     if isinstance(block, view.Score):
         return _score(block)
-    if isinstance(block, view.Finding):
-        return _finding(block)
+    if isinstance(block, view.Findings):
+        return _join(_finding(f) for f in block.rows)
     if isinstance(block, view.Software):
         return ", ".join(_code(f"{n} {v}".strip()) for n, v in block.packages) + "\n"
+    if isinstance(block, view.Signature):
+        return _signature(block)
     return _matrix(block)
+
+
+def _signature(block: view.Signature) -> str:
+    """Each party on a line: role, how to sign, the name or a line to write it on."""
+    lines = [_md(block.date_line) + "\n"]
+    for party in block.parties:
+        seal = f" — {_md(party.seal)}: ( )" if party.seal else ""
+        name = _md(party.name) if party.name else "\\_" * 24
+        lines.append(f"- **{_md(party.role)}** {_md(party.hint)}: {name}{seal}")
+    return "\n".join(lines) + "\n"
 
 
 def _cell(cell: view.Cell) -> str:
@@ -158,21 +175,22 @@ def _finding(finding: view.Finding) -> str:
             _heading(3, finding.title),
             f"{_bold(finding.severity.text)} · {_bold(finding.result.text)} · "
             f"{_code(finding.id)}\n",
-            *(_detail(label, value) for label, value in finding.details),
+            *(_detail(label, value) for label, value in (*finding.found, *finding.action)),
         ]
     )
 
 
 def _detail(label: str, value: view.Detail) -> str:
-    """A bold label and its value as one paragraph (a table follows its label)."""
+    """A bold label and its value as one paragraph (a table follows its label); a note
+    with no label (evidence rows left out) as it is."""
+    if not label:
+        return _md(str(value)) + "\n"
     if isinstance(value, view.TableData):
         return _join([f"**{_md(label)}:** \n", _grid(value)])
     if isinstance(value, view.Inline):
         text = _inline(value.text)
     elif isinstance(value, view.WaiverNote):
         text = f"{_md(value.text)} ({_cell(value.state)})"
-    elif isinstance(value, view.Controls):
-        text = "\n" + "\n".join(f"- **{_md(t)}:** {_md(c)}" for t, c in value.entries)
     else:
         text = _md(value)
     return f"**{_md(label)}:** {text}\n"

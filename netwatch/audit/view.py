@@ -29,7 +29,7 @@ from netwatch.audit.i18n import (
     severity_name,
     t,
 )
-from netwatch.audit.inventory import Inventory, InventoryCpu, InventoryOs
+from netwatch.audit.inventory import Inventory, InventoryCpu, InventoryOs, InventoryPackage
 from netwatch.audit.model import (
     AuditReport,
     Bilingual,
@@ -37,6 +37,7 @@ from netwatch.audit.model import (
     Changes,
     CheckRecord,
     CheckSummary,
+    EvidenceItem,
     FrameworkInfo,
     HostIdentity,
     OfficeHost,
@@ -44,12 +45,37 @@ from netwatch.audit.model import (
     ServiceRecord,
     WaiverInfo,
 )
+from netwatch.inventory.storage import used_bytes, used_percent
 from netwatch.posture.score import BANDS
 from netwatch.times import parse_utc
 
 FINDING_RESULTS = ("fail", "error", "waived")
 CHANGE_GROUPS = ("fixed", "new_failures", "regressions", "waivers_expired")
 SOFTWARE_CAP = 600
+# --software: the installed software appendix in full, summed up (the default) or left out
+SOFTWARE_MODES = ("summary", "full", "none")
+# A finding shows this many evidence rows, each value cut to this many characters
+# (the JSON report keeps them all, whole)
+EVIDENCE_ROWS = 3
+EVIDENCE_CHARS = 140
+# Software an inspector asks about, by kind: the first installed package whose name is
+# (or starts with) each name, lowercased; Windows programs by name prefix too
+NOTABLE_SOFTWARE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("remote", ("anydesk", "teamviewer", "ultraviewer", "rustdesk", "xrdp", "x11vnc",
+                "tigervnc", "realvnc", "vnc server", "openssh-server", "openssh server",
+                "telnetd")),
+    ("server", ("apache2", "nginx", "mariadb-server", "mysql-server", "mysql server",
+                "postgresql", "samba", "vsftpd", "proftpd", "bind9", "postfix", "exim4",
+                "squid", "docker", "microsoft sql server")),
+    ("browser", ("firefox", "chromium", "google-chrome", "google chrome", "microsoft edge",
+                 "cốc cốc", "coccoc", "opera")),
+    ("office", ("libreoffice", "microsoft office", "microsoft 365", "wps-office", "wps office",
+                "onlyoffice", "thunderbird", "adobe acrobat", "foxit")),
+    ("security", ("clamav", "kaspersky", "bkav", "eset", "symantec", "avast", "fail2ban",
+                  "aide", "auditd")),
+    ("runtime", ("openjdk", "java", "nodejs", "php")),
+)  # fmt: skip
+NOTABLE_CAP = 20
 MATRIX_SYMBOLS = {
     "pass": "✓",
     "fail": "✗",
@@ -175,25 +201,28 @@ class WaiverNote:
     state: str | Mark
 
 
-@dataclass(frozen=True)
-class Controls:
-    """(framework title, 'control title (id); ...') for each framework of a check."""
-
-    entries: tuple[tuple[str, str], ...]
-
-
-Detail = str | Inline | TableData | WaiverNote | Controls
+Detail = str | Inline | TableData | WaiverNote
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One failed, waived or error check with its labelled details."""
+    """One failed, waived or error check: what was found and what to do, labelled."""
 
     id: str
     title: str
     severity: Badge
     result: Badge
-    details: tuple[tuple[str, Detail], ...]
+    found: tuple[tuple[str, Detail], ...]
+    action: tuple[tuple[str, Detail], ...]
+    controls: str = ""
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The findings, one row each under ``head`` (check, what was found, what to do)."""
+
+    head: tuple[str, str, str]
+    rows: tuple[Finding, ...]
 
 
 @dataclass(frozen=True)
@@ -215,16 +244,36 @@ class Matrix:
     rows: tuple[tuple[str, tuple[Badge, ...]], ...]
 
 
-Block = TableData | Para | Heading | Facts | Score | Finding | Software | Matrix
+@dataclass(frozen=True)
+class Party:
+    """One who signs: role, how to sign, the name (blank: written by hand), a seal box."""
+
+    role: str
+    hint: str
+    name: str
+    seal: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signature block that closes the report: a date line and who signs."""
+
+    date_line: str
+    parties: tuple[Party, ...]
+
+
+Block = TableData | Para | Heading | Facts | Score | Findings | Software | Matrix | Signature
 
 
 @dataclass(frozen=True)
 class Section:
-    """A titled part of the report; ``key`` names it."""
+    """A titled part of the report; ``key`` names it. With no blocks it is one line:
+    the title, then ``note`` (an empty section takes no page of its own)."""
 
     key: str
     title: str
     blocks: tuple[Block, ...]
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,6 +297,7 @@ class Cover:
     identity: str
     facts: tuple[tuple[str, str], ...]
     foot: str
+    notes: tuple[Para, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -302,19 +352,6 @@ def control_map(
     ]
 
 
-def control_labels(
-    report: AuditReport, record: CheckRecord, lang: str
-) -> list[tuple[str, list[str]]]:
-    """(framework title, ['control title (control id)', ...]) for each framework of a check."""
-    known = {f.id: f for f in report.frameworks}
-    labels = []
-    for framework_id, controls in sorted(record.frameworks.items()):
-        framework = known.get(framework_id)
-        title = localized(framework.title, lang) if framework else framework_id
-        labels.append((title, [f"{_control_title(framework, c, lang)} ({c})" for c in controls]))
-    return labels
-
-
 def _control_title(framework: FrameworkInfo | None, control: str, lang: str) -> str:
     text = framework.controls.get(control) if framework else None
     return localized(text, lang) if text else control
@@ -328,16 +365,15 @@ def os_label(host: HostIdentity | InventoryOs | None) -> str:
 
 
 def identity_rows(report: AuditReport, lang: str) -> list[tuple[str, str]]:
-    """The host identity and audit facts printed on the cover."""
+    """The host identity and audit facts printed on the cover (the hostname and the date
+    head the cover: not repeated here)."""
     host = report.host
     rows = [
-        (t("host.hostname", lang), host.hostname),
         (t("host.fqdn", lang), host.fqdn),
         (t("host.os", lang), os_label(host)),
         (t("host.kernel", lang), host.kernel),
         (t("host.arch", lang), host.arch),
         (t("host.machine_id", lang), host.machine_id),
-        (t("meta.date", lang), format_date(report.generated_at, lang)),
         (t("meta.policy", lang), report.policy.name),
         (t("meta.agent", lang), report.agent_version),
         (t("meta.mode", lang), t(f"mode.{report.mode}", lang)),
@@ -376,18 +412,19 @@ def _bytes(value: int | None, lang: str) -> str:
 
 
 def filesystem_rows(inventory: Inventory, lang: str) -> list[list[str]]:
-    """Mount point, device, type, size, free and used share of each file system."""
+    """Mount point, device, type, size, used, available and use (as df) of each file system."""
     rows = []
     for fs in inventory.filesystems:
-        used = format_number(100 * (fs.size - fs.free) / fs.size, lang) + "%" if fs.size else ""
+        share = used_percent(fs.size, fs.free, fs.available)
         rows.append(
             [
                 fs.mountpoint,
                 fs.device,
                 fs.fstype,
                 _bytes(fs.size, lang),
-                _bytes(fs.free, lang),
-                used,
+                _bytes(used_bytes(fs.size, fs.free), lang),
+                _bytes(fs.available, lang),
+                "" if share is None else f"{format_number(share, lang)}%",
             ]
         )
     return rows
@@ -407,6 +444,39 @@ def software_list(inventory: Inventory) -> tuple[list[tuple[str, str]], int]:
     """(name, version) of up to SOFTWARE_CAP packages, sorted, and the total count."""
     names = sorted((p.name, p.version) for p in inventory.software)
     return names[:SOFTWARE_CAP], len(names)
+
+
+def software_managers(inventory: Inventory) -> list[tuple[str, int]]:
+    """(package manager, packages) most first: dpkg, rpm, windows (Add/Remove Programs)."""
+    counts: dict[str, int] = {}
+    for package in inventory.software:
+        counts[package.manager or "?"] = counts.get(package.manager or "?", 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def software_publishers(inventory: Inventory, limit: int = 10) -> list[tuple[str, int]]:
+    """(publisher, programs) of Windows programs, most first (dpkg and rpm name maintainers,
+    not publishers: left out)."""
+    counts: dict[str, int] = {}
+    for package in inventory.software:
+        if package.manager == "windows" and package.vendor:
+            counts[package.vendor] = counts.get(package.vendor, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def notable_software(inventory: Inventory) -> list[tuple[str, InventoryPackage]]:
+    """(kind, package) for each NOTABLE_SOFTWARE name installed, at most NOTABLE_CAP:
+    the package named so, else the shortest name starting with it."""
+    by_name = sorted(inventory.software, key=lambda p: (len(p.name), p.name.casefold()))
+    found: list[tuple[str, InventoryPackage]] = []
+    seen: set[tuple[str, str]] = set()
+    for kind, names in NOTABLE_SOFTWARE:
+        for name in names:
+            match = next((p for p in by_name if p.name.casefold().startswith(name)), None)
+            if match is not None and (match.name, match.version) not in seen:
+                seen.add((match.name, match.version))
+                found.append((kind, match))
+    return found[:NOTABLE_CAP]
 
 
 def service_cells(service: ServiceRecord, lang: str) -> list[str]:
@@ -538,9 +608,11 @@ def _severity_counts(failed: dict[str, int], lang: str) -> Counts:
 # The host report
 
 
-def host_view(report: AuditReport, lang: str) -> Report:
-    """One host's audit, ready to lay out."""
+def host_view(report: AuditReport, lang: str, software: str = "summary") -> Report:
+    """One host's audit, ready to lay out; ``software``: one of SOFTWARE_MODES."""
     check_lang(lang)
+    if software not in SOFTWARE_MODES:
+        raise ValueError(f"unknown software appendix {software!r}: use {', '.join(SOFTWARE_MODES)}")
     hostname = report.host.hostname
     score = report.score
     by_result = tuple(
@@ -556,6 +628,8 @@ def host_view(report: AuditReport, lang: str) -> Report:
         if report.mode == "offline"
         else None
     )
+    expired = score.expired_waivers
+    notes = [Para(t("summary.expired_waivers", lang, count=expired), "alert")] if expired else []
     cover = Cover(
         office=report.office,
         title=t("report.cover_title", lang),
@@ -566,40 +640,40 @@ def host_view(report: AuditReport, lang: str) -> Report:
         identity=t("cover.identity", lang),
         facts=tuple(identity_rows(report, lang)),
         foot=t("cover.generated_by", lang, version=report.agent_version),
+        notes=(*notes, Para(score_explanation(lang))),
     )
     sections = [
-        _summary(report, card, lang),
         _changes(report, lang),
         _findings(report, lang),
         _waivers(report, lang),
         _frameworks(report, lang),
         _others(report, lang),
         _services(report.services, lang),
-        _inventory(report.inventory, lang),
+        signature_section(report.preparer, report.approver, lang),
+        _inventory(report.inventory, lang, software),
     ]
     title = f"{t('report.title', lang)} — {hostname}"
     return Report(lang, title, cover, tuple(s for s in sections if s is not None))
 
 
-def _summary(report: AuditReport, card: Score, lang: str) -> Section:
-    chosen = findings(report)
-    expired = report.score.expired_waivers
-    rows = [
-        (_check(r.title, r.id, lang), _severity(r.severity, lang), _result(r.result, lang))
-        for r in chosen
-    ]
-    head = _heads(lang, "col.check", "col.severity", "col.result")
-    return _section(
-        "summary",
-        t("summary.title", lang),
-        [
-            card,
-            Para(t("summary.expired_waivers", lang, count=expired), "alert") if expired else None,
-            Para(score_explanation(lang)),
-            Heading(f"{t('findings.title', lang)} ({len(chosen)})"),
-            _table_or("index", head, rows, t("findings.none", lang)),
-        ],
+def signature_section(preparer: str, approver: str, lang: str) -> Section:
+    """Who prepared and who approves the report: names (blank: by hand), date, seal."""
+    parties = (
+        Party(t("sign.prepared_by", lang), t("sign.prepared_hint", lang), preparer),
+        Party(
+            t("sign.approved_by", lang),
+            t("sign.approved_hint", lang),
+            approver,
+            t("sign.seal", lang),
+        ),
     )
+    block = Signature(t("sign.date_line", lang), parties)
+    return _section("signature", t("sign.title", lang), [block])
+
+
+def _collapsed(key: str, title: str, note: str) -> Section:
+    """An empty section as one line: its title and ``note``."""
+    return Section(key, title, (), note)
 
 
 def _changes(report: AuditReport, lang: str) -> Section | None:
@@ -616,6 +690,9 @@ def _changes(report: AuditReport, lang: str) -> Section | None:
     head = _heads(lang, "col.check", "col.severity", "changes.before", "changes.after")
     blocks: list[Block | None] = [Para(intro, "plain")]
     for key, items in change_groups(changes):
+        if not items:
+            blocks.append(Para(f"{t(key, lang)}: {t('none', lang)}"))
+            continue
         rows = [
             (
                 _check(i.title, i.id, lang),
@@ -626,23 +703,34 @@ def _changes(report: AuditReport, lang: str) -> Section | None:
             for i in items
         ]
         blocks.append(Heading(f"{t(key, lang)} ({len(items)})"))
-        blocks.append(_table_or("changes", head, rows, t("none", lang)))
+        blocks.append(_table("changes", head, rows))
     return _section("changes", t("changes.title", lang), blocks)
 
 
-def _evidence(record: CheckRecord, lang: str) -> TableData | str:
+def _clip(text: str) -> str:
+    """``text`` cut to EVIDENCE_CHARS characters (an ellipsis marks the cut)."""
+    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1].rstrip() + "…"
+
+
+def shown_evidence(record: CheckRecord) -> tuple[list[EvidenceItem], int]:
+    """The first EVIDENCE_ROWS evidence rows of a finding and how many are left out."""
+    return record.evidence[:EVIDENCE_ROWS], max(0, len(record.evidence) - EVIDENCE_ROWS)
+
+
+def _evidence(record: CheckRecord, lang: str) -> tuple[TableData | str, str]:
+    """The evidence table (or a note that there is none), and a note of rows left out."""
     if not record.evidence:
-        return t("finding.no_evidence", lang)
+        return t("finding.no_evidence", lang), ""
+    shown, left_out = shown_evidence(record)
     head = _heads(lang, "evidence.source", "evidence.observed", "evidence.expected")
     rows = [
-        (
-            Mark("code", e.source),
-            Mark("code", recorded(e.observed, e.observed_message, lang)),
-            Mark("code", recorded(e.expected, e.expected_message, lang)),
-        )
-        for e in record.evidence
-    ]
-    return _table("evidence", head, rows)
+        (Mark("code", _clip(e.source)),
+         Mark("code", _clip(recorded(e.observed, e.observed_message, lang))),
+         Mark("code", _clip(recorded(e.expected, e.expected_message, lang))))
+        for e in shown
+    ]  # fmt: skip
+    more = t("finding.evidence_more", lang, count=format_number(left_out, lang)) if left_out else ""
+    return _table("evidence", head, rows), more
 
 
 def _waiver_state(waiver: WaiverInfo, lang: str) -> str | Mark:
@@ -659,24 +747,29 @@ def _waiver_note(waiver: WaiverInfo | None, lang: str) -> WaiverNote | None:
     return WaiverNote(text, _waiver_state(waiver, lang))
 
 
-def _finding(report: AuditReport, record: CheckRecord, lang: str) -> Finding:
-    controls = tuple(
-        (title, "; ".join(names)) for title, names in control_labels(report, record, lang)
-    )
-    details: list[tuple[str, Detail | None]] = [
-        (t("finding.rationale", lang), Inline(localized(record.rationale, lang))),
+def _finding(record: CheckRecord, lang: str) -> Finding:
+    """A compact finding: what is wrong and the evidence, the remediation and any waiver,
+    the framework controls by id. Why the check matters is in the JSON report."""
+    evidence, more = _evidence(record, lang)
+    found: list[tuple[str, Detail | None]] = [
         (t("col.reason", lang), recorded(record.reason, record.reason_message, lang)),
-        (t("finding.evidence", lang), _evidence(record, lang)),
+        (t("finding.evidence", lang), evidence),
+        ("", more or None),
+    ]
+    action: list[tuple[str, Detail | None]] = [
         (t("finding.remediation", lang), Inline(localized(record.remediation, lang))),
         (t("finding.waiver", lang), _waiver_note(record.waiver, lang)),
-        (t("finding.frameworks", lang), Controls(controls) if controls else None),
     ]
     return Finding(
         id=record.id,
         title=localized(record.title, lang),
         severity=_severity(record.severity, lang),
         result=_result(record.result, lang),
-        details=tuple((label, value) for label, value in details if value),
+        found=tuple((label, value) for label, value in found if value),
+        action=tuple((label, value) for label, value in action if value),
+        controls="; ".join(
+            f"{framework}: {', '.join(ids)}" for framework, ids in sorted(record.frameworks.items())
+        ),
     )
 
 
@@ -684,12 +777,18 @@ def _findings(report: AuditReport, lang: str) -> Section:
     chosen = findings(report)
     title = t("findings.title", lang)
     if not chosen:
-        return _section("findings", title, [Para(t("findings.none", lang))])
-    entries = (_finding(report, r, lang) for r in chosen)
-    return _section("findings", title, [Para(t("findings.intro", lang)), *entries])
+        return _collapsed("findings", title, t("findings.none", lang))
+    head = (t("col.check", lang), t("finding.found", lang), t("finding.remediation", lang))
+    table = Findings(head, tuple(_finding(r, lang) for r in chosen))
+    intro = f"{t('findings.intro', lang)} ({format_number(len(chosen), lang)})"
+    return _section("findings", title, [Para(intro), table])
 
 
 def _waivers(report: AuditReport, lang: str) -> Section:
+    title = t("waivers.title", lang)
+    waived = waived_checks(report)
+    if not waived:
+        return _collapsed("waivers", title, t("none", lang))
     head = _heads(
         lang, "col.check", "waiver.reason", "waiver.approver", "waiver.expires", "waiver.state"
     )
@@ -701,39 +800,50 @@ def _waivers(report: AuditReport, lang: str) -> Section:
             format_date(w.expires, lang),
             _waiver_state(w, lang),
         )
-        for r, w in waived_checks(report)
+        for r, w in waived
     ]
     return _section(
-        "waivers",
-        t("waivers.title", lang),
-        [Para(t("waivers.intro", lang)), _table_or("waivers", head, rows, t("none", lang))],
+        "waivers", title, [Para(t("waivers.intro", lang)), _table("waivers", head, rows)]
+    )
+
+
+def _result_counts(records: list[CheckRecord], lang: str) -> tuple[Badge, ...]:
+    """'Fail: 2', 'Pass: 3' ... for the results present, in RESULTS order."""
+    return tuple(
+        Badge("res", r, f"{result_name(r, lang)}: {format_number(n, lang)}")
+        for r in RESULTS
+        if (n := sum(rec.result == r for rec in records))
     )
 
 
 def _frameworks(report: AuditReport, lang: str) -> Section | None:
+    """Per framework, one row per control with checks: result counts and failing checks;
+    controls without an automated check in one line."""
     if not report.frameworks:
         return None
-    head = _heads(lang, "frameworks.control", "frameworks.checks")
-    unchecked = t("frameworks.unchecked", lang)
+    head = _heads(lang, "frameworks.control", "frameworks.results")
     blocks: list[Block | None] = []
     for framework in report.frameworks:
+        mapped = control_map(report, framework, lang)
         rows = [
             (
                 CheckRef(title, control),
-                CheckList(
-                    tuple((_result(r.result, lang), _check(r.title, r.id, lang)) for r in records),
-                    unchecked,
-                ),
+                _result_counts(records, lang),
             )
-            for control, title, records in control_map(report, framework, lang)
+            for control, title, records in mapped
+            if records
         ]
+        unchecked = [control for control, _, records in mapped if not records]
         blocks.append(Heading(localized(framework.title, lang)))
-        blocks.append(_table("framework", head, rows))
+        blocks.append(_table("framework", head, rows) if rows else None)
+        if unchecked:
+            text = t("frameworks.unchecked_list", lang, ids=", ".join(unchecked))
+            blocks.append(Para(text))
     return _section("frameworks", t("frameworks.title", lang), blocks)
 
 
 def _others(report: AuditReport, lang: str) -> Section:
-    head = _heads(lang, "col.check", "col.severity", "col.result", "col.reason")
+    title = t("others.title", lang)
     rows = [
         (
             _check(r.title, r.id, lang),
@@ -743,17 +853,20 @@ def _others(report: AuditReport, lang: str) -> Section:
         )
         for r in other_checks(report)
     ]
-    return _section(
-        "others", t("others.title", lang), [_table_or("others", head, rows, t("none", lang))]
-    )
+    if not rows:
+        return _collapsed("others", title, t("none", lang))
+    head = _heads(lang, "col.check", "col.severity", "col.result", "col.reason")
+    return _section("others", title, [_table("others", head, rows)])
 
 
 def _services(services: list[ServiceRecord] | None, lang: str) -> Section | None:
     if services is None:
         return None
+    title = t("services.title", lang)
+    if not services:
+        return _collapsed("services", title, t("none", lang))
     rows = [service_cells(s, lang) for s in services]
-    table = _table_or("services", service_headings(lang), rows, t("none", lang))
-    return _section("services", t("services.title", lang), [table])
+    return _section("services", title, [_table("services", service_headings(lang), rows)])
 
 
 def _unavailable(inventory: Inventory, lang: str) -> Para | None:
@@ -764,23 +877,50 @@ def _unavailable(inventory: Inventory, lang: str) -> Para | None:
     return Para(t("inventory.unavailable", lang, items=items), tone="alert")
 
 
-def _inventory(inventory: Inventory | None, lang: str) -> Section:
+def _software(inventory: Inventory, lang: str, mode: str) -> list[Block | None]:
+    """The installed software: every package (full) or counts and notable software."""
+    if mode == "none":
+        return []
+    names, total = software_list(inventory)
+    count = t("inventory.software_count", lang, count=format_number(total, lang))
+    heading = Heading(f"{t('inventory.software', lang)} — {count}")
+    if mode == "full":
+        capped = t(
+            "inventory.software_capped",
+            lang,
+            shown=format_number(len(names), lang),
+            total=format_number(total, lang),
+        )
+        return [heading, Para(capped) if total > len(names) else None, Software(tuple(names))]
+    managers = [(m, format_number(n, lang)) for m, n in software_managers(inventory)]
+    publishers = [(p, format_number(n, lang)) for p, n in software_publishers(inventory)]
+    notable = [
+        (t(f"software.{kind}", lang), p.name, p.version) for kind, p in notable_software(inventory)
+    ]
+    return [
+        heading,
+        _table("managers", _heads(lang, "inventory.manager", "inventory.packages"), managers)
+        if managers
+        else None,
+        _table("publishers", _heads(lang, "inventory.publisher", "inventory.packages"),
+               publishers) if publishers else None,
+        Heading(t("inventory.notable", lang)),
+        _table_or("notable", _heads(lang, "inventory.kind", "inventory.name", "col.version"),
+                  notable, t("none", lang)),
+        Para(t("inventory.software_more", lang)),
+    ]  # fmt: skip
+
+
+def _inventory(inventory: Inventory | None, lang: str, software: str) -> Section:
     title = t("inventory.title", lang)
     if inventory is None:
-        return _section("inventory", title, [Para(t("inventory.none", lang))])
+        return _collapsed("inventory", title, t("inventory.none", lang))
     disks = [
         t(f"inventory.{k}", lang)
-        for k in ("mountpoint", "device", "fstype", "size", "free", "used")
+        for k in ("mountpoint", "device", "fstype", "size", "used", "available", "use")
     ]
     nics = [t(f"inventory.{k}", lang) for k in ("nic", "mac", "link", "addresses")]
-    names, total = software_list(inventory)
-    capped = t(
-        "inventory.software_capped",
-        lang,
-        shown=format_number(len(names), lang),
-        total=format_number(total, lang),
-    )
-    count = t("inventory.software_count", lang, count=format_number(total, lang))
+    filesystems = filesystem_rows(inventory, lang)
     return _section(
         "inventory",
         title,
@@ -788,13 +928,14 @@ def _inventory(inventory: Inventory | None, lang: str) -> Section:
             Heading(t("inventory.system", lang)),
             Facts(tuple(inventory_facts(inventory, lang))),
             _unavailable(inventory, lang),
-            Heading(t("inventory.disks", lang)),
-            _table("disks", disks, filesystem_rows(inventory, lang)),
-            Heading(t("inventory.nics", lang)),
-            _table("nics", nics, nic_rows(inventory, lang)),
-            Heading(f"{t('inventory.software', lang)} — {count}"),
-            Para(capped) if total > len(names) else None,
-            Software(tuple(names)),
+            Heading(t("inventory.disks", lang)) if filesystems else None,
+            _table("disks", disks, filesystems) if filesystems else None,
+            Para(t("inventory.disk_use", lang)) if filesystems else None,
+            Heading(t("inventory.nics", lang)) if inventory.network_interfaces else None,
+            _table("nics", nics, nic_rows(inventory, lang))
+            if inventory.network_interfaces
+            else None,
+            *_software(inventory, lang, software),
         ],
     )
 
@@ -834,6 +975,7 @@ def office_view(office: OfficeReport, lang: str) -> Report:
         _office_common(office, lang),
         _office_stale(office, lang),
         _office_superseded(office, lang),
+        signature_section(office.preparer, office.approver, lang),
         _office_matrix(office, lang),
     ]
     title = t("office.title", lang)

@@ -97,8 +97,15 @@ def test_same_hostname_other_machine_is_another_host() -> None:
 def test_office_name_and_schema() -> None:
     office = merge_reports(pair(), office="Văn phòng HĐND và UBND huyện", now=NOW)
     assert office.office == "Văn phòng HĐND và UBND huyện"
-    mixed = [pair()[0], ("x.json", pair()[1][1].model_copy(update={"office": "Khác"}))]
-    assert merge_reports(mixed, now=NOW).office == ""
+    unnamed = [pair()[0], ("x.json", pair()[1][1].model_copy(update={"office": ""}))]
+    assert merge_reports(unnamed, now=NOW).office == "UBND xã Thanh Bình", "a report without one"
+    third = ("y.json", pair()[1][1].model_copy(update={"office": "Khác", "host":
+             pair()[1][1].host.model_copy(update={"hostname": "pc-3"})}))  # fmt: skip
+    assert merge_reports([*pair(), third], now=NOW).office == "UBND xã Thanh Bình", "most named"
+    nameless = [(s, r.model_copy(update={"office": ""})) for s, r in pair()]
+    assert merge_reports(nameless, now=NOW).office == ""
+    signed = merge_reports(pair(), now=NOW, preparer="Lê Văn Bình", approver="Trần Thị Hoa")
+    assert (signed.preparer, signed.approver) == ("Lê Văn Bình", "Trần Thị Hoa")
     document = json.loads(report_json(office))
     assert document["schema"] == "netwatch-office-report"
     assert_valid(document, "office-report")

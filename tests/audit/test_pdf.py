@@ -54,8 +54,9 @@ def print_pdf(document: str, directory: Path, name: str) -> Path:
 
 
 def pdf_text(pdf: Path) -> str:
-    """The PDF's text, whitespace-normalised (pdftotext breaks long titles across lines)."""
-    result = subprocess.run([tool("pdftotext"), "-layout", str(pdf), "-"], check=True,
+    """The PDF's text in reading order (a table cell's lines together), whitespace-normalised
+    (pdftotext breaks long titles across lines)."""
+    result = subprocess.run([tool("pdftotext"), str(pdf), "-"], check=True,
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     return " ".join(result.stdout.split())
 
@@ -66,6 +67,20 @@ def page_sizes(pdf: Path) -> list[tuple[int, int]]:
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     sizes = re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+) pts", result.stdout)
     return [(round(float(w)), round(float(h))) for w, h in sizes]
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Each page's text (pdftotext ends every page with a form feed)."""
+    result = subprocess.run([tool("pdftotext"), "-layout", str(pdf), "-"], check=True,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    return result.stdout.split("\f")[:-1]
+
+
+def assert_no_near_empty_page(pdf: Path) -> None:
+    """Every page but the first and the last holds at least 15% of the fullest page's text."""
+    sizes = [len("".join(text.split())) for text in page_texts(pdf)]
+    for number, size in enumerate(sizes[1:-1], start=2):
+        assert size >= 0.15 * max(sizes), f"page {number}: {size} characters of {sizes}"
 
 
 def first_page_png(pdf: Path, name: str) -> Path:
@@ -80,7 +95,7 @@ def first_page_png(pdf: Path, name: str) -> Path:
 
 
 def test_host_report_pdf_in_vietnamese(tmp_path: Path) -> None:
-    report = load_host("weak")
+    report = load_host("weak").model_copy(update={"preparer": "Lê Văn Bình"})
     pdf = print_pdf(render_host_html(report, "vi"), tmp_path, "host-vi")
     text = pdf_text(pdf)
     folded = text.casefold()
@@ -92,10 +107,52 @@ def test_host_report_pdf_in_vietnamese(tmp_path: Path) -> None:
     for record in failing:
         assert " ".join(record.title.vi.split()) in text, record.id
     assert "22/11/2026 08:08 (UTC)" in text and "50,5" in text
+    assert text.count("50,5") == 2, "the score once on the cover, once in the changes"
     assert "Trang 2 / " in text
+    for key in ("sign.prepared_by", "sign.approved_by", "sign.prepared_hint", "sign.seal"):
+        assert t(key, "vi").casefold() in folded, key
+    assert "Lê Văn Bình" in text
     sizes = page_sizes(pdf)
-    assert len(sizes) > 5 and set(sizes) == {A4_PORTRAIT}
+    assert 2 <= len(sizes) <= 8 and set(sizes) == {A4_PORTRAIT}, sizes
+    assert_no_near_empty_page(pdf)
     first_page_png(pdf, "audit-host-vi-cover")
+
+
+@pytest.mark.parametrize("software", ["none", "full"])
+def test_host_report_pdf_software_appendix(tmp_path: Path, software: str) -> None:
+    report = load_host("weak")
+    assert report.inventory is not None
+    pdf = print_pdf(render_host_html(report, "en", software), tmp_path, f"host-{software}")
+    text = pdf_text(pdf)
+    listed = sorted(p.name for p in report.inventory.software)
+    assert (listed[-1] in text) == (software == "full")
+    assert (t("inventory.software", "en") in text) == (software == "full")
+    assert_no_near_empty_page(pdf)
+
+
+def test_full_width_tables_keep_their_right_border(tmp_path: Path) -> None:
+    """The right border of the widest table is inside the page: the rightmost dark pixel
+    column of page 1 is left of the right margin (15 mm; 100 dpi: 59 px) less a hair."""
+    pdf = print_pdf(render_host_html(load_host("weak"), "vi"), tmp_path, "border")
+    ppm = tmp_path / "page"
+    subprocess.run([tool("pdftoppm"), "-gray", "-r", "100", "-f", "2", "-l", "2", "-singlefile",
+                    str(pdf), str(ppm)], check=True, timeout=60)  # fmt: skip
+    width, height, pixels = read_pgm(ppm.with_suffix(".pgm"))
+    right_edge = max(
+        (x for y in range(height) for x in range(width - 1, -1, -1)
+         if pixels[y * width + x] < 230),
+        default=0,
+    )  # fmt: skip
+    margin = round(15 / 25.4 * 100)
+    assert width - margin - 3 <= right_edge <= width - margin + 1, (right_edge, width)
+
+
+def read_pgm(path: Path) -> tuple[int, int, bytes]:
+    """A binary PGM (P5, 8 bits) as width, height and pixel bytes."""
+    data = path.read_bytes()
+    fields = data.split(maxsplit=4)
+    assert fields[0] == b"P5" and fields[3] == b"255"
+    return int(fields[1]), int(fields[2]), fields[4]
 
 
 def test_office_report_pdf_has_a_landscape_matrix(tmp_path: Path) -> None:

@@ -105,8 +105,9 @@ def test_vietnamese_labels_are_used() -> None:
     document = render_host_html(load_host("weak"), "vi")
     nodes = set(TextNodes(document).nodes)
     for key in (
-        "summary.title",
+        "summary.score",
         "findings.title",
+        "finding.found",
         "finding.evidence",
         "finding.remediation",
         "waivers.title",
@@ -117,8 +118,11 @@ def test_vietnamese_labels_are_used() -> None:
         "frameworks.title",
         "col.severity",
         "services.title",
+        "sign.prepared_by",
+        "sign.approved_by",
+        "sign.seal",
     ):
-        assert t(key, "vi") in nodes, key
+        assert t(key, "vi") in nodes or f"{t(key, 'vi')}:" in nodes, key
     assert 'content:"Trang" " " counter(page)' in document
     assert '"Page"' not in document
 
@@ -133,14 +137,14 @@ def test_every_check_title_in_the_report_language(lang: str) -> None:
         assert escape(getattr(record.title, other)) not in document, record.id
     for record in report.results:
         if record.result == "fail":
-            rationale = getattr(record.rationale, lang).split("`")[0]
-            assert escape(rationale) in document, record.id
+            remediation = getattr(record.remediation, lang).split("`")[0]
+            assert escape(remediation) in document, record.id
 
 
 def test_findings_ordered_by_severity_then_id() -> None:
     report = load_host("weak")
     document = render_host_html(report, "vi")
-    found = re.findall(r'<article class="finding sev-(\w+)">.*?<code class="id">([\w.]+)</code>',
+    found = re.findall(r'<tr class="sev-(\w+)"><td class="check">.*?<code class="id">([\w.]+)</code>',
                        document)  # fmt: skip
     expected = sorted(((r.severity, r.id) for r in report.results
                        if r.result in ("fail", "waived", "error")),
@@ -204,12 +208,34 @@ def test_software_list_capped_with_formatted_counts() -> None:
             for n in range(1500)]  # fmt: skip
     inventory = report.inventory.model_copy(update={"software": many})
     big = report.model_copy(update={"inventory": inventory})
-    vi = render_host_html(big, "vi")
-    en = render_host_html(big, "en")
+    vi = render_host_html(big, "vi", "full")
+    en = render_host_html(big, "en", "full")
     assert t("inventory.software_count", "vi", count="1.500") in vi
     assert t("inventory.software_capped", "en", shown=f"{SOFTWARE_CAP}", total="1,500") in en
     assert vi.count("<li>pkg") == SOFTWARE_CAP
     assert '<ul class="software">' in vi
+
+
+def test_software_summary_by_default_and_none_leaves_it_out() -> None:
+    report = load_host("weak")
+    assert report.inventory is not None
+    extra = [InventoryPackage(name=n, version="9", manager="windows", vendor="Cốc Cốc Co.")
+             for n in ("Cốc Cốc", "UltraViewer 6.6")]  # fmt: skip
+    inventory = report.inventory.model_copy(update={"software": [*report.inventory.software,
+                                                                 *extra]})  # fmt: skip
+    report = report.model_copy(update={"inventory": inventory})
+    summary = render_host_html(report, "vi")
+    nodes = TextNodes(summary).nodes
+    assert '<ul class="software">' not in summary
+    assert t("inventory.software_count", "vi", count="422") in " ".join(nodes)
+    assert nodes[nodes.index("dpkg") :][:4] == ["dpkg", "420", "windows", "2"]
+    assert "Cốc Cốc Co." in nodes and "UltraViewer 6.6" in nodes and "Cốc Cốc" in nodes
+    assert t("software.remote", "vi") in nodes and t("software.browser", "vi") in nodes
+    none = render_host_html(report, "vi", "none")
+    assert t("inventory.software", "vi") not in none and "UltraViewer" not in none
+    assert t("inventory.disks", "vi") in none, "the rest of the appendix stays"
+    with pytest.raises(ValueError, match="software appendix 'all'"):
+        render_host_html(report, "vi", "all")
 
 
 def test_waivers_valid_and_expired() -> None:
@@ -246,7 +272,7 @@ def test_hardened_host_has_no_findings_and_no_services_section() -> None:
     document = render_host_html(load_host("hardened"), "en")
     assert t("findings.none", "en") in document
     assert t("services.title", "en") not in document
-    assert '<article class="finding' not in document
+    assert '<table class="fixed findings">' not in document
 
 
 def test_services_and_framework_mapping() -> None:
@@ -256,13 +282,13 @@ def test_services_and_framework_mapping() -> None:
     assert t("services.down", "vi") in document
     assert "TCVN 11930:2017 yêu cầu cơ bản về an toàn hệ thống thông tin theo cấp độ" in document
     assert "Bảo đảm an toàn dữ liệu: sao lưu dự phòng" in document
-    assert t("frameworks.unchecked", "vi") in document
+    assert t("frameworks.unchecked_list", "vi", ids="").split(":")[0] in document
 
 
 def test_printable_on_a4() -> None:
     document = render_host_html(load_host("weak"), "vi")
     assert "@page{size:A4;" in document
-    assert "break-before:page" in document and "break-inside:avoid" in document
+    assert "break-inside:avoid" in document and "box-sizing:border-box" in document
     assert "thead{display:table-header-group}" in document
     assert "-webkit-print-color-adjust:exact" in document
     assert "counter(page)" in document and "counter(pages)" in document

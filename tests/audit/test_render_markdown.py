@@ -78,7 +78,6 @@ def test_detects_a_foreign_label() -> None:
 def test_vietnamese_labels_are_used() -> None:
     pieces = segments(render_host_markdown(load_host("weak"), "vi"))
     for key in (
-        "summary.title",
         "findings.title",
         "finding.evidence",
         "finding.remediation",
@@ -90,6 +89,9 @@ def test_vietnamese_labels_are_used() -> None:
         "frameworks.title",
         "col.severity",
         "services.title",
+        "sign.title",
+        "sign.prepared_by",
+        "sign.approved_by",
     ):
         assert t(key, "vi") in pieces, key
 
