@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from netwatch.posture.model import Text
-from netwatch.probes.record import as_record, cert_days_left
+from netwatch.probes.record import as_record, cert_days_left, status
 from netwatch.probes.result import ProbeResult
 from netwatch.probes.scheduler import ProbeJob
 from netwatch.probes.targets import display_target
@@ -31,7 +31,6 @@ def print_json(outcomes: list[tuple[ProbeJob, ProbeResult]], started: float) -> 
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
-CERT_WARNING_DAYS = 14  # the default warning threshold of the certificate checks
 WORDS = {
     "title": Text("Service checks", "Kiểm tra dịch vụ"),
     "service": Text("Service", "Dịch vụ"),
@@ -42,6 +41,7 @@ WORDS = {
     "cert": Text("Cert days", "Chứng thư (ngày)"),
     "detail": Text("Detail", "Chi tiết"),
     "up": Text("UP", "HOẠT ĐỘNG"),
+    "warning": Text("WARNING", "CẢNH BÁO"),
     "down": Text("DOWN", "LỖI"),
     "expiring": Text("expires soon", "sắp hết hạn"),
     "summary": Text("{up} up, {down} down", "{up} hoạt động, {down} lỗi"),
@@ -54,10 +54,16 @@ def print_table(
     console: Console | None = None,
     now: float | None = None,
 ) -> None:
-    """The results, down services first: a table when it fits, one block per service otherwise."""
+    """The results, down services first: a table when it fits, one block per service otherwise.
+
+    An ICMP probe's latency is its echo round trip; a certificate the probe warned about
+    is marked as expiring soon, and the warnings join the detail.
+    """
     from rich.markup import escape
 
+    from netwatch.audit.i18n import probe_reason_name
     from netwatch.cli.tables import Column, output_console, records
+    from netwatch.i18n import render
 
     console = console or output_console()
     now = time.time() if now is None else now
@@ -67,18 +73,31 @@ def print_table(
         Column(word["status"]), Column(word["latency"], justify="right"),
         Column(word["cert"], justify="right", label=True), Column(word["detail"], "long"),
     )  # fmt: skip
+    style = {"up": "green", "warning": "yellow", "down": "red"}
     rows = []
     for job, result in sorted(outcomes, key=lambda pair: (pair[1].success, pair[0].service)):
+        state = status(result)
+        label = f"[{style[state]}]{word[state]}[/]"
+        if state == "down":
+            label += f" ({escape(probe_reason_name(result.reason, lang))})"
         days = cert_days_left(result, now)
-        status = f"[green]{word['up']}[/]" if result.success else (
-            f"[red]{word['down']}[/] ({escape(result.reason)})")  # fmt: skip
-        cert = ""
-        if days is not None:
-            soon = days < CERT_WARNING_DAYS
-            cert = f"[red]{days:.0f} ({word['expiring']})[/]" if soon else f"{days:.0f}"
-        detail = result.detail or result.info.get("http_version", "")
-        rows.append([escape(job.service), job.kind, escape(display_target(job.target)), status,
-                     f"{result.duration * 1000:.0f} ms", cert, escape(detail)])  # fmt: skip
+        cert = "" if days is None else f"{days:.0f}"
+        if cert and "cert_expiring" in result.warnings:
+            cert = f"[red]{cert} ({word['expiring']})[/]"
+        detail = render(result.detail_message or result.detail, lang)
+        notes = [detail or result.info.get("http_version", ""), *result.warnings.values()]
+        rows.append([escape(job.service), job.kind, escape(display_target(job.target)), label,
+                     _milliseconds(result, lang), cert,
+                     escape("; ".join(n for n in notes if n))])  # fmt: skip
     console.print(records(console, word["title"], columns, rows))
     down = sum(1 for _, r in outcomes if not r.success)
     console.print(WORDS["summary"].get(lang).format(up=len(outcomes) - down, down=down))
+
+
+def _milliseconds(result: ProbeResult, lang: str) -> str:
+    """The echo round trip of an ICMP probe, else the probe's duration: ``0.5 ms``, ``41 ms``."""
+    from netwatch.audit.i18n import format_number
+
+    seconds = result.values.get("icmp_rtt_seconds", result.duration)
+    value = seconds * 1000
+    return f"{format_number(value, lang, 1 if value < 10 else 0)} ms"

@@ -94,9 +94,10 @@ def check(lang: str, out: Console) -> list[str]:
     day = 86400.0
     recorded = [
         ProbeResult(True, duration=0.0412, values={"tls_expiry_timestamp": NOW + 5.2 * day},
-                    info={"http_version": "HTTP/1.1"}),
+                    info={"http_version": "HTTP/1.1", "tls_expiry_warning_days": "14"},
+                    warnings={"cert_expiring": "the certificate expires in 5.2 days"}),
         ProbeResult(False, "status", "HTTP 503 Service Unavailable (expected 200-399)", 0.0087),
-        ProbeResult(True, duration=0.0031, values={"tls_expiry_timestamp": NOW + 200 * day}),
+        ProbeResult(True, duration=0.00047, values={"tls_expiry_timestamp": NOW + 200 * day}),
         ProbeResult(False, "refused", "connect to 10.20.1.30:8080: connection refused", 0.0009),
     ]  # fmt: skip
     print_checks(list(zip(jobs, recorded, strict=True)), lang, out, now=NOW)
