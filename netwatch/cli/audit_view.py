@@ -16,6 +16,7 @@ from netwatch.audit.i18n import (
     band_name,
     format_score,
     localized,
+    recorded,
     result_name,
     severity_name,
     t,
@@ -205,7 +206,8 @@ def _print_errors(console: Console, report: AuditReport, lang: str) -> None:
     if errors:
         console.print(f"[magenta]{term('summary.errors', lang)}[/]:")
         for record in errors:
-            console.print(f"  {record.id}: {escape(record.reason)}")
+            reason = recorded(record.reason, record.reason_message, lang)
+            console.print(f"  {record.id}: {escape(reason)}")
 
 
 def _print_changes(console: Console, changes: Changes, report: AuditReport, lang: str) -> None:
