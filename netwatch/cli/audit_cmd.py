@@ -11,7 +11,7 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
 from netwatch.cli.inventory_cmd import OutputFormat
-from netwatch.cli.options import ConfigOption, LangOption
+from netwatch.cli.options import ConfigOption, LangOption, Software, SoftwareOption
 
 if TYPE_CHECKING:
     from netwatch.audit.model import AuditReport
@@ -53,7 +53,16 @@ def audit(
             file_okay=False,
         ),
     ] = None,
-    office: Annotated[str, typer.Option("--office", help="Office name for the cover.")] = "",
+    office: Annotated[
+        str, typer.Option("--office", help="Office name for the cover (default: config report:).")
+    ] = "",
+    preparer: Annotated[
+        str, typer.Option("--preparer", help="Who prepares the report (signature block).")
+    ] = "",
+    approver: Annotated[
+        str, typer.Option("--approver", help="Who approves the report (signature block).")
+    ] = "",
+    software: SoftwareOption = "summary",
     output: Annotated[
         Path | None,  # noqa: UP007
         typer.Option(
@@ -80,7 +89,10 @@ def audit(
     Service probe results are reported but do not change the exit code.
     """
     with friendly_errors(cli_state(ctx).debug):
-        report, written = _run(policy, services, config, root, office, output, lang, baseline)
+        names = (office, preparer, approver)
+        report, written = _run(
+            policy, services, config, root, names, output, lang, baseline, software
+        )
         if output_format is OutputFormat.json:
             from netwatch.audit.output import report_json
 
@@ -100,10 +112,11 @@ def _run(
     services: bool,
     config: Path | None,
     root: Path | None,
-    office: str,
+    names: tuple[str, str, str],
     output: Path | None,
     lang: str,
     baseline: Path | None,
+    software: Software,
 ) -> tuple[AuditReport, list[Path]]:
     """Validate everything first, then audit; the report and the files written."""
     from netwatch.audit.baseline import check_same_host, with_changes
@@ -149,12 +162,18 @@ def _run(
             with progress.step("progress.services"):
                 probed = probe_services(settings)
         total = checks_to_run(loaded, audit_platform(access, root))
-        report = build_report(loaded, facts, identity, root=root, office=office,
+        office, preparer, approver = names
+        signed = settings.report  # the options win over the configured names
+        report = build_report(loaded, facts, identity, root=root,
+                              office=office or signed.office,
+                              preparer=preparer or signed.preparer,
+                              approver=approver or signed.approver,
                               inventory=inventory, services=probed,
                               on_result=progress.checks(total))  # fmt: skip
     if previous is not None:
         report = with_changes(report, previous, str(baseline))
     written: list[Path] = []
     if output is not None:
-        written = write_documents(output, report_stem(report), render_all(report, lang))
+        documents = render_all(report, lang, software=software)
+        written = write_documents(output, report_stem(report), documents)
     return report, written

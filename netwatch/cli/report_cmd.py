@@ -9,7 +9,7 @@ import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import friendly_errors
-from netwatch.cli.options import App, LangOption
+from netwatch.cli.options import App, ConfigOption, LangOption, SoftwareOption
 
 if TYPE_CHECKING:
     from netwatch.audit.model import OfficeReport
@@ -30,7 +30,19 @@ def merge(
     files: Annotated[list[Path], typer.Argument(help="Host audit reports (JSON).", dir_okay=False)],
     output: OutputOption,
     lang: LangOption = "en",
-    office: Annotated[str, typer.Option("--office", help="Office name for the cover.")] = "",
+    office: Annotated[
+        str,
+        typer.Option(
+            "--office", help="Office name for the cover (default: config, else the reports')."
+        ),
+    ] = "",
+    preparer: Annotated[
+        str, typer.Option("--preparer", help="Who prepares the report (signature block).")
+    ] = "",
+    approver: Annotated[
+        str, typer.Option("--approver", help="Who approves the report (signature block).")
+    ] = "",
+    config: ConfigOption = None,
     stale_days: Annotated[
         int,
         typer.Option(
@@ -44,10 +56,14 @@ def merge(
         from netwatch.audit.merge import merge_reports
         from netwatch.audit.output import check_output_dir, render_all, report_stem, write_documents
         from netwatch.cli.audit_view import print_office
+        from netwatch.config.loader import load_config
 
         check_output_dir(output)
+        signed = load_config(config).report  # the options win over the configured names
         reports = [(str(path), load_host_report(path)) for path in files]
-        merged = merge_reports(reports, office=office, stale_days=stale_days)
+        merged = merge_reports(reports, office=office or signed.office, stale_days=stale_days,
+                               preparer=preparer or signed.preparer,
+                               approver=approver or signed.approver)  # fmt: skip
         written = write_documents(output, report_stem(merged), render_all(merged, lang))
         _note_superseded(merged)
         print_office(merged, lang, written)
@@ -67,6 +83,7 @@ def render(
     ],
     output: OutputOption,
     lang: LangOption = "en",
+    software: SoftwareOption = "summary",
 ) -> None:
     """Re-render a saved JSON report as HTML and Markdown, without running any check."""
     with friendly_errors(cli_state(ctx).debug):
@@ -82,5 +99,5 @@ def render(
 
         check_output_dir(output)
         report = load_report(file)
-        documents = render_all(report, lang, RENDERED_FORMATS)
+        documents = render_all(report, lang, RENDERED_FORMATS, software)
         print_written(write_documents(output, report_stem(report), documents), lang)

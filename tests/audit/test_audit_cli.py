@@ -83,7 +83,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     a_file = tmp_path / "file"
     a_file.write_text("")
     cases = {
-        ("--lang", "fr"): "--lang fr: use en or vi",
+        ("--lang", "fr"): "'fr' is not allowed; use one of: en, vi",
         ("--policy", str(policy)): f"{policy}: line 3: checks.linux.nope.x: unknown check id",
         ("--fail-on", "urgent"): "urgent",
         ("--root", str(tmp_path / "nope")): "not a directory",
@@ -192,3 +192,28 @@ def test_services_probed_once_on_loopback(tmp_path: Path, one_check_policy: Path
     assert services["intranet"]["success"] is True and services["intranet"]["kind"] == "tcp"
     assert services["mail"]["success"] is False and services["mail"]["reason"]
     assert "Services: 1 up, 1 down (mail)" in table.stdout
+
+
+def test_signature_names_and_office_from_config_options_win(tmp_path: Path) -> None:
+    config = tmp_path / "netwatch.yaml"
+    config.write_text('report:\n  office: "UBND xã Cấu Hình"\n  preparer: "Lê Văn Bình"\n'
+                      '  approver: "Trần Thị Hoa"\n', encoding="utf-8")  # fmt: skip
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["audit", "--root", WEAK, "--config", str(config), "--lang", "vi",
+                                 "--approver", "Phạm Văn Duy", "--software", "none",
+                                 "--output", str(out)])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    (json_file,) = out.glob("*.json")
+    document = json.loads(json_file.read_text(encoding="utf-8"))
+    assert_valid(document, "audit-report")
+    assert (document["office"], document["preparer"], document["approver"]) == (
+        "UBND xã Cấu Hình", "Lê Văn Bình", "Phạm Văn Duy")  # fmt: skip
+    assert document["inventory"]["software"], "the JSON keeps the software list"
+    (html,) = out.glob("*.html")
+    page = html.read_text(encoding="utf-8")
+    assert "Lê Văn Bình" in page and "Phạm Văn Duy" in page and "Trần Thị Hoa" not in page
+    assert "Phần mềm đã cài đặt" not in page, "--software none leaves the list out"
+    bad = runner.invoke(app, ["audit", "--root", WEAK, "--software", "some"])
+    assert bad.exit_code == 2 and "full, summary, none" in " ".join(
+        bad.output.replace("│", " ").split()
+    )

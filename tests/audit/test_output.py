@@ -76,6 +76,6 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch) ->
 def test_output_must_be_a_directory(tmp_path: Path) -> None:
     file = tmp_path / "report.txt"
     file.write_text("x")
-    with pytest.raises(UsageError, match="report.txt: not a directory"):
+    with pytest.raises(UsageError, match="report.txt: is not a directory"):
         check_output_dir(file)
     check_output_dir(tmp_path / "missing")  # created when writing

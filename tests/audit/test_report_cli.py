@@ -148,3 +148,17 @@ def test_report_usage_errors(tmp_path: Path) -> None:
         result = runner.invoke(app, ["report", *args])
         assert result.exit_code == 2, (args, result.output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_merge_carries_the_office_of_the_reports_and_signers(tmp_path: Path) -> None:
+    named = save(fixture_report("linux-weak", office="UBND xã Thanh Bình"), tmp_path / "w.json")
+    unnamed = save(fixture_report("linux-hardened", office=""), tmp_path / "h.json")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", "merge", str(named), str(unnamed), "--output", str(out),
+                                 "--preparer", "Lê Văn Bình"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (json_file,) = out.glob("*.json")
+    document = json.loads(json_file.read_text(encoding="utf-8"))
+    assert document["office"] == "UBND xã Thanh Bình" and document["preparer"] == "Lê Văn Bình"
+    (html,) = out.glob("*.html")
+    assert "UBND xã Thanh Bình" in html.read_text(encoding="utf-8")
