@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from netwatch.collectors.lan import LanSettings
     from netwatch.lan.devices import DeviceRegistry
-    from netwatch.lan.model import Event, SweepResult
+    from netwatch.lan.model import SweepResult
     from netwatch.lan.state import LanState
 
 CidrArgument = Annotated[
@@ -121,63 +121,6 @@ def device_registry(
     return DeviceRegistry(state, known, VendorLookup(settings.vendors_file), settings.gone_after)
 
 
-def scan_report(
-    registry: DeviceRegistry, result: SweepResult, events: list[Event]
-) -> dict[str, Any]:
-    """The JSON-ready report of one scan: devices found, flags, events, conflicts."""
-    from dataclasses import asdict
-
-    from netwatch.lan.devices import ip_key
-
-    flagged: dict[tuple[str, str], list[str]] = {}
-    new = {event.mac for event in events if event.kind == "new_station"}
-    for event in events:
-        if event.kind in ("changed_mac", "flip_flop"):
-            flagged.setdefault((event.ip, event.mac), []).append(event.kind)
-    found = {obs.ip for obs in result.observations}
-    conflicts = {ip: macs for ip, macs in registry.state.conflicts.items() if ip in found}
-    rows = []
-    pairs = sorted({(o.ip, o.mac) for o in result.observations}, key=lambda p: (ip_key(p[0]), p[1]))
-    for ip, mac in pairs:
-        device = registry.device(mac)
-        flags = (["new"] if mac in new else []) + flagged.get((ip, mac), [])
-        flags += ["conflict"] if ip in conflicts else []
-        rows.append(
-            {
-                "ip": ip,
-                "mac": mac,
-                "vendor": device.vendor,
-                "name": device.name,
-                "owner": device.owner,
-                "location": device.location,
-                "kind": device.kind,
-                "known": device.known,
-                "first_seen": device.first_seen,
-                "last_seen": device.last_seen,
-                "flags": flags,
-            }
-        )
-    unknown = len({row["mac"] for row in rows if not row["known"]})
-    return {
-        "scanned_at": result.started_at,
-        "duration_seconds": round(result.duration, 3),
-        "method": result.method,
-        "privileged": result.method == "arp",
-        "notes": list(result.notes),
-        "subnets": list(result.subnets),
-        "interfaces": list(result.interfaces),
-        "summary": {
-            "devices": len({row["mac"] for row in rows}),
-            "unknown": unknown,
-            "conflicts": len(conflicts),
-            "events": len(events),
-        },
-        "devices": rows,
-        "conflicts": [{"ip": ip, "macs": macs} for ip, macs in sorted(conflicts.items())],
-        "events": [asdict(event) for event in events],
-    }
-
-
 def _say(key: str, lang: str, count: int | None = None, **values: object) -> str:
     """A word of the scan view in ``lang``; ``count`` picks the singular key when it is 1."""
     if count == 1 and f"{key}.one" in WORDS:
@@ -250,6 +193,7 @@ def scan(
     with friendly_errors(debug):
         from netwatch.config.loader import load_config
         from netwatch.core.errors import UsageError
+        from netwatch.lan.report import scan_report
         from netwatch.lan.state import LanState, load_state, save_state
         from netwatch.logsetup import setup_logging
 
@@ -264,7 +208,7 @@ def scan(
         events = registry.apply(result)
         if state:
             save_state(lan_state, state)
-        report = scan_report(registry, result, events)
+        report = scan_report(registry, result, events)  # ISO 8601 times, flags as keys
         if output_format is OutputFormat.json:
             typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         else:
