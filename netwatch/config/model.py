@@ -15,8 +15,8 @@ from pydantic import (
     field_validator,
 )
 
-from netwatch.audit.settings import ReportSettings
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
+from netwatch.config.report import ReportSettings
 from netwatch.core.settings import Duration, ListenAddress, StrictModel
 from netwatch.logsetup import DEFAULT_REPEAT_LIMIT
 from netwatch.probes.config import (
