@@ -80,7 +80,7 @@ def test_weak_host_root_login_comes_from_the_included_file_read_first() -> None:
         f"{LEGACY}:2",
         "PermitRootLogin yes (root may log in with a password)",
     )
-    assert outcome.evidence[0].expected == "PermitRootLogin no"
+    assert str(outcome.evidence[0].expected) == "PermitRootLogin no"
     notes = {e.source: str(e.observed) for e in outcome.evidence[1:]}
     # Later "no" lines (a later include and the bottom of sshd_config) do not count.
     assert notes["/etc/ssh/sshd_config.d/60-baseline.conf:2"].endswith(
@@ -170,7 +170,10 @@ def test_no_sshd_program_is_not_applicable(tmp_path: Path) -> None:
     for check in CHECKS:
         outcome = check(on("empty-root"))
         assert outcome.status is Status.not_applicable
-        assert outcome.reason == "no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)"
+        assert (
+            str(outcome.reason)
+            == "no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)"
+        )
     leftover = tree(tmp_path, {"etc/ssh/sshd_config": "PermitRootLogin yes\n"}, sshd=False)
     assert ssh_root_login(leftover).status is Status.not_applicable
 
@@ -179,7 +182,8 @@ def test_sshd_without_its_config_is_not_applicable(tmp_path: Path) -> None:
     outcome = ssh_root_login(tree(tmp_path, {}))
     assert outcome.status is Status.not_applicable
     assert (
-        outcome.reason == "sshd is installed but /etc/ssh/sshd_config is missing: sshd cannot start"
+        str(outcome.reason)
+        == "sshd is installed but /etc/ssh/sshd_config is missing: sshd cannot start"
     )
 
 
@@ -197,7 +201,7 @@ def test_unreadable_include_is_an_error(tmp_path: Path) -> None:
     access = HostAccess(Denied(tmp_path), ctx.access.commands, None, live=True)
     outcome = ssh_root_login(CheckContext(access, "linux"))
     assert outcome.status is Status.error
-    assert outcome.reason == "cannot read /etc/ssh/sshd_config.d/a.conf: Permission denied"
+    assert str(outcome.reason) == "cannot read /etc/ssh/sshd_config.d/a.conf: Permission denied"
 
 
 # effective configuration semantics
@@ -312,7 +316,7 @@ def test_include_loop_is_refused(tmp_path: Path) -> None:
     )
     outcome = ssh_root_login(ctx)
     assert outcome.status is Status.error
-    assert outcome.reason == (
+    assert str(outcome.reason) == (
         "sshd would refuse this config: /etc/ssh/loop.conf: too many recursive configuration "
         "includes (more than 16)"
     )
@@ -401,9 +405,9 @@ def test_configs_sshd_refuses_are_errors_not_verdicts(tmp_path: Path, text: str,
     for check in CHECKS:
         outcome = check(config(tmp_path, text))
         assert outcome.status is Status.error
-        assert outcome.reason.startswith("sshd would refuse this config: /etc/ssh/sshd_config")
-        assert why in outcome.reason
-        assert str(outcome.evidence[0].observed).startswith(outcome.reason)
+        assert str(outcome.reason).startswith("sshd would refuse this config: /etc/ssh/sshd_config")
+        assert why in str(outcome.reason)
+        assert str(outcome.evidence[0].observed).startswith(str(outcome.reason))
 
 
 def test_argv_split_quotes_and_comments() -> None:
@@ -453,7 +457,7 @@ def test_key_only_authentication_methods_pass_whatever_the_password_flags(tmp_pa
         f"{MAIN}:1",
         "AuthenticationMethods publickey publickey,gssapi-with-mic",
     )
-    assert outcome.evidence[0].expected == "no login by password alone"
+    assert str(outcome.evidence[0].expected) == "no login by password alone"
 
 
 def test_key_only_methods_except_in_a_match_block_fail(tmp_path: Path) -> None:
@@ -626,7 +630,7 @@ def test_version_comes_from_the_openssh_server_package(tmp_path: Path) -> None:
     assert outcome.status is Status.passed
     outcome = ssh_root_login(config(tmp_path, 'PermitRootLogin "no # x"\n'))
     assert outcome.status is Status.error
-    assert "missing argument" in outcome.reason
+    assert "missing argument" in str(outcome.reason)
     assert "(OpenSSH 8.4)" in str(outcome.evidence[0].observed)
 
 

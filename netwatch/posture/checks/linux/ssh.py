@@ -83,9 +83,11 @@ _NAMES = {
 }
 
 _ROOT_LOGIN_RISK = {
-    "yes": "root may log in with a password",
-    "prohibit-password": "root may still log in with a key, so actions are not tied to a person",
-    "forced-commands-only": "root may log in with a key that runs a forced command",
+    "yes": msg("root may log in with a password"),
+    "prohibit-password": msg(
+        "root may still log in with a key, so actions are not tied to a person"
+    ),
+    "forced-commands-only": msg("root may log in with a key that runs a forced command"),
 }
 
 ANY = Connection()
@@ -98,17 +100,26 @@ def _load(ctx: CheckContext) -> SshdConfig | Outcome:
     except (UnreadableSshdFile, UnsafeFileError) as exc:
         return error(str(exc))
     if not sshd.installed:
-        return not_applicable("no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)")
+        return not_applicable(
+            msg("no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)")
+        )
     config, how = sshd.config, sshd.semantics
     if config is None:
-        return not_applicable(f"sshd is installed but {SSHD_CONFIG} is missing: sshd cannot start")
+        return not_applicable(
+            msg("sshd is installed but {path} is missing: sshd cannot start", path=SSHD_CONFIG)
+        )
     if config.refused:
-        reason = f"sshd would refuse this config: {config.refused}"
-        return error(reason, Evidence(SSHD_CONFIG, f"{reason} ({how})", "a config sshd accepts"))
+        reason = msg("sshd would refuse this config: {problem}", problem=config.refused)
+        observed = msg("{reason} ({how})", reason=reason, how=how)
+        return error(reason, Evidence(SSHD_CONFIG, observed, msg("a config sshd accepts")))
     return config
 
 
-def _where(setting: Setting, risk: str = "") -> tuple[str, str | Message]:
+def _matching(text: str | Message, match: str) -> Message:
+    return msg("{text} (only for connections matching '{match}')", text=text, match=match)
+
+
+def _where(setting: Setting, risk: str | Message = "") -> tuple[str, str | Message]:
     """(source, observed) for a value: its line, or the default it falls back to."""
     name = _NAMES.get(setting.keyword, setting.keyword)
     directive = setting.directive
@@ -121,11 +132,11 @@ def _where(setting: Setting, risk: str = "") -> tuple[str, str | Message]:
     else:
         source, text = directive.source, directive.text
         if directive.match:
-            text = f"{text} (only for connections matching '{directive.match}')"
+            text = _matching(text, directive.match)
     return source, msg("{text} ({risk})", text=text, risk=risk) if risk else text
 
 
-def _evidence(setting: Setting, expected: str, risk: str = "") -> Evidence:
+def _evidence(setting: Setting, expected: str | Message, risk: str | Message = "") -> Evidence:
     source, observed = _where(setting, risk)
     return Evidence(source, observed, expected)
 
@@ -134,15 +145,18 @@ def _notes(config: SshdConfig, shown: list[Setting], *keywords: str) -> list[Evi
     """Lines that look like the setting but are not what the verdict rests on."""
     used = {id(s.directive) for s in shown if s.directive is not None}
     notes: list[Evidence] = []
+    observed: Message
     for keyword in keywords:
         ignored = config.ignored(keyword)
         for directive in config.directives:
             if directive.keyword != keyword or id(directive) in used:
                 continue
             if directive in ignored:
-                observed = f"{directive.text} (ignored: sshd already took an earlier value)"
+                observed = msg(
+                    "{text} (ignored: sshd already took an earlier value)", text=directive.text
+                )
             elif directive.match:
-                observed = f"{directive.text} (only for connections matching '{directive.match}')"
+                observed = _matching(directive.text, directive.match)
             else:
                 continue
             notes.append(Evidence(directive.source, observed))
@@ -190,7 +204,7 @@ def ssh_password_auth(ctx: CheckContext) -> Outcome:
     )
     keywords = ("authenticationmethods", "passwordauthentication", kbd_keyword, "usepam")
     if not by_password and not by_kbd:
-        key_only = [Evidence(*_where(m), "no login by password alone") for m in methods]
+        key_only = [Evidence(*_where(m), msg("no login by password alone")) for m in methods]
         return passed(*key_only, *_notes(config, methods, *keywords))
     good: list[Evidence] = []
     bad: list[Evidence] = []
@@ -202,22 +216,28 @@ def ssh_password_auth(ctx: CheckContext) -> Outcome:
             _evidence(setting, expected)
         )
     pam = config.global_setting("usepam")
-    kbd_expected = f"{_NAMES[kbd_keyword]} no (or UsePAM no)"
+    kbd_expected = msg("{keyword} no (or UsePAM no)", keyword=_NAMES[kbd_keyword])
     for setting in config.possible(kbd_keyword, ANY):
         shown.append(setting)
         source, text = _where(setting)
         if setting.first == "no":
             good.append(Evidence(source, text, kbd_expected))
         elif pam.first != "yes" or not by_kbd:
-            why = "PAM is off" if pam.first != "yes" else "AuthenticationMethods leaves it out"
-            good.append(
-                Evidence(
-                    source, f"{text}, but {why}, so it offers no password prompt", kbd_expected
-                )
+            why = (
+                msg("PAM is off")
+                if pam.first != "yes"
+                else msg("AuthenticationMethods leaves it out")
             )
+            observed = msg("{text}, but {why}, so it offers no password prompt", text=text, why=why)
+            good.append(Evidence(source, observed, kbd_expected))
         else:
             pam_source, pam_text = _where(pam)
-            observed = f"{text} with {pam_text} ({pam_source}): PAM can ask for the password"
+            observed = msg(
+                "{text} with {pam_text} ({pam_source}): PAM can ask for the password",
+                text=text,
+                pam_text=pam_text,
+                pam_source=pam_source,
+            )
             bad.append(Evidence(source, observed, kbd_expected))
     notes = _notes(config, shown, *keywords)
     if bad:
@@ -246,17 +266,17 @@ def _weak(names: tuple[str, ...]) -> list[str]:
 
 def _algorithms(config: SshdConfig, keyword: str) -> tuple[bool, Setting, Evidence]:
     """Whether the list sshd offers for ``keyword`` is free of weak names, with evidence."""
-    expected = "no CBC, RC4, 3DES, MD5, SHA1-96 or SHA-1 key exchange algorithms"
+    expected = msg("no CBC, RC4, 3DES, MD5, SHA1-96 or SHA-1 key exchange algorithms")
     setting = config.global_setting(keyword)
     weak = _weak(setting.value)
-    source, where = _where(setting)
-    observed = str(where)
+    source, observed = _where(setting)
     if setting.directive is None:
-        observed = f"{_NAMES[keyword]} not set: OpenSSH defaults"
+        observed = msg("{name} not set: OpenSSH defaults", name=_NAMES[keyword])
     elif setting.directive.args[0][:1] in ("+", "-", "^"):
-        observed += f" (sshd offers: {','.join(setting.value)})"
+        offered = ",".join(setting.value)
+        observed = msg("{text} (sshd offers: {offered})", text=observed, offered=offered)
     if weak:
-        observed += f" (weak: {', '.join(weak)})"
+        observed = msg("{text} (weak: {weak})", text=observed, weak=", ".join(weak))
     return not weak, setting, Evidence(source, observed, expected)
 
 
@@ -293,7 +313,7 @@ def ssh_max_auth_tries(ctx: CheckContext) -> Outcome:
         return config
     limit = ctx.params_as(MaxAuthTriesParams).max_tries
     values = config.possible("maxauthtries", ANY)
-    expected = f"MaxAuthTries {limit} or fewer"
+    expected = msg("MaxAuthTries {limit} or fewer", limit=str(limit))
     bad = [s for s in values if int(s.first) > limit]
     notes = _notes(config, bad or values, "maxauthtries")
     if bad:
@@ -328,18 +348,26 @@ def ssh_idle_timeout(ctx: CheckContext) -> Outcome:
     limit = ctx.params_as(IdleTimeoutParams).max_seconds
     intervals = config.possible("clientaliveinterval", ANY)
     counts = config.possible("clientalivecountmax", ANY)
-    expected = f"ClientAliveInterval > 0 and ClientAliveCountMax > 0, product at most {limit} s"
+    expected = msg(
+        "ClientAliveInterval > 0 and ClientAliveCountMax > 0, product at most {limit} s",
+        limit=str(limit),
+    )
     bad: list[Evidence] = []
     for interval in intervals:
         seconds = int(interval.first)
         if seconds == 0:
-            bad.append(_evidence(interval, expected, "sshd never checks on silent clients"))
+            bad.append(_evidence(interval, expected, msg("sshd never checks on silent clients")))
             continue
         for count in counts:
             if int(count.first) == 0:
-                bad.append(_evidence(count, expected, "sshd never closes a silent session"))
+                bad.append(_evidence(count, expected, msg("sshd never closes a silent session")))
             elif seconds * int(count.first) > limit:
-                risk = f"{seconds} s x {count.first} = {seconds * int(count.first)} s"
+                risk = msg(
+                    "{seconds} s x {count} = {total} s",
+                    seconds=str(seconds),
+                    count=count.first,
+                    total=str(seconds * int(count.first)),
+                )
                 bad.append(_evidence(interval, expected, risk))
                 bad.append(_evidence(count, expected, risk))
     notes = _notes(config, [*intervals, *counts], "clientaliveinterval", "clientalivecountmax")
@@ -358,18 +386,24 @@ def _admits_anyone(listed: Listed) -> bool:
     return False
 
 
-def _listed_evidence(listed: Listed, expected: str, risk: str = "") -> list[Evidence]:
+def _for_matching(text: str | Message, match: str) -> Message:
+    return msg("{text} (for connections matching '{match}')", text=text, match=match)
+
+
+def _listed_evidence(
+    listed: Listed, expected: str | Message, risk: str | Message = ""
+) -> list[Evidence]:
     name = _NAMES[listed.keyword]
     if not listed.directives:
-        return [Evidence(SSHD_CONFIG, f"{name} not set ({risk or 'no limit'})", expected)]
+        observed = msg("{name} not set ({risk})", name=name, risk=risk or msg("no limit"))
+        return [Evidence(SSHD_CONFIG, observed, expected)]
     evidence = []
     for directive in listed.directives:
-        observed = directive.text
+        text: str | Message = directive.text
         if directive.match:
-            observed += f" (for connections matching '{directive.match}')"
-        evidence.append(
-            Evidence(directive.source, f"{observed} ({risk})" if risk else observed, expected)
-        )
+            text = _for_matching(text, directive.match)
+        shown = msg("{text} ({risk})", text=text, risk=risk) if risk else text
+        evidence.append(Evidence(directive.source, shown, expected))
     return evidence
 
 
@@ -387,7 +421,8 @@ def ssh_access_restricted(ctx: CheckContext) -> Outcome:
     config = _load(ctx)
     if isinstance(config, Outcome):
         return config
-    expected = "AllowUsers or AllowGroups naming the users or groups that may log in"
+    expected = msg("AllowUsers or AllowGroups naming the users or groups that may log in")
+    anyone = msg("admits any user name")
     good: list[Evidence] = []
     bad: list[Evidence] = []
     notes: list[Evidence] = []
@@ -399,18 +434,18 @@ def ssh_access_restricted(ctx: CheckContext) -> Outcome:
         if not least.value:
             bad += _listed_evidence(least, expected)
         elif _admits_anyone(least):
-            bad += _listed_evidence(least, expected, "admits any user name")
+            bad += _listed_evidence(least, expected, anyone)
         elif widening:
             bad += _listed_evidence(least, expected)
             bad += [
-                Evidence(d.source, f"{d.text} (for connections matching '{d.match}': admits "
-                         "any user name)", expected)
+                Evidence(d.source, msg("{text} ({risk})", text=_for_matching(d.text, d.match),
+                                       risk=anyone), expected)
                 for d in widening
             ]  # fmt: skip
         else:
             good += _listed_evidence(least, expected)
         notes += [
-            Evidence(d.source, f"{d.text} (for connections matching '{d.match}')")
+            Evidence(d.source, _for_matching(d.text, d.match))
             for d in config.may_add(keyword, ANY)
             if d not in widening
         ]
@@ -418,7 +453,7 @@ def ssh_access_restricted(ctx: CheckContext) -> Outcome:
         denied = config.least_listed(keyword, ANY)
         if denied.directives:
             notes += _listed_evidence(
-                denied, "", "a deny list does not limit logins to known accounts"
+                denied, "", msg("a deny list does not limit logins to known accounts")
             )
     if good:
         return passed(*good, *notes)
@@ -434,20 +469,20 @@ def ssh_x11_forwarding(ctx: CheckContext) -> Outcome:
         return config
     values = config.possible("x11forwarding", ANY)
     disabled = config.possible("disableforwarding", ANY)
-    expected = "X11Forwarding no (or DisableForwarding yes)"
+    expected = msg("X11Forwarding no (or DisableForwarding yes)")
     bad = [s for s in values if s.first != "no"]
     notes = _notes(config, [*values, *disabled], "x11forwarding", "disableforwarding")
     if not bad:
         return passed(*(_evidence(s, expected) for s in values), *notes)
     if all(s.first == "yes" for s in disabled):
-        overridden = "overridden: DisableForwarding yes turns X11 forwarding off"
+        overridden = msg("overridden: DisableForwarding yes turns X11 forwarding off")
         return passed(
             *(_evidence(s, expected, overridden) for s in bad),
             *(_evidence(s, expected) for s in disabled),
             *notes,
         )
     off = [_evidence(s, expected) for s in disabled if s.first != "yes"]
-    risk = "remote X11 programs can reach the client's screen and keyboard"
+    risk = msg("remote X11 programs can reach the client's screen and keyboard")
     return failed(*(_evidence(s, expected, risk) for s in bad), *off, *notes)
 
 
@@ -455,26 +490,29 @@ def ssh_x11_forwarding(ctx: CheckContext) -> Outcome:
 BANNER_MAX_BYTES = 1024 * 1024
 
 
-def _banner_problem(ctx: CheckContext, path: str) -> str:
+def _banner_problem(ctx: CheckContext, path: str) -> Message | None:
     """Why sshd shows no notice from ``path`` ('' when it shows one)."""
     files = ctx.access.files
     try:
         info = files.stat(path)
     except FileNotFoundError:
-        return "the file does not exist: sshd shows no banner"
+        return msg("the file does not exist: sshd shows no banner")
     except OSError as exc:
-        return f"the file cannot be read: {exc.strerror or exc}"
+        return msg("the file cannot be read: {problem}", problem=str(exc.strerror or exc))
     if not stat.S_ISREG(info.st_mode):
-        return "not a regular file: sshd shows no banner"
+        return msg("not a regular file: sshd shows no banner")
     if info.st_size == 0 or info.st_size > BANNER_MAX_BYTES:
-        return f"{info.st_size} bytes: sshd sends no banner when it is empty or over 1 MiB"
+        return msg(
+            "{size} bytes: sshd sends no banner when it is empty or over 1 MiB",
+            size=str(info.st_size),
+        )
     try:
         text = files.read_text(path)
     except OSError as exc:
-        return f"the file cannot be read: {exc.strerror or exc}"
+        return msg("the file cannot be read: {problem}", problem=str(exc.strerror or exc))
     if not text.strip():
-        return "only blank space: the notice is empty"
-    return ""
+        return msg("only blank space: the notice is empty")
+    return None
 
 
 @check("linux.ssh.banner")
@@ -484,17 +522,16 @@ def ssh_banner(ctx: CheckContext) -> Outcome:
     if isinstance(config, Outcome):
         return config
     values = config.possible("banner", ANY)
-    expected = "Banner naming a non-empty legal notice file (e.g. /etc/issue.net)"
+    expected = msg("Banner naming a non-empty legal notice file (e.g. /etc/issue.net)")
     good: list[Evidence] = []
     bad: list[Evidence] = []
     for setting in values:
         path = setting.first
         if path == "none":
-            bad.append(_evidence(setting, expected, "no notice before login"))
+            bad.append(_evidence(setting, expected, msg("no notice before login")))
             continue
         problem = _banner_problem(ctx, "/" + path.lstrip("/"))
-        (bad if problem else good).append(
-            _evidence(setting, expected, problem or f"{path} holds a notice")
-        )
+        risk = problem or msg("{path} holds a notice", path=path)
+        (bad if problem else good).append(_evidence(setting, expected, risk))
     notes = _notes(config, values, "banner")
     return failed(*bad, *notes) if bad else passed(*good, *notes)
