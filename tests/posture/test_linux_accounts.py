@@ -50,7 +50,7 @@ def tree(root: Path, files: dict[str, str], params: object = None) -> CheckConte
 
 
 def pairs(outcome: Outcome) -> list[tuple[str, str]]:
-    return [(e.source, e.observed) for e in outcome.evidence]
+    return [(e.source, str(e.observed)) for e in outcome.evidence]
 
 
 def policy_tree(root: Path, **files: str) -> CheckContext:
@@ -119,8 +119,8 @@ def test_weak_host_password_policy_lists_every_unmet_element() -> None:
             "minlen = 12 has no effect: pam_pwquality is not in /etc/pam.d/common-password",
         ),
     ]
-    assert outcome.evidence[0].expected == "PASS_MAX_DAYS between 1 and 90"
-    assert outcome.evidence[5].expected == "at least 8 characters"
+    assert str(outcome.evidence[0].expected) == "PASS_MAX_DAYS between 1 and 90"
+    assert str(outcome.evidence[5].expected) == "at least 8 characters"
 
 
 def test_weak_host_uid0_empty_password_and_sudo_fail() -> None:
@@ -149,7 +149,7 @@ def test_weak_host_uid0_empty_password_and_sudo_fail() -> None:
 def test_no_hash_ever_appears_in_evidence(host: str) -> None:
     for check in CHECKS:
         for evidence in check(on(host)).evidence:
-            assert "$y$" not in evidence.observed and "$6$" not in evidence.observed
+            assert "$y$" not in str(evidence.observed) and "$6$" not in str(evidence.observed)
 
 
 @pytest.mark.parametrize("host", ["linux-hardened", "linux-weak"])
@@ -161,7 +161,7 @@ def test_offline_image_gives_the_same_verdicts(host: str) -> None:
 
 
 def test_empty_root_is_not_applicable_with_reasons() -> None:
-    reasons = {check.__name__: check(on("empty-root")).reason for check in CHECKS}
+    reasons = {check.__name__: str(check(on("empty-root")).reason) for check in CHECKS}
     assert reasons == {
         "password_policy": "no /etc/login.defs and no PAM stack: not a shadow/PAM based system",
         "extra_uid0": "no /etc/passwd under the audited root",
@@ -222,7 +222,7 @@ def test_stricter_params_fail_the_hardened_host() -> None:
     params = PasswordPolicyParams(max_days=30, min_length=14, lockout_attempts=3)
     outcome = password_policy(on("linux-hardened", params))
     assert outcome.status is Status.failed
-    assert [e.expected for e in outcome.evidence] == [
+    assert [str(e.expected) for e in outcome.evidence] == [
         "PASS_MAX_DAYS between 1 and 30",
         "at most 30 days",
         "at most 30 days",
@@ -269,7 +269,7 @@ def test_pwquality_conf_d_is_read_before_the_main_file(tmp_path: Path) -> None:
     outcome = password_policy(ctx)
     assert outcome.status is Status.passed
     assert outcome.evidence[1].source == "/etc/security/pwquality.conf.d/20-later.conf:1"
-    assert outcome.evidence[1].observed.startswith("minimum password length 11:")
+    assert str(outcome.evidence[1].observed).startswith("minimum password length 11:")
 
 
 def test_pwquality_default_and_floor(tmp_path: Path) -> None:
@@ -278,7 +278,7 @@ def test_pwquality_default_and_floor(tmp_path: Path) -> None:
         password="password requisite pam_pwquality.so\n" + PAM_UNIX,
         auth=FAILLOCK_AUTH,
     )
-    assert "built-in default 8" in password_policy(ctx).evidence[1].observed
+    assert "built-in default 8" in str(password_policy(ctx).evidence[1].observed)
     floor = policy_tree(
         tmp_path / "floor",
         password="password requisite pam_pwquality.so minlen=3\n",
@@ -286,7 +286,7 @@ def test_pwquality_default_and_floor(tmp_path: Path) -> None:
     )
     outcome = password_policy(floor)
     assert outcome.status is Status.failed  # 6 < the default 8
-    observed = outcome.evidence[0].observed
+    observed = str(outcome.evidence[0].observed)
     assert observed.startswith("minimum password length 6:")
     assert observed.endswith("minlen=3, raised to the pwquality floor of 6")
 
@@ -299,7 +299,7 @@ def test_cracklib_default_length(tmp_path: Path) -> None:
     )
     outcome = password_policy(ctx)
     assert outcome.status is Status.passed
-    assert outcome.evidence[1].observed.startswith("minimum password length 9: pam_cracklib")
+    assert str(outcome.evidence[1].observed).startswith("minimum password length 9: pam_cracklib")
 
 
 def test_no_password_module_and_no_stack(tmp_path: Path) -> None:
@@ -355,7 +355,7 @@ def test_lockout_variants(
     )
     outcome = password_policy(ctx)
     assert outcome.status is status
-    assert observed in [e.observed for e in outcome.evidence]
+    assert observed in [str(e.observed) for e in outcome.evidence]
 
 
 def test_rhel_system_auth_is_used_without_debian_files(tmp_path: Path) -> None:
@@ -393,7 +393,7 @@ def test_shadow_unreadable_is_an_error(tmp_path: Path) -> None:
     for check in (password_policy, empty_password_hash):
         outcome = check(CheckContext(access, "linux"))
         assert outcome.status is Status.error
-        assert outcome.reason == "cannot read /etc/shadow: Permission denied"
+        assert str(outcome.reason) == "cannot read /etc/shadow: Permission denied"
 
 
 # passwd and shadow parsing
@@ -456,7 +456,7 @@ def test_allowed_principals_are_accepted_but_shown() -> None:
         "/etc/sudoers.d/50-deploy:3",
         "/etc/sudoers.d/90-helpdesk:2",
     ]
-    assert outcome.evidence[2].observed.endswith("(accepted: hung.le, helpdesk allowed)")
+    assert str(outcome.evidence[2].observed).endswith("(accepted: hung.le, helpdesk allowed)")
 
 
 def test_includedir_skips_backup_and_dotted_names(tmp_path: Path) -> None:
@@ -468,7 +468,8 @@ def test_includedir_skips_backup_and_dotted_names(tmp_path: Path) -> None:
     )
     assert outcome.status is Status.passed
     assert (
-        outcome.evidence[0].observed == "no NOPASSWD: ALL grant in /etc/sudoers, /etc/sudoers.d/zz"
+        str(outcome.evidence[0].observed)
+        == "no NOPASSWD: ALL grant in /etc/sudoers, /etc/sudoers.d/zz"
     )
 
 
@@ -516,7 +517,7 @@ def test_include_loop_terminates(tmp_path: Path) -> None:
 def test_grants_found(tmp_path: Path, line: str, principals: str) -> None:
     outcome = sudoers(tmp_path, "Defaults env_reset\n" + line + "\n")
     assert outcome.status is Status.failed
-    assert outcome.evidence[0].observed.endswith(
+    assert str(outcome.evidence[0].observed).endswith(
         f"({principals}: any command as root, no password)"
     )
 

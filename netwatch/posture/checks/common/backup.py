@@ -42,6 +42,7 @@ class BackupParams(StrictModel):
 
 
 NO_PATHS = msg("no backup location is configured in the policy (checks.<id>.params.paths)")
+NO_BACKUP_PATHS = Evidence("policy", msg("no backup paths"), msg("at least one"))
 
 
 @dataclass(frozen=True)
@@ -68,18 +69,19 @@ def backup_locations_exist(ctx: CheckContext) -> Outcome:
     """Every configured backup location exists and is a directory."""
     paths: list[str] = ctx.param("paths")
     if not paths:
-        return failed(Evidence("policy", "no backup paths", "at least one"), reason=NO_PATHS)
+        return failed(NO_BACKUP_PATHS, reason=NO_PATHS)
     evidence = []
     missing = False
+    directory = msg("existing directory")
     for location in paths:
         if not ctx.access.files.exists(location):
-            evidence.append(Evidence(location, "missing", "existing directory"))
+            evidence.append(Evidence(location, msg("missing"), directory))
             missing = True
         elif not ctx.access.files.path(location).is_dir():
-            evidence.append(Evidence(location, "not a directory", "existing directory"))
+            evidence.append(Evidence(location, msg("not a directory"), directory))
             missing = True
         else:
-            evidence.append(Evidence(location, "directory exists", "existing directory"))
+            evidence.append(Evidence(location, msg("directory exists"), directory))
     return failed(*evidence) if missing else passed(*evidence)
 
 
@@ -88,7 +90,7 @@ def backup_recent(ctx: CheckContext) -> Outcome:
     """The newest file in each location is younger than max_age_days and not empty."""
     paths: list[str] = ctx.param("paths")
     if not paths:
-        return failed(Evidence("policy", "no backup paths", "at least one"), reason=NO_PATHS)
+        return failed(NO_BACKUP_PATHS, reason=NO_PATHS)
     max_age = float(ctx.param("max_age_days"))
     min_size = int(ctx.param("min_size_bytes"))
     evidence = []
@@ -97,22 +99,35 @@ def backup_recent(ctx: CheckContext) -> Outcome:
         try:
             newest = _newest_file(ctx, location, int(ctx.param("max_files")))
         except FileNotFoundError:
-            evidence.append(Evidence(location, "missing", "backup location"))
+            evidence.append(Evidence(location, msg("missing"), msg("backup location")))
             ok = False
             continue
         except PermissionError as exc:
-            return error(f"cannot read backup location {location}: {exc.strerror}")
+            return error(
+                msg(
+                    "cannot read backup location {location}: {problem}",
+                    location=location,
+                    problem=str(exc.strerror),
+                )
+            )
         if newest is None:
-            wanted = f"a file newer than {max_age:g} days"
-            evidence.append(Evidence(location, "no backup files", wanted))
+            wanted = msg("a file newer than {days} days", days=f"{max_age:g}")
+            evidence.append(Evidence(location, msg("no backup files"), wanted))
             ok = False
             continue
         age_days = (ctx.now - newest.mtime) / SECONDS_PER_DAY
-        observed = (
-            f"newest {newest.path}: {_when(newest.mtime)} ({age_days:.1f} days), "
-            f"{newest.size} bytes"
+        observed = msg(
+            "newest {path}: {when} ({age:.1f} days), {size} bytes",
+            path=newest.path,
+            when=_when(newest.mtime),
+            age=age_days,
+            size=str(newest.size),
         )
-        expected = f"younger than {max_age:g} days and at least {min_size} bytes"
+        expected = msg(
+            "younger than {days} days and at least {size} bytes",
+            days=f"{max_age:g}",
+            size=str(min_size),
+        )
         evidence.append(Evidence(location, observed, expected))
         if age_days > max_age or newest.size < min_size:
             ok = False

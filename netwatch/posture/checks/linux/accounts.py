@@ -14,6 +14,7 @@ from netwatch.core.settings import StrictModel
 from netwatch.facts.accounts import ShadowEntry
 from netwatch.facts.files import UnreadableFile, list_dir, read_optional
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._keyvalue import Setting, parse_settings
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
@@ -122,13 +123,15 @@ def _expiry(
 ) -> list[Verdict]:
     """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
     verdicts: list[Verdict] = []
-    expected = f"PASS_MAX_DAYS between 1 and {limit}"
+    expected = msg("PASS_MAX_DAYS between 1 and {limit}", limit=str(limit))
     _, maximum, _ = useradd_aging(defs)
     if maximum.definition is None:
-        observed = "PASS_MAX_DAYS not set: passwords of new accounts never expire"
+        observed = msg("PASS_MAX_DAYS not set: passwords of new accounts never expire")
         verdicts.append((False, Evidence(LOGIN_DEFS, observed, expected)))
     elif maximum.problem is not None:
-        observed = f"{maximum.shown}: useradd cannot parse it, new accounts never expire"
+        observed = msg(
+            "{setting}: useradd cannot parse it, new accounts never expire", setting=maximum.shown
+        )
         verdicts.append((False, Evidence(maximum.definition.source, observed, expected)))
     else:
         ok = 0 < maximum.value <= limit
@@ -136,15 +139,22 @@ def _expiry(
     if shadow is None:
         return verdicts
     stale = []
+    at_most = msg("at most {limit} days", limit=str(limit))
     for entry in shadow:
         days = _int(entry.max_days)
         if entry.usable_password and not (days is not None and 0 <= days <= limit):
-            observed = f"account '{entry.name}': maximum password age {entry.max_days or 'unset'}"
-            stale.append(Evidence(entry.source, observed, f"at most {limit} days"))
+            observed = msg(
+                "account '{name}': maximum password age {days}",
+                name=entry.name,
+                days=entry.max_days or msg("unset"),
+            )
+            stale.append(Evidence(entry.source, observed, at_most))
     verdicts.extend((False, evidence) for evidence in stale)
     if not stale:
-        observed = f"no account with a password may keep it longer than {limit} days"
-        verdicts.append((True, Evidence(SHADOW, observed, f"at most {limit} days")))
+        observed = msg(
+            "no account with a password may keep it longer than {limit} days", limit=str(limit)
+        )
+        verdicts.append((True, Evidence(SHADOW, observed, at_most)))
     return verdicts
 
 
@@ -157,10 +167,11 @@ def _pwquality_settings(files: Files) -> dict[str, Setting]:
     return settings
 
 
-def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, str, str]:
+def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, str, str | Message]:
     """A password module's minimum length, where it comes from, and how it was set."""
     argument = _int(rule.arg("minlen") or "")
     configured = pwquality.get("minlen") if rule.module == "pam_pwquality" else None
+    how: str | Message
     if argument is not None:
         length, source, how = argument, rule.source, f"minlen={argument}"
     elif configured is not None and _int(configured.value) is not None:
@@ -168,76 +179,102 @@ def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, s
         how = f"minlen = {configured.value}"
     else:
         length = DEFAULT_MINLEN[rule.module]
-        source, how = rule.source, f"no minlen: built-in default {length}"
+        source = rule.source
+        how = msg("no minlen: built-in default {length}", length=str(length))
     if rule.module == "pam_pwquality" and length < 6:
-        length, how = 6, f"{how}, raised to the pwquality floor of 6"
-    return length, source, f"{rule.module} ({rule.source}): {how}"
+        length, how = 6, msg("{how}, raised to the pwquality floor of 6", how=how)
+    return (
+        length,
+        source,
+        msg("{module} ({source}): {how}", module=rule.module, source=rule.source, how=how),
+    )
 
 
 def _min_length(ctx: CheckContext, minimum: int) -> tuple[list[Verdict], list[Evidence]]:
     """The effective minimum length of the PAM password stack, and explanatory notes."""
     files = ctx.access.files
-    expected = f"at least {minimum} characters"
+    expected = msg("at least {minimum} characters", minimum=str(minimum))
     notes: list[Evidence] = []
     defs = ctx.facts.login_defs
     setting = defs.get("PASS_MIN_LEN") if defs else None
     if setting is not None:
-        observed = f"PASS_MIN_LEN {setting.value} (ignored: PAM sets the length, not login.defs)"
+        observed = msg(
+            "PASS_MIN_LEN {value} (ignored: PAM sets the length, not login.defs)",
+            value=setting.value,
+        )
         notes.append(Evidence(setting.source, observed))
     stack = _first_stack(ctx, PASSWORD_STACKS, "password")
     if stack is None:
-        observed = "no PAM password stack (common-password or system-auth)"
+        observed = msg("no PAM password stack (common-password or system-auth)")
         return [(False, Evidence(PASSWORD_STACKS[0], observed, expected))], notes
     path = stack.origin
     if stack.refused:
-        return [(False, Evidence(path, f"libpam refuses it: {stack.refused}", expected))], notes
+        refused = msg("libpam refuses it: {problem}", problem=stack.refused)
+        return [(False, Evidence(path, refused, expected))], notes
     pwquality = _pwquality_settings(files)
     modules = [r for r in _working(stack) if r.module in DEFAULT_MINLEN]
     configured = pwquality.get("minlen")
     if configured is not None and not any(r.module == "pam_pwquality" for r in modules):
-        observed = f"minlen = {configured.value} has no effect: pam_pwquality is not in {path}"
+        observed = msg(
+            "minlen = {value} has no effect: pam_pwquality is not in {path}",
+            value=configured.value,
+            path=path,
+        )
         notes.append(Evidence(configured.source, observed))
     if not modules:
-        observed = "no pam_pwquality, pam_cracklib or pam_unix password rule"
+        observed = msg("no pam_pwquality, pam_cracklib or pam_unix password rule")
         return [(False, Evidence(path, observed, expected))], notes
-    length, source, how = max(_module_minlen(rule, pwquality) for rule in modules)
-    observed = f"minimum password length {length}: {how}"
+    length, source, how = max(
+        (_module_minlen(rule, pwquality) for rule in modules),
+        key=lambda found: (found[0], found[1], str(found[2])),
+    )
+    observed = msg("minimum password length {length}: {how}", length=str(length), how=how)
     return [(length >= minimum, Evidence(source, observed, expected))], notes
 
 
-def _faillock_deny(rule: PamRule, conf: dict[str, Setting]) -> tuple[int | None, str, str]:
+def _faillock_deny(
+    rule: PamRule, conf: dict[str, Setting]
+) -> tuple[int | None, str, str | Message]:
     """pam_faillock's deny: the module argument, else faillock.conf, else the default 3."""
     argument = rule.arg("deny")
     if argument is not None:
         return _int(argument), rule.source, f"deny={argument}"
     if "deny" in conf:
         return _int(conf["deny"].value), conf["deny"].source, f"deny = {conf['deny'].value}"
-    return FAILLOCK_DEFAULT_DENY, rule.source, f"no deny set: default {FAILLOCK_DEFAULT_DENY}"
+    how = msg("no deny set: default {deny}", deny=str(FAILLOCK_DEFAULT_DENY))
+    return FAILLOCK_DEFAULT_DENY, rule.source, how
 
 
 def _lockout(ctx: CheckContext, attempts: int) -> list[Verdict]:
     """pam_faillock (recording failures with authfail) or pam_tally2 in the auth stack."""
     files = ctx.access.files
-    expected = f"pam_faillock authfail with deny between 1 and {attempts}"
+    expected = msg(
+        "pam_faillock authfail with deny between 1 and {attempts}", attempts=str(attempts)
+    )
     stack = _first_stack(ctx, AUTH_STACKS, "auth")
     if stack is None:
-        observed = "no PAM auth stack (common-auth or system-auth)"
+        observed: str | Message = msg("no PAM auth stack (common-auth or system-auth)")
         return [(False, Evidence(AUTH_STACKS[0], observed, expected))]
     path = stack.origin
     if stack.refused:
-        return [(False, Evidence(path, f"libpam refuses it: {stack.refused}", expected))]
+        refused = msg("libpam refuses it: {problem}", problem=stack.refused)
+        return [(False, Evidence(path, refused, expected))]
     rules = _working(stack)
     faillock = [r for r in rules if r.module == "pam_faillock" and "authfail" in r.args]
     tally = [r for r in rules if r.module == "pam_tally2"]
     if faillock:
         conf = parse_settings(read_optional(files, FAILLOCK) or "", FAILLOCK)
         deny, source, how = _faillock_deny(faillock[0], conf)
-        observed = f"pam_faillock ({faillock[0].source}): {how}"
+        observed = msg("pam_faillock ({source}): {how}", source=faillock[0].source, how=how)
     elif tally:
         deny, source = _int(tally[0].arg("deny") or "0"), tally[0].source
-        observed = f"pam_tally2: deny={tally[0].arg('deny') or '0 (never locks)'}"
+        observed = msg(
+            "pam_tally2: deny={deny}", deny=tally[0].arg("deny") or msg("0 (never locks)")
+        )
     else:
-        observed = "no pam_faillock authfail or pam_tally2 rule: password guessing is unlimited"
+        observed = msg(
+            "no pam_faillock authfail or pam_tally2 rule: password guessing is unlimited"
+        )
         return [(False, Evidence(path, observed, expected))]
     ok = deny is not None and 0 < deny <= attempts
     return [(ok, Evidence(source, observed, expected))]
@@ -249,7 +286,9 @@ def password_policy(ctx: CheckContext) -> Outcome:
     params = ctx.params_as(PasswordPolicyParams)
     files = ctx.access.files
     if not any(files.exists(p) for p in (LOGIN_DEFS, *PASSWORD_STACKS, *AUTH_STACKS)):
-        return not_applicable(f"no {LOGIN_DEFS} and no PAM stack: not a shadow/PAM based system")
+        return not_applicable(
+            msg("no {path} and no PAM stack: not a shadow/PAM based system", path=LOGIN_DEFS)
+        )
     try:
         limit = params.max_days
         verdicts = (
@@ -273,10 +312,14 @@ def extra_uid0(ctx: CheckContext) -> Outcome:
     except UnreadableFile as exc:
         return error(str(exc))
     if entries is None:
-        return not_applicable(f"no {PASSWD} under the audited root")
-    expected = "only root has UID 0"
+        return not_applicable(msg("no {path} under the audited root", path=PASSWD))
+    expected = msg("only root has UID 0")
     extra = [
-        Evidence(f"{PASSWD}:{e.line}", f"account '{e.name}' has UID 0 (full root rights)", expected)
+        Evidence(
+            f"{PASSWD}:{e.line}",
+            msg("account '{name}' has UID 0 (full root rights)", name=e.name),
+            expected,
+        )
         for e in entries
         if e.uid == 0 and e.name != "root"
     ]
@@ -284,7 +327,7 @@ def extra_uid0(ctx: CheckContext) -> Outcome:
         return failed(*extra)
     root = [e for e in entries if e.name == "root"]
     source = f"{PASSWD}:{root[0].line}" if root else PASSWD
-    observed = f"UID 0 belongs to root only ({len(entries)} accounts)"
+    observed = msg("UID 0 belongs to root only ({count} accounts)", count=str(len(entries)))
     return passed(Evidence(source, observed, expected))
 
 
@@ -296,22 +339,32 @@ def empty_password_hash(ctx: CheckContext) -> Outcome:
     except UnreadableFile as exc:
         return error(str(exc))
     if passwd is None and shadow is None:
-        return not_applicable(f"no {PASSWD} or {SHADOW} under the audited root")
-    expected = "a password hash, or a lock (! or *)"
+        return not_applicable(
+            msg("no {passwd} or {shadow} under the audited root", passwd=PASSWD, shadow=SHADOW)
+        )
+    expected = msg("a password hash, or a lock (! or *)")
     found = [(PASSWD, e.line, e.name) for e in passwd or () if not e.password]
     accounts = shadow or ()
     found += [(SHADOW, e.line, e.name) for e in accounts if not e.password]
     if found:
         return failed(
             *(
-                Evidence(f"{path}:{line}", f"account '{name}': empty password field", expected)
+                Evidence(
+                    f"{path}:{line}",
+                    msg("account '{name}': empty password field", name=name),
+                    expected,
+                )
                 for path, line, name in found
             )
         )
     if shadow is None:
-        observed = f"no {SHADOW}; no empty password field in {PASSWD}"
+        observed = msg(
+            "no {shadow}; no empty password field in {passwd}", shadow=SHADOW, passwd=PASSWD
+        )
         return passed(Evidence(PASSWD, observed, expected))
-    observed = f"all {len(accounts)} accounts have a password hash or are locked"
+    observed = msg(
+        "all {count} accounts have a password hash or are locked", count=str(len(accounts))
+    )
     return passed(Evidence(SHADOW, observed, expected))
 
 
@@ -323,14 +376,24 @@ def sudo_nopasswd(ctx: CheckContext) -> Outcome:
         policy = ctx.facts.sudoers
         users, root = _sudo_users(ctx, policy)
     except (UnreadableFile, OSError) as exc:
-        return error(str(exc) if isinstance(exc, UnreadableFile) else f"cannot read sudoers: {exc}")
+        if isinstance(exc, UnreadableFile):
+            return error(str(exc))
+        return error(msg("cannot read sudoers: {problem}", problem=str(exc)))
     if not policy.files and policy.usable:
-        return not_applicable(f"sudo is not installed (no {SUDOERS})")
+        return not_applicable(msg("sudo is not installed (no {path})", path=SUDOERS))
     if not policy.usable:
-        return error(f"sudo would refuse {SUDOERS}: {policy.refused[0].reason}")
-    expected = "a password prompt before running any command as root"
+        return error(
+            msg(
+                "sudo would refuse {path}: {problem}",
+                path=SUDOERS,
+                problem=policy.refused[0].reason,
+            )
+        )
+    expected = msg("a password prompt before running any command as root")
     refused = [
-        Evidence(r.source, f"refused: {r.reason}") for r in policy.refused if not r.sudo_reads
+        Evidence(r.source, msg("refused: {problem}", problem=r.reason))
+        for r in policy.refused
+        if not r.sudo_reads
     ]
     grants: dict[int, list[tuple[str, bool, str]]] = {}
     for label, user in users:
@@ -346,15 +409,22 @@ def sudo_nopasswd(ctx: CheckContext) -> Outcome:
         others = [label for label, ok, _ in found if not ok]
         via = "".join(sorted({via for _, _, via in found}))
         if others:
-            observed = f"{spec.text} ({', '.join(others)}: any command as root, no password{via})"
+            observed = msg(
+                "{text} ({users}: any command as root, no password{via})",
+                text=spec.text,
+                users=", ".join(others),
+                via=via,
+            )
             bad.append(Evidence(spec.source, observed, expected))
         else:
             labels = ", ".join(label for label, _, _ in found)
-            observed = f"{spec.text} (accepted: {labels} allowed{via})"
+            observed = msg(
+                "{text} (accepted: {users} allowed{via})", text=spec.text, users=labels, via=via
+            )
             accepted.append(Evidence(spec.source, observed, expected))
     if bad:
         return failed(*bad, *accepted, *refused)
-    observed = f"no NOPASSWD: ALL grant in {', '.join(policy.files)}"
+    observed = msg("no NOPASSWD: ALL grant in {files}", files=", ".join(policy.files))
     return passed(Evidence(SUDOERS, observed, expected), *accepted, *refused)
 
 
@@ -437,8 +507,8 @@ def pam_nullok(ctx: CheckContext) -> Outcome:
     files = ctx.access.files
     services = _pam_services(files, "common-auth")
     if not services:
-        return not_applicable(f"no PAM configuration in {PAM_D}")
-    expected = "pam_unix without nullok in every auth stack"
+        return not_applicable(msg("no PAM configuration in {path}", path=PAM_D))
+    expected = msg("pam_unix without nullok in every auth stack")
     bad: list[Evidence] = []
     seen: set[str] = set()
     judged: list[str] = []
@@ -448,7 +518,13 @@ def pam_nullok(ctx: CheckContext) -> Outcome:
             # pam_unix compares its options by prefix: nullok_secure is nullok (libpam agrees)
             rules = stack.using("pam_unix", "nullok", prefix=True)
         except OSError as exc:
-            return error(f"cannot read the PAM stack of {service}: {exc.strerror or exc}")
+            return error(
+                msg(
+                    "cannot read the PAM stack of {service}: {problem}",
+                    service=service,
+                    problem=str(exc.strerror or exc),
+                )
+            )
         if stack.refused:
             continue
         judged.append(service)
@@ -456,13 +532,22 @@ def pam_nullok(ctx: CheckContext) -> Outcome:
             if rule.source in seen:
                 continue
             seen.add(rule.source)
-            via = f" (auth stack of {service}, via {' -> '.join(rule.via)})" if rule.via else ""
-            bad.append(Evidence(rule.source, f"{rule.shown}{via}", expected))
+            shown: str | Message = rule.shown
+            if rule.via:
+                shown = msg(
+                    "{rule} (auth stack of {service}, via {via})",
+                    rule=rule.shown,
+                    service=service,
+                    via=" -> ".join(rule.via),
+                )
+            bad.append(Evidence(rule.source, shown, expected))
     if not judged:
-        return not_applicable(f"libpam loads no auth stack from {PAM_D}")
+        return not_applicable(msg("libpam loads no auth stack from {path}", path=PAM_D))
     if bad:
         return failed(*bad)
-    observed = f"no pam_unix nullok in the auth stacks of {', '.join(judged)}"
+    observed = msg(
+        "no pam_unix nullok in the auth stacks of {services}", services=", ".join(judged)
+    )
     return passed(Evidence(PAM_D, observed, expected))
 
 
@@ -511,7 +596,12 @@ def _pam_umask(ctx: CheckContext, defs: LoginDefs | None) -> tuple[int, Evidence
                 return int(argument, 8), Evidence(rule.source, rule.shown)
             number = (defs or LoginDefs(LOGIN_DEFS, {})).number("UMASK", 0o022)
             source = number.definition.source if number.definition else LOGIN_DEFS
-            observed = f"{number.shown} (applied by {rule.shown} at {rule.source})"
+            observed = msg(
+                "{value} (applied by {rule} at {source})",
+                value=number.shown,
+                rule=rule.shown,
+                source=rule.source,
+            )
             return number.value & 0o777, Evidence(source, observed)
     return None
 
@@ -528,7 +618,7 @@ def default_umask(ctx: CheckContext) -> Outcome:
     """
     files = ctx.access.files
     wanted = int(ctx.params_as(DefaultUmaskParams).umask, 8)
-    expected = f"umask {wanted:03o} or stricter"
+    expected = msg("umask {umask} or stricter", umask=f"{wanted:03o}")
     try:
         defs = ctx.facts.login_defs
         shell = _shell_umasks(files)
@@ -544,12 +634,16 @@ def default_umask(ctx: CheckContext) -> Outcome:
         return failed(*bad) if bad else passed(*(e for _, e in verdicts))
     if pam is not None:
         value, found = pam
-        evidence = Evidence(found.source, f"{found.observed} ({value:03o})", expected)
+        shown = msg("{text} ({umask})", text=found.observed, umask=f"{value:03o}")
+        evidence = Evidence(found.source, shown, expected)
         return passed(evidence) if value & wanted == wanted else failed(evidence)
     umask = (defs or LoginDefs(LOGIN_DEFS, {})).number("UMASK", 0o022)
     note = Evidence(
         umask.definition.source if umask.definition else LOGIN_DEFS,
-        f"{umask.shown}: used only for new home directories, as no pam_umask is in a session stack",
+        msg(
+            "{value}: used only for new home directories, as no pam_umask is in a session stack",
+            value=umask.shown,
+        ),
     )
-    observed = "no umask in the shell start-up files and no pam_umask: logins keep 022"
+    observed = msg("no umask in the shell start-up files and no pam_umask: logins keep 022")
     return failed(Evidence(PROFILE_DIR, observed, expected), note)
