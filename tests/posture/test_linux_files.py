@@ -52,7 +52,7 @@ def result(stdout: str, returncode: int = 0, stderr: str = "") -> dict[str, obje
 
 
 def observed(outcome) -> dict[str, str]:
-    return {e.source: e.observed for e in outcome.evidence}
+    return {e.source: str(e.observed) for e in outcome.evidence}
 
 
 # linux.files.critical_permissions
@@ -69,7 +69,7 @@ def test_critical_permissions_pass_on_hardened_host() -> None:
         "/etc/sudoers": "mode 0440, owner root, group root",
     }
     shadow = next(e for e in outcome.evidence if e.source == "/etc/shadow")
-    assert shadow.expected == "mode 0640 or stricter, owner root, group root or shadow"
+    assert str(shadow.expected) == "mode 0640 or stricter, owner root, group root or shadow"
 
 
 def test_critical_permissions_fail_on_weak_host_names_the_loose_files() -> None:
@@ -79,7 +79,7 @@ def test_critical_permissions_fail_on_weak_host_names_the_loose_files() -> None:
         "/etc/passwd": "mode 0666, owner root, group root",
         "/etc/shadow": "mode 0644, owner root, group shadow",
     }
-    assert outcome.evidence[0].expected == "mode 0644 or stricter, owner root"
+    assert str(outcome.evidence[0].expected) == "mode 0644 or stricter, owner root"
 
 
 @pytest.mark.parametrize(
@@ -115,23 +115,23 @@ def test_critical_permissions_not_applicable_when_no_file_exists() -> None:
     stderr = "".join(f"stat: cannot statx '{p}': No such file or directory\n" for p in CRITICAL)
     outcome = critical_permissions(live({STAT_KEY: result("", 1, stderr)}))
     assert outcome.status is Status.not_applicable
-    assert "none of /etc/passwd" in outcome.reason
+    assert "none of /etc/passwd" in str(outcome.reason)
 
 
 def test_critical_permissions_errors_when_stat_is_missing_or_fails() -> None:
     missing = critical_permissions(live({}))
     assert missing.status is Status.error
-    assert missing.reason == "stat: command not found"
+    assert str(missing.reason) == "stat: command not found"
     denied = "stat: cannot statx '/etc/shadow': Permission denied\n"
     failing = critical_permissions(live({STAT_KEY: result("", 1, denied)}))
     assert failing.status is Status.error
-    assert failing.reason == "stat failed: stat: cannot statx '/etc/shadow': Permission denied"
+    assert str(failing.reason) == "stat failed: stat: cannot statx '/etc/shadow': Permission denied"
 
 
 def test_critical_permissions_errors_on_malformed_stat_output() -> None:
     outcome = critical_permissions(live({STAT_KEY: result("rw-r--r-- root /etc/passwd\n")}))
     assert outcome.status is Status.error
-    assert outcome.reason.startswith("unexpected line in stat output: 'rw-r--r-- root")
+    assert str(outcome.reason).startswith("unexpected line in stat output: 'rw-r--r-- root")
 
 
 def test_offline_image_names_files_under_the_root_and_owners_from_the_image(
@@ -198,7 +198,9 @@ def test_ssh_host_keys_fail_on_weak_host() -> None:
         "/etc/ssh/ssh_host_ecdsa_key": "mode 0640, owner root, group root",
         "/etc/ssh/ssh_host_rsa_key": "mode 0644, owner root, group root",
     }
-    assert outcome.evidence[0].expected == "mode 0600 (or 0640 with group ssh_keys), owner root"
+    assert (
+        str(outcome.evidence[0].expected) == "mode 0600 (or 0640 with group ssh_keys), owner root"
+    )
 
 
 def test_ssh_host_keys_accept_the_rhel_ssh_keys_group_but_not_other_owners() -> None:
@@ -207,7 +209,7 @@ def test_ssh_host_keys_accept_the_rhel_ssh_keys_group_but_not_other_owners() -> 
     foreign = "600 1000 1000 alice alice /etc/ssh/ssh_host_ed25519_key\n"
     outcome = ssh_host_keys(live({HOST_KEYS_KEY: result(foreign)}))
     assert outcome.status is Status.failed
-    assert outcome.evidence[0].observed == "mode 0600, owner alice, group alice"
+    assert str(outcome.evidence[0].observed) == "mode 0600, owner alice, group alice"
 
 
 def test_ssh_host_keys_not_applicable_without_keys() -> None:
@@ -215,15 +217,15 @@ def test_ssh_host_keys_not_applicable_without_keys() -> None:
     for recording in (result(""), no_dir):
         outcome = ssh_host_keys(live({HOST_KEYS_KEY: recording}))
         assert outcome.status is Status.not_applicable
-        assert "no SSH private host keys" in outcome.reason
+        assert "no SSH private host keys" in str(outcome.reason)
 
 
 def test_ssh_host_keys_error_when_find_is_missing_or_fails() -> None:
-    assert ssh_host_keys(live({})).reason == "find: command not found"
+    assert str(ssh_host_keys(live({})).reason) == "find: command not found"
     denied = result("", 1, "find: '/etc/ssh': Permission denied\n")
     outcome = ssh_host_keys(live({HOST_KEYS_KEY: denied}))
     assert outcome.status is Status.error
-    assert outcome.reason == "find failed: find: '/etc/ssh': Permission denied"
+    assert str(outcome.reason) == "find failed: find: '/etc/ssh': Permission denied"
 
 
 # linux.files.world_writable
@@ -233,14 +235,14 @@ def test_world_writable_pass_on_hardened_host() -> None:
     outcome = world_writable(on("linux-hardened"))
     assert outcome.status is Status.passed
     assert outcome.evidence[0].source == f"command: {FIND_KEY}"
-    assert outcome.evidence[0].observed.startswith("no world-writable regular files in /etc, ")
+    assert str(outcome.evidence[0].observed).startswith("no world-writable regular files in /etc, ")
 
 
 def test_world_writable_fail_on_weak_host_lists_the_files() -> None:
     outcome = world_writable(on("linux-weak"))
     assert outcome.status is Status.failed
-    assert outcome.evidence[0].observed == "3 world-writable regular files"
-    assert [(e.source, e.observed) for e in outcome.evidence[1:]] == [
+    assert str(outcome.evidence[0].observed) == "3 world-writable regular files"
+    assert [(e.source, str(e.observed)) for e in outcome.evidence[1:]] == [
         ("/etc/cron.daily/db-backup", "writable by everyone"),
         ("/etc/systemd/system/report-sync.service", "writable by everyone"),
         ("/usr/local/bin/report-sync", "writable by everyone"),
@@ -250,7 +252,7 @@ def test_world_writable_fail_on_weak_host_lists_the_files() -> None:
 def test_world_writable_find_timeout_is_an_error_naming_it() -> None:
     outcome = world_writable(live({FIND_KEY: {"error": "find: no answer within 15s"}}))
     assert outcome.status is Status.error
-    assert outcome.reason == "find: no answer within 15s"
+    assert str(outcome.reason) == "find: no answer within 15s"
 
 
 def test_world_writable_report_is_bounded() -> None:
@@ -259,11 +261,14 @@ def test_world_writable_report_is_bounded() -> None:
     ctx = CheckContext(live({FIND_KEY: result(paths)}).access, "linux", params)
     outcome = world_writable(ctx)
     assert outcome.status is Status.failed
-    assert outcome.evidence[0].observed == "30 world-writable regular files (25 more not listed)"
+    assert (
+        str(outcome.evidence[0].observed) == "30 world-writable regular files (25 more not listed)"
+    )
     assert len(outcome.evidence) == 6
     capped = CheckContext(ctx.access, "linux", WorldWritableParams(max_files=10, max_report=50))
     assert (
-        world_writable(capped).evidence[0].observed == "more than 10 world-writable regular files"
+        str(world_writable(capped).evidence[0].observed)
+        == "more than 10 world-writable regular files"
     )
 
 
@@ -273,17 +278,17 @@ def test_world_writable_missing_directories_are_ignored_but_unreadable_ones_are_
     denied = "find: '/etc/ssl/private': Permission denied\n"
     outcome = world_writable(live({FIND_KEY: result("", 1, missing + denied)}))
     assert outcome.status is Status.error
-    assert outcome.reason == "find could not search everything: " + denied.strip()
+    assert str(outcome.reason) == "find could not search everything: " + denied.strip()
     partial = world_writable(live({FIND_KEY: result("/etc/motd\n", 1, denied)}))
     assert partial.status is Status.failed
-    assert "find could not search everything" in partial.evidence[0].observed
+    assert "find could not search everything" in str(partial.evidence[0].observed)
 
 
 def test_world_writable_not_applicable_when_no_directory_exists() -> None:
     stderr = "".join(f"find: '{d}': No such file or directory\n" for d in SYSTEM_DIRS.split())
     outcome = world_writable(live({FIND_KEY: result("", 1, stderr)}))
     assert outcome.status is Status.not_applicable
-    assert outcome.reason.startswith("none of /etc, /usr/bin")
+    assert str(outcome.reason).startswith("none of /etc, /usr/bin")
 
 
 def test_world_writable_on_an_offline_image_maps_paths_back(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from netwatch.hostaccess.commands import CommandError
+from netwatch.i18n import Message, msg
 from netwatch.posture.context import CheckContext
 
 STAT_FORMAT = "%a %u %g %U %G %n"
@@ -40,9 +41,14 @@ class FileMode:
     user: str
     group: str
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """``mode 0640, owner root, group shadow``."""
-        return f"mode {self.mode:04o}, owner {self.user}, group {self.group}"
+        return msg(
+            "mode {mode}, owner {user}, group {group}",
+            mode=f"{self.mode:04o}",
+            user=self.user,
+            group=self.group,
+        )
 
     def within(self, allowed: int) -> bool:
         """True when no permission (or setuid/setgid/sticky) bit is set outside ``allowed``."""

@@ -14,6 +14,7 @@ from netwatch.core.settings import StrictModel
 from netwatch.facts.files import UnreadableFile
 from netwatch.facts.packages import PackageQueryError
 from netwatch.hostaccess.commands import CommandError
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._filemodes import (
     FileMode,
     FileModeError,
@@ -44,9 +45,15 @@ class _Rule:
     mode: int
     groups: tuple[str, ...] = ()
 
-    def expected(self) -> str:
-        groups = f", group {' or '.join(self.groups)}" if self.groups else ""
-        return f"mode {self.mode:04o} or stricter, owner root{groups}"
+    def expected(self) -> Message:
+        mode = f"{self.mode:04o}"
+        if self.groups:
+            return msg(
+                "mode {mode} or stricter, owner root, group {groups}",
+                mode=mode,
+                groups=" or ".join(self.groups),
+            )
+        return msg("mode {mode} or stricter, owner root", mode=mode)
 
     def met_by(self, found: FileMode) -> bool:
         group_ok = not self.groups or found.gid == 0 or found.group in self.groups
@@ -72,14 +79,14 @@ def critical_permissions(ctx: CheckContext) -> Outcome:
     checked = [(rule, modes[rule.path]) for rule in CRITICAL_FILES if rule.path in modes]
     if not checked:
         names = ", ".join(rule.path for rule in CRITICAL_FILES)
-        return not_applicable(f"none of {names} exists")
+        return not_applicable(msg("none of {paths} exists", paths=names))
     evidence = [Evidence(rule.path, found.describe(), rule.expected()) for rule, found in checked]
     verdicts = [rule.met_by(found) for rule, found in checked]
     bad = [item for item, ok in zip(evidence, verdicts, strict=True) if not ok]
     return failed(*bad) if bad else passed(*evidence)
 
 
-HOST_KEY_EXPECTED = "mode 0600 (or 0640 with group ssh_keys), owner root"
+HOST_KEY_EXPECTED = msg("mode 0600 (or 0640 with group ssh_keys), owner root")
 
 
 def _host_key_ok(found: FileMode) -> bool:
@@ -96,7 +103,9 @@ def ssh_host_keys(ctx: CheckContext) -> Outcome:
     except FileModeError as exc:
         return error(str(exc))
     if not keys:
-        return not_applicable("no SSH private host keys (/etc/ssh/ssh_host_*_key) on this host")
+        return not_applicable(
+            msg("no SSH private host keys (/etc/ssh/ssh_host_*_key) on this host")
+        )
     evidence = [Evidence(key.path, key.describe(), HOST_KEY_EXPECTED) for key in keys]
     bad = [item for item, key in zip(evidence, keys, strict=True) if not _host_key_ok(key)]
     return failed(*bad) if bad else passed(*evidence)
@@ -167,21 +176,36 @@ def world_writable(ctx: CheckContext) -> Outcome:
         return error(str(exc))
     missing, problems = _find_problems(result.stderr, start_dirs)
     if len(set(missing)) == len(set(start_dirs)):
-        return not_applicable(f"none of {', '.join(params.paths)} exists")
+        return not_applicable(msg("none of {paths} exists", paths=", ".join(params.paths)))
     lines = [line for line in result.stdout.splitlines() if line]
     found = list(dict.fromkeys(system_path(ctx, line) for line in lines[: params.max_files]))
     if not found:
         if problems:
-            return error(f"find could not search everything: {problems[0]}")
+            return error(msg("find could not search everything: {problem}", problem=problems[0]))
         searched = ", ".join(params.paths)
-        return passed(Evidence(source, f"no world-writable regular files in {searched}", "none"))
-    count = f"more than {params.max_files}" if len(lines) > params.max_files else str(len(found))
+        observed = msg("no world-writable regular files in {paths}", paths=searched)
+        return passed(Evidence(source, observed, msg("none")))
+    count: str | Message = str(len(found))
+    if len(lines) > params.max_files:
+        count = msg("more than {limit}", limit=str(params.max_files))
     shown = found[: params.max_report]
-    more = f" ({len(found) - len(shown)} more not listed)" if len(found) > len(shown) else ""
-    partial = f"; find could not search everything: {problems[0]}" if problems else ""
-    summary = Evidence(source, f"{count} world-writable regular files{more}{partial}", "none")
-    expected = "not writable by others (no o+w)"
-    return failed(summary, *(Evidence(path, "writable by everyone", expected) for path in shown))
+    summary_text = msg("{count} world-writable regular files", count=count)
+    if len(found) > len(shown):
+        summary_text = msg(
+            "{text} ({count} more not listed)",
+            text=summary_text,
+            count=str(len(found) - len(shown)),
+        )
+    if problems:
+        summary_text = msg(
+            "{text}; find could not search everything: {problem}",
+            text=summary_text,
+            problem=problems[0],
+        )
+    summary = Evidence(source, summary_text, msg("none"))
+    expected = msg("not writable by others (no o+w)")
+    writable = msg("writable by everyone")
+    return failed(summary, *(Evidence(path, writable, expected) for path in shown))
 
 
 @dataclass(frozen=True)
@@ -218,7 +242,10 @@ INTEGRITY_TOOLS = (
     ),
 )
 AIDE_NEW_DB = "/var/lib/aide/aide.db.new"
-_COMPLETE = ("database initialised", "runs regularly")  # the observations of a working tool
+_COMPLETE = (
+    msg("database initialised"),
+    msg("runs regularly"),
+)  # the observations of a working tool
 
 
 def _integrity_state(
@@ -230,27 +257,30 @@ def _integrity_state(
     if package is None:
         return None
     files = ctx.access.files
-    found = [Evidence(f"package {package}", f"{tool.name} installed", f"{tool.name} installed")]
+    installed_text = msg("{tool} installed", tool=tool.name)
+    found = [Evidence(f"package {package}", installed_text, installed_text)]
     database = next((path for path in tool.databases if files.exists(path)), None)
+    initialised = msg("an initialised database")
     if database:
-        found.append(Evidence(database, _COMPLETE[0], "an initialised database"))
+        found.append(Evidence(database, _COMPLETE[0], initialised))
     else:
-        observed = "no database"
+        observed = msg("no database")
         if tool.name == "AIDE" and files.exists(AIDE_NEW_DB):
-            observed = (
-                f"only {AIDE_NEW_DB}: `aide --init` ran but its output was never moved into place"
+            observed = msg(
+                "only {path}: `aide --init` ran but its output was never moved into place",
+                path=AIDE_NEW_DB,
             )
-        found.append(Evidence(tool.databases[0], observed, "an initialised database"))
+        found.append(Evidence(tool.databases[0], observed, initialised))
     units = (ctx.facts.unit(name) for name in tool.units)
     schedule = next((path for path in tool.jobs if files.exists(path)), None) or next(
         (unit_cited(unit)[0] for unit in units if unit.enabled), None
     )
-    expected = "a cron job or an enabled timer/service"
+    expected = msg("a cron job or an enabled timer/service")
     if schedule:
         found.append(Evidence(schedule, _COMPLETE[1], expected))
     else:
         where = ", ".join([*tool.jobs, *tool.units])
-        found.append(Evidence(where, "no cron job or enabled timer", expected))
+        found.append(Evidence(where, msg("no cron job or enabled timer"), expected))
     return found
 
 
@@ -275,8 +305,8 @@ def integrity_tool(ctx: CheckContext) -> Outcome:
     return failed(
         Evidence(
             "/var/lib/dpkg/status, rpm -qa",
-            f"none of {names} installed",
-            "AIDE installed, initialised and scheduled",
+            msg("none of {tools} installed", tools=names),
+            msg("AIDE installed, initialised and scheduled"),
         )
     )
 
@@ -285,7 +315,7 @@ LOGIN_DEFS_FILE = "/etc/login.defs"
 PASSWD_FILE = "/etc/passwd"
 NO_LOGIN_SHELLS = ("nologin", "false", "sync", "shutdown", "halt")
 HOME_LIMIT = 0o750
-HOME_EXPECTED = "mode 0750 or stricter (no group write, nothing for others), owned by the user"
+HOME_EXPECTED = msg("mode 0750 or stricter (no group write, nothing for others), owned by the user")
 
 
 def _login_users(ctx: CheckContext) -> tuple[list[tuple[str, int, str]], int]:
@@ -312,7 +342,7 @@ def home_permissions(ctx: CheckContext) -> Outcome:
     except UnreadableFile as exc:
         return error(str(exc))
     except OSError as exc:
-        return error(f"cannot read the accounts: {exc.strerror or exc}")
+        return error(msg("cannot read the accounts: {problem}", problem=str(exc.strerror or exc)))
     new_mode = home_mode(defs)
     source = LOGIN_DEFS_FILE
     for name in ("HOME_MODE", "UMASK"):
@@ -321,7 +351,9 @@ def home_permissions(ctx: CheckContext) -> Outcome:
             source = definition.source
             break
     new_home = Evidence(
-        source, f"useradd creates homes with mode {new_mode:04o}", "mode 0750 or stricter"
+        source,
+        msg("useradd creates homes with mode {mode}", mode=f"{new_mode:04o}"),
+        msg("mode {mode} or stricter", mode="0750"),
     )
     verdicts = [(new_mode & ~HOME_LIMIT & 0o777 == 0, new_home)]
     if users:
@@ -334,11 +366,12 @@ def home_permissions(ctx: CheckContext) -> Outcome:
             if found is None:
                 continue
             ok = found.uid == uid and found.within(HOME_LIMIT)
-            owner = "" if found.uid == uid else f" (not owned by {name})"
-            observed = f"{name}: {found.describe()}{owner}"
+            observed = msg("{name}: {mode}", name=name, mode=found.describe())
+            if found.uid != uid:
+                observed = msg("{text} (not owned by {name})", text=observed, name=name)
             verdicts.append((ok, Evidence(home, observed, HOME_EXPECTED)))
     if not users:
-        observed = f"no account with uid >= {uid_min} and a login shell"
+        observed = msg("no account with uid >= {uid} and a login shell", uid=str(uid_min))
         verdicts.append((True, Evidence(PASSWD_FILE, observed)))
     bad = [evidence for ok, evidence in verdicts if not ok]
     return failed(*bad) if bad else passed(*(evidence for _, evidence in verdicts))
@@ -353,7 +386,7 @@ CRON_PATHS = (
     "/etc/cron.d",
 )
 CRON_ALLOW = ("/etc/cron.allow", "/etc/at.allow")
-CRON_EXPECTED = "owner root, not writable by group or others"
+CRON_EXPECTED = msg("owner root, not writable by group or others")
 
 
 @check("linux.files.cron_permissions")
@@ -366,7 +399,9 @@ def cron_permissions(ctx: CheckContext) -> Outcome:
     except FileModeError as exc:
         return error(str(exc))
     if not any(path in modes for path in CRON_PATHS):
-        return not_applicable("no /etc/crontab or /etc/cron.* directories: cron is not installed")
+        return not_applicable(
+            msg("no /etc/crontab or /etc/cron.* directories: cron is not installed")
+        )
     verdicts = [
         (
             found.uid == 0 and found.mode & 0o022 == 0,
