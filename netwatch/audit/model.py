@@ -116,6 +116,14 @@ class FrameworkInfo(_Model):
     controls: dict[str, Bilingual] = Field(default_factory=dict)
 
 
+class ServiceWarning(_Model):
+    """Something a successful probe flagged (``cert_expiring``: the certificate expires soon)."""
+
+    kind: str
+    detail: str
+    detail_message: MessageRecord | None = None
+
+
 class ServiceRecord(_Model):
     """One service probe's outcome (``--services``)."""
 
@@ -123,11 +131,22 @@ class ServiceRecord(_Model):
     kind: str
     target: str
     success: bool
+    status: Literal["up", "warning", "down"] | None = Field(
+        None, description="up, warning (up with warnings) or down; absent in older reports."
+    )
     reason: str | None = None
     detail: str = ""
     detail_message: MessageRecord | None = None
+    warnings: list[ServiceWarning] = Field(default_factory=list)
     duration_seconds: float = 0.0
+    rtt_seconds: float | None = Field(None, description="An ICMP probe's mean echo round trip.")
     cert_days_left: float | None = None
+    cert_warning_days: float | None = Field(
+        None, description="Days before expiry from which a certificate is flagged."
+    )
+    cert_expiring: bool | None = Field(
+        None, description="The certificate expires within cert_warning_days (None: no certificate)."
+    )
 
 
 class ChangeItem(_Model):

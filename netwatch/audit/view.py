@@ -480,19 +480,23 @@ def notable_software(inventory: Inventory) -> list[tuple[str, InventoryPackage]]
 
 
 def service_cells(service: ServiceRecord, lang: str) -> list[str]:
-    """Plain-text cells of one service row."""
+    """Plain-text cells of one service row: a warning (a certificate about to expire) leads
+    the detail; an ICMP probe's response is its echo round trip."""
     state = t("services.up" if service.success else "services.down", lang)
     reason = probe_reason_name(service.reason, lang) if service.reason else ""
     shown = recorded(service.detail, service.detail_message, lang)
-    detail = " — ".join(part for part in (reason, shown) if part)
+    warned = [recorded(w.detail, w.detail_message, lang) for w in service.warnings]
+    detail = " — ".join(part for part in (reason, *warned, shown) if part)
     days = service.cert_days_left
+    seconds = service.duration_seconds if service.rtt_seconds is None else service.rtt_seconds
+    millis = seconds * 1000
     return [
         service.service,
         service.kind,
         service.target,
         state,
         detail,
-        format_number(service.duration_seconds * 1000, lang),
+        format_number(millis, lang, 1 if millis < 10 else 0),
         "" if days is None else format_number(days, lang),
     ]
 

@@ -85,7 +85,8 @@ def print_table(
         if cert and "cert_expiring" in result.warnings:
             cert = f"[red]{cert} ({word['expiring']})[/]"
         detail = render(result.detail_message or result.detail, lang)
-        notes = [detail or result.info.get("http_version", ""), *result.warnings.values()]
+        warned = [render(text, lang) for text in result.warnings.values()]
+        notes = [detail or result.info.get("http_version", ""), *warned]
         rows.append([escape(job.service), job.kind, escape(display_target(job.target)), label,
                      _milliseconds(result, lang), cert,
                      escape("; ".join(n for n in notes if n))])  # fmt: skip

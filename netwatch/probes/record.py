@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netwatch.i18n import Message
 from netwatch.probes.result import ProbeResult
 from netwatch.probes.scheduler import ProbeJob
 from netwatch.probes.targets import display_target
@@ -25,11 +26,18 @@ def status(result: ProbeResult) -> str:
     return "warning" if result.warnings else "up"
 
 
+def _warning(kind: str, text: str | Message) -> dict[str, Any]:
+    """One warning: its kind, its English detail and, for a message, its template."""
+    record: dict[str, Any] = {"kind": kind, "detail": str(text)}
+    return record | ({"detail_message": text.to_record()} if isinstance(text, Message) else {})
+
+
 def as_record(job: ProbeJob, result: ProbeResult, now: float) -> dict[str, Any]:
     """One result as a JSON-ready record (no secrets: targets are shown without credentials).
 
     ``duration_seconds`` is the sum of ``phases``; ``rtt_seconds`` is the mean echo
-    round trip of an ICMP probe. ``warnings`` lists ``{"kind", "detail"}`` with kinds
+    round trip of an ICMP probe. ``warnings`` lists ``{"kind", "detail"}`` (and
+    ``detail_message`` for a translatable detail) with kinds
     from :data:`netwatch.probes.result.WARNING_KINDS`; ``cert_expiring`` is true when
     the certificate expires within ``cert_warning_days`` (None without a certificate).
     """
@@ -44,7 +52,7 @@ def as_record(job: ProbeJob, result: ProbeResult, now: float) -> dict[str, Any]:
         "status": status(result),
         "reason": result.reason or None,
         "detail": result.detail,
-        "warnings": [{"kind": kind, "detail": text} for kind, text in result.warnings.items()],
+        "warnings": [_warning(kind, text) for kind, text in result.warnings.items()],
         "duration_seconds": round(result.duration, 6),
         "rtt_seconds": None if rtt is None else round(rtt, 6),
         "phases": {k: round(v, 6) for k, v in sorted(result.phases.items())},

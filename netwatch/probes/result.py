@@ -66,7 +66,7 @@ class ProbeResult:
     phases: dict[str, float] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
-    warnings: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, str | Message] = field(default_factory=dict)
     detail_message: Message | None = None  # the detail for readers of other languages
 
     @contextmanager
@@ -82,8 +82,8 @@ class ProbeResult:
         """The probe's duration: the sum of its network phases."""
         return sum(self.phases.values())
 
-    def warn(self, kind: str, detail: str) -> None:
-        """Add a warning of a kind from :data:`WARNING_KINDS`."""
+    def warn(self, kind: str, detail: str | Message) -> None:
+        """Add a warning of a kind from :data:`WARNING_KINDS` (a message for other languages)."""
         if kind not in WARNING_KINDS:
             raise ValueError(f"unknown warning kind {kind!r}")
         self.warnings[kind] = detail

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import CaFile, StrictModel
+from netwatch.i18n import msg
 from netwatch.probes.base import PROBE_LABELS
 from netwatch.probes.result import ProbeResult
 
@@ -204,9 +205,19 @@ def flag_expiry(result: ProbeResult, expiry: float, warning_days: float, now: fl
     if not expiring:
         result.warnings.pop("cert_expiring", None)
     elif days < 0:
-        result.warn("cert_expiring", f"certificate expired {-days:.1f} days ago")
-    else:
         result.warn(
-            "cert_expiring",
-            f"certificate expires in {days:.1f} days (warning below {warning_days:g} days)",
+            "cert_expiring", msg("certificate expired {days} days ago", days=_tenths(-days))
         )
+    else:
+        text = msg(
+            "certificate expires in {days} days (warning below {threshold} days)",
+            days=_tenths(days),
+            threshold=_tenths(warning_days),
+        )
+        result.warn("cert_expiring", text)
+
+
+def _tenths(days: float) -> int | float:
+    """``days`` to a tenth, a whole number without its ``.0`` (shown as ``14``, ``4.9``)."""
+    rounded = round(days, 1)
+    return int(rounded) if rounded.is_integer() else rounded

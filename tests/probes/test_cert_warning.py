@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from netwatch.i18n import Message
 from netwatch.probes.base import probers, run_probe
 from netwatch.probes.record import as_record
 from netwatch.probes.result import ProbeResult
@@ -62,15 +63,19 @@ def probe(sites: dict, prober: str, site: str, **tls: object) -> tuple[ProbeJob,
 def test_five_days_left_is_a_warning_not_a_failure(sites: dict, prober: str) -> None:
     job, result = probe(sites, prober, "soon")
     assert result.success, result.detail
-    assert re.fullmatch(r"certificate expires in [45]\.\d days \(warning below 14 days\)",
-                        result.warnings["cert_expiring"])  # fmt: skip
+    warning = result.warnings["cert_expiring"]
+    assert isinstance(warning, Message)
+    assert re.fullmatch(r"certificate expires in [45](\.\d)? days \(warning below 14 days\)",
+                        str(warning))  # fmt: skip
+    assert re.fullmatch(r"chứng thư số hết hạn sau [45](,\d)? ngày \(ngưỡng cảnh báo 14 ngày\)",
+                        warning.render("vi"))  # fmt: skip
     assert sample(result, prober, "netwatch_probe_tls_cert_expiring") == 1
     record = as_record(job, result, time.time())
     assert record["status"] == "warning"
     assert record["cert_expiring"] is True
     assert record["cert_warning_days"] == 14
-    assert record["warnings"] == [{"kind": "cert_expiring", "detail": result.warnings[
-        "cert_expiring"]}]  # fmt: skip
+    assert record["warnings"] == [{"kind": "cert_expiring", "detail": str(warning),
+                                   "detail_message": warning.to_record()}]  # fmt: skip
 
 
 @pytest.mark.parametrize("prober", ["http", "tcp", "tls"])
@@ -88,7 +93,7 @@ def test_the_threshold_is_a_setting_of_the_service(sites: dict) -> None:
     assert relaxed.success and relaxed.warnings == {}
     _, strict = probe(sites, "http", "later", expiry_warning_days=60)
     assert strict.success
-    assert "warning below 60 days" in strict.warnings["cert_expiring"]
+    assert "warning below 60 days" in str(strict.warnings["cert_expiring"])
     _, off = probe(sites, "tcp", "soon", expiry_warning_days=0)
     assert off.warnings == {}
     assert sample(off, "tcp", "netwatch_probe_tls_cert_expiring") == 0
