@@ -30,6 +30,7 @@ from netwatch.cli.scan_cmd import print_table as print_scan
 from netwatch.cli.tables import output_console
 from netwatch.collectors.services import build_jobs
 from netwatch.config.loader import load_config
+from netwatch.i18n import msg
 from netwatch.posture.policy import load_policy
 from netwatch.posture.runner import run_policy
 from netwatch.posture.score import compute_score
@@ -95,7 +96,9 @@ def check(lang: str, out: Console) -> list[str]:
     recorded = [
         ProbeResult(True, duration=0.0412, values={"tls_expiry_timestamp": NOW + 5.2 * day},
                     info={"http_version": "HTTP/1.1", "tls_expiry_warning_days": "14"},
-                    warnings={"cert_expiring": "the certificate expires in 5.2 days"}),
+                    warnings={"cert_expiring": msg("certificate expires in {days} days (warning "
+                                                   "below {threshold} days)", days=5.2,
+                                                   threshold=14)}),
         ProbeResult(False, "status", "HTTP 503 Service Unavailable (expected 200-399)", 0.0087),
         ProbeResult(True, duration=0.00047, values={"tls_expiry_timestamp": NOW + 200 * day}),
         ProbeResult(False, "refused", "connect to 10.20.1.30:8080: connection refused", 0.0009),
