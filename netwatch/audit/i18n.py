@@ -254,7 +254,7 @@ _PROBE_REASONS: dict[str, Label] = {
     "error": label("error", context="probe failure"),
 }
 
-STRINGS: dict[str, Label | Text] = _LABELS | {f"band.{name}": text for _, name, text in BANDS}
+STRINGS: dict[str, Label | Text] = {**_LABELS, **{f"band.{name}": text for _, name, text in BANDS}}
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

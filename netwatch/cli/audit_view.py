@@ -30,19 +30,18 @@ from netwatch.cli.tables import (
     records,
     short_time,
 )
-from netwatch.posture.model import CheckResult, Text
+from netwatch.i18n import label
+from netwatch.posture.model import CheckResult
 from netwatch.posture.score import result_label
 
 TERMINAL = {
-    "progress.inventory": Text("Host inventory", "Danh mục tài sản"),
-    "progress.checks": Text("Posture checks", "Kiểm tra an toàn"),
-    "progress.services": Text("Service probes", "Kiểm tra dịch vụ"),
-    "summary.policy": Text("policy {name}", "chính sách {name}"),
-    "summary.errors": Text("Checks that could not decide", "Các kiểm tra không kết luận được"),
-    "summary.written": Text("Reports written:", "Đã ghi báo cáo:"),
-    "summary.services": Text(
-        "Services: {up} up, {down} down", "Dịch vụ: {up} hoạt động, {down} không hoạt động"
-    ),
+    "progress.inventory": label("Host inventory"),
+    "progress.checks": label("Posture checks"),
+    "progress.services": label("Service probes"),
+    "summary.policy": label("policy {name}"),
+    "summary.errors": label("Checks that could not decide"),
+    "summary.written": label("Reports written:"),
+    "summary.services": label("Services: {up} up, {down} down"),
 }
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 BAND_STYLE = {"good": "green", "fair": "yellow", "weak": "dark_orange", "poor": "red"}

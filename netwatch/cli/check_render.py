@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from netwatch.posture.model import Text
+from netwatch.i18n import label
 from netwatch.probes.record import as_record, cert_days_left, status
 from netwatch.probes.result import ProbeResult
 from netwatch.probes.scheduler import ProbeJob
@@ -32,19 +32,19 @@ def print_json(outcomes: list[tuple[ProbeJob, ProbeResult]], started: float) -> 
 
 
 WORDS = {
-    "title": Text("Service checks", "Kiểm tra dịch vụ"),
-    "service": Text("Service", "Dịch vụ"),
-    "kind": Text("Kind", "Kiểu"),
-    "target": Text("Target", "Địa chỉ"),
-    "status": Text("Status", "Trạng thái"),
-    "latency": Text("Latency", "Thời gian"),
-    "cert": Text("Cert days", "Chứng thư (ngày)"),
-    "detail": Text("Detail", "Chi tiết"),
-    "up": Text("UP", "HOẠT ĐỘNG"),
-    "warning": Text("WARNING", "CẢNH BÁO"),
-    "down": Text("DOWN", "LỖI"),
-    "expiring": Text("expires soon", "sắp hết hạn"),
-    "summary": Text("{up} up, {down} down", "{up} hoạt động, {down} lỗi"),
+    "title": label("Service checks"),
+    "service": label("Service"),
+    "kind": label("Kind"),
+    "target": label("Target"),
+    "status": label("Status"),
+    "latency": label("Latency"),
+    "cert": label("Cert days"),
+    "detail": label("Detail"),
+    "up": label("UP"),
+    "warning": label("WARNING"),
+    "down": label("DOWN"),
+    "expiring": label("expires soon"),
+    "summary": label("{up} up, {down} down"),
 }
 
 

@@ -30,20 +30,6 @@ class _Headings(TypedDict):
     details: str
 
 
-HEADINGS: dict[str, _Headings] = {
-    "en": {
-        "title": "Security posture",
-        "columns": ("Result", "Severity", "Check", "Title", "Evidence / reason"),
-        "score": "Score",
-        "details": "Details: evidence and remediation",
-    },
-    "vi": {
-        "title": "Tình trạng an toàn thông tin",
-        "columns": ("Kết quả", "Mức độ", "Mã kiểm tra", "Nội dung", "Bằng chứng / lý do"),
-        "score": "Điểm",
-        "details": "Chi tiết: bằng chứng và khuyến nghị khắc phục",
-    },
-}
 STATUS_STYLE = {
     "pass": "green",
     "fail": "bold red",
@@ -54,6 +40,25 @@ STATUS_STYLE = {
 ORDER = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
 PARAGRAPH_WIDTH = 40  # evidence and remediation read as paragraphs, not narrow columns
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def headings(lang: str) -> _Headings:
+    """The table's words in ``lang`` (netwatch.i18n is imported here, not for ``--help``)."""
+    from netwatch.i18n import label
+
+    columns = (
+        label("Result"),
+        label("Severity", context="terminal"),
+        label("Check", context="terminal"),
+        label("Title"),
+        label("Evidence / reason"),
+    )
+    return {
+        "title": label("Security posture").get(lang),
+        "columns": tuple(column.get(lang) for column in columns),
+        "score": label("Score").get(lang),
+        "details": label("Details: evidence and remediation").get(lang),
+    }
 
 
 def posture(
@@ -120,7 +125,7 @@ def print_results(
     from netwatch.cli.tables import Column, records
     from netwatch.posture.score import result_label
 
-    words = HEADINGS[lang]
+    words = headings(lang)
     result, severity, check, title, evidence = words["columns"]
     columns = (Column(result), Column(severity), Column(check, "key"), Column(title, "long"),
                Column(evidence, "long", one_line=True))  # fmt: skip
@@ -150,7 +155,7 @@ def score_line(score: Score, lang: str, width: int) -> str:
     counts = [f"{result_name(name, lang)} {count}" for name, count in score.counts.items()]
     value = format_score(score.value, lang)
     return packed(
-        f"{HEADINGS[lang]['score']} {value}/100 ({score.band_text(lang)});", counts, width
+        f"{headings(lang)['score']} {value}/100 ({score.band_text(lang)});", counts, width
     )
 
 
@@ -178,7 +183,7 @@ def _print_details(console: Console, results: list[CheckResult], lang: str) -> N
     if not results:
         return
     console.print()
-    columns = (Column(HEADINGS[lang]["columns"][2], "key"),
+    columns = (Column(headings(lang)["columns"][2], "key"),
                Column(t("finding.evidence", lang), "long", label=True),
                Column(t("finding.remediation", lang), "long", label=True))  # fmt: skip
     rows = []
@@ -186,5 +191,5 @@ def _print_details(console: Console, results: list[CheckResult], lang: str) -> N
         lines = _evidence_lines(result, lang) or [t("finding.no_evidence", lang)]
         evidence = "\n".join(escape(line) for line in lines)
         rows.append([result.meta.id, evidence, escape(result.meta.remediation.get(lang))])
-    title = HEADINGS[lang]["details"]
+    title = headings(lang)["details"]
     console.print(records(console, title, columns, rows, long_min=PARAGRAPH_WIDTH))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from netwatch.collectors.lan import LanSettings
+    from netwatch.i18n import Label
     from netwatch.lan.devices import DeviceRegistry
     from netwatch.lan.model import SweepResult
     from netwatch.lan.state import LanState
@@ -45,35 +47,39 @@ KnownDevicesOption = Annotated[
     ),
 ]
 FLAG_STYLE = {"new": "cyan", "changed_mac": "red", "flip_flop": "red", "conflict": "red"}
-WORDS: dict[str, tuple[str, str]] = {  # English, Vietnamese
-    "flag.new": ("NEW", "MỚI"),
-    "flag.changed_mac": ("MAC CHANGED", "ĐỔI MAC"),
-    "flag.flip_flop": ("FLIP-FLOP", "ĐỔI QUA LẠI"),
-    "flag.conflict": ("CONFLICT", "XUNG ĐỘT"),
-    "title": ("LAN devices on {subnets}: {method}", "Thiết bị mạng LAN trên {subnets}: {method}"),
-    "method.arp": ("raw ARP", "ARP trực tiếp"),
-    "method.neighbours": (
-        "neighbour table (unprivileged fallback)",
-        "bảng láng giềng (dự phòng khi không có quyền)",
-    ),
-    "vendor": ("Vendor", "Hãng sản xuất"),
-    "name": ("Name", "Tên"),
-    "known": ("Known", "Đã biết"),
-    "yes": ("yes", "có"),
-    "no": ("NO", "KHÔNG"),
-    "first_seen": ("First seen", "Thấy lần đầu"),
-    "last_seen": ("Last seen", "Thấy lần cuối"),
-    "flags": ("Flags", "Cảnh báo"),
-    "event.ip_conflict": ("IP conflict", "Xung đột IP"),
-    "event.gone": ("Gone", "Không còn thấy"),
-    "note": ("note", "ghi chú"),
-    "devices": ("{count} devices", "{count} thiết bị"),
-    "devices.one": ("1 device", "1 thiết bị"),
-    "unknown": ("{count} unknown", "{count} chưa biết"),
-    "conflicts": ("{count} IP conflicts", "{count} xung đột IP"),
-    "conflicts.one": ("1 IP conflict", "1 xung đột IP"),
-    "sweep": ("sweep {seconds} s", "quét trong {seconds} giây"),
-}
+
+
+@cache
+def _words() -> dict[str, Label]:
+    """The scan view's words (netwatch.i18n is imported here, not when ``--help`` runs)."""
+    from netwatch.i18n import label
+
+    return {
+        "flag.new": label("NEW"),
+        "flag.changed_mac": label("MAC CHANGED"),
+        "flag.flip_flop": label("FLIP-FLOP"),
+        "flag.conflict": label("CONFLICT"),
+        "title": label("LAN devices on {subnets}: {method}"),
+        "method.arp": label("raw ARP"),
+        "method.neighbours": label("neighbour table (unprivileged fallback)"),
+        "vendor": label("Vendor"),
+        "name": label("Name"),
+        "known": label("Known"),
+        "yes": label("yes"),
+        "no": label("NO"),
+        "first_seen": label("First seen"),
+        "last_seen": label("Last seen"),
+        "flags": label("Flags"),
+        "event.ip_conflict": label("IP conflict"),
+        "event.gone": label("Gone"),
+        "note": label("note"),
+        "devices": label("{count} devices"),
+        "devices.one": label("1 device"),
+        "unknown": label("{count} unknown"),
+        "conflicts": label("{count} IP conflicts"),
+        "conflicts.one": label("1 IP conflict"),
+        "sweep": label("sweep {seconds} s"),
+    }
 
 
 def sweep_once(
@@ -123,9 +129,10 @@ def device_registry(
 
 def _say(key: str, lang: str, count: int | None = None, **values: object) -> str:
     """A word of the scan view in ``lang``; ``count`` picks the singular key when it is 1."""
-    if count == 1 and f"{key}.one" in WORDS:
-        return WORDS[f"{key}.one"][lang == "vi"]
-    text = WORDS[key][lang == "vi"]
+    words = _words()
+    if count == 1 and f"{key}.one" in words:
+        return words[f"{key}.one"].get(lang)
+    text = words[key].get(lang)
     return text.format(count=count, **values) if count is not None or values else text
 
 

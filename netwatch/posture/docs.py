@@ -121,7 +121,7 @@ def _params(check: Check) -> str:
 def render() -> str:
     """The whole posture page."""
     weights = ", ".join(f"{s.value} {w}" for s, w in SEVERITY_WEIGHTS.items())
-    bands = ", ".join(f"{name} ({text.vi}) from {floor:g}" for floor, name, text in BANDS)
+    bands = ", ".join(f"{name} ({text.get('vi')}) from {floor:g}" for floor, name, text in BANDS)
     lines = [INTRO.replace("{weights}", weights).replace("{bands}", bands)]
     lines.append(f"{len(all_checks())} checks.\n")
     lines.append(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from netwatch.posture.model import SEVERITY_WEIGHTS, CheckResult, Severity, Status, Text
+from netwatch.i18n import label
+from netwatch.posture.model import SEVERITY_WEIGHTS, CheckResult, Severity, Status
 
 BANDS = (
-    (90.0, "good", Text("Good", "Tốt")),
-    (75.0, "fair", Text("Fair", "Khá")),
-    (50.0, "weak", Text("Weak", "Trung bình")),
-    (0.0, "poor", Text("Poor", "Kém")),
+    (90.0, "good", label("Good")),
+    (75.0, "fair", label("Fair")),
+    (50.0, "weak", label("Weak")),
+    (0.0, "poor", label("Poor")),
 )
 
 
