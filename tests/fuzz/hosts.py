@@ -18,6 +18,7 @@ from typing import Any
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.hostaccess.files import MAX_READ_BYTES
 from netwatch.hostaccess.winregistry import RecordedRegistry
+from netwatch.i18n import LANGUAGES, Message, render
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Check, Outcome, Status
 from netwatch.posture.registry import all_checks
@@ -149,13 +150,17 @@ def assert_sound(outcome: Outcome, check: Check) -> None:
     assert isinstance(outcome, Outcome), f"{check.meta.id} returned {outcome!r}"
     assert outcome.status in Status
     if outcome.status in (Status.error, Status.not_applicable):
-        assert outcome.reason.strip(), f"{check.meta.id}: {outcome.status.value} without reason"
+        assert str(outcome.reason).strip(), (
+            f"{check.meta.id}: {outcome.status.value} without reason"
+        )
     texts = [outcome.reason]
     for evidence in outcome.evidence:
         texts += [evidence.source, evidence.observed, evidence.expected]
     for text in texts:
-        assert isinstance(text, str)
-        text.encode("utf-8")  # a lone surrogate would break every report and the exposition
+        assert isinstance(text, (str, Message))
+        for lang in LANGUAGES:  # a message renders in every language
+            # a lone surrogate would break every report and the exposition
+            render(text, lang).encode("utf-8")
 
 
 def checks_for(platform: str) -> list[Check]:

@@ -57,7 +57,7 @@ def tree(
 
 
 def observed(outcome: Outcome) -> str:
-    return " | ".join(f"{e.source}: {e.observed}" for e in outcome.evidence)
+    return " | ".join(f"{e.source}: {str(e.observed)}" for e in outcome.evidence)
 
 
 @pytest.mark.parametrize("check_id", IDS)
@@ -65,9 +65,9 @@ def test_fixture_hosts(check_id: str) -> None:
     run = CHECKS[check_id]
     good = run(CheckContext(recorded_host("linux-hardened"), "linux"))
     bad = run(CheckContext(recorded_host("linux-weak"), "linux"))
-    assert good.status is Status.passed, (good.reason, observed(good))
-    assert bad.status is Status.failed, (bad.reason, observed(bad))
-    assert bad.evidence and all(e.source and e.observed for e in bad.evidence)
+    assert good.status is Status.passed, (str(good.reason), observed(good))
+    assert bad.status is Status.failed, (str(bad.reason), observed(bad))
+    assert bad.evidence and all(e.source and str(e.observed) for e in bad.evidence)
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,9 @@ def test_hardened_host_passes_and_weak_host_fails(check: object) -> None:
     bad = check(on("linux-weak"))  # type: ignore[operator]
     assert good.status is Status.passed, good
     assert bad.status is Status.failed, bad
-    assert bad.evidence and all(e.source and e.observed and e.expected for e in bad.evidence)
+    assert bad.evidence and all(
+        e.source and str(e.observed) and str(e.expected) for e in bad.evidence
+    )
 
 
 def test_weak_host_ssh_evidence_names_lines_and_defaults() -> None:
@@ -103,7 +105,7 @@ def test_ssh_checks_without_sshd_or_with_a_refused_config(check: object, tmp_pat
     refused = sshd(tmp_path / "bad", "MaxAuthTries 4x\n")
     outcome = check(refused)  # type: ignore[operator]
     assert outcome.status is Status.error
-    assert "integer value invalid" in outcome.reason
+    assert "integer value invalid" in str(outcome.reason)
 
 
 # SSH: MaxAuthTries
@@ -403,7 +405,7 @@ def test_file_checks_on_the_fixture_hosts(check: object) -> None:
     assert check(on("linux-hardened")).status is Status.passed  # type: ignore[operator]
     bad = check(on("linux-weak"))  # type: ignore[operator]
     assert bad.status is Status.failed
-    assert all(e.source.startswith("/") and e.observed for e in bad.evidence)
+    assert all(e.source.startswith("/") and str(e.observed) for e in bad.evidence)
 
 
 def test_weak_home_evidence() -> None:
@@ -493,7 +495,7 @@ def test_security_sources_on_the_fixture_hosts() -> None:
     assert security_sources(on("linux-hardened")).status is Status.passed
     weak = security_sources(on("linux-weak"))
     assert weak.status is Status.failed
-    assert "buster/updates" in weak.evidence[0].expected
+    assert "buster/updates" in str(weak.evidence[0].expected)
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from netwatch.hostaccess.commands import CommandResult
+from netwatch.i18n import Message, msg
 from netwatch.posture.context import CheckContext
 from netwatch.posture.parsers.systemd import LINK_DIRS, UnitState
 
 UNIT_FILES = "systemd unit files"
 
-OFFLINE_NOTE = "read from configuration on an offline image"
+OFFLINE_NOTE = msg("read from configuration on an offline image")
 
 COMMAND_TIMEOUT = 10.0
 
@@ -25,7 +26,7 @@ def run_command(
     return ctx.access.commands.run(argv, timeout=timeout)
 
 
-def unit_cited(unit: UnitState) -> tuple[str, str]:
+def unit_cited(unit: UnitState) -> tuple[str, Message]:
     """Where a unit's state comes from and the state in words, as systemctl would cite them.
 
     The source is the enabling link (one in a ``.wants`` directory before an alias link),
@@ -33,13 +34,10 @@ def unit_cited(unit: UnitState) -> tuple[str, str]:
     evidence as ``path: why``. A unit without a file has no path to cite.
     """
     if unit.state == "not-found":
-        return UNIT_FILES, f"{unit.name} not found (no unit file)"
+        return UNIT_FILES, msg("{unit} not found (no unit file)", unit=unit.name)
+    state = msg("{unit} {state}", unit=unit.name, state=unit.state)
     if unit.enabled:
         wants = [path for path in unit.evidence if path.rpartition("/")[0].endswith(LINK_DIRS)]
-        return (wants or [*unit.evidence, unit.name])[0], f"{unit.name} {unit.state}"
+        return (wants or [*unit.evidence, unit.name])[0], state
     source, _, why = (unit.evidence or (unit.fragment or unit.name,))[0].partition(": ")
-    return source, f"{unit.name} {unit.state}" + (f": {why}" if why else "")
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return source, msg("{state}: {why}", state=state, why=why) if why else state

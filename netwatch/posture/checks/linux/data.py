@@ -7,6 +7,7 @@ from pydantic import Field
 from netwatch.core.settings import StrictModel
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._linux_host import (
     OFFLINE_NOTE,
     first_line,
@@ -47,15 +48,27 @@ class DataEncryptionParams(StrictModel):
 
 
 def _from_config(
-    files: Files, mountpoint: str, entry: FstabEntry, note: str
+    files: Files, mountpoint: str, entry: FstabEntry, note: Message
 ) -> tuple[bool, Evidence]:
     """Whether an fstab entry sits on a device opened from /etc/crypttab."""
     declared = crypt_source(files, entry.device, crypttab(files))
-    expected = "a dm-crypt/LUKS device listed in /etc/crypttab"
+    expected = msg("a dm-crypt/LUKS device listed in /etc/crypttab")
     if declared:
-        observed = f"{mountpoint} on {entry.device}, opened from {declared} ({note})"
+        observed = msg(
+            "{mount} on {device}, opened from {declared} ({note})",
+            mount=mountpoint,
+            device=entry.device,
+            declared=declared,
+            note=note,
+        )
         return True, Evidence(entry.source, observed, expected)
-    observed = f"{mountpoint} on {entry.device} ({entry.fstype}): not an encrypted device ({note})"
+    observed = msg(
+        "{mount} on {device} ({fstype}): not an encrypted device ({note})",
+        mount=mountpoint,
+        device=entry.device,
+        fstype=entry.fstype,
+        note=note,
+    )
     return False, Evidence(entry.source, observed, expected)
 
 
@@ -63,8 +76,11 @@ def _from_lsblk(mountpoint: str, chains: list[Chain]) -> tuple[bool, Evidence]:
     """Whether every device chain under ``mountpoint`` has a ``crypt`` layer."""
     described = "; ".join(" > ".join(f"{name} [{kind}]" for name, kind in c) for c in chains)
     encrypted = all(any(kind == "crypt" for _, kind in chain) for chain in chains)
-    observed = f"{mountpoint} on {described}" + ("" if encrypted else ": no crypt layer")
-    return encrypted, Evidence(f"command: {' '.join(LSBLK)}", observed, "a crypt layer below it")
+    observed = msg("{mount} on {devices}", mount=mountpoint, devices=described)
+    if not encrypted:
+        observed = msg("{text}: no crypt layer", text=observed)
+    expected = msg("a crypt layer below it")
+    return encrypted, Evidence(f"command: {' '.join(LSBLK)}", observed, expected)
 
 
 def _lsblk(ctx: CheckContext) -> dict[str, list[Chain]] | Outcome:
@@ -76,11 +92,24 @@ def _lsblk(ctx: CheckContext) -> dict[str, list[Chain]] | Outcome:
     except CommandError as exc:
         return error(str(exc))
     if result.returncode != 0:
-        return error(f"lsblk exited with {result.returncode}: {first_line(result.stderr)}")
+        return error(
+            msg(
+                "{command} exited with {code}: {detail}",
+                command="lsblk",
+                code=str(result.returncode),
+                detail=first_line(result.stderr),
+            )
+        )
     try:
         return lsblk_chains(result.stdout)
     except ValueError as exc:
-        return error(f"lsblk: unexpected output: {first_line(str(exc))}")
+        return error(
+            msg(
+                "{command}: unexpected output: {detail}",
+                command="lsblk",
+                detail=first_line(str(exc)),
+            )
+        )
 
 
 def _judge(
@@ -88,7 +117,7 @@ def _judge(
     chains: dict[str, list[Chain]],
     mounts: dict[str, FstabEntry],
     mountpoint: str,
-    note: str,
+    note: Message,
 ) -> tuple[bool, Evidence] | None:
     """Whether ``mountpoint`` is encrypted: from lsblk when mounted, else from the files."""
     if mountpoint in chains:
@@ -115,7 +144,7 @@ def data_encryption(ctx: CheckContext) -> Outcome:
     if isinstance(chains, Outcome):
         return chains
     table = fstab(files)
-    note = OFFLINE_NOTE if not ctx.live else "read from /etc/fstab and /etc/crypttab"
+    note = OFFLINE_NOTE if not ctx.live else msg("read from /etc/fstab and /etc/crypttab")
     wanted = [m.rstrip("/") or "/" for m in ctx.params_as(DataEncryptionParams).data_mounts]
     local = [
         m for m in wanted if (table[m].fstype not in _NOT_ON_DISK if m in table else m in chains)
@@ -127,10 +156,12 @@ def data_encryption(ctx: CheckContext) -> Outcome:
     root = _judge(files, chains, table, "/", note)
     if root is None:
         return not_applicable(
-            "no data mount and the root file system is neither in /etc/fstab nor a block "
-            "device (a container or network root)"
+            msg(
+                "no data mount and the root file system is neither in /etc/fstab nor a block "
+                "device (a container or network root)"
+            )
         )
     encrypted, evidence = root
     if encrypted:
         return passed(evidence)
-    return failed(evidence, reason="data on unencrypted root filesystem")
+    return failed(evidence, reason=msg("data on unencrypted root filesystem"))

@@ -12,6 +12,7 @@ from netwatch.core.settings import StrictModel
 from netwatch.facts.packages import PackageQueryError
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._filemodes import (
     FileMode,
     FileModeError,
@@ -23,7 +24,6 @@ from netwatch.posture.checks._linux_host import (
     OFFLINE_NOTE,
     UNIT_FILES,
     first_line,
-    plural,
     run_command,
     unit_cited,
 )
@@ -58,7 +58,7 @@ def _key_values(text: str) -> dict[str, str]:
     return {key.strip(): value.strip() for key, sep, value in pairs if sep}
 
 
-def _timedatectl(ctx: CheckContext) -> Outcome | Evidence | str | None:
+def _timedatectl(ctx: CheckContext) -> Outcome | Evidence | Message | None:
     """pass when timedatectl reports sync, else the evidence seen; a str says why it could
     not answer (e.g. no systemd running), None that it is not installed.
     """
@@ -66,11 +66,11 @@ def _timedatectl(ctx: CheckContext) -> Outcome | Evidence | str | None:
         return None
     result = run_command(ctx, TIMEDATECTL)
     if result.returncode != 0:
-        detail = first_line(result.stderr) or f"exit status {result.returncode}"
-        return f"timedatectl could not answer: {detail}"
+        detail = first_line(result.stderr) or _exit_status(result.returncode)
+        return msg("{command} could not answer: {detail}", command="timedatectl", detail=detail)
     values = _key_values(result.stdout)
     if "NTP" not in values or "NTPSynchronized" not in values:
-        return error(f"timedatectl: unexpected output {first_line(result.stdout)[:80]!r}")
+        return _unexpected("timedatectl", first_line(result.stdout))
     observed = f"NTP={values['NTP']}, NTPSynchronized={values['NTPSynchronized']}"
     evidence = Evidence(
         f"command: {' '.join(TIMEDATECTL)}", observed, "NTP=yes, NTPSynchronized=yes"
@@ -86,31 +86,53 @@ def _chronyc(ctx: CheckContext) -> Outcome | Evidence | None:
     source = f"command: {' '.join(CHRONYC)}"
     result = run_command(ctx, CHRONYC)
     if result.returncode != 0:
-        detail = first_line(result.stderr or result.stdout) or f"exit status {result.returncode}"
-        return Evidence(source, f"chronyd not answering: {detail}", "Leap status : Normal")
+        detail = first_line(result.stderr or result.stdout) or _exit_status(result.returncode)
+        observed = msg("chronyd not answering: {detail}", detail=detail)
+        return Evidence(source, observed, "Leap status : Normal")
     values = {
         key.strip(): value.strip()
         for key, _, value in (line.partition(":") for line in result.stdout.splitlines())
     }
     if "Leap status" not in values:
-        return error(f"chronyc: unexpected output {first_line(result.stdout)[:80]!r}")
+        return _unexpected("chronyc", first_line(result.stdout))
     evidence = Evidence(source, f"Leap status : {values['Leap status']}", "Leap status : Normal")
     return passed(evidence) if values["Leap status"] == "Normal" else evidence
 
 
-def _time_sync_from_config(ctx: CheckContext, note: str) -> Outcome:
+def _exit_status(code: int) -> Message:
+    return msg("exit status {code}", code=str(code))
+
+
+def _unexpected(command: str, output: str) -> Outcome:
+    return error(
+        msg("{command}: unexpected output {output}", command=command, output=repr(output[:80]))
+    )
+
+
+def _noted(text: str | Message, note: str | Message) -> Message:
+    return msg("{text} ({note})", text=text, note=note)
+
+
+def _time_sync_from_config(ctx: CheckContext, note: str | Message) -> Outcome:
     units = [ctx.facts.unit(name) for name in TIME_UNITS]
     enabled = next((unit for unit in units if unit.enabled), None)
     if enabled is not None:
         source, state = unit_cited(enabled)
-        observed = f"{state}; synchronisation itself not observed ({note})"
-        return passed(Evidence(source, observed, "a time synchronisation service enabled"))
-    expected = " or ".join(TIME_UNITS[:3])
+        observed = msg(
+            "{state}; synchronisation itself not observed ({note})", state=state, note=note
+        )
+        return passed(Evidence(source, observed, msg("a time synchronisation service enabled")))
+    expected = msg(
+        "{first} or {second} or {third}",
+        first=TIME_UNITS[0],
+        second=TIME_UNITS[1],
+        third=TIME_UNITS[2],
+    )
     found = [unit_cited(unit) for unit in units if unit.state != "not-found"]
     if not found:
-        observed = f"no time synchronisation service installed or enabled ({note})"
+        observed = msg("no time synchronisation service installed or enabled ({note})", note=note)
         return failed(Evidence(UNIT_FILES, observed, expected))
-    return failed(*(Evidence(source, f"{state} ({note})", expected) for source, state in found))
+    return failed(*(Evidence(source, _noted(state, note), expected) for source, state in found))
 
 
 @check("linux.logging.time_sync")
@@ -123,7 +145,7 @@ def time_sync(ctx: CheckContext) -> Outcome:
     if not ctx.live:
         return _time_sync_from_config(ctx, OFFLINE_NOTE)
     seen: list[Evidence] = []
-    notes: list[str] = []
+    notes: list[Message] = []
     for probe in (_timedatectl, _chronyc):
         try:
             found = probe(ctx)
@@ -137,8 +159,12 @@ def time_sync(ctx: CheckContext) -> Outcome:
             notes.append(found)
     if seen:
         return failed(*seen)
-    note = "; ".join(notes) or "timedatectl and chronyc not available"
-    return _time_sync_from_config(ctx, f"{note}; read from configuration")
+    note = notes[0] if notes else msg("timedatectl and chronyc not available")
+    return _time_sync_from_config(ctx, _from_config(note))
+
+
+def _from_config(note: str | Message) -> Message:
+    return msg("{note}; read from configuration", note=note)
 
 
 AUDIT_RULES_DIR = "/etc/audit/rules.d"
@@ -182,7 +208,7 @@ _ENABLED_STATES = frozenset(
 _RULE_PREFIXES = ("-a ", "-A ", "-w ")
 
 
-def _auditd_live(ctx: CheckContext) -> tuple[bool, list[Evidence]] | str:
+def _auditd_live(ctx: CheckContext) -> tuple[bool, list[Evidence]] | Message:
     """``systemctl is-active``/``is-enabled auditd``: running and enabled, with evidence;
     a str when systemctl cannot answer (no systemd running). ValueError on odd output.
     """
@@ -197,7 +223,11 @@ def _auditd_live(ctx: CheckContext) -> tuple[bool, list[Evidence]] | str:
         state, detail = first_line(result.stdout), first_line(result.stderr)
         if not state and result.returncode != 0:
             if verb == "is-active":  # is-active always prints a state when systemd runs
-                return f"systemctl could not answer: {detail or f'exit status {result.returncode}'}"
+                return msg(
+                    "{command} could not answer: {detail}",
+                    command="systemctl",
+                    detail=detail or _exit_status(result.returncode),
+                )
             state = "not-found"  # is-enabled explains a missing unit on stderr only
         if state not in known:
             raise ValueError(f"systemctl {verb}: unexpected output {state[:80]!r}")
@@ -240,19 +270,17 @@ def _auditd_installed(ctx: CheckContext) -> tuple[bool, str]:
     return installed, package.source if package else "/var/lib/dpkg/status"
 
 
-def _auditd_from_config(ctx: CheckContext, note: str) -> tuple[bool, list[Evidence]]:
+def _auditd_from_config(ctx: CheckContext, note: Message) -> tuple[bool, list[Evidence]]:
     installed, package_source = _auditd_installed(ctx)
     if not installed:
+        observed = msg("{package} not installed ({note})", package="auditd", note=note)
         return False, [
-            Evidence(
-                package_source,
-                f"auditd not installed ({note})",
-                "auditd installed",
-            )
+            Evidence(package_source, observed, msg("{package} installed", package="auditd"))
         ]
     unit = ctx.facts.unit("auditd.service")
     source, state = unit_cited(unit)
-    return unit.enabled, [Evidence(source, f"{state} ({note})", "auditd.service enabled")]
+    enabled = msg("{unit} enabled", unit="auditd.service")
+    return unit.enabled, [Evidence(source, _noted(state, note), enabled)]
 
 
 @check("linux.logging.auditd")
@@ -263,16 +291,16 @@ def auditd(ctx: CheckContext) -> Outcome:
     /etc/audit/rules.d/*.rules (or audit.rules) must hold at least one -a/-A/-w rule.
     """
     files = ctx.access.files
-    state: tuple[bool, list[Evidence]] | str = OFFLINE_NOTE
+    state: tuple[bool, list[Evidence]] | Message = OFFLINE_NOTE
     if ctx.live:
-        state = "systemctl not available"
+        state = msg("{command} not available", command="systemctl")
         if ctx.access.commands.which("systemctl") is not None:
             try:
                 state = _auditd_live(ctx)
             except (CommandError, ValueError) as exc:
                 return error(str(exc))
-    if isinstance(state, str):
-        note = state if not ctx.live else f"{state}; read from configuration"
+    if isinstance(state, Message):
+        note = state if not ctx.live else _from_config(state)
         state = _auditd_from_config(ctx, note)
     running, evidence = state
     if not running:
@@ -281,12 +309,16 @@ def auditd(ctx: CheckContext) -> Outcome:
     if not count:
         rules = Evidence(
             f"{AUDIT_RULES_DIR}/*.rules, {AUDIT_RULES}",
-            "no -a/-A/-w rules",
-            "at least one audit rule",
+            msg("no -a/-A/-w rules"),
+            msg("at least one audit rule"),
         )
-        return failed(*evidence, rules, reason="no audit rules")
-    observed = f"{plural(count, 'audit rule')} (-a/-A/-w), the first on this line"
-    rules = Evidence(first, observed, "at least one audit rule")
+        return failed(*evidence, rules, reason=msg("no audit rules"))
+    observed = (
+        msg("1 audit rule (-a/-A/-w), the first on this line")
+        if count == 1
+        else msg("{count} audit rules (-a/-A/-w), the first on this line", count=str(count))
+    )
+    rules = Evidence(first, observed, msg("at least one audit rule"))
     return passed(*evidence, rules)
 
 
@@ -549,11 +581,14 @@ def _live_audit_rules(ctx: CheckContext) -> tuple[list[AuditRuleLine], str] | No
 
 def _immutable_note(enabled: str, source: str) -> Evidence:
     observed = (
-        "-e 2: rules locked until reboot"
+        msg("-e 2: rules locked until reboot")
         if enabled == "2"
-        else f"-e {enabled or 'not set'}: rules can be changed by root without a reboot"
+        else msg(
+            "-e {value}: rules can be changed by root without a reboot",
+            value=enabled or msg("not set"),
+        )
     )
-    return Evidence(source, observed, "-e 2 (recommended)")
+    return Evidence(source, observed, msg("-e 2 (recommended)"))
 
 
 @check("linux.logging.audit_rules", params=AuditRulesParams)
@@ -585,8 +620,8 @@ def audit_rules(ctx: CheckContext) -> Outcome:
         )
         nothing = Evidence(
             where,
-            "no watch or always,exit rules",
-            "rules for " + ", ".join(r.name for r in params.required),
+            msg("no watch or always,exit rules"),
+            msg("rules for {names}", names=", ".join(r.name for r in params.required)),
         )
         return failed(nothing, lock)
     evidence: list[Evidence] = []
@@ -595,9 +630,9 @@ def audit_rules(ctx: CheckContext) -> Outcome:
         missing, first = _unmet(requirement, rules)
         unmet = unmet or bool(missing)
         observed = (
-            f"{requirement.name}: missing {', '.join(missing)}"
+            msg("{name}: missing {rules}", name=requirement.name, rules=", ".join(missing))
             if missing
-            else f"{requirement.name}: recorded"
+            else msg("{name}: recorded", name=requirement.name)
         )
         expected = ", ".join([*requirement.watches, *requirement.syscalls])
         evidence.append(Evidence(first or rules[0].source, observed, expected))
@@ -654,7 +689,7 @@ class AuditdConf:
     """The four disk actions of auditd.conf, or why auditd refuses the file."""
 
     settings: dict[str, AuditdSetting]
-    refused: str = ""
+    refused: str | Message = ""
 
 
 def parse_auditd_conf(text: str, path: str = AUDITD_CONF) -> AuditdConf:
@@ -679,15 +714,23 @@ def parse_auditd_conf(text: str, path: str = AUDITD_CONF) -> AuditdConf:
         if len(words) < 3 or words[1] != "=":
             return AuditdConf(
                 settings,
-                f"{where}: auditd stops reading here ({line.strip()[:60]!r} is not 'key = value')",
+                msg(
+                    "{where}: auditd stops reading here ({line} is not 'key = value')",
+                    where=where,
+                    line=repr(line.strip()[:60]),
+                ),
             )
         key, value = words[0].lower(), words[2].lower()
         if key not in AUDITD_DEFAULTS:
             continue
         if value not in AUDITD_ACTIONS or value in AUDITD_REFUSED.get(key, ()):
-            return AuditdConf(settings, f"{where}: auditd refuses {key} = {words[2]}")
+            refused = msg(
+                "{where}: auditd refuses {setting}", where=where, setting=f"{key} = {words[2]}"
+            )
+            return AuditdConf(settings, refused)
         if value == "exec" and len(words) < 4:
-            return AuditdConf(settings, f"{where}: auditd refuses exec without a program")
+            refused = msg("{where}: auditd refuses exec without a program", where=where)
+            return AuditdConf(settings, refused)
         settings[key] = AuditdSetting(key, value, where)
     return AuditdConf(settings)
 
@@ -705,13 +748,15 @@ def auditd_disk_full(ctx: CheckContext) -> Outcome:
     text = files.read_text_or_none(AUDITD_CONF)
     if text is None:
         if not _auditd_installed(ctx)[0]:
-            return not_applicable("auditd is not installed and there is no /etc/audit/auditd.conf")
+            return not_applicable(
+                msg("auditd is not installed and there is no /etc/audit/auditd.conf")
+            )
         text = ""
     conf = parse_auditd_conf(text)
     if conf.refused:
         return failed(
-            Evidence(AUDITD_CONF, conf.refused, "a configuration auditd loads"),
-            reason="auditd refuses its configuration",
+            Evidence(AUDITD_CONF, conf.refused, msg("a configuration auditd loads")),
+            reason=msg("auditd refuses its configuration"),
         )
     evidence: list[Evidence] = []
     bad: list[Evidence] = []
@@ -720,7 +765,7 @@ def auditd_disk_full(ctx: CheckContext) -> Outcome:
         item = Evidence(
             setting.source,
             f"{key} = {setting.value.upper()}",
-            f"{key} one of {', '.join(a.upper() for a in allowed)}",
+            msg("{key} one of {values}", key=key, values=", ".join(a.upper() for a in allowed)),
         )
         evidence.append(item)
         if setting.value not in [a.lower() for a in allowed]:
@@ -788,12 +833,20 @@ def _syslog_daemon(ctx: CheckContext) -> tuple[bool, list[Evidence]]:
         unit = ctx.facts.unit(name)
         source, state = unit_cited(unit)
         if package and unit.enabled:
-            observed = f"{daemon} installed ({package}) and {state}"
-            return True, [Evidence(source, observed, "a syslog daemon enabled")]
+            observed = msg(
+                "{daemon} installed ({package}) and {state}",
+                daemon=daemon,
+                package=package,
+                state=state,
+            )
+            return True, [Evidence(source, observed, msg("a syslog daemon enabled"))]
         if package or unit.state != "not-found":
-            installed_word = "installed" if package else "not installed"
-            observed = f"{daemon}: package {installed_word}, {state}"
-            evidence.append(Evidence(source, observed, "installed and enabled"))
+            observed = (
+                msg("{daemon}: package installed, {state}", daemon=daemon, state=state)
+                if package
+                else msg("{daemon}: package not installed, {state}", daemon=daemon, state=state)
+            )
+            evidence.append(Evidence(source, observed, msg("installed and enabled")))
     return False, evidence
 
 
@@ -814,21 +867,23 @@ def persistent_logs(ctx: CheckContext) -> Outcome:
         storage == "auto" and ctx.access.files.exists(JOURNAL_DIR)
     )
     where = (
-        "on disk"
+        msg("journal on disk")
         if on_disk
-        else "in memory only, lost at reboot"
+        else msg("journal in memory only, lost at reboot")
         if storage != "none"
-        else "not kept"
+        else msg("journal not kept")
     )
-    detail = (
-        f" ({JOURNAL_DIR} {'exists' if ctx.access.files.exists(JOURNAL_DIR) else 'missing'})"
-        if storage == "auto"
-        else ""
-    )
+    setting: str | Message = f"Storage={storage}"
+    if storage == "auto":
+        setting = (
+            msg("{setting} ({path} exists)", setting=setting, path=JOURNAL_DIR)
+            if ctx.access.files.exists(JOURNAL_DIR)
+            else msg("{setting} ({path} missing)", setting=setting, path=JOURNAL_DIR)
+        )
     journal = Evidence(
         source,
-        f"Storage={storage}{detail}: journal {where}",
-        "Storage=persistent, or rsyslog/syslog-ng enabled",
+        msg("{setting}: {where}", setting=setting, where=where),
+        msg("Storage=persistent, or rsyslog/syslog-ng enabled"),
     )
     if on_disk:
         return passed(journal, *evidence)
@@ -836,8 +891,8 @@ def persistent_logs(ctx: CheckContext) -> Outcome:
         evidence.append(
             Evidence(
                 UNIT_FILES,
-                "no rsyslog or syslog-ng package or unit file",
-                "a syslog daemon enabled",
+                msg("no rsyslog or syslog-ng package or unit file"),
+                msg("a syslog daemon enabled"),
             )
         )
     return failed(journal, *evidence)
@@ -873,17 +928,22 @@ def _log_limit(found: FileMode) -> int:
     return 0o660
 
 
-def _log_problem(found: FileMode, params: LogPermissionsParams) -> str:
-    problems = []
+def _log_problem(found: FileMode, params: LogPermissionsParams) -> Message | None:
+    problems: list[Message] = []
     if not found.within(_log_limit(found)):
         problems.append(
-            "readable or writable by everyone" if found.mode & 0o007 else "mode too open"
+            msg("readable or writable by everyone") if found.mode & 0o007 else msg("mode too open")
         )
     if found.user not in params.owners:
-        problems.append(f"owner {found.user}")
+        problems.append(msg("owner {user}", user=found.user))
     if found.group not in params.groups:
-        problems.append(f"group {found.group}")
-    return ", ".join(problems)
+        problems.append(msg("group {group}", group=found.group))
+    if not problems:
+        return None
+    joined = problems[0]
+    for problem in problems[1:]:
+        joined = msg("{first}, {second}", first=joined, second=problem)
+    return joined
 
 
 @check("linux.logging.log_permissions", params=LogPermissionsParams)
@@ -906,35 +966,49 @@ def log_permissions(ctx: CheckContext) -> Outcome:
         and "No such file or directory" in result.stderr
         and not result.stdout
     ):
-        return not_applicable(f"{LOG_DIR} does not exist")
+        return not_applicable(msg("{path} does not exist", path=LOG_DIR))
     listed = [system_path(ctx, line) for line in result.stdout.splitlines() if line]
     judged = listed[: params.max_files]
     if not judged:
-        return not_applicable(f"no files under {LOG_DIR}")
+        return not_applicable(msg("no files under {path}", path=LOG_DIR))
     try:
         modes = file_modes(ctx, judged)
     except FileModeError as exc:
         return error(str(exc))
     bad = [(found, problem) for found in modes.values() if (problem := _log_problem(found, params))]
     skipped = len(listed) - len(judged)
-    scope = f"{len(modes)} files checked, {params.max_depth} levels deep" + (
-        f"; {skipped} more not checked (max_files)" if skipped else ""
+    scope = msg(
+        "{count} files checked, {depth} levels deep",
+        count=str(len(modes)),
+        depth=str(params.max_depth),
     )
+    if skipped:
+        scope = msg(
+            "{scope}; {count} more not checked (max_files)", scope=scope, count=str(skipped)
+        )
     owners, groups = "/".join(params.owners), "/".join(params.groups)
-    expected = f"0660 or stricter (wtmp, lastlog 0664), owner {owners}, group {groups}"
-    if not bad:
-        return passed(Evidence(source, f"{scope}: all within limits", expected))
-    shown = bad[: params.max_report]
-    summary = Evidence(
-        source,
-        f"{scope}: {len(bad)} too open or wrongly owned"
-        + (f" ({len(bad) - len(shown)} not listed)" if len(bad) > len(shown) else ""),
-        expected,
+    expected = msg(
+        "0660 or stricter (wtmp, lastlog 0664), owner {owners}, group {groups}",
+        owners=owners,
+        groups=groups,
     )
+    if not bad:
+        return passed(Evidence(source, msg("{scope}: all within limits", scope=scope), expected))
+    shown = bad[: params.max_report]
+    observed = msg("{scope}: {count} too open or wrongly owned", scope=scope, count=str(len(bad)))
+    if len(bad) > len(shown):
+        observed = msg(
+            "{text} ({count} not listed)", text=observed, count=str(len(bad) - len(shown))
+        )
+    summary = Evidence(source, observed, expected)
     return failed(
         summary,
         *(
-            Evidence(found.path, f"{found.describe()}: {problem}", expected)
+            Evidence(
+                found.path,
+                msg("{mode}: {problem}", mode=found.describe(), problem=problem),
+                expected,
+            )
             for found, problem in shown
         ),
     )

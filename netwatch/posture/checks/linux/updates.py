@@ -14,10 +14,10 @@ from netwatch.facts.os_release import OsRelease
 from netwatch.facts.packages import DpkgStatus
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._eol import EOL_TABLE, eol_table
 from netwatch.posture.checks._linux_host import (
     first_line,
-    plural,
     run_command,
     unit_cited,
 )
@@ -43,14 +43,19 @@ def _today(ctx: CheckContext) -> dt.date:
     return dt.datetime.fromtimestamp(ctx.now, tz=dt.timezone.utc).date()
 
 
-def _family_or_reason(release: OsRelease | None) -> tuple[str | None, str]:
+NO_OS_RELEASE = msg("no /etc/os-release: the distribution is unknown")
+
+
+def _family_or_reason(release: OsRelease | None) -> tuple[str | None, str | Message]:
     """The package family (debian/rhel), or None with the reason why the check cannot apply."""
     if release is None:
-        return None, "no /etc/os-release: the distribution is unknown"
+        return None, NO_OS_RELEASE
     family = release.family
     if family is None:
         name = release.get("ID") or "unknown"
-        return None, f"distribution {name!r} is neither Debian/Ubuntu-like nor RHEL-like"
+        return None, msg(
+            "distribution {name} is neither Debian/Ubuntu-like nor RHEL-like", name=repr(name)
+        )
     return family, ""
 
 
@@ -67,29 +72,40 @@ _YES_VALUES = {"1", "yes", "true", "on"}
 
 def _debian_automatic(files: Files, packages: DpkgStatus | None) -> Outcome:
     if packages is None:
-        return not_applicable("no /var/lib/dpkg/status: cannot tell which packages are installed")
+        return not_applicable(
+            msg("no /var/lib/dpkg/status: cannot tell which packages are installed")
+        )
     package = packages.get("unattended-upgrades")
+    wanted = msg("{package} installed", package="unattended-upgrades")
     if package is None or not package.installed:
-        observed = f"unattended-upgrades: {package.status}" if package else "not installed"
+        observed: str | Message = (
+            f"unattended-upgrades: {package.status}" if package else msg("not installed")
+        )
         source = package.source if package else "/var/lib/dpkg/status"
-        return failed(Evidence(source, observed, "unattended-upgrades installed"))
+        return failed(Evidence(source, observed, wanted))
     installed = Evidence(
         package.source,
-        f"unattended-upgrades {package.version} installed",
-        "unattended-upgrades installed",
+        msg("{package} installed", package=f"unattended-upgrades {package.version}"),
+        wanted,
     )
     config = read_apt_config(files)
     if config.refused is not None:
-        observed = f"APT refuses its configuration, so no upgrade runs: {config.refused}"
-        return failed(installed, Evidence(APT_CONF_DIR, observed, "a configuration APT can read"))
+        observed = msg(
+            "APT refuses its configuration, so no upgrade runs: {problem}", problem=config.refused
+        )
+        readable = msg("a configuration APT can read")
+        return failed(installed, Evidence(APT_CONF_DIR, observed, readable))
     enable = config.find(PERIODIC_ENABLE_KEY)
     if enable is not None and enable.value.strip().lower() in _OFF_VALUES:
-        observed = f'{enable.key} "{enable.value}": periodic APT jobs are switched off'
-        return failed(installed, Evidence(enable.source, observed, 'unset or "1"'))
+        observed = msg(
+            "{setting}: periodic APT jobs are switched off",
+            setting=f'{enable.key} "{enable.value}"',
+        )
+        return failed(installed, Evidence(enable.source, observed, msg('unset or "1"')))
     setting = config.find(UNATTENDED_KEY)
-    expected = f'{UNATTENDED_KEY} "1" (or another non-zero interval)'
+    expected = msg('{key} "1" (or another non-zero interval)', key=UNATTENDED_KEY)
     if setting is None:
-        observed = f"{UNATTENDED_KEY} not set (default: off)"
+        observed = msg("{key} not set (default: off)", key=UNATTENDED_KEY)
         return failed(installed, Evidence(APT_CONF_DIR, observed, expected))
     evidence = Evidence(setting.source, f'{setting.key} "{setting.value}"', expected)
     if setting.value.strip().lower() in _OFF_VALUES:
@@ -99,16 +115,21 @@ def _debian_automatic(files: Files, packages: DpkgStatus | None) -> Outcome:
 
 def _rhel_automatic(ctx: CheckContext) -> Outcome:
     text = ctx.access.files.read_text_or_none(DNF_AUTOMATIC_CONF)
-    expected = "dnf-automatic installed, applying updates from an enabled timer"
+    expected = msg("dnf-automatic installed, applying updates from an enabled timer")
     if text is None:
-        return failed(
-            Evidence(DNF_AUTOMATIC_CONF, "missing: dnf-automatic not installed", expected)
-        )
+        missing = msg("missing: dnf-automatic not installed")
+        return failed(Evidence(DNF_AUTOMATIC_CONF, missing, expected))
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     try:
         parser.read_string(text, source=DNF_AUTOMATIC_CONF)
     except configparser.Error as exc:
-        return error(f"{DNF_AUTOMATIC_CONF}: cannot parse: {first_line(str(exc))}")
+        return error(
+            msg(
+                "{path}: cannot parse: {problem}",
+                path=DNF_AUTOMATIC_CONF,
+                problem=first_line(str(exc)),
+            )
+        )
     apply = parser.get("commands", "apply_updates", fallback="no").strip().lower()
     config = Evidence(
         f"{DNF_AUTOMATIC_CONF} [commands]", f"apply_updates = {apply}", "apply_updates = yes"
@@ -116,10 +137,10 @@ def _rhel_automatic(ctx: CheckContext) -> Outcome:
     install = ctx.facts.unit("dnf-automatic-install.timer")
     if install.enabled:
         source, state = unit_cited(install)
-        return passed(Evidence(source, f"{state} (installs updates)", expected))
+        return passed(Evidence(source, msg("{state} (installs updates)", state=state), expected))
     timer = ctx.facts.unit("dnf-automatic.timer")
     source, state = unit_cited(timer)
-    evidence = Evidence(source, state, "dnf-automatic.timer enabled")
+    evidence = Evidence(source, state, msg("{unit} enabled", unit="dnf-automatic.timer"))
     if not timer.enabled:
         return failed(config, evidence)
     return passed(config, evidence) if apply in _YES_VALUES else failed(config, evidence)
@@ -199,10 +220,10 @@ def _dnf_pending(stdout: str) -> _Pending:
     return _Pending(packages, 0)
 
 
-def _listed(items: list[str]) -> str:
+def _listed(items: list[str]) -> str | Message:
     shown = ", ".join(items[:MAX_LISTED])
     more = len(items) - MAX_LISTED
-    return f"{shown} (and {more} more)" if more > 0 else shown
+    return msg("{items} (and {more} more)", items=shown, more=str(more)) if more > 0 else shown
 
 
 @check("linux.updates.pending_security", params=PendingSecurityParams, timeout=UPDATES_TIMEOUT + 15)
@@ -215,8 +236,10 @@ def pending_security_updates(ctx: CheckContext) -> Outcome:
     """
     if not ctx.live:
         return not_applicable(
-            "pending updates are computed by the running system's package manager; "
-            "this is an offline image"
+            msg(
+                "pending updates are computed by the running system's package manager; "
+                "this is an offline image"
+            )
         )
     family, reason = _family_or_reason(ctx.facts.os_release)
     if family is None:
@@ -225,26 +248,48 @@ def pending_security_updates(ctx: CheckContext) -> Outcome:
         (APT_SIMULATE, _apt_pending) if family == "debian" else (DNF_SECURITY, _dnf_pending)
     )
     if ctx.access.commands.which(argv[0]) is None:
-        return not_applicable(f"{argv[0]} is not installed: cannot list pending updates")
+        return not_applicable(
+            msg("{command} is not installed: cannot list pending updates", command=argv[0])
+        )
     command = " ".join(argv)
     try:
         result = run_command(ctx, argv, timeout=UPDATES_TIMEOUT)
     except CommandError as exc:
         return error(f"{command}: {exc}")
     if result.returncode != 0:
-        detail = first_line(result.stderr) or "no message"
-        return error(f"{command} exited with {result.returncode}: {detail}")
+        detail = first_line(result.stderr) or msg("no message")
+        return error(
+            msg(
+                "{command} exited with {code}: {detail}",
+                command=command,
+                code=str(result.returncode),
+                detail=detail,
+            )
+        )
     try:
         pending = parse(result.stdout)
     except ValueError as exc:
-        return error(f"{command}: unexpected output: {exc}")
+        return error(
+            msg("{command}: unexpected output: {detail}", command=command, detail=str(exc))
+        )
     limit = ctx.params_as(PendingSecurityParams).max_pending
     count = len(pending.security)
-    others = f" ({plural(pending.other, 'other update')} pending)" if pending.other else ""
-    observed = f"{plural(count, 'pending security update')}{others}"
+    observed = (
+        msg("{count} pending security update", count="1")
+        if count == 1
+        else msg("{count} pending security updates", count=str(count))
+    )
+    if pending.other:
+        others = (
+            msg("1 other update")
+            if pending.other == 1
+            else msg("{count} other updates", count=str(pending.other))
+        )
+        observed = msg("{text} ({others} pending)", text=observed, others=others)
     if count:
-        observed = f"{observed}: {_listed(pending.security)}"
-    evidence = Evidence(f"command: {command}", observed, f"at most {limit}")
+        observed = msg("{text}: {items}", text=observed, items=_listed(pending.security))
+    at_most = msg("at most {limit}", limit=str(limit))
+    evidence = Evidence(f"command: {command}", observed, at_most)
     return failed(evidence) if count > limit else passed(evidence)
 
 
@@ -257,41 +302,65 @@ def os_supported(ctx: CheckContext) -> Outcome:
     """
     release = ctx.facts.os_release
     if release is None:
-        return not_applicable("no /etc/os-release: the distribution is unknown")
+        return not_applicable(NO_OS_RELEASE)
     distro_id, version_id = release.get("ID"), release.get("VERSION_ID")
     distro = eol_table().get(distro_id)
     if distro is None:
-        return not_applicable(f"distribution {distro_id or 'unknown'!r} is not in {EOL_TABLE}")
+        return not_applicable(
+            msg(
+                "distribution {name} is not in {table}",
+                name=repr(distro_id or "unknown"),
+                table=EOL_TABLE,
+            )
+        )
     if not version_id:
-        return not_applicable(f"{distro.name}: no VERSION_ID (a testing or rolling release)")
+        return not_applicable(
+            msg("{name}: no VERSION_ID (a testing or rolling release)", name=distro.name)
+        )
     found = distro.release(version_id)
     if found is None:
-        return not_applicable(f"{distro.name} {version_id} is not in {EOL_TABLE}")
+        return not_applicable(
+            msg(
+                "{release} is not in {table}",
+                release=f"{distro.name} {version_id}",
+                table=EOL_TABLE,
+            )
+        )
     key, entry = found
     today = _today(ctx)
     label = f"{distro.name} {version_id}" + (f" ({entry.codename})" if entry.codename else "")
-    expected = f"a release supported on {today.isoformat()}"
+    expected = msg("a release supported on {date}", date=today.isoformat())
     source = release.source("VERSION_ID")
+    end = entry.end.isoformat()
     if today <= entry.end:
-        observed = f"{label}: supported until {entry.end.isoformat()} ({distro.end_means})"
+        observed = msg(
+            "{release}: supported until {date} ({means})",
+            release=label,
+            date=end,
+            means=distro.end_means,
+        )
         return passed(Evidence(source, observed, expected))
-    evidence = [
-        Evidence(source, f"{label}: {distro.end_means} was {entry.end.isoformat()}", expected)
-    ]
+    observed = msg("{release}: {means} was {date}", release=label, means=distro.end_means, date=end)
+    evidence = [Evidence(source, observed, expected)]
     if entry.extended is not None:
-        state = "runs" if today <= entry.extended else "ran"
+        until = entry.extended.isoformat()
+        means = distro.extended_means
+        extended = (
+            msg("paid extended support ({means}) runs until {date}", means=means, date=until)
+            if today <= entry.extended
+            else msg("paid extended support ({means}) ran until {date}", means=means, date=until)
+        )
         evidence.append(
             Evidence(
                 f"{EOL_TABLE}: {distro_id} {key}",
-                f"paid extended support ({distro.extended_means}) {state} until "
-                f"{entry.extended.isoformat()}",
-                "a waiver naming the contract, if the host is enrolled",
+                extended,
+                msg("a waiver naming the contract, if the host is enrolled"),
             )
         )
     return failed(*evidence)
 
 
-def _security_suite(release: OsRelease) -> tuple[str, str] | None:
+def _security_suite(release: OsRelease) -> tuple[str, Message] | None:
     """(suite, where it is served) of the distribution's security updates; None if unknown."""
     distro, codename = release.get("ID"), release.get("VERSION_CODENAME")
     version = release.get("VERSION_ID").split(".")[0]
@@ -300,9 +369,9 @@ def _security_suite(release: OsRelease) -> tuple[str, str] | None:
     if distro == "debian":
         old = version.isdigit() and int(version) <= 10  # buster and older: <codename>/updates
         suite = f"{codename}/updates" if old else f"{codename}-security"
-        return suite, "security.debian.org/debian-security or a debian-security mirror"
+        return suite, msg("security.debian.org/debian-security or a debian-security mirror")
     if distro == "ubuntu":
-        return f"{codename}-security", "security.ubuntu.com or an Ubuntu archive mirror"
+        return f"{codename}-security", msg("security.ubuntu.com or an Ubuntu archive mirror")
     return None
 
 
@@ -314,8 +383,8 @@ def _serves_security(release: OsRelease, source: Source) -> bool:
     return "debian-security" in uri or "://security.debian.org" in uri
 
 
-def _why_not(source: Source) -> str:
-    return "Enabled: no" if not source.enabled else "not a security archive"
+def _why_not(source: Source) -> str | Message:
+    return "Enabled: no" if not source.enabled else msg("not a security archive")
 
 
 @check("linux.updates.security_sources")
@@ -325,33 +394,41 @@ def security_sources(ctx: CheckContext) -> Outcome:
     deb822 ``.sources`` files, locations from the APT configuration)."""
     release = ctx.facts.os_release
     if release is None or release.get("ID") not in ("debian", "ubuntu"):
-        return not_applicable("not Debian or Ubuntu: APT security suites do not apply")
+        return not_applicable(msg("not Debian or Ubuntu: APT security suites do not apply"))
     wanted = _security_suite(release)
     if wanted is None:
-        return not_applicable("os-release has no VERSION_CODENAME (a testing or unknown release)")
+        return not_applicable(
+            msg("os-release has no VERSION_CODENAME (a testing or unknown release)")
+        )
     suite, where = wanted
     files = ctx.access.files
     config = read_apt_config(files)
     try:
         lists = read_sources(files, None if config.refused else config)
     except OSError as exc:
-        return error(f"cannot read the APT sources: {exc.strerror or exc}")
-    expected = f"deb ... {suite} from {where}"
-    problems = [Evidence(p.split(": ", 1)[0], p.split(": ", 1)[1], "a line APT accepts")
+        return error(
+            msg("cannot read the APT sources: {problem}", problem=str(exc.strerror or exc))
+        )
+    expected = msg("{line} from {where}", line=f"deb ... {suite}", where=where)
+    accepted = msg("a line APT accepts")
+    problems = [Evidence(p.split(": ", 1)[0], p.split(": ", 1)[1], accepted)
                 for p in lists.problems]  # fmt: skip
     matches = [s for s in lists.sources if s.type == "deb" and s.suite.rstrip("/") == suite]
     good = [s for s in matches if s.enabled and _serves_security(release, s)]
     if good and not problems:
         return passed(*(Evidence(s.source, f"deb {s.uri} {s.suite}", expected) for s in good))
     observed = [
-        Evidence(s.source, f"deb {s.uri} {s.suite} ({_why_not(s)})", expected)
+        Evidence(
+            s.source,
+            msg("{line} ({why})", line=f"deb {s.uri} {s.suite}", why=_why_not(s)),
+            expected,
+        )
         for s in matches
         if s not in good
     ]
     if not good:
         suites = sorted({s.suite for s in lists.sources if s.type == "deb" and s.enabled})
         read = ", ".join(lists.files) or "no sources list"
-        observed.insert(
-            0, Evidence(read, f"APT fetches {', '.join(suites) or 'nothing'}", expected)
-        )
+        fetched = ", ".join(suites) or msg("nothing")
+        observed.insert(0, Evidence(read, msg("APT fetches {suites}", suites=fetched), expected))
     return failed(*observed, *problems)
