@@ -58,7 +58,7 @@ def result(stdout: str, returncode: int = 0, stderr: str = "") -> dict[str, obje
 
 
 def pairs(outcome) -> list[tuple[str, str]]:
-    return [(e.source, e.observed) for e in outcome.evidence]
+    return [(e.source, str(e.observed)) for e in outcome.evidence]
 
 
 def ss_line(proto: str, local: str, process: str = "") -> str:
@@ -90,7 +90,7 @@ def test_firewall_fail_on_weak_host_shows_every_tool() -> None:
         ("command: ufw status verbose", "Status: inactive"),
         ("command: iptables -S INPUT", "filter INPUT: policy ACCEPT"),
     ]
-    assert outcome.evidence[0].expected.startswith("an active firewall that drops or rejects")
+    assert str(outcome.evidence[0].expected).startswith("an active firewall that drops or rejects")
 
 
 def test_firewall_without_any_tool_fails() -> None:
@@ -116,7 +116,7 @@ def test_firewall_ufw_active_with_deny_passes() -> None:
     allowing = status.replace("deny (incoming)", "allow (incoming)")
     outcome = firewall_default_deny(live({"ufw status verbose": result(allowing)}))
     assert outcome.status is Status.failed
-    assert outcome.evidence[0].observed == "Status: active; Default: allow (incoming)"
+    assert str(outcome.evidence[0].observed) == "Status: active; Default: allow (incoming)"
 
 
 def test_firewall_firewalld_zone_target_decides() -> None:
@@ -168,7 +168,7 @@ def test_firewall_firewalld_zone_target_decides() -> None:
 def test_firewall_iptables_policy_or_final_rule(output: str, status: Status, observed: str) -> None:
     outcome = firewall_default_deny(live({"iptables -S INPUT": result(output)}))
     assert outcome.status is status
-    assert outcome.evidence[0].observed == observed
+    assert str(outcome.evidence[0].observed) == observed
 
 
 def test_firewall_error_when_a_tool_cannot_be_asked_and_nothing_denies() -> None:
@@ -176,7 +176,7 @@ def test_firewall_error_when_a_tool_cannot_be_asked_and_nothing_denies() -> None
     recordings = {"nft list ruleset": denied, "ufw status verbose": result("Status: inactive\n")}
     outcome = firewall_default_deny(live(recordings))
     assert outcome.status is Status.error
-    assert outcome.reason == (
+    assert str(outcome.reason) == (
         "could not query the firewall: nft list ruleset: "
         "Error: Operation not permitted (you must be root)"
     )
@@ -185,7 +185,7 @@ def test_firewall_error_when_a_tool_cannot_be_asked_and_nothing_denies() -> None
         live({"nft list ruleset": {"error": "nft: no answer within 10s"}})
     )
     assert timeout.status is Status.error
-    assert "nft: no answer within 10s" in timeout.reason
+    assert "nft: no answer within 10s" in str(timeout.reason)
 
 
 def test_firewall_a_denying_tool_wins_over_an_unreadable_one() -> None:
@@ -222,8 +222,10 @@ def test_firewall_offline_weak_image_fails_from_configuration() -> None:
 def test_firewall_offline_image_without_configuration_fails(tmp_path: Path) -> None:
     outcome = firewall_default_deny(tree(tmp_path, {"/etc/hostname": "pc01\n"}))
     assert outcome.status is Status.failed
-    assert outcome.evidence[0].observed.startswith("no firewall configuration (/etc/nftables.conf")
-    assert outcome.evidence[0].observed.endswith(OFFLINE_NOTE)
+    assert str(outcome.evidence[0].observed).startswith(
+        "no firewall configuration (/etc/nftables.conf"
+    )
+    assert str(outcome.evidence[0].observed).endswith(OFFLINE_NOTE)
 
 
 def test_firewall_offline_nftables_service_must_be_enabled(tmp_path: Path) -> None:
@@ -235,7 +237,7 @@ def test_firewall_offline_nftables_service_must_be_enabled(tmp_path: Path) -> No
     assert disabled.status is Status.failed
     assert (
         f"but nftables.service is not enabled ({unit}:7: [Install] but no link), "
-        "so nothing loads it" in disabled.evidence[0].observed
+        "so nothing loads it" in str(disabled.evidence[0].observed)
     )
     install_unit(tmp_path / "masked", "nftables.service", "sysinit.target")
     (tmp_path / "masked/etc/systemd/system/nftables.service").symlink_to("/dev/null")
@@ -243,7 +245,7 @@ def test_firewall_offline_nftables_service_must_be_enabled(tmp_path: Path) -> No
     assert masked.status is Status.failed
     assert (
         "nftables.service is not enabled (/etc/systemd/system/nftables.service: symlink to "
-        "/dev/null or empty)" in masked.evidence[0].observed
+        "/dev/null or empty)" in str(masked.evidence[0].observed)
     )
     install_unit(tmp_path / "on", "nftables.service", "sysinit.target")
     enabled = firewall_default_deny(tree(tmp_path / "on", files))
@@ -338,10 +340,10 @@ def test_firewall_offline_refused_nftables_conf_fails_with_the_reason(tmp_path: 
     outcome = firewall_default_deny(tree(tmp_path, {"/etc/nftables.conf": conf}))
     assert outcome.status is Status.failed
     assert outcome.evidence[0].source == "/etc/nftables.conf"
-    assert outcome.evidence[0].observed.startswith(
+    assert str(outcome.evidence[0].observed).startswith(
         "nft refuses it (/etc/nftables.conf:1: syntax error, unexpected '}'"
     )
-    assert "so nftables.service loads nothing" in outcome.evidence[0].observed
+    assert "so nftables.service loads nothing" in str(outcome.evidence[0].observed)
 
 
 def test_firewall_offline_nftables_include_is_read_inside_the_image(tmp_path: Path) -> None:
@@ -392,7 +394,7 @@ def test_risky_services_pass_on_hardened_host() -> None:
     outcome = risky_services(on("linux-hardened"))
     assert outcome.status is Status.passed
     assert outcome.evidence[0].source == "command: ss -H -tulpn"
-    assert outcome.evidence[0].observed.startswith("none of ftp (tcp/21), telnet (tcp/23)")
+    assert str(outcome.evidence[0].observed).startswith("none of ftp (tcp/21), telnet (tcp/23)")
 
 
 def test_risky_services_fail_on_weak_host() -> None:
@@ -441,7 +443,7 @@ def test_risky_services_params_choose_the_services() -> None:
 def test_risky_services_not_applicable_on_offline_image() -> None:
     outcome = risky_services(image("linux-weak"))
     assert outcome.status is Status.not_applicable
-    assert "offline image" in outcome.reason and "running system" in outcome.reason
+    assert "offline image" in str(outcome.reason) and "running system" in str(outcome.reason)
 
 
 @pytest.mark.parametrize(
@@ -462,16 +464,16 @@ def test_malformed_ss_output_is_an_error_with_the_reason(stdout: str, reason: st
     for check_function in (risky_services, listening_ports):
         outcome = check_function(live({SS: result(stdout)}))
         assert outcome.status is Status.error
-        assert outcome.reason == reason
+        assert str(outcome.reason) == reason
 
 
 def test_ss_missing_or_failing_is_an_error() -> None:
-    assert listening_ports(live({})).reason == "ss: command not found"
+    assert str(listening_ports(live({})).reason) == "ss: command not found"
     failing = risky_services(
         live({SS: result("", 1, "Cannot open netlink socket: Permission denied\n")})
     )
     assert failing.status is Status.error
-    assert failing.reason == "ss failed: Cannot open netlink socket: Permission denied"
+    assert str(failing.reason) == "ss failed: Cannot open netlink socket: Permission denied"
 
 
 def test_ss_parser_reads_interfaces_mapped_addresses_and_missing_process() -> None:
@@ -498,13 +500,13 @@ def test_listening_ports_pass_on_hardened_host() -> None:
     assert pairs(outcome) == [
         ("command: ss -H -tulpn", "network listeners: tcp/22 on 0.0.0.0, :: (sshd)")
     ]
-    assert outcome.evidence[0].expected == "only allowed ports: 22"
+    assert str(outcome.evidence[0].expected) == "only allowed ports: 22"
 
 
 def test_listening_ports_fail_on_weak_host_lists_unexpected_ports() -> None:
     outcome = listening_ports(on("linux-weak"))
     assert outcome.status is Status.failed
-    assert [e.observed for e in outcome.evidence] == [
+    assert [str(e.observed) for e in outcome.evidence] == [
         "tcp/21 on * (vsftpd)",
         "tcp/23 on 0.0.0.0 (inetd)",
         "tcp/139 on 0.0.0.0, :: (smbd)",
@@ -521,19 +523,19 @@ def test_listening_ports_allowed_list_comes_from_params() -> None:
     outcome = listening_ports(live({SS: result(stdout)}, params=params))
     assert outcome.status is Status.failed
     assert pairs(outcome) == [("command: ss -H -tulpn", "udp/68 on 0.0.0.0 (dhclient)")]
-    assert outcome.evidence[0].expected == "only allowed ports: 22, 3306"
+    assert str(outcome.evidence[0].expected) == "only allowed ports: 22, 3306"
 
 
 def test_listening_ports_nothing_listening_passes() -> None:
     outcome = listening_ports(live({SS: result("")}))
     assert outcome.status is Status.passed
-    assert outcome.evidence[0].observed == "nothing listens on a network address"
+    assert str(outcome.evidence[0].observed) == "nothing listens on a network address"
 
 
 def test_listening_ports_not_applicable_on_offline_image() -> None:
     outcome = listening_ports(image("linux-hardened"))
     assert outcome.status is Status.not_applicable
-    assert "offline image" in outcome.reason
+    assert "offline image" in str(outcome.reason)
 
 
 def test_listening_ports_params_reject_bad_ports() -> None:

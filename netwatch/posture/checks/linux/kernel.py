@@ -18,6 +18,7 @@ from pydantic import Field
 from netwatch.core.settings import StrictModel
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.confine import UnsafeFileError
+from netwatch.i18n import Message, msg
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Evidence, Outcome, error, failed, passed
 from netwatch.posture.parsers.sysctl import SysctlConfig, dotted, load_sysctl, normalize_key
@@ -53,7 +54,7 @@ class KernelValue:
     key: str
     number: int | None
     source: str
-    observed: str
+    observed: str | Message
 
 
 def _sysctl_config(ctx: CheckContext) -> SysctlConfig:
@@ -75,7 +76,7 @@ def _live_value(files: Files, key: str) -> KernelValue:
     path = f"{PROC_SYS}/{key}"
     text = _read_proc(files, path, PROC_SYS_LIMIT)
     if text is None:
-        return KernelValue(key, None, path, "not present in the running kernel")
+        return KernelValue(key, None, path, msg("not present in the running kernel"))
     value = text.strip()
     found = _INTEGER.match(value)
     return KernelValue(key, int(found.group(1)) if found else None, path, value)
@@ -85,11 +86,15 @@ def _configured_value(config: SysctlConfig, key: str) -> KernelValue:
     default = KERNEL_DEFAULTS[key]
     entry = config.effective(key)
     if entry is None or entry.value is None:
-        observed = f"not set at boot (kernel default {default})"
+        observed = msg("not set at boot (kernel default {default})", default=str(default))
         return KernelValue(key, default, SYSCTL_SOURCES, observed)
     found = _INTEGER.match(entry.value)
     if found is None:
-        observed = f"{entry.value!r}: not a number, the kernel refuses it (default {default} stays)"
+        observed = msg(
+            "{value}: not a number, the kernel refuses it (default {default} stays)",
+            value=repr(entry.value),
+            default=str(default),
+        )
         return KernelValue(key, default, entry.source, observed)
     return KernelValue(key, int(found.group(1)), entry.source, entry.value)
 
@@ -103,15 +108,16 @@ def kernel_values(ctx: CheckContext, keys: list[str]) -> list[KernelValue]:
     return [_configured_value(config, name) for name in names]
 
 
-def _evidence(value: KernelValue, expected: str) -> Evidence:
+def _evidence(value: KernelValue, expected: str | Message) -> Evidence:
     label = dotted(value.key)
-    return Evidence(value.source, f"{label} = {value.observed}", f"{label} {expected}")
+    observed = msg("{key} = {value}", key=label, value=value.observed)
+    return Evidence(value.source, observed, msg("{key} {wanted}", key=label, wanted=expected))
 
 
-def _judge(values: list[KernelValue], allowed: set[int], expected: str) -> Outcome:
+def _judge(values: list[KernelValue], allowed: set[int], expected: str | Message) -> Outcome:
     missing = [dotted(value.key) for value in values if value.number is None]
     if missing:  # only live: an image's unset key has the kernel's default
-        return error(f"cannot read {', '.join(missing)} from {PROC_SYS}")
+        return error(msg("cannot read {keys} from {path}", keys=", ".join(missing), path=PROC_SYS))
     evidence = [_evidence(value, expected) for value in values]
     bad = [
         item for item, value in zip(evidence, values, strict=True) if value.number not in allowed
@@ -123,7 +129,7 @@ def _read(ctx: CheckContext, keys: list[str]) -> list[KernelValue] | Outcome:
     try:
         return kernel_values(ctx, keys)
     except (UnsafeFileError, OSError) as exc:
-        return error(f"sysctl configuration unreadable: {exc}")
+        return error(msg("sysctl configuration unreadable: {problem}", problem=str(exc)))
 
 
 @check("linux.kernel.aslr")
@@ -160,8 +166,8 @@ def rp_filter(ctx: CheckContext) -> Outcome:
     if isinstance(values, Outcome):
         return values
     if params.allow_loose:
-        return _judge(values, {1, 2}, "= 1 (strict) or 2 (loose)")
-    return _judge(values, {1}, "= 1 (strict)")
+        return _judge(values, {1, 2}, msg("= 1 (strict) or 2 (loose)"))
+    return _judge(values, {1}, msg("= 1 (strict)"))
 
 
 IPV4_REDIRECT_KEYS = [
@@ -189,7 +195,8 @@ def redirects(ctx: CheckContext) -> Outcome:
     *ipv4, ipv6_off = values
     notes: list[Evidence] = []
     if ipv6_off.number is None or ipv6_off.number == 1:
-        notes.append(Evidence(ipv6_off.source, f"IPv6 off ({ipv6_off.observed})", "IPv6 redirects"))
+        observed = msg("IPv6 off ({value})", value=ipv6_off.observed)
+        notes.append(Evidence(ipv6_off.source, observed, msg("IPv6 redirects")))
     else:
         ipv6 = _read(ctx, IPV6_REDIRECT_KEYS)
         if isinstance(ipv6, Outcome):
@@ -307,7 +314,7 @@ def usb_storage(ctx: CheckContext) -> Outcome:
         rules = modprobe_rules(files)
         loaded = _loaded(files, USB_STORAGE) if ctx.live else None
     except (UnsafeFileError, OSError) as exc:
-        return error(f"modprobe configuration unreadable: {exc}")
+        return error(msg("modprobe configuration unreadable: {problem}", problem=str(exc)))
     matching = [rule for rule in rules if fnmatchcase(USB_STORAGE, rule.module)]
     install = next((rule for rule in matching if rule.verb == "install"), None)
     blacklist = next((rule for rule in matching if rule.verb == "blacklist"), None)
@@ -315,23 +322,27 @@ def usb_storage(ctx: CheckContext) -> Outcome:
     evidence: list[Evidence] = []
     blocked = install is not None and _refuses(install.command)
     if install is not None:
-        note = "" if blocked else " (this command does not refuse the module)"
-        evidence.append(
-            Evidence(install.source, f"install {install.module} {install.command}{note}", expected)
-        )
+        line: str | Message = f"install {install.module} {install.command}"
+        if not blocked:
+            line = msg("{line} (this command does not refuse the module)", line=line)
+        evidence.append(Evidence(install.source, line, expected))
     if blacklist is not None:
-        note = "" if blocked else " (stops loading by device alias only, not modprobe usb-storage)"
-        evidence.append(Evidence(blacklist.source, f"blacklist {blacklist.module}{note}", expected))
+        line = f"blacklist {blacklist.module}"
+        if not blocked:
+            line = msg(
+                "{line} (stops loading by device alias only, not modprobe usb-storage)", line=line
+            )
+        evidence.append(Evidence(blacklist.source, line, expected))
     if install is None and blacklist is None:
         evidence.append(
             Evidence(
                 ", ".join(MODPROBE_DIRS[:2]) + ", /lib/modprobe.d",
-                "no install or blacklist rule for usb-storage",
+                msg("no install or blacklist rule for usb-storage"),
                 expected,
             )
         )
     if loaded:
         evidence.append(
-            Evidence(PROC_MODULES, "usb_storage is loaded now", "usb_storage not loaded")
+            Evidence(PROC_MODULES, msg("usb_storage is loaded now"), msg("usb_storage not loaded"))
         )
     return passed(*evidence) if blocked and not loaded else failed(*evidence)

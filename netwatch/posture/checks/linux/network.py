@@ -17,6 +17,7 @@ from pydantic import Field
 from netwatch.core.settings import StrictModel
 from netwatch.facts.listening import SS_SOURCE, Listener, ListeningError
 from netwatch.hostaccess.commands import CommandError, CommandResult
+from netwatch.i18n import Message, msg
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
     Evidence,
@@ -33,13 +34,11 @@ from netwatch.posture.parsers.nftables import Ruleset, parse_ruleset, read_nftab
 from netwatch.posture.parsers.ufw import UFW_CONF, UFW_DEFAULTS, parse_ufw_status, read_ufw_boot
 from netwatch.posture.registry import check
 
-DENY_EXPECTED = "an active firewall that drops or rejects inbound traffic by default"
-
-OFFLINE = " (from configuration on an offline image)"
+DENY_EXPECTED = msg("an active firewall that drops or rejects inbound traffic by default")
 
 TIMEOUT = 10.0
 
-NOT_LIVE = (
+NOT_LIVE = msg(
     "listening sockets exist only on a running system; this is an offline image, "
     "so nothing can be said about which services listen"
 )
@@ -74,10 +73,11 @@ def _nft_finding(ruleset: Ruleset, source: str, offline: bool) -> _Finding:
     """The kernel's verdict on the input hook for IPv4 that no rule's match selects."""
     verdict = ruleset.hook_verdict("input", "ipv4")
     where = verdict.source if offline and verdict.source else source
+    observed: str | Message
     if not ruleset.chains:
-        observed = "empty ruleset"
+        observed = msg("empty ruleset")
     elif not verdict.chains:
-        observed = "no chain on the input hook"
+        observed = msg("no chain on the input hook")
     else:
         observed = verdict.describe()
     return _Finding(verdict.denies, Evidence(where, observed, DENY_EXPECTED))
@@ -114,7 +114,7 @@ def _live_firewalld(ctx: CheckContext) -> _Finding:
     if listing.returncode != 0 or not target:
         raise _failure(listing)
     zone = listing.stdout.split(maxsplit=1)[0]
-    observed = f"running; default zone {zone}, target {target}"
+    observed = msg("running; default zone {zone}, target {target}", zone=zone, target=target)
     evidence = Evidence("command: firewall-cmd --list-all", observed, DENY_EXPECTED)
     return _Finding(target in firewalld.DENY_TARGETS, evidence)
 
@@ -155,11 +155,12 @@ def _firewall_live(ctx: CheckContext) -> Outcome:
         findings.append(finding)
     evidence = [finding.evidence for finding in findings]
     if problems:
-        return error(f"could not query the firewall: {'; '.join(problems)}", *evidence)
+        reason = msg("could not query the firewall: {problems}", problems="; ".join(problems))
+        return error(reason, *evidence)
     if not findings:
         tools = ", ".join(program for program, _ in LIVE_PROBES)
         return failed(
-            Evidence(f"PATH lookup: {tools}", "no firewall tool installed", DENY_EXPECTED)
+            Evidence(f"PATH lookup: {tools}", msg("no firewall tool installed"), DENY_EXPECTED)
         )
     return failed(*evidence)
 
@@ -172,8 +173,12 @@ def _loaded_at_boot(ctx: CheckContext, finding: _Finding, name: str) -> _Finding
     if not finding.denies or unit.state not in ("disabled", "masked", "masked-runtime"):
         return finding
     why = unit.evidence[0] if unit.evidence else unit.state
-    but = f"but {name} is not enabled ({why}), so nothing loads it"
-    observed = f"{finding.evidence.observed}; {but}"
+    observed = msg(
+        "{text}; but {unit} is not enabled ({why}), so nothing loads it",
+        text=finding.evidence.observed,
+        unit=name,
+        why=why,
+    )
     return _Finding(False, dataclasses.replace(finding.evidence, observed=observed))
 
 
@@ -182,7 +187,12 @@ def _source(path: str, line: int) -> str:
 
 
 def _refused(path: str, program: str, reason: str, unit: str) -> _Finding:
-    observed = f"{program} refuses it ({reason}), so {unit} loads nothing"
+    observed = msg(
+        "{program} refuses it ({reason}), so {unit} loads nothing",
+        program=program,
+        reason=reason,
+        unit=unit,
+    )
     return _Finding(False, Evidence(path, observed, DENY_EXPECTED))
 
 
@@ -202,14 +212,22 @@ def _offline_ufw(ctx: CheckContext) -> _Finding | None:
     if boot is None:
         return None
     if boot.missing:
-        observed = f"{boot.missing} is missing or empty, so ufw-init starts nothing"
+        observed = msg("{path} is missing or empty, so ufw-init starts nothing", path=boot.missing)
         return _Finding(False, Evidence(boot.missing, observed, DENY_EXPECTED))
     if not boot.starts:
         source = boot.enabled.source if boot.enabled else UFW_CONF
-        value = f"ENABLED={boot.enabled.value}" if boot.enabled else "ENABLED not set"
+        value = (
+            f"ENABLED={boot.enabled.value}" if boot.enabled else msg("{key} not set", key="ENABLED")
+        )
         return _Finding(False, Evidence(source, value, DENY_EXPECTED))
     policy = boot.input_policy
-    observed = f"ENABLED=yes; DEFAULT_INPUT_POLICY={policy.value if policy else 'not set'}"
+    observed = msg(
+        "{enabled}; {policy}",
+        enabled="ENABLED=yes",
+        policy=f"DEFAULT_INPUT_POLICY={policy.value}"
+        if policy
+        else msg("{key} not set", key="DEFAULT_INPUT_POLICY"),
+    )
     evidence = Evidence(policy.source if policy else UFW_DEFAULTS, observed, DENY_EXPECTED)
     return _loaded_at_boot(ctx, _Finding(boot.denies, evidence), "ufw.service")
 
@@ -221,7 +239,7 @@ def _offline_firewalld(ctx: CheckContext) -> _Finding | None:
         return None
     zone, line = firewalld.conf_values(conf).get("DefaultZone", ("public", 0))
     if not firewalld.ZONE_NAME.match(zone):
-        observed = f"DefaultZone={zone!r} is not a zone name"
+        observed = msg("DefaultZone={zone} is not a zone name", zone=repr(zone))
         return _Finding(False, Evidence(_source(conf_path, line), observed, DENY_EXPECTED))
     source = _source(conf_path, line)
     target = firewalld.BUILTIN_ZONE_TARGETS.get(zone, "default")
@@ -230,7 +248,7 @@ def _offline_firewalld(ctx: CheckContext) -> _Finding | None:
         if xml is not None:
             source, target = path, firewalld.zone_xml_target(xml)
             break
-    observed = f"default zone {zone}, target {target}"
+    observed = msg("default zone {zone}, target {target}", zone=zone, target=target)
     evidence = Evidence(source, observed, DENY_EXPECTED)
     finding = _Finding(target in firewalld.DENY_TARGETS, evidence)
     return _loaded_at_boot(ctx, finding, "firewalld.service")
@@ -259,17 +277,22 @@ OFFLINE_FILES = (
 )
 
 
+def _offline(text: str | Message) -> Message:
+    return msg("{text} (from configuration on an offline image)", text=text)
+
+
 def _firewall_offline(ctx: CheckContext) -> Outcome:
     findings = [finding for finding in (probe(ctx) for probe in OFFLINE_PROBES) if finding]
     evidence = [
-        dataclasses.replace(f.evidence, observed=f"{f.evidence.observed}{OFFLINE}")
-        for f in findings
+        dataclasses.replace(f.evidence, observed=_offline(f.evidence.observed)) for f in findings
     ]
     for finding, item in zip(findings, evidence, strict=True):
         if finding.denies:
             return passed(item)
     if not findings:
-        observed = f"no firewall configuration ({', '.join(OFFLINE_FILES)}){OFFLINE}"
+        observed = _offline(
+            msg("no firewall configuration ({files})", files=", ".join(OFFLINE_FILES))
+        )
         return failed(Evidence("firewall configuration files", observed, DENY_EXPECTED))
     return failed(*evidence)
 
@@ -357,8 +380,13 @@ def _smb1(ctx: CheckContext, exposed: list[Listener]) -> Evidence | None:
         return None
     value, line = setting
     listening = smb[0].describe()
-    observed = f"server min protocol = {value} (SMBv1 allowed); Samba listens on {listening}"
-    return Evidence(f"{SMB_CONF}:{line}", observed, "server min protocol = SMB2_02 or later")
+    observed = msg(
+        "{setting} (SMBv1 allowed); Samba listens on {listening}",
+        setting=f"server min protocol = {value}",
+        listening=listening,
+    )
+    expected = msg("{setting} or later", setting="server min protocol = SMB2_02")
+    return Evidence(f"{SMB_CONF}:{line}", observed, expected)
 
 
 @check("linux.network.risky_services", params=RiskyServicesParams)
@@ -375,14 +403,20 @@ def risky_services(ctx: CheckContext) -> Outcome:
     for service in params.services:
         for item in exposed:
             if (item.protocol, item.port) == (service.protocol, service.port):
-                observed = f"{service.name} listening: {item.describe()}"
-                evidence.append(Evidence(SS_SOURCE, observed, "not listening"))
+                observed = msg(
+                    "{service} listening: {listener}",
+                    service=service.name,
+                    listener=item.describe(),
+                )
+                evidence.append(Evidence(SS_SOURCE, observed, msg("not listening")))
     smb1 = _smb1(ctx, exposed)
     if evidence or smb1:
         return failed(*evidence, *([smb1] if smb1 else []))
     names = ", ".join(f"{s.name} ({s.protocol}/{s.port})" for s in params.services)
-    observed = f"none of {names} listens on a network address; SMBv1 not enabled"
-    return passed(Evidence(SS_SOURCE, observed, "not listening"))
+    observed = msg(
+        "none of {services} listens on a network address; SMBv1 not enabled", services=names
+    )
+    return passed(Evidence(SS_SOURCE, observed, msg("not listening")))
 
 
 class ListeningPortsParams(StrictModel):
@@ -399,7 +433,7 @@ class ListeningPortsParams(StrictModel):
     )
 
 
-def _grouped(items: list[Listener]) -> list[str]:
+def _grouped(items: list[Listener]) -> list[Message]:
     """``tcp/3306 on 0.0.0.0, :: (mariadbd)`` per protocol and port."""
     groups: dict[tuple[str, int], list[Listener]] = {}
     for item in items:
@@ -408,7 +442,8 @@ def _grouped(items: list[Listener]) -> list[str]:
     for (protocol, port), members in sorted(groups.items()):
         addresses = ", ".join(dict.fromkeys(member.address for member in members))
         names = ", ".join(dict.fromkeys(n for member in members for n in member.processes))
-        lines.append(f"{protocol}/{port} on {addresses}" + (f" ({names})" if names else ""))
+        where = msg("{port} on {addresses}", port=f"{protocol}/{port}", addresses=addresses)
+        lines.append(msg("{text} ({names})", text=where, names=names) if names else where)
     return lines
 
 
@@ -423,7 +458,7 @@ def listening_ports(ctx: CheckContext) -> Outcome:
     except ListeningError as exc:
         return error(str(exc))
     allowed = sorted(set(params.allowed_ports))
-    expected = f"only allowed ports: {', '.join(map(str, allowed)) or 'none'}"
+    expected = msg("only allowed ports: {ports}", ports=", ".join(map(str, allowed)) or msg("none"))
     unexpected = [
         item
         for item in exposed
@@ -432,8 +467,11 @@ def listening_ports(ctx: CheckContext) -> Outcome:
     ]
     if unexpected:
         return failed(*(Evidence(SS_SOURCE, line, expected) for line in _grouped(unexpected)))
-    listening = "; ".join(_grouped(exposed))
-    observed = (
-        f"network listeners: {listening}" if listening else "nothing listens on a network address"
-    )
+    grouped = _grouped(exposed)
+    observed = msg("nothing listens on a network address")
+    if grouped:
+        listening = grouped[0]
+        for line in grouped[1:]:
+            listening = msg("{first}; {second}", first=listening, second=line)
+        observed = msg("network listeners: {listening}", listening=listening)
     return passed(Evidence(SS_SOURCE, observed, expected))
