@@ -100,7 +100,7 @@ def ps_error(query: PowerShellQuery, message: str) -> Parts:
 
 def has(outcome: Outcome, source: str, observed: str) -> bool:
     """True when some evidence was read at ``source`` (a part of it) and saw ``observed``."""
-    return any(source in e.source and e.observed == observed for e in outcome.evidence)
+    return any(source in e.source and str(e.observed) == observed for e in outcome.evidence)
 
 
 # --- the three recorded machines --------------------------------------------------------
@@ -244,7 +244,10 @@ def test_vietnamese_display_language_gives_the_same_verdicts() -> None:
     weak, weak_vi = recorded_host("windows-weak"), recorded_host("windows-weak-vi")
     for check_id in WINDOWS_CHECKS:
         english, vietnamese = run(check_id, weak), run(check_id, weak_vi)
-        assert (vietnamese.status, vietnamese.reason) == (english.status, english.reason), check_id
+        assert (vietnamese.status, str(vietnamese.reason)) == (
+            english.status,
+            str(english.reason),
+        ), check_id
         assert [e.source for e in vietnamese.evidence] == [e.source for e in english.evidence]
     guest = run("windows.accounts.guest_disabled", weak_vi)
     assert has(guest, f"[{WEAK_MACHINE}-501]", "Khách: Enabled=True")
@@ -312,7 +315,7 @@ def test_missing_powershell_is_an_error_only_for_checks_that_need_it() -> None:
         outcome = run(check_id, access)
         if check_id in POWERSHELL_CHECKS:
             assert outcome.status is Status.error, check_id
-            assert outcome.reason == f"{batch_argv()[0]}: command not found"
+            assert str(outcome.reason) == f"{batch_argv()[0]}: command not found"
         else:
             assert outcome.status is Status.passed, check_id
 
@@ -324,14 +327,14 @@ def test_powershell_timeout_is_an_error_naming_it() -> None:
     }
     outcome = run("windows.firewall.all_profiles", access)
     assert outcome.status is Status.error
-    assert outcome.reason == "powershell.exe: no answer within 40s"
+    assert str(outcome.reason) == "powershell.exe: no answer within 40s"
 
 
 @pytest.mark.parametrize(
     ("stdout", "returncode", "stderr", "reason"),
     [
-        ("", 0, "", BLOCKED_HINT),
-        ("\r\n", 0, "", BLOCKED_HINT),
+        ("", 0, "", str(BLOCKED_HINT)),
+        ("\r\n", 0, "", str(BLOCKED_HINT)),
         (
             "",
             1,
@@ -354,14 +357,14 @@ def test_powershell_that_gives_no_answer_passes_nothing(
         outcome = run(check_id, access)
         assert outcome.status is Status.error, check_id
         if check_id.startswith("windows.defender."):
-            assert any(reason in e.observed for e in outcome.evidence), check_id
+            assert any(reason in str(e.observed) for e in outcome.evidence), check_id
         else:
-            assert outcome.reason == reason, check_id
+            assert str(outcome.reason) == reason, check_id
 
 
 def test_a_query_missing_from_the_answer_is_an_error() -> None:
     outcome = run("windows.bitlocker.system_drive", host(ps(accounts.USERS_QUERY, [])))
-    assert (outcome.status, outcome.reason) == (
+    assert (outcome.status, str(outcome.reason)) == (
         Status.error,
         "PowerShell did not answer Get-BitLockerVolume",
     )
@@ -371,7 +374,7 @@ def test_offline_image_is_not_applicable() -> None:
     for check_id in WINDOWS_CHECKS:
         outcome = run(check_id, offline_image("linux-hardened"))
         assert outcome.status is Status.not_applicable
-        assert outcome.reason == NOT_LIVE
+        assert str(outcome.reason) == str(NOT_LIVE)
 
 
 def test_no_registry_is_not_applicable_for_registry_checks() -> None:
@@ -383,7 +386,7 @@ def test_no_registry_is_not_applicable_for_registry_checks() -> None:
     )
     for check_id in REGISTRY_CHECKS:
         outcome = run(check_id, access)
-        assert (outcome.status, outcome.reason) == (Status.not_applicable, NO_REGISTRY)
+        assert (outcome.status, str(outcome.reason)) == (Status.not_applicable, str(NO_REGISTRY))
 
 
 # --- PowerShell JSON quirks -------------------------------------------------------------
@@ -459,7 +462,7 @@ def test_security_center_product_state_decoding() -> None:
     snoozed = SecurityProduct("ESET", 270336)  # 0x042000
     assert not snoozed.enabled
     assert security_products({"displayName": "ESET", "productState": "270336"}) == [snoozed]
-    assert defender_on.describe() == (
+    assert str(defender_on.describe()) == (
         "Windows Defender: productState=0x061100 (on, signatures up to date, Microsoft)"
     )
 
@@ -472,7 +475,7 @@ def test_a_failing_cmdlet_is_an_error_with_its_message() -> None:
     access = host(ps_error(bitlocker.BITLOCKER_QUERY, message))
     outcome = run("windows.bitlocker.system_drive", access)
     assert outcome.status is Status.error
-    assert outcome.reason == (
+    assert str(outcome.reason) == (
         "Get-BitLockerVolume failed: Truy nhập bị từ chối. (Exception from HRESULT: 0x80070005)"
     )
     assert has(
@@ -496,14 +499,14 @@ def test_a_failing_cmdlet_is_an_error_with_its_message() -> None:
 )
 def test_failures_name_what_failed(check_id: str, script: PowerShellQuery, label: str) -> None:
     outcome = run(check_id, host(ps_error(script, "Lỗi\r\n")))
-    assert (outcome.status, outcome.reason) == (Status.error, f"{label} failed: Lỗi")
+    assert (outcome.status, str(outcome.reason)) == (Status.error, f"{label} failed: Lỗi")
 
 
 def test_malformed_output_is_an_error_with_a_reason() -> None:
     access = host(ps(firewall.FIREWALL_QUERY, out="Name    Enabled\r\n----    -------\r\n"))
     outcome = run("windows.firewall.all_profiles", access)
     assert outcome.status is Status.error
-    assert "output is not JSON" in outcome.reason
+    assert "output is not JSON" in str(outcome.reason)
 
 
 def test_an_unknown_enum_value_is_an_error() -> None:
@@ -513,7 +516,7 @@ def test_an_unknown_enum_value_is_an_error() -> None:
     ]
     outcome = run("windows.firewall.all_profiles", host(ps(firewall.FIREWALL_QUERY, profiles)))
     assert outcome.status is Status.error
-    assert outcome.reason == "Domain Enabled: unknown value 'Bật'"
+    assert str(outcome.reason) == "Domain Enabled: unknown value 'Bật'"
 
 
 def test_firewall_enum_names_and_missing_profiles() -> None:
@@ -552,7 +555,7 @@ def test_third_party_antivirus_on_and_current_passes_realtime() -> None:
     )
     outcome = run("windows.defender.realtime", access)
     assert outcome.status is Status.passed
-    assert "third-party antivirus" in outcome.reason
+    assert "third-party antivirus" in str(outcome.reason)
     assert has(
         outcome,
         "root/SecurityCenter2",
@@ -562,7 +565,7 @@ def test_third_party_antivirus_on_and_current_passes_realtime() -> None:
     )
     age = run("windows.defender.signature_age", access)
     assert age.status is Status.passed
-    assert "third-party antivirus is current" in age.reason
+    assert "third-party antivirus is current" in str(age.reason)
 
 
 def test_third_party_antivirus_with_old_signatures() -> None:
@@ -571,7 +574,7 @@ def test_third_party_antivirus_with_old_signatures() -> None:
     assert run("windows.defender.realtime", access).status is Status.failed
     outcome = run("windows.defender.signature_age", access)
     assert outcome.status is Status.failed
-    assert outcome.reason == "the third-party antivirus reports outdated signatures"
+    assert str(outcome.reason) == "the third-party antivirus reports outdated signatures"
 
 
 def test_defender_removed_and_no_security_center_is_an_error() -> None:
@@ -583,7 +586,7 @@ def test_defender_removed_and_no_security_center_is_an_error() -> None:
     )
     outcome = run("windows.defender.realtime", access)
     assert outcome.status is Status.error
-    assert outcome.reason == "neither Defender nor Security Center answered"
+    assert str(outcome.reason) == "neither Defender nor Security Center answered"
     assert has(
         outcome,
         "command: Get-MpComputerStatus",
@@ -595,7 +598,7 @@ def test_defender_removed_and_no_security_center_is_an_error() -> None:
         "no answer: SecurityCenter2 AntiVirusProduct failed: Invalid namespace",
     )
     age = run("windows.defender.signature_age", access)
-    assert (age.status, age.reason) == (Status.error, "no antivirus reports its signatures")
+    assert (age.status, str(age.reason)) == (Status.error, "no antivirus reports its signatures")
 
 
 def test_defender_off_on_a_server_without_security_center_fails() -> None:
@@ -608,7 +611,7 @@ def test_defender_off_on_a_server_without_security_center_fails() -> None:
     )
     outcome = run("windows.defender.realtime", access)
     assert outcome.status is Status.failed
-    assert "Security Center did not answer" in outcome.reason
+    assert "Security Center did not answer" in str(outcome.reason)
     assert has(
         outcome, "Get-MpComputerStatus", "AntivirusEnabled=True, RealTimeProtectionEnabled=False"
     )
@@ -689,7 +692,7 @@ def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
         "HotFixes": [{"HotFixID": "KB1", "InstalledOn": None}],
     }
     outcome = run("windows.updates.last_patch_age", host(ps(updates.PATCH_QUERY, undated)))
-    assert (outcome.status, outcome.reason) == (
+    assert (outcome.status, str(outcome.reason)) == (
         Status.error,
         "no installed update has an install date",
     )
@@ -699,7 +702,7 @@ def test_no_hotfix_fails_and_undated_hotfixes_are_an_error() -> None:
     }
     outcome = run("windows.updates.last_patch_age", host(ps(updates.PATCH_QUERY, bad)))
     assert outcome.status is Status.error
-    assert outcome.reason == "Win32_QuickFixEngineering: not a date: 'hôm qua'"
+    assert str(outcome.reason) == "Win32_QuickFixEngineering: not a date: 'hôm qua'"
 
 
 def test_automatic_updates_defaults_when_nothing_is_configured() -> None:
@@ -751,7 +754,7 @@ def test_guest_missing_from_the_list_is_an_error_and_a_single_user_object_is_rea
     assert has(outcome, f"[{WEAK_MACHINE}-501]", "Khách: Enabled=False")
     absent = run("windows.accounts.guest_disabled", host(_users(("canbo", 1001, True))))
     assert absent.status is Status.error
-    assert absent.reason.startswith("Get-LocalUser listed 1 accounts but none with RID 501")
+    assert str(absent.reason).startswith("Get-LocalUser listed 1 accounts but none with RID 501")
     assert has(absent, "Get-LocalUser", "1 accounts")
 
 
@@ -767,13 +770,15 @@ def test_empty_account_lists_are_errors_never_passes(check_id: str) -> None:
     empty = host({**ps(accounts.USERS_QUERY, out=""), **ps(accounts.ADMINS_QUERY, out="")})
     outcome = run(check_id, empty)
     assert outcome.status is Status.error
-    assert "the answer is incomplete" in outcome.reason
+    assert "the answer is incomplete" in str(outcome.reason)
 
 
 def test_no_firewall_profiles_is_an_error() -> None:
     outcome = run("windows.firewall.all_profiles", host(ps(firewall.FIREWALL_QUERY, out="")))
     assert outcome.status is Status.error
-    assert outcome.reason == "Get-NetFirewallProfile listed no profiles: the answer is incomplete"
+    assert (
+        str(outcome.reason) == "Get-NetFirewallProfile listed no profiles: the answer is incomplete"
+    )
 
 
 def test_admin_members_allowed_by_name_or_sid_whatever_the_language() -> None:
@@ -790,7 +795,7 @@ def test_password_policy_parameters() -> None:
     strict = accounts.PasswordPolicyParams(min_length=14, max_lockout=3)
     outcome = run("windows.accounts.password_policy", recorded_host("windows-hardened"), strict)
     assert outcome.status is Status.failed
-    assert outcome.reason == "minimum length 12 < 14; lockout threshold 5 not in 1..3"
+    assert str(outcome.reason) == "minimum length 12 < 14; lockout threshold 5 not in 1..3"
     with pytest.raises(ValidationError):
         accounts.PasswordPolicyParams(min_length=0)
 
@@ -843,14 +848,14 @@ def test_smb1_server_value_or_missing_driver() -> None:
     assert run("windows.smb.v1_disabled", host(registry=registry)).status is Status.passed
     client_on = {**registry, f"{SERVICES}\\mrxsmb10": {"Start": 3}}
     outcome = run("windows.smb.v1_disabled", host(registry=client_on))
-    assert (outcome.status, outcome.reason) == (Status.failed, "SMBv1 enabled on the client")
+    assert (outcome.status, str(outcome.reason)) == (Status.failed, "SMBv1 enabled on the client")
 
 
 def test_a_registry_value_of_the_wrong_type_is_an_error() -> None:
     registry = {f"{POLICIES}\\System": {"EnableLUA": "có"}}
     outcome = run("windows.uac.enabled", host(registry=registry))
     assert outcome.status is Status.error
-    assert outcome.reason == f"{POLICIES}\\System\\EnableLUA: unexpected value 'có'"
+    assert str(outcome.reason) == f"{POLICIES}\\System\\EnableLUA: unexpected value 'có'"
 
 
 def test_screen_lock_from_signed_in_users_screen_savers() -> None:
@@ -884,7 +889,7 @@ def test_screen_lock_from_signed_in_users_screen_savers() -> None:
     )
     assert short.status is Status.failed
     nobody = run("windows.screen_lock.timeout", host(registry={}))
-    assert nobody.reason == "no machine inactivity limit and no signed-in user"
+    assert str(nobody.reason) == "no machine inactivity limit and no signed-in user"
     too_long = {f"{POLICIES}\\System": {"InactivityTimeoutSecs": 3600}}
     outcome = run("windows.screen_lock.timeout", host(registry=too_long))
     assert outcome.status is Status.failed
@@ -895,7 +900,7 @@ def test_risky_services_parameter() -> None:
     params = services.RiskyServicesParams(services=["Spooler"])
     registry = {f"{SERVICES}\\Spooler": {"Start": 2}}
     outcome = run("windows.services.risky", host(registry=registry), params)
-    assert (outcome.status, outcome.reason) == (Status.failed, "not disabled: Spooler")
+    assert (outcome.status, str(outcome.reason)) == (Status.failed, "not disabled: Spooler")
     with pytest.raises(ValidationError, match="not a service key name"):
         services.RiskyServicesParams(services=["..\\..\\SOFTWARE"])
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from netwatch.hostaccess.commands import Commands
 from netwatch.hostaccess.jsontext import load_json, valid_text
+from netwatch.i18n import Message, msg
 
 # Windows PowerShell 5.1 ships with every supported Windows. The full path, not a PATH
 # search: a service's working directory or the application directory could hold a
@@ -29,7 +30,7 @@ _POWERSHELL_RELATIVE = ("System32", "WindowsPowerShell", "v1.0", "powershell.exe
 BATCH_TIMEOUT = 40.0
 # Checks that read the batch wait for it: their own limit must leave it time to finish.
 POWERSHELL_CHECK_TIMEOUT = BATCH_TIMEOUT + 5.0
-BLOCKED_HINT = (
+BLOCKED_HINT = msg(
     "PowerShell printed nothing: it may be blocked (AppLocker, constrained language mode, "
     "execution policy) or not a real PowerShell"
 )
@@ -103,8 +104,9 @@ def batch_argv() -> list[str]:
 class PowerShellError(Exception):
     """The batch did not give an answer a check can decide from; the message says why."""
 
-    def __init__(self, message: str, observed: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Message, observed: str | Message = "") -> None:
+        super().__init__(str(message))
+        self.message = message
         self.observed = observed
 
 
@@ -121,13 +123,17 @@ class BatchAnswer:
         """
         part = self.parts.get(query.name)
         if not isinstance(part, dict):
-            raise PowerShellError(f"PowerShell did not answer {query.label}")
+            raise PowerShellError(msg("PowerShell did not answer {query}", query=query.label))
         if "error" in part:
             message = " ".join(str(part["error"]).split())
-            raise PowerShellError(f"{query.label} failed: {message}", message)
+            raise PowerShellError(
+                msg("{query} failed: {message}", query=query.label, message=message), message
+            )
         out = part.get("out")
         if out is not None and not isinstance(out, str):
-            raise PowerShellError(f"{query.label}: unexpected answer {out!r}")
+            raise PowerShellError(
+                msg("{query}: unexpected answer {answer}", query=query.label, answer=repr(out))
+            )
         return out
 
 
@@ -141,21 +147,24 @@ def run_batch(commands: Commands, timeout: float = BATCH_TIMEOUT) -> BatchAnswer
     stdout = result.stdout.lstrip("\ufeff").strip()
     if result.returncode != 0:
         detail = first_line(result.stderr) or first_line(stdout)
+        failure = msg("PowerShell failed with exit code {code}", code=result.returncode)
         raise PowerShellError(
-            f"PowerShell failed with exit code {result.returncode}"
-            + (f": {detail}" if detail else ""),
-            f"exit code {result.returncode}",
+            msg("{failure}: {detail}", failure=failure, detail=detail) if detail else failure,
+            msg("exit code {code}", code=result.returncode),
         )
     if not stdout:
-        raise PowerShellError(BLOCKED_HINT, "no output")
+        raise PowerShellError(BLOCKED_HINT, msg("no output"))
     try:
         answer = load_json(stdout)
     except ValueError as exc:
         raise PowerShellError(
-            f"PowerShell output is not JSON ({exc})", valid_text(first_line(stdout)[:200])
+            msg("PowerShell output is not JSON ({detail})", detail=str(exc)),
+            valid_text(first_line(stdout)[:200]),
         ) from None
     if not isinstance(answer, dict):
-        raise PowerShellError("PowerShell output is not the batch answer", first_line(stdout)[:200])
+        raise PowerShellError(
+            msg("PowerShell output is not the batch answer"), first_line(stdout)[:200]
+        )
     return BatchAnswer(answer)
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from netwatch.hostaccess.commands import CommandError
 from netwatch.hostaccess.jsontext import load_json
 from netwatch.hostaccess.winregistry import RegistryReader
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._powershell import (
     PowerShellError,
     PowerShellQuery,
@@ -29,13 +30,19 @@ from netwatch.posture.checks._powershell import (
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Evidence, Outcome, error, failed, not_applicable, passed
 
-NOT_LIVE = (
+NOT_LIVE = msg(
     "needs the running Windows system: the registry and PowerShell would describe "
     "the auditing machine, not the audited image"
 )
-NO_REGISTRY = "the Windows registry is not available on this host"
+NO_REGISTRY = msg("the Windows registry is not available on this host")
 
-START_TYPES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
+START_TYPES = {
+    0: msg("boot"),
+    1: msg("system"),
+    2: msg("automatic"),
+    3: msg("manual"),
+    4: msg("disabled"),
+}
 START_DISABLED = 4
 
 CONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control"
@@ -51,9 +58,19 @@ SYSTEM_POLICIES = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\
 class WindowsDataError(Exception):
     """Windows answered, but not with something a check can decide from."""
 
-    def __init__(self, message: str, *evidence: Evidence) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Message, *evidence: Evidence) -> None:
+        super().__init__(str(message))
+        self.message = message
         self.evidence = evidence
+
+
+def joined(parts: Sequence[str | Message], separator: str = "; ") -> str | Message:
+    """``parts`` one after another, ``"; "`` or ``", "`` between, each translated on its own."""
+    if not parts:
+        return ""
+    if separator == ", ":
+        return functools.reduce(lambda a, b: msg("{first}, {then}", first=a, then=b), parts)
+    return functools.reduce(lambda a, b: msg("{first}; {then}", first=a, then=b), parts)
 
 
 # --- PowerShell -------------------------------------------------------------------------
@@ -75,12 +92,15 @@ def run_powershell(ctx: CheckContext, query: PowerShellQuery) -> Any:
         answer = ctx.facts.powershell
         text = answer.output_of(query)
     except PowerShellError as exc:
-        raise WindowsDataError(str(exc), Evidence(source, exc.observed, "JSON")) from None
+        raise WindowsDataError(exc.message, Evidence(source, exc.observed, "JSON")) from None
     try:
         return parse_json(text or "")
-    except ValueError as exc:
+    except NotJsonError as exc:
+        problem = msg(
+            "{query}: output is not JSON ({detail})", query=query.label, detail=exc.detail
+        )
         raise WindowsDataError(
-            f"{query.label}: {exc}", Evidence(source, first_line(text or "")[:200], "JSON")
+            problem, Evidence(source, first_line(text or "")[:200], "JSON")
         ) from None
 
 
@@ -92,7 +112,15 @@ def parse_json(text: str) -> Any:
     try:
         return load_json(stripped)
     except ValueError as exc:
-        raise ValueError(f"output is not JSON ({exc})") from None
+        raise NotJsonError(str(exc)) from None
+
+
+class NotJsonError(ValueError):
+    """PowerShell printed something that is not JSON; ``detail`` says where it breaks."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"output is not JSON ({detail})")
+        self.detail = detail
 
 
 def as_list(value: Any) -> list[dict[str, Any]]:
@@ -101,7 +129,7 @@ def as_list(value: Any) -> list[dict[str, Any]]:
         return []
     items = value if isinstance(value, list) else [value]
     if not all(isinstance(item, dict) for item in items):
-        raise WindowsDataError("expected JSON objects from PowerShell")
+        raise WindowsDataError(msg("expected JSON objects from PowerShell"))
     return items
 
 
@@ -109,7 +137,9 @@ def as_object(value: Any, what: str) -> dict[str, Any]:
     """The single object a cmdlet returned."""
     items = as_list(value)
     if len(items) != 1:
-        raise WindowsDataError(f"{what}: expected one object, got {len(items)}")
+        raise WindowsDataError(
+            msg("{what}: expected one object, got {count}", what=what, count=len(items))
+        )
     return items[0]
 
 
@@ -121,20 +151,23 @@ def to_bool(value: Any, what: str) -> bool:
         return bool(value)
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise WindowsDataError(f"{what}: expected true or false, got {value!r}")
+    raise WindowsDataError(
+        msg("{what}: expected true or false, got {value}", what=what, value=repr(value))
+    )
 
 
 def to_int(value: Any, what: str) -> int:
     """A whole number (JSON number, or its decimal text)."""
+    not_a_number = msg("{what}: expected a number, got {value}", what=what, value=repr(value))
     if isinstance(value, bool):
-        raise WindowsDataError(f"{what}: expected a number, got {value!r}")
+        raise WindowsDataError(not_a_number)
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,20}", value.strip()):
         return int(value)
-    raise WindowsDataError(f"{what}: expected a number, got {value!r}")
+    raise WindowsDataError(not_a_number)
 
 
 def to_enum(value: Any, names: Mapping[str, int], what: str) -> int:
@@ -146,7 +179,7 @@ def to_enum(value: Any, names: Mapping[str, int], what: str) -> int:
         for name, number in names.items():
             if name.lower() == value.strip().lower():
                 return number
-        raise WindowsDataError(f"{what}: unknown value {value!r}")
+        raise WindowsDataError(msg("{what}: unknown value {value}", what=what, value=repr(value)))
     return to_int(value, what)
 
 
@@ -195,7 +228,7 @@ def sid_of(value: Any) -> str:
         value = value.get("Value")
     if isinstance(value, str) and value.upper().startswith("S-1-"):
         return value.upper()
-    raise WindowsDataError(f"expected a SID, got {value!r}")
+    raise WindowsDataError(msg("expected a SID, got {value}", value=repr(value)))
 
 
 def relative_id(sid: str) -> int | None:
@@ -239,12 +272,15 @@ class SecurityProduct:
         """Microsoft Defender itself rather than a third-party product."""
         return self.state & 0x0F00 == 0x0100
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Evidence text: the raw state and what it means."""
-        return (
-            f"{self.name}: productState=0x{self.state:06X} ({'on' if self.enabled else 'off'}, "
-            f"signatures {'up to date' if self.up_to_date else 'out of date'}, "
-            f"{'Microsoft' if self.by_microsoft else 'third-party'})"
+        return msg(
+            "{name}: productState={state} ({power}, signatures {signatures}, {vendor})",
+            name=self.name,
+            state=f"0x{self.state:06X}",
+            power=msg("on") if self.enabled else msg("off"),
+            signatures=msg("up to date") if self.up_to_date else msg("out of date"),
+            vendor="Microsoft" if self.by_microsoft else msg("third-party"),
         )
 
 
@@ -282,17 +318,21 @@ def dword(values: Mapping[str, Any], key: str, name: str) -> int | None:
         return to_int(values[name], value_source(key, name))
     except WindowsDataError:
         raise WindowsDataError(
-            f"{value_source(key, name)}: unexpected value {values[name]!r}",
-            Evidence(value_source(key, name), repr(values[name]), "a number"),
+            msg(
+                "{source}: unexpected value {value}",
+                source=value_source(key, name),
+                value=repr(values[name]),
+            ),
+            Evidence(value_source(key, name), repr(values[name]), msg("a number")),
         ) from None
 
 
-def shown(value: int | None, default: int, meaning: str = "") -> str:
+def shown(value: int | None, default: int, meaning: str | Message = "") -> str | Message:
     """Evidence text for a DWORD that may be unset (then the Windows default applies)."""
-    suffix = f" ({meaning})" if meaning else ""
     if value is None:
-        return f"not set (Windows default {default}){suffix}"
-    return f"{value}{suffix}"
+        unset = msg("not set (Windows default {default})", default=default)
+        return msg("{value} ({meaning})", value=unset, meaning=meaning) if meaning else unset
+    return msg("{value} ({meaning})", value=value, meaning=meaning) if meaning else str(value)
 
 
 def service_start(ctx: CheckContext, service: str) -> tuple[int | None, str]:
@@ -301,11 +341,12 @@ def service_start(ctx: CheckContext, service: str) -> tuple[int | None, str]:
     return dword(registry(ctx).values(key), key, "Start"), value_source(key, "Start")
 
 
-def start_text(start: int | None) -> str:
+def start_text(start: int | None) -> str | Message:
     """Evidence text for a service start type."""
     if start is None:
-        return "service not installed"
-    return f"Start={start} ({START_TYPES.get(start, 'unknown')})"
+        return msg("service not installed")
+    kind = START_TYPES.get(start, msg("unknown"))
+    return msg("Start={start} ({kind})", start=start, kind=kind)
 
 
 # --- the guard around every Windows check -----------------------------------------------
@@ -328,7 +369,7 @@ def windows_check(
             except CommandError as exc:
                 return error(str(exc))
             except WindowsDataError as exc:
-                return error(str(exc), *exc.evidence)
+                return error(exc.message, *exc.evidence)
 
         return run
 
@@ -353,7 +394,7 @@ def signed_in_users(ctx: CheckContext) -> list[str]:
 
 
 def one_value_check(
-    ctx: CheckContext, key: str, name: str, default: int, good: set[int], expected: str
+    ctx: CheckContext, key: str, name: str, default: int, good: set[int], expected: str | Message
 ) -> Outcome:
     """Pass when the value (or its Windows default) is one of ``good``."""
     value = registry_dword(ctx, key, name)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     WindowsDataError,
@@ -16,6 +17,7 @@ from netwatch.posture.checks._windows import (
     as_object,
     command_source,
     is_account_sid,
+    joined,
     relative_id,
     run_powershell,
     sid_of,
@@ -74,9 +76,17 @@ def _local_user(ctx: CheckContext, rid: int) -> tuple[dict[str, Any], str]:
         if is_account_sid(sid) and relative_id(sid) == rid:
             return user, sid
     raise WindowsDataError(
-        f"Get-LocalUser listed {len(users)} accounts but none with RID {rid}, which every "
-        "Windows machine has: the answer is incomplete",
-        Evidence(command_source(USERS_QUERY.script), f"{len(users)} accounts", f"RID {rid}"),
+        msg(
+            "Get-LocalUser listed {count} accounts but none with RID {rid}, which every "
+            "Windows machine has: the answer is incomplete",
+            count=len(users),
+            rid=rid,
+        ),
+        Evidence(
+            command_source(USERS_QUERY.script),
+            msg("{count} accounts", count=len(users)),
+            f"RID {rid}",
+        ),
     )
 
 
@@ -108,8 +118,13 @@ def builtin_admin(ctx: CheckContext) -> Outcome:
     renamed = _normalized(name) not in DEFAULT_ADMIN_NAMES
     evidence = Evidence(
         f"{source} [{sid}]",
-        f"{name}: Enabled={enabled}, {'renamed' if renamed else 'default name'}",
-        "Enabled=False, or a name other than the Windows default",
+        msg(
+            "{name}: Enabled={enabled}, {naming}",
+            name=name,
+            enabled=str(enabled),
+            naming=msg("renamed") if renamed else msg("default name"),
+        ),
+        msg("Enabled=False, or a name other than the Windows default"),
     )
     return failed(evidence) if enabled and not renamed else passed(evidence)
 
@@ -147,9 +162,11 @@ def admin_members(ctx: CheckContext) -> Outcome:
     members = as_list(run_powershell(ctx, ADMINS_QUERY))
     if not members:
         raise WindowsDataError(
-            "Get-LocalGroupMember listed no members of Administrators (S-1-5-32-544), which "
-            "always has at least one: the answer is incomplete",
-            Evidence(source, "no members", "the group's members"),
+            msg(
+                "Get-LocalGroupMember listed no members of Administrators (S-1-5-32-544), which "
+                "always has at least one: the answer is incomplete"
+            ),
+            Evidence(source, msg("no members"), msg("the group's members")),
         )
     for member in members:
         sid = sid_of(member.get("SID"))
@@ -158,14 +175,18 @@ def admin_members(ctx: CheckContext) -> Outcome:
         evidence.append(
             Evidence(
                 f"{source} [{sid}]",
-                f"{name} ({'allowed' if allowed else 'not allowed'})",
-                "one of: " + ", ".join(patterns),
+                msg(
+                    "{name} ({verdict})",
+                    name=name,
+                    verdict=msg("allowed") if allowed else msg("not allowed"),
+                ),
+                msg("one of: {patterns}", patterns=", ".join(patterns)),
             )
         )
         if not allowed:
             extra.append(name)
     if extra:
-        return failed(*evidence, reason="not allowed: " + ", ".join(extra))
+        return failed(*evidence, reason=msg("not allowed: {names}", names=", ".join(extra)))
     return passed(*evidence)
 
 
@@ -209,18 +230,30 @@ def password_policy(ctx: CheckContext) -> Outcome:
     lockout = to_int(policy.get("MaxBadPasswordsAllowed"), "MaxBadPasswordsAllowed")
     source = command_source(PASSWORD_QUERY.script)
     evidence = (
-        Evidence(f"{source} [MinPasswordLength]", str(length), f"at least {params.min_length}"),
+        Evidence(
+            f"{source} [MinPasswordLength]",
+            str(length),
+            msg("at least {minimum}", minimum=params.min_length),
+        ),
         Evidence(
             f"{source} [MaxBadPasswordsAllowed]",
-            f"{lockout}" + (" (never locks out)" if lockout == 0 else ""),
-            f"1 to {params.max_lockout}",
+            msg("{count} (never locks out)", count=lockout) if lockout == 0 else str(lockout),
+            msg("1 to {maximum}", maximum=params.max_lockout),
         ),
     )
     problems = []
     if length < params.min_length:
-        problems.append(f"minimum length {length} < {params.min_length}")
+        problems.append(
+            msg("minimum length {length} < {minimum}", length=length, minimum=params.min_length)
+        )
     if not 1 <= lockout <= params.max_lockout:
-        problems.append(f"lockout threshold {lockout} not in 1..{params.max_lockout}")
+        problems.append(
+            msg(
+                "lockout threshold {count} not in 1..{maximum}",
+                count=lockout,
+                maximum=params.max_lockout,
+            )
+        )
     if problems:
-        return failed(*evidence, reason="; ".join(problems))
+        return failed(*evidence, reason=joined(problems))
     return passed(*evidence)

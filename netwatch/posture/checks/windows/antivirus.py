@@ -13,11 +13,13 @@ import re
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT
 from netwatch.posture.checks._windows import (
     SecurityProduct,
     WindowsDataError,
     command_source,
+    joined,
     registry_value,
     run_powershell,
     security_products,
@@ -31,7 +33,7 @@ from netwatch.posture.registry import check
 
 CURRENT_VERSION = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
 # productState bits 12-15 (wscapi.h WSC_SECURITY_PRODUCT_STATE).
-PRODUCT_STATES = {0: "off", 1: "on", 2: "snoozed", 3: "expired"}
+PRODUCT_STATES = {0: msg("off"), 1: msg("on"), 2: msg("snoozed"), 3: msg("expired")}
 EXPIRED = 3
 # ESET writes its detection engine as "27512 (20230705)": the number and its date.
 ESET_INFO = "HKLM\\SOFTWARE\\ESET\\ESET Security\\CurrentVersion\\Info"
@@ -53,13 +55,15 @@ def _state(product: SecurityProduct) -> int:
     return (product.state >> 12) & 0xF
 
 
-def _describe(product: SecurityProduct) -> str:
-    state = PRODUCT_STATES.get(_state(product), f"state {_state(product)}")
-    signatures = "up to date" if product.up_to_date else "out of date"
-    owner = "Microsoft" if product.by_microsoft else "third-party"
-    return (
-        f"{product.name}: productState=0x{product.state:06X} "
-        f"({state}, signatures {signatures}, {owner})"
+def _describe(product: SecurityProduct) -> Message:
+    state = PRODUCT_STATES.get(_state(product), msg("state {state}", state=_state(product)))
+    return msg(
+        "{name}: productState={state} ({power}, signatures {signatures}, {vendor})",
+        name=product.name,
+        state=f"0x{product.state:06X}",
+        power=state,
+        signatures=msg("up to date") if product.up_to_date else msg("out of date"),
+        vendor="Microsoft" if product.by_microsoft else msg("third-party"),
     )
 
 
@@ -73,7 +77,11 @@ def _eset_age(ctx: CheckContext) -> tuple[int, str] | None:
         built = dt.date(*(int(part) for part in match.groups()))
     except ValueError:
         raise WindowsDataError(
-            f"{value_source(ESET_INFO, 'ScannerVersion')}: not a date: {engine!r}"
+            msg(
+                "{source}: not a date: {value}",
+                source=value_source(ESET_INFO, "ScannerVersion"),
+                value=repr(engine),
+            )
         ) from None
     today = dt.datetime.fromtimestamp(ctx.now, tz=dt.timezone.utc).date()
     return (today - built).days, str(engine)
@@ -87,10 +95,15 @@ def _products(ctx: CheckContext) -> tuple[list[SecurityProduct] | None, Evidence
     except WindowsDataError as exc:
         installation = str(registry_value(ctx, CURRENT_VERSION, "InstallationType") or "")
         if installation.lower().startswith("server"):
-            return None, Evidence(source, f"no answer: {exc}", "Security Center (clients only)")
+            return None, Evidence(
+                source,
+                msg("no answer: {problem}", problem=exc.message),
+                msg("Security Center (clients only)"),
+            )
         raise
-    observed = "; ".join(_describe(p) for p in products) or "no antivirus product registered"
-    return products, Evidence(source, observed, "every third-party antivirus current, one on")
+    observed = joined([_describe(p) for p in products]) or msg("no antivirus product registered")
+    expected = msg("every third-party antivirus current, one on")
+    return products, Evidence(source, observed, expected)
 
 
 @check(
@@ -110,36 +123,41 @@ def third_party_current(ctx: CheckContext) -> Outcome:
     max_age = ctx.params_as(ThirdPartyParams).max_age_days
     products, evidence = _products(ctx)
     if products is None:
-        return not_applicable("Windows Server has no Security Center", evidence)
+        return not_applicable(msg("Windows Server has no Security Center"), evidence)
     third_party = [p for p in products if not p.by_microsoft]
     if not third_party:
         return not_applicable(
-            "only Microsoft Defender is registered (windows.defender.* judge it)", evidence
+            msg("only Microsoft Defender is registered (windows.defender.* judge it)"), evidence
         )
     found = [evidence]
-    problems = []
+    problems: list[Message] = []
     for product in third_party:
         if _state(product) == EXPIRED:
-            problems.append(f"{product.name}: licence expired")
+            problems.append(msg("{name}: licence expired", name=product.name))
         if not product.up_to_date:
-            problems.append(f"{product.name}: signatures out of date")
+            problems.append(msg("{name}: signatures out of date", name=product.name))
         eset = _eset_age(ctx) if product.name.lower().startswith("eset") else None
         if eset is not None:
             age, engine = eset
             found.append(
                 Evidence(
                     value_source(ESET_INFO, "ScannerVersion"),
-                    f"{engine} ({age} days old)",
-                    f"at most {max_age} days old",
+                    msg("{engine} ({age} days old)", engine=engine, age=age),
+                    msg("at most {maximum} days old", maximum=max_age),
                 )
             )
             if age > max_age:
-                problems.append(f"{product.name}: signatures {age} days old")
+                problems.append(
+                    msg("{name}: signatures {age} days old", name=product.name, age=age)
+                )
     if not any(p.enabled for p in products):
-        problems.append("no registered antivirus is on")
+        problems.append(msg("no registered antivirus is on"))
     if problems:
-        return failed(*found, reason="; ".join(problems))
+        return failed(*found, reason=joined(problems))
     protector = next(p.name for p in products if p.enabled)
     if not any(p.enabled for p in third_party):
-        return passed(*found, reason=f"the third-party antivirus is off; {protector} is on")
+        return passed(
+            *found,
+            reason=msg("the third-party antivirus is off; {protector} is on", protector=protector),
+        )
     return passed(*found)

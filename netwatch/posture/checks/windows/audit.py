@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     LSA_KEY,
     WindowsDataError,
     as_object,
     command_source,
+    joined,
     registry_dword,
     run_powershell,
     shown,
@@ -68,10 +70,13 @@ ACCOUNT_EVENTS = (
 )
 
 
-def settings_text(value: int) -> str:
+def settings_text(value: int) -> Message:
     """What a Setting Value audits, in words for the evidence."""
-    parts = [name for bit, name in ((SUCCESS, "success"), (FAILURE, "failure")) if value & bit]
-    return " and ".join(parts) if parts else "no auditing"
+    if value & SUCCESS and value & FAILURE:
+        return msg("success and failure")
+    if value & SUCCESS:
+        return msg("success")
+    return msg("failure") if value & FAILURE else msg("no auditing")
 
 
 def audit_settings(ctx: CheckContext) -> dict[str, int]:
@@ -83,10 +88,18 @@ def audit_settings(ctx: CheckContext) -> dict[str, int]:
     exit_code = to_int(answer.get("ExitCode"), "auditpol exit code")
     source = command_source("auditpol /backup")
     if exit_code != 0 or not lines:
-        shown_text = " | ".join(str(line) for line in lines[:2]) or "no backup written"
+        written = " | ".join(str(line) for line in lines[:2])[:280]
         raise WindowsDataError(
-            f"auditpol /backup failed with exit code {exit_code}",
-            Evidence(source, f"exit code {exit_code}: {shown_text}"[:300], "exit code 0, CSV"),
+            msg("auditpol /backup failed with exit code {code}", code=exit_code),
+            Evidence(
+                source,
+                msg(
+                    "exit code {code}: {output}",
+                    code=exit_code,
+                    output=written or msg("no backup written"),
+                ),
+                msg("exit code 0, CSV"),
+            ),
         )
     settings: dict[str, int] = {}
     for line in lines:
@@ -96,8 +109,8 @@ def audit_settings(ctx: CheckContext) -> dict[str, int]:
         value = str(line).rstrip().rsplit(",", 1)[-1].strip()
         if not value.isdigit():
             raise WindowsDataError(
-                f"auditpol /backup: no Setting Value for {guid.group(0)}",
-                Evidence(source, str(line)[:200], "a number in the last column"),
+                msg("auditpol /backup: no Setting Value for {guid}", guid=guid.group(0)),
+                Evidence(source, str(line)[:200], msg("a number in the last column")),
             )
         settings[guid.group(0).upper()] = int(value)
     return settings
@@ -107,42 +120,42 @@ def _judge(ctx: CheckContext, requirements: tuple[Requirement, ...]) -> Outcome:
     """Each subcategory audits at least the events it must."""
     settings = audit_settings(ctx)
     source = command_source("auditpol /backup")
-    evidence, missing = [], []
+    evidence: list[Evidence] = []
+    missing: list[Message] = []
     for item in requirements:
         value = settings.get(item.guid)
         if value is None:
             raise WindowsDataError(
-                f"auditpol /backup did not list {item.name} {item.guid}",
-                Evidence(f"{source} [{item.guid}]", "subcategory missing", item.name),
+                msg("auditpol /backup did not list {name} {guid}", name=item.name, guid=item.guid),
+                Evidence(f"{source} [{item.guid}]", msg("subcategory missing"), item.name),
             )
         evidence.append(
             Evidence(
                 f"{source} [{item.name} {item.guid}]",
-                f"Setting Value={value} ({settings_text(value)})",
-                f"{settings_text(item.needed)} audited",
+                msg("Setting Value={value} ({meaning})", value=value, meaning=settings_text(value)),
+                msg("{events} audited", events=settings_text(item.needed)),
             )
         )
         lacking = item.needed & ~value
         if lacking:
-            missing.append(f"{item.name}: {settings_text(lacking)}")
+            missing.append(msg("{name}: {events}", name=item.name, events=settings_text(lacking)))
     force = registry_dword(ctx, LSA_KEY, FORCE_SUBCATEGORIES)
     forced = force != 0
     evidence.append(
         Evidence(
             value_source(LSA_KEY, FORCE_SUBCATEGORIES),
-            shown(force, 1, "subcategory settings forced" if forced else "not forced"),
-            "1 (a legacy category policy cannot override these subcategories)",
+            shown(force, 1, msg("subcategory settings forced") if forced else msg("not forced")),
+            msg("1 (a legacy category policy cannot override these subcategories)"),
         )
     )
-    note = (
-        ""
-        if forced
-        else "; subcategory settings are not forced, so a legacy category audit policy "
+    note = msg(
+        "subcategory settings are not forced, so a legacy category audit policy "
         "can overwrite them at the next Group Policy refresh"
     )
     if missing:
-        return failed(*evidence, reason="not audited: " + "; ".join(missing) + note)
-    return passed(*evidence, reason=note.lstrip("; "))
+        problem = msg("not audited: {missing}", missing=joined(missing))
+        return failed(*evidence, reason=problem if forced else joined([problem, note]))
+    return passed(*evidence, reason="" if forced else note)
 
 
 @check("windows.audit.logon_events", timeout=POWERSHELL_CHECK_TIMEOUT)

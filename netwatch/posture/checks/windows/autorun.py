@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netwatch.i18n import msg
 from netwatch.posture.checks._windows import (
     dword,
     registry,
@@ -41,7 +42,7 @@ def autorun_disabled(ctx: CheckContext) -> Outcome:
         Evidence(
             value_source(EXPLORER_POLICIES, "NoDriveTypeAutoRun"),
             shown(drive_types, NO_DRIVE_TYPE_AUTORUN_DEFAULT, f"0x{effective:02X}"),
-            "255 (0xFF, all drives)",
+            msg("255 (0xFF, all drives)"),
         ),
         Evidence(
             value_source(EXPLORER_POLICIES, "NoAutorun"), shown(no_autorun, NO_AUTORUN_DEFAULT), "1"

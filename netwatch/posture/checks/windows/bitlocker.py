@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netwatch.i18n import msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     as_list,
@@ -88,7 +89,8 @@ def bitlocker_data_drives(ctx: CheckContext) -> Outcome:
     volumes = as_list(run_powershell(ctx, DATA_DRIVES_QUERY))
     if not volumes:
         return not_applicable(
-            "no fixed data drive: only the system drive", Evidence(source, "no data volumes")
+            msg("no fixed data drive: only the system drive"),
+            Evidence(source, msg("no data volumes")),
         )
     results = [volume_evidence(source, volume) for volume in volumes]
     evidence = [item for _ok, item in results]
@@ -98,5 +100,8 @@ def bitlocker_data_drives(ctx: CheckContext) -> Outcome:
         if not ok
     ]
     if open_drives:
-        return failed(*evidence, reason="not encrypted and protected: " + ", ".join(open_drives))
+        return failed(
+            *evidence,
+            reason=msg("not encrypted and protected: {drives}", drives=", ".join(open_drives)),
+        )
     return passed(*evidence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._windows import (
     CONTROL,
     LSA_KEY,
@@ -25,7 +26,7 @@ WDIGEST_DEFAULT = 0  # UseLogonCredential unset: no clear-text password (8.1 / 2
 def wdigest(ctx: CheckContext) -> Outcome:
     """UseLogonCredential is 0 or unset."""
     return one_value_check(
-        ctx, WDIGEST_KEY, "UseLogonCredential", WDIGEST_DEFAULT, {0}, "0 or not set"
+        ctx, WDIGEST_KEY, "UseLogonCredential", WDIGEST_DEFAULT, {0}, msg("0 or not set")
     )
 
 
@@ -37,7 +38,7 @@ RUN_AS_PPL_DEFAULT = 0  # RunAsPPL unset: LSASS is an ordinary process (Windows 
 def lsa_protection(ctx: CheckContext) -> Outcome:
     """RunAsPPL is 1 or 2."""
     return one_value_check(
-        ctx, LSA_KEY, "RunAsPPL", RUN_AS_PPL_DEFAULT, {1, 2}, "1 or 2 (LSASS protected)"
+        ctx, LSA_KEY, "RunAsPPL", RUN_AS_PPL_DEFAULT, {1, 2}, msg("1 or 2 (LSASS protected)")
     )
 
 
@@ -50,7 +51,11 @@ WINDOWS_LAPS_KEYS = (
 
 LEGACY_LAPS_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft Services\\AdmPwd"
 
-BACKUP_DIRECTORIES = {0: "disabled", 1: "Microsoft Entra ID", 2: "Active Directory"}
+BACKUP_DIRECTORIES: dict[int, str | Message] = {
+    0: msg("disabled"),
+    1: "Microsoft Entra ID",
+    2: "Active Directory",
+}
 
 BACKUP_DIRECTORY_DEFAULT = 0  # unset: Windows LAPS manages no password
 
@@ -62,20 +67,24 @@ def laps(ctx: CheckContext) -> Outcome:
     for key in WINDOWS_LAPS_KEYS:
         directory = registry_dword(ctx, key, "BackupDirectory")
         if directory is not None:
-            meaning = BACKUP_DIRECTORIES.get(directory, "unknown")
+            meaning = BACKUP_DIRECTORIES.get(directory, msg("unknown"))
             item = Evidence(
-                value_source(key, "BackupDirectory"), f"{directory} ({meaning})", "1 or 2"
+                value_source(key, "BackupDirectory"),
+                msg("{value} ({meaning})", value=directory, meaning=meaning),
+                msg("1 or 2"),
             )
             return passed(item) if directory in (1, 2) else failed(item)
     windows_laps = Evidence(
         value_source(WINDOWS_LAPS_KEYS[-1], "BackupDirectory"),
-        shown(None, BACKUP_DIRECTORY_DEFAULT, "Windows LAPS off"),
-        "1 or 2",
+        shown(None, BACKUP_DIRECTORY_DEFAULT, msg("Windows LAPS off")),
+        msg("1 or 2"),
     )
     legacy = registry_dword(ctx, LEGACY_LAPS_KEY, "AdmPwdEnabled")
     legacy_item = Evidence(
-        value_source(LEGACY_LAPS_KEY, "AdmPwdEnabled"), shown(legacy, 0), "1 (legacy LAPS)"
+        value_source(LEGACY_LAPS_KEY, "AdmPwdEnabled"), shown(legacy, 0), msg("1 (legacy LAPS)")
     )
     if legacy == 1:
         return passed(legacy_item)
-    return failed(windows_laps, legacy_item, reason="no LAPS policy manages the local password")
+    return failed(
+        windows_laps, legacy_item, reason=msg("no LAPS policy manages the local password")
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     SECONDS_PER_DAY,
@@ -18,6 +19,7 @@ from netwatch.posture.checks._windows import (
     as_object,
     command_source,
     day_text,
+    joined,
     parse_date,
     registry,
     registry_dword,
@@ -65,7 +67,9 @@ def _defender_status(ctx: CheckContext) -> tuple[dict[str, Any] | None, Evidence
     try:
         status = as_object(run_powershell(ctx, MP_QUERY), "Get-MpComputerStatus")
     except WindowsDataError as exc:
-        return None, Evidence(source, f"no status: {exc}", "Defender status")
+        return None, Evidence(
+            source, msg("no status: {problem}", problem=exc.message), msg("Defender status")
+        )
     observed = ", ".join(f"{name}={_flag(status, name)}" for name in DEFENDER_FLAGS)
     return status, Evidence(source, observed, ", ".join(f"{n}=True" for n in DEFENDER_FLAGS))
 
@@ -79,12 +83,12 @@ def _third_party(ctx: CheckContext) -> tuple[list[SecurityProduct] | None, Evide
 
     None when Security Center did not answer (Windows Server has no SecurityCenter2).
     """
-    source, expected = command_source(AV_QUERY.script), "a third-party product on"
+    source, expected = command_source(AV_QUERY.script), msg("a third-party product on")
     try:
         products = security_products(run_powershell(ctx, AV_QUERY))
     except WindowsDataError as exc:
-        return None, Evidence(source, f"no answer: {exc}", expected)
-    observed = "; ".join(p.describe() for p in products) or "no antivirus product registered"
+        return None, Evidence(source, msg("no answer: {problem}", problem=exc.message), expected)
+    observed = joined([p.describe() for p in products]) or msg("no antivirus product registered")
     return [p for p in products if not p.by_microsoft and p.enabled], Evidence(
         source, observed, expected
     )
@@ -100,17 +104,21 @@ def defender_realtime(ctx: CheckContext) -> Outcome:
     active, av_evidence = _third_party(ctx)
     if active is None:
         if status is None:
-            return error("neither Defender nor Security Center answered", mp_evidence, av_evidence)
+            return error(
+                msg("neither Defender nor Security Center answered"), mp_evidence, av_evidence
+            )
         return failed(
-            mp_evidence, av_evidence, reason="Defender is off and Security Center did not answer"
+            mp_evidence,
+            av_evidence,
+            reason=msg("Defender is off and Security Center did not answer"),
         )
     if any(product.up_to_date for product in active):
         return passed(
             mp_evidence,
             av_evidence,
-            reason="Defender is passive; a third-party antivirus protects the machine",
+            reason=msg("Defender is passive; a third-party antivirus protects the machine"),
         )
-    return failed(mp_evidence, av_evidence, reason="no antivirus has real-time protection on")
+    return failed(mp_evidence, av_evidence, reason=msg("no antivirus has real-time protection on"))
 
 
 class SignatureAgeParams(StrictModel):
@@ -119,7 +127,7 @@ class SignatureAgeParams(StrictModel):
     max_age_days: int = Field(3, ge=0, description="Maximum age of the signatures, in days.")
 
 
-def _defender_age(ctx: CheckContext, status: dict[str, Any]) -> tuple[int | None, str]:
+def _defender_age(ctx: CheckContext, status: dict[str, Any]) -> tuple[int | None, Message]:
     """Signature age in days (None: never updated) and the evidence text.
 
     AntivirusSignatureAge is computed by Defender at query time; the last update
@@ -129,16 +137,27 @@ def _defender_age(ctx: CheckContext, status: dict[str, Any]) -> tuple[int | None
     try:
         updated = parse_date(status.get("AntivirusSignatureLastUpdated"))
     except ValueError as exc:
-        raise WindowsDataError(f"AntivirusSignatureLastUpdated: {exc}") from None
-    updated_text = f"last updated {day_text(updated)}" if updated else "never updated"
+        raise WindowsDataError(
+            msg("{what}: {problem}", what="AntivirusSignatureLastUpdated", problem=str(exc))
+        ) from None
+    updated_text = (
+        msg("last updated {day}", day=day_text(updated)) if updated else msg("never updated")
+    )
     if raw_age is not None:
         age = to_int(raw_age, "AntivirusSignatureAge")
         if 0 <= age < UNKNOWN_AGE:
-            return age, f"AntivirusSignatureAge={age} days ({updated_text})"
+            return age, msg(
+                "AntivirusSignatureAge={age} days ({updated})", age=age, updated=updated_text
+            )
     if updated is None:
-        return None, f"AntivirusSignatureAge={raw_age} (unknown), never updated"
+        return None, msg("AntivirusSignatureAge={age} (unknown), never updated", age=str(raw_age))
     age = int((ctx.now - updated.timestamp()) // SECONDS_PER_DAY)
-    return age, f"AntivirusSignatureAge={raw_age} (unknown); {updated_text}, {age} days ago"
+    return age, msg(
+        "AntivirusSignatureAge={raw} (unknown); {updated}, {age} days ago",
+        raw=str(raw_age),
+        updated=updated_text,
+        age=age,
+    )
 
 
 @check(
@@ -156,17 +175,19 @@ def defender_signature_age(ctx: CheckContext) -> Outcome:
                 return passed(
                     mp_evidence,
                     av_evidence,
-                    reason="Defender is passive; the third-party antivirus is current",
+                    reason=msg("Defender is passive; the third-party antivirus is current"),
                 )
             return failed(
                 mp_evidence,
                 av_evidence,
-                reason="the third-party antivirus reports outdated signatures",
+                reason=msg("the third-party antivirus reports outdated signatures"),
             )
         if status is None:
-            return error("no antivirus reports its signatures", mp_evidence, av_evidence)
+            return error(msg("no antivirus reports its signatures"), mp_evidence, av_evidence)
     age, observed = _defender_age(ctx, status)
-    evidence = Evidence(command_source(MP_QUERY.script), observed, f"at most {max_age} days")
+    evidence = Evidence(
+        command_source(MP_QUERY.script), observed, msg("at most {maximum} days", maximum=max_age)
+    )
     if age is None or age > max_age:
         return failed(evidence)
     return passed(evidence)
@@ -199,17 +220,18 @@ def defender_tamper_protection(ctx: CheckContext) -> Outcome:
     """
     third_party, context = _third_party_active(ctx)
     if third_party:
-        return not_applicable("a third-party antivirus is the active one", *context)
+        return not_applicable(msg("a third-party antivirus is the active one"), *context)
     value = registry_dword(ctx, FEATURES_KEY, "TamperProtection")
     source = value_source(FEATURES_KEY, "TamperProtection")
     if value is None:
-        observed = "not set (Defender too old for tamper protection, or it was never on)"
+        observed = msg("not set (Defender too old for tamper protection, or it was never on)")
     else:
-        observed = f"{value} ({'on' if value & TAMPER_ON_BIT else 'off'})"
-    evidence = Evidence(source, observed, "5 (on)")
+        state = msg("on") if value & TAMPER_ON_BIT else msg("off")
+        observed = msg("{value} ({meaning})", value=value, meaning=state)
+    evidence = Evidence(source, observed, msg("{value} ({meaning})", value=5, meaning=msg("on")))
     if value is not None and value & TAMPER_ON_BIT:
         return passed(evidence)
-    return failed(evidence, reason="tamper protection is off: malware can switch Defender off")
+    return failed(evidence, reason=msg("tamper protection is off: malware can switch Defender off"))
 
 
 # --- exclusions -------------------------------------------------------------------------
@@ -222,17 +244,17 @@ EXCLUSION_KINDS = ("Paths", "Extensions", "Processes")
 # A path that covers where users and malware put files, or a whole drive or system folder.
 # Matched on the lower-cased path with / as \\ and no trailing \\ or \\*; %VARIABLES% as written.
 BROAD_PATHS = (
-    (r"[a-z]:|\*|\\\\[^\\]+(\\[^\\]+)?", "a whole drive or share"),
-    (r"%systemdrive%|%homedrive%", "a whole drive"),
-    (r"[a-z]:\\users|%public%|[a-z]:\\users\\public", "all user profiles"),
-    (r"[a-z]:\\users\\[^\\]+|%userprofile%|%homepath%", "a user profile"),
-    (r"(.*\\)?(downloads|desktop|documents)", "a Downloads, Desktop or Documents folder"),
-    (r".*\\temp|%temp%|%tmp%|.*\\temporary internet files", "a temporary folder"),
+    (r"[a-z]:|\*|\\\\[^\\]+(\\[^\\]+)?", msg("a whole drive or share")),
+    (r"%systemdrive%|%homedrive%", msg("a whole drive")),
+    (r"[a-z]:\\users|%public%|[a-z]:\\users\\public", msg("all user profiles")),
+    (r"[a-z]:\\users\\[^\\]+|%userprofile%|%homepath%", msg("a user profile")),
+    (r"(.*\\)?(downloads|desktop|documents)", msg("a Downloads, Desktop or Documents folder")),
+    (r".*\\temp|%temp%|%tmp%|.*\\temporary internet files", msg("a temporary folder")),
     (r"(.*\\)?appdata(\\(local|roaming|locallow))?|%appdata%|%localappdata%", "AppData"),
     (r"[a-z]:\\programdata|%programdata%|%allusersprofile%", "ProgramData"),
-    (r"[a-z]:\\windows(\\system32|\\syswow64)?|%windir%|%systemroot%", "the Windows folder"),
+    (r"[a-z]:\\windows(\\system32|\\syswow64)?|%windir%|%systemroot%", msg("the Windows folder")),
     (r"[a-z]:\\program files( \(x86\))?|%programfiles%|%programfiles\(x86\)%", "Program Files"),
-    (r"[a-z]:\\\$recycle\.bin|[a-z]:\\recycler", "the Recycle Bin"),
+    (r"[a-z]:\\\$recycle\.bin|[a-z]:\\recycler", msg("the Recycle Bin")),
 )
 # Extensions of files that run code or carry macros.
 # fmt: off
@@ -271,7 +293,7 @@ def _normalised(path: str) -> str:
     return text
 
 
-def why_broad(kind: str, item: str) -> str | None:
+def why_broad(kind: str, item: str) -> str | Message | None:
     """Why an exclusion of ``kind`` (Paths, Extensions, Processes) is broad; None if narrow."""
     if kind == "Paths":
         normal = _normalised(item)
@@ -281,9 +303,9 @@ def why_broad(kind: str, item: str) -> str | None:
         return None
     if kind == "Extensions":
         extension = item.strip().lower().removeprefix("*").removeprefix(".")
-        return "a file type that runs code" if extension in RISKY_EXTENSIONS else None
+        return msg("a file type that runs code") if extension in RISKY_EXTENSIONS else None
     name = _normalised(item).rsplit("\\", 1)[-1]
-    return "a shell or system program (LOLBin)" if name in LOLBINS else None
+    return msg("a shell or system program (LOLBin)") if name in LOLBINS else None
 
 
 def _exclusions(ctx: CheckContext) -> list[tuple[str, str, str]]:
@@ -306,23 +328,27 @@ def defender_exclusions(ctx: CheckContext) -> Outcome:
     and under the Group Policy key.
     """
     allowed = ctx.params_as(ExclusionsParams).allowed
-    expected = "no broad exclusion (or one the policy allows)"
-    evidence, broad = [], []
+    expected = msg("no broad exclusion (or one the policy allows)")
+    evidence: list[Evidence] = []
+    broad: list[Message] = []
     for kind, item, key in _exclusions(ctx):
         meaning = why_broad(kind, item)
         accepted = any(
             fnmatch.fnmatchcase(item.strip().casefold(), a.strip().casefold()) for a in allowed
         )
-        verdict = "allowed by the policy" if accepted and meaning else meaning or "narrow"
-        evidence.append(Evidence(f"{key}\\{item}", f"{kind} exclusion: {verdict}", expected))
+        verdict = msg("allowed by the policy") if accepted and meaning else meaning or msg("narrow")
+        observed = msg("{kind} exclusion: {verdict}", kind=kind, verdict=verdict)
+        evidence.append(Evidence(f"{key}\\{item}", observed, expected))
         if meaning and not accepted:
-            broad.append(f"{item} ({meaning})")
+            broad.append(msg("{item} ({meaning})", item=item, meaning=meaning))
     if broad:
-        return failed(*evidence, reason="broad exclusions: " + "; ".join(broad))
+        return failed(*evidence, reason=msg("broad exclusions: {items}", items=joined(broad)))
     if not evidence:
         evidence.append(
             Evidence(
-                f"{EXCLUSION_ROOTS[0]}\\{{Paths,Extensions,Processes}}", "no exclusion", expected
+                f"{EXCLUSION_ROOTS[0]}\\{{Paths,Extensions,Processes}}",
+                msg("no exclusion"),
+                expected,
             )
         )
     return passed(*evidence)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._windows import (
     POLICIES,
     SERVICES,
+    joined,
     registry_dword,
     value_source,
     windows_check,
@@ -41,26 +43,29 @@ def eventlog_sizes(ctx: CheckContext) -> Outcome:
         "Security": params.security_kb,
         "System": params.system_kb,
     }
-    evidence, small = [], []
+    evidence: list[Evidence] = []
+    small: list[Message] = []
     for log, minimum in minimums.items():
         policy_key, local_key = f"{EVENTLOG_POLICY}\\{log}", f"{EVENTLOG_SERVICE}\\{log}"
         policy = registry_dword(ctx, policy_key, "MaxSize")
         if policy is not None:
-            size_kb, source, observed = policy, policy_key, f"{policy} KB, Group Policy"
+            size_kb, source = policy, policy_key
+            observed: Message = msg("{size} KB, Group Policy", size=policy)
         else:
             local = registry_dword(ctx, local_key, "MaxSize")
             size_kb = DEFAULT_LOG_KB if local is None else local // 1024
             source = local_key
             observed = (
-                f"not set (Windows default {DEFAULT_LOG_KB} KB)"
+                msg("not set (Windows default {size} KB)", size=DEFAULT_LOG_KB)
                 if local is None
-                else f"{local} bytes ({size_kb} KB)"
+                else msg("{size} bytes ({kb} KB)", size=local, kb=size_kb)
             )
-        evidence.append(
-            Evidence(value_source(source, "MaxSize"), observed, f"at least {minimum} KB")
-        )
+        expected = msg("at least {minimum} KB", minimum=minimum)
+        evidence.append(Evidence(value_source(source, "MaxSize"), observed, expected))
         if size_kb < minimum:
-            small.append(f"{log} {size_kb} KB < {minimum} KB")
+            small.append(
+                msg("{log} {size} KB < {minimum} KB", log=log, size=size_kb, minimum=minimum)
+            )
     if small:
-        return failed(*evidence, reason="; ".join(small))
+        return failed(*evidence, reason=joined(small))
     return passed(*evidence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     WindowsDataError,
@@ -35,7 +36,7 @@ FIREWALL_PROFILES = 3  # Domain, Private, Public
 ON, NOT_CONFIGURED, BLOCK, ACTION_NOT_CONFIGURED = 1, 2, 4, 0
 
 
-def _profile_state(profile: dict[str, Any]) -> tuple[str, bool, bool, str]:
+def _profile_state(profile: dict[str, Any]) -> tuple[str, bool, bool, Message]:
     """Name, enabled, blocks inbound by default, and the evidence text of one profile.
 
     NotConfigured falls back to the Windows defaults: firewall on, inbound blocked.
@@ -47,13 +48,19 @@ def _profile_state(profile: dict[str, Any]) -> tuple[str, bool, bool, str]:
     )
     is_on = enabled in (ON, NOT_CONFIGURED)
     blocks = inbound in (BLOCK, ACTION_NOT_CONFIGURED)
-    on_text = "not configured: on" if enabled == NOT_CONFIGURED else ("on" if is_on else "off")
-    block_text = (
-        "not configured: block"
-        if inbound == ACTION_NOT_CONFIGURED
-        else ("block" if blocks else "allow")
+    on_text = msg("on") if is_on else msg("off")
+    if enabled == NOT_CONFIGURED:
+        on_text = msg("not configured: {state}", state=on_text)
+    block_text = msg("block") if blocks else msg("allow")
+    if inbound == ACTION_NOT_CONFIGURED:
+        block_text = msg("not configured: {state}", state=block_text)
+    observed = msg(
+        "Enabled={enabled} ({on}), DefaultInboundAction={inbound} ({action})",
+        enabled=enabled,
+        on=on_text,
+        inbound=inbound,
+        action=block_text,
     )
-    observed = f"Enabled={enabled} ({on_text}), DefaultInboundAction={inbound} ({block_text})"
     return name, is_on, blocks, observed
 
 
@@ -63,16 +70,26 @@ def firewall_all_profiles(ctx: CheckContext) -> Outcome:
     """Every firewall profile is enabled and blocks unsolicited inbound traffic."""
     profiles = as_list(run_powershell(ctx, FIREWALL_QUERY))
     source = command_source(FIREWALL_QUERY.script)
-    expected = "Enabled=1 (on), DefaultInboundAction=4 (block)"
+    expected = msg(
+        "Enabled={enabled} ({on}), DefaultInboundAction={inbound} ({action})",
+        enabled=1,
+        on=msg("on"),
+        inbound=4,
+        action=msg("block"),
+    )
     if not profiles:
         raise WindowsDataError(
-            "Get-NetFirewallProfile listed no profiles: the answer is incomplete",
-            Evidence(source, "no profiles", "3 profiles"),
+            msg("Get-NetFirewallProfile listed no profiles: the answer is incomplete"),
+            Evidence(source, msg("no profiles"), msg("{count} profiles", count=FIREWALL_PROFILES)),
         )
     if len(profiles) != FIREWALL_PROFILES:
         return failed(
-            Evidence(source, f"{len(profiles)} firewall profiles reported", "3 profiles"),
-            reason="Get-NetFirewallProfile did not report the three profiles",
+            Evidence(
+                source,
+                msg("{count} firewall profiles reported", count=len(profiles)),
+                msg("{count} profiles", count=FIREWALL_PROFILES),
+            ),
+            reason=msg("Get-NetFirewallProfile did not report the three profiles"),
         )
     evidence, weak = [], []
     for profile in profiles:
@@ -81,5 +98,8 @@ def firewall_all_profiles(ctx: CheckContext) -> Outcome:
         if not (is_on and blocks):
             weak.append(name)
     if weak:
-        return failed(*evidence, reason="profiles off or allowing inbound: " + ", ".join(weak))
+        return failed(
+            *evidence,
+            reason=msg("profiles off or allowing inbound: {names}", names=", ".join(weak)),
+        )
     return passed(*evidence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netwatch.i18n import msg
 from netwatch.posture.checks._windows import (
     POLICIES,
     SERVICES,
@@ -30,13 +31,13 @@ MULTICAST_DEFAULT = 1  # EnableMulticast unset: LLMNR answers and asks on the LA
 def llmnr(ctx: CheckContext) -> Outcome:
     """EnableMulticast is 0 by policy."""
     return one_value_check(
-        ctx, DNS_CLIENT_POLICY, "EnableMulticast", MULTICAST_DEFAULT, {0}, "0 (LLMNR off)"
+        ctx, DNS_CLIENT_POLICY, "EnableMulticast", MULTICAST_DEFAULT, {0}, msg("0 (LLMNR off)")
     )
 
 
 NETBT_INTERFACES = f"{SERVICES}\\NetBT\\Parameters\\Interfaces"
 
-NETBIOS_OPTIONS = {0: "DHCP decides, on by default", 1: "on", 2: "off"}
+NETBIOS_OPTIONS = {0: msg("DHCP decides, on by default"), 1: msg("on"), 2: msg("off")}
 
 NETBIOS_OPTIONS_DEFAULT = 0
 
@@ -48,7 +49,7 @@ NETBIOS_OFF = 2
 def netbios(ctx: CheckContext) -> Outcome:
     """The NetBT driver is disabled, or every interface has NetbiosOptions=2."""
     start, start_source = service_start(ctx, "NetBT")
-    driver = Evidence(start_source, start_text(start), "not installed or Start=4 (disabled)")
+    driver = Evidence(start_source, start_text(start), msg("not installed or Start=4 (disabled)"))
     if start is None or start == START_DISABLED:
         return passed(driver)
     interfaces = [
@@ -56,27 +57,27 @@ def netbios(ctx: CheckContext) -> Outcome:
     ]
     if not interfaces:
         raise WindowsDataError(
-            "the NetBT driver is enabled but lists no interface: the answer is incomplete",
+            msg("the NetBT driver is enabled but lists no interface: the answer is incomplete"),
             driver,
-            Evidence(NETBT_INTERFACES, "no Tcpip_* subkey", "one subkey per interface"),
+            Evidence(NETBT_INTERFACES, msg("no Tcpip_* subkey"), msg("one subkey per interface")),
         )
     evidence, on = [driver], []
     for name in interfaces:
         key = f"{NETBT_INTERFACES}\\{name}"
         value = registry_dword(ctx, key, "NetbiosOptions")
         effective = NETBIOS_OPTIONS_DEFAULT if value is None else value
-        meaning = NETBIOS_OPTIONS.get(effective, "unknown")
+        meaning = NETBIOS_OPTIONS.get(effective, msg("unknown"))
         evidence.append(
             Evidence(
                 value_source(key, "NetbiosOptions"),
                 shown(value, NETBIOS_OPTIONS_DEFAULT, meaning),
-                "2 (off)",
+                msg("{value} ({meaning})", value=NETBIOS_OFF, meaning=msg("off")),
             )
         )
         if effective != NETBIOS_OFF:
             on.append(name)
     if on:
-        return failed(*evidence, reason="NetBIOS not off on: " + ", ".join(on))
+        return failed(*evidence, reason=msg("NetBIOS not off on: {names}", names=", ".join(on)))
     return passed(*evidence)
 
 
@@ -95,5 +96,5 @@ def mobile_hotspot(ctx: CheckContext) -> Outcome:
         "NC_ShowSharedAccessUI",
         SHARED_ACCESS_UI_DEFAULT,
         {0},
-        "0 (sharing prohibited)",
+        msg("0 (sharing prohibited)"),
     )

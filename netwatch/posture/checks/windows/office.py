@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._windows import (
     dword,
     registry,
@@ -49,12 +50,18 @@ class Office:
         match = re.fullmatch(r"16\.0\.([0-9]{1,6})\.[0-9]{1,6}", self.build)
         return match is not None and int(match.group(1)) >= DEFAULT_BLOCK_BUILD
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Evidence text."""
-        default = "blocks" if self.blocks_by_default else "does not block"
-        return (
-            f"Office {self.version} build {self.build or '?'} "
-            f"({default} internet macros by default)"
+        if self.blocks_by_default:
+            return msg(
+                "Office {version} build {build} (blocks internet macros by default)",
+                version=self.version,
+                build=self.build or "?",
+            )
+        return msg(
+            "Office {version} build {build} (does not block internet macros by default)",
+            version=self.version,
+            build=self.build or "?",
         )
 
 
@@ -96,18 +103,26 @@ def _app_verdict(ctx: CheckContext, sid: str, office: Office, app: str) -> tuple
     blocked = (office.blocks_by_default if block is None else block == 1) and (
         warnings != ENABLE_ALL_MACROS
     )
+    default = msg("blocked") if office.blocks_by_default else msg("not blocked")
     block_text = (
-        f"not set (default: {'blocked' if office.blocks_by_default else 'not blocked'})"
+        msg("not set (default: {default})", default=default)
         if block is None
-        else f"{block} by Group Policy"
+        else msg("{value} by Group Policy", value=block)
     )
-    warnings_text = "not set (2)" if warnings is None else str(warnings)
-    origin = "Group Policy" if by_policy else "user setting"
+    observed = msg(
+        "{app}: {name}={block}, VBAWarnings={warnings}",
+        app=app,
+        name=BLOCK,
+        block=block_text,
+        warnings=msg("not set (2)") if warnings is None else str(warnings),
+    )
+    if warnings is not None:
+        origin = msg("Group Policy") if by_policy else msg("user setting")
+        observed = msg("{text} ({origin})", text=observed, origin=origin)
     return blocked, Evidence(
         value_source(policy_key, BLOCK),
-        f"{app}: {BLOCK}={block_text}, VBAWarnings={warnings_text}"
-        + (f" ({origin})" if warnings is not None else ""),
-        f"{BLOCK}=1 (or the default of a build that blocks), VBAWarnings not 1",
+        observed,
+        msg("{name}=1 (or the default of a build that blocks), VBAWarnings not 1", name=BLOCK),
     )
 
 
@@ -121,16 +136,21 @@ def office_internet_macros_blocked(ctx: CheckContext) -> Outcome:
     office = installed_office(ctx)
     if office is None:
         return not_applicable(
-            "Microsoft Office is not installed",
-            Evidence(value_source(CLICK_TO_RUN, "VersionToReport"), "not set", "Office installed"),
+            msg("Microsoft Office is not installed"),
+            Evidence(
+                value_source(CLICK_TO_RUN, "VersionToReport"),
+                msg("not set"),
+                msg("Office installed"),
+            ),
         )
-    installed = Evidence(office.source, office.describe(), "Office installed")
+    installed = Evidence(office.source, office.describe(), msg("Office installed"))
     users = signed_in_users(ctx)
     if not users:
         if office.blocks_by_default:
-            return passed(installed, reason="no user signed in; this build blocks by default")
+            return passed(installed, reason=msg("no user signed in; this build blocks by default"))
         return failed(
-            installed, reason="no user signed in, and this Office does not block by default"
+            installed,
+            reason=msg("no user signed in, and this Office does not block by default"),
         )
     results = [(sid, app, *_app_verdict(ctx, sid, office, app)) for sid in users for app in APPS]
     evidence = [installed, *(item for _sid, _app, _ok, item in results)]
@@ -141,7 +161,9 @@ def office_internet_macros_blocked(ctx: CheckContext) -> Outcome:
     if any(open_apps.values()):
         return failed(
             *evidence,
-            reason="internet macros can run: "
-            + "; ".join(f"{sid} ({apps})" for sid, apps in open_apps.items() if apps),
+            reason=msg(
+                "internet macros can run: {users}",
+                users="; ".join(f"{sid} ({apps})" for sid, apps in open_apps.items() if apps),
+            ),
         )
     return passed(*evidence)

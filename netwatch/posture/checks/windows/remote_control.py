@@ -8,6 +8,7 @@ import unicodedata
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import msg
 from netwatch.posture.checks._windows import (
     registry,
     registry_value,
@@ -89,7 +90,7 @@ def _installed(ctx: CheckContext) -> list[tuple[str, str]]:
 def remote_control_tools(ctx: CheckContext) -> Outcome:
     """No installed program's DisplayName matches a tool pattern unless it is allowed."""
     params = ctx.params_as(RemoteToolsParams)
-    expected = "not installed, or allowed by the policy"
+    expected = msg("not installed, or allowed by the policy")
     evidence, unapproved = [], []
     for key, display in _installed(ctx):
         if not _matches(display, params.tools):
@@ -98,14 +99,20 @@ def remote_control_tools(ctx: CheckContext) -> Outcome:
         evidence.append(
             Evidence(
                 value_source(key, "DisplayName"),
-                f"{display} ({'allowed' if allowed else 'not allowed'})",
+                msg(
+                    "{name} ({verdict})",
+                    name=display,
+                    verdict=msg("allowed") if allowed else msg("not allowed"),
+                ),
                 expected,
             )
         )
         if not allowed:
             unapproved.append(display)
     if unapproved:
-        return failed(*evidence, reason="not approved: " + ", ".join(unapproved))
+        return failed(*evidence, reason=msg("not approved: {names}", names=", ".join(unapproved)))
     if not evidence:
-        evidence.append(Evidence(MACHINE_UNINSTALL[0], "no remote-control tool listed", expected))
+        evidence.append(
+            Evidence(MACHINE_UNINSTALL[0], msg("no remote-control tool listed"), expected)
+        )
     return passed(*evidence)

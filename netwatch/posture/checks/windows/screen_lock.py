@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._windows import (
     SYSTEM_POLICIES,
     dword,
@@ -47,13 +48,17 @@ class ScreenSaver:
     program: str
     numbers: dict[str, int]
     source: str
-    origin: str
+    origin: Message
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Evidence text: every value read (or its default) and its origin."""
-        values = [f"SCRNSAVE.EXE={self.program or 'not set'}"]
-        values += [f"{name}={value}" for name, value in self.numbers.items()]
-        return f"{', '.join(values)} ({self.origin})"
+        numbers = ", ".join(f"{name}={value}" for name, value in self.numbers.items())
+        return msg(
+            "SCRNSAVE.EXE={program}, {numbers} ({origin})",
+            program=self.program or msg("not set"),
+            numbers=numbers,
+            origin=self.origin,
+        )
 
 
 def user_screen_saver(ctx: CheckContext, sid: str) -> ScreenSaver:
@@ -70,7 +75,7 @@ def user_screen_saver(ctx: CheckContext, sid: str) -> ScreenSaver:
         str(merged.get("SCRNSAVE.EXE") or ""),
         numbers,
         policy_key if policy else user_key,
-        "Group Policy" if policy else "user setting",
+        msg("Group Policy") if policy else msg("user setting"),
     )
 
 
@@ -84,8 +89,20 @@ def _user_screen_saver(ctx: CheckContext, sid: str, max_seconds: int) -> tuple[b
         and 1 <= saver.numbers["ScreenSaveTimeOut"] <= max_seconds
     )
     return locks, Evidence(
-        saver.source, saver.describe(), f"a secure screen saver within {max_seconds} s"
+        saver.source,
+        saver.describe(),
+        msg("a secure screen saver within {seconds} s", seconds=max_seconds),
     )
+
+
+NO_LIMIT_NO_USER = msg("no machine inactivity limit and no signed-in user")
+
+
+def _limit_text(limit: int | None) -> Message:
+    """Evidence text for the machine inactivity limit."""
+    if limit is None:
+        return msg("not set (no machine inactivity limit)")
+    return msg("{seconds} s", seconds=limit)
 
 
 def machine_inactivity_limit(ctx: CheckContext) -> int | None:
@@ -105,8 +122,8 @@ def screen_lock_timeout(ctx: CheckContext) -> Outcome:
     limit = machine_inactivity_limit(ctx)
     machine = Evidence(
         value_source(SYSTEM_POLICIES, "InactivityTimeoutSecs"),
-        "not set (no machine inactivity limit)" if limit is None else f"{limit} s",
-        f"1 to {max_seconds} s",
+        _limit_text(limit),
+        msg("1 to {seconds} s", seconds=max_seconds),
     )
     if limit is not None and 1 <= limit <= max_seconds:
         return passed(machine)
@@ -114,10 +131,12 @@ def screen_lock_timeout(ctx: CheckContext) -> Outcome:
     results = [_user_screen_saver(ctx, sid, max_seconds) for sid in users]
     evidence = [machine, *(item for _locks, item in results)]
     if not users:
-        return failed(*evidence, reason="no machine inactivity limit and no signed-in user")
+        return failed(*evidence, reason=NO_LIMIT_NO_USER)
     if all(locks for locks, _item in results):
-        return passed(*evidence, reason="every signed-in user has a secure screen saver")
-    return failed(*evidence, reason="no machine inactivity limit; a user's session does not lock")
+        return passed(*evidence, reason=msg("every signed-in user has a secure screen saver"))
+    return failed(
+        *evidence, reason=msg("no machine inactivity limit; a user's session does not lock")
+    )
 
 
 @check("windows.screen_lock.password")
@@ -131,11 +150,11 @@ def screen_lock_password(ctx: CheckContext) -> Outcome:
     limit = machine_inactivity_limit(ctx)
     machine = Evidence(
         value_source(SYSTEM_POLICIES, "InactivityTimeoutSecs"),
-        "not set (no machine inactivity limit)" if limit is None else f"{limit} s",
-        "set (the session locks), or every user's screen saver secure",
+        _limit_text(limit),
+        msg("set (the session locks), or every user's screen saver secure"),
     )
     if limit is not None and limit >= 1:
-        return passed(machine, reason="the machine inactivity limit locks every session")
+        return passed(machine, reason=msg("the machine inactivity limit locks every session"))
     users = signed_in_users(ctx)
     savers = [user_screen_saver(ctx, sid) for sid in users]
     evidence = [
@@ -143,7 +162,7 @@ def screen_lock_password(ctx: CheckContext) -> Outcome:
         *(Evidence(saver.source, saver.describe(), "ScreenSaverIsSecure=1") for saver in savers),
     ]
     if not users:
-        return failed(*evidence, reason="no machine inactivity limit and no signed-in user")
+        return failed(*evidence, reason=NO_LIMIT_NO_USER)
     insecure = [
         sid
         for sid, saver in zip(users, savers, strict=True)
@@ -152,6 +171,10 @@ def screen_lock_password(ctx: CheckContext) -> Outcome:
     if insecure:
         return failed(
             *evidence,
-            reason="the screen saver resumes without a password for " + ", ".join(insecure),
+            reason=msg(
+                "the screen saver resumes without a password for {users}", users=", ".join(insecure)
+            ),
         )
-    return passed(*evidence, reason="every signed-in user's screen saver asks for the password")
+    return passed(
+        *evidence, reason=msg("every signed-in user's screen saver asks for the password")
+    )

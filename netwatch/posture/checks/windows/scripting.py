@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netwatch.i18n import msg
 from netwatch.posture.checks._windows import (
     registry_dword,
     registry_value,
@@ -26,8 +27,12 @@ def powershell_v2(ctx: CheckContext) -> Outcome:
     version = registry_value(ctx, POWERSHELL_V2_KEY, "PowerShellVersion")
     item = Evidence(
         value_source(POWERSHELL_V2_KEY, "PowerShellVersion"),
-        "not set (engine not installed)" if version is None else f"{version} (engine installed)",
-        "not set",
+        (
+            msg("not set (engine not installed)")
+            if version is None
+            else msg("{version} (engine installed)", version=str(version))
+        ),
+        msg("not set"),
     )
     return passed(item) if version is None else failed(item)
 
@@ -49,7 +54,8 @@ def wsh(ctx: CheckContext) -> Outcome:
 
     A user's own Enabled value wins over the machine's unless IgnoreUserSettings=1.
     """
-    evidence, enabled = [], []
+    evidence: list[Evidence] = []
+    enabled: list[str] = []
     for key in WSH_KEYS:
         value = registry_dword(ctx, key, "Enabled")
         evidence.append(
@@ -63,9 +69,13 @@ def wsh(ctx: CheckContext) -> Outcome:
             key = f"HKU\\{sid}\\{WSH_USER_KEY}"
             value = registry_dword(ctx, key, "Enabled")
             if value is not None:
-                evidence.append(Evidence(value_source(key, "Enabled"), str(value), "0 or not set"))
+                evidence.append(
+                    Evidence(value_source(key, "Enabled"), str(value), msg("0 or not set"))
+                )
                 if value != 0:
                     enabled.append(key)
     if enabled:
-        return failed(*evidence, reason="Windows Script Host enabled by " + ", ".join(enabled))
+        return failed(
+            *evidence, reason=msg("Windows Script Host enabled by {keys}", keys=", ".join(enabled))
+        )
     return passed(*evidence)

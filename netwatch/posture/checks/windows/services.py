@@ -5,11 +5,13 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import msg
 from netwatch.posture.checks._windows import (
     CONTROL,
     POLICIES,
     START_DISABLED,
     WindowsDataError,
+    joined,
     registry_dword,
     registry_value,
     service_start,
@@ -49,19 +51,26 @@ class RiskyServicesParams(StrictModel):
 @windows_check(needs_registry=True)
 def risky_services(ctx: CheckContext) -> Outcome:
     """Each listed service is absent or disabled (Start=4); manual services can be triggered."""
-    evidence, enabled = [], []
+    evidence: list[Evidence] = []
+    enabled: list[str] = []
     for service in ctx.params_as(RiskyServicesParams).services:
         start, source = service_start(ctx, service)
-        evidence.append(Evidence(source, start_text(start), "not installed or Start=4 (disabled)"))
+        evidence.append(Evidence(source, start_text(start), NOT_INSTALLED_OR_DISABLED))
         if start not in (None, START_DISABLED):
             enabled.append(service)
     if enabled:
-        return failed(*evidence, reason="not disabled: " + ", ".join(enabled))
+        return failed(*evidence, reason=msg("not disabled: {names}", names=", ".join(enabled)))
     return passed(*evidence)
 
 
 PRODUCT_OPTIONS = f"{CONTROL}\\ProductOptions"
 PRODUCT_TYPES = {"WinNT": "workstation", "ServerNT": "server", "LanmanNT": "domain controller"}
+ROLE_NAMES = {
+    "workstation": msg("workstation"),
+    "server": msg("server"),
+    "domain controller": msg("domain controller"),
+}
+NOT_INSTALLED_OR_DISABLED = msg("not installed or Start=4 (disabled)")
 POINT_AND_PRINT = f"{POLICIES}\\Windows NT\\Printers\\PointAndPrint"
 
 
@@ -87,9 +96,14 @@ def _point_and_print(ctx: CheckContext) -> tuple[bool, Evidence]:
     safe = restrict != 0 or (no_warning in (None, 0) and no_prompt in (None, 0))
     return safe, Evidence(
         value_source(POINT_AND_PRINT, "RestrictDriverInstallationToAdministrators"),
-        f"{shown(restrict, 1)}, NoWarningNoElevationOnInstall={shown(no_warning, 0)}, "
-        f"UpdatePromptSettings={shown(no_prompt, 0)}",
-        "RestrictDriverInstallationToAdministrators=1 (or unset), or prompts left on (both 0)",
+        msg(
+            "{restrict}, NoWarningNoElevationOnInstall={no_warning}, "
+            "UpdatePromptSettings={no_prompt}",
+            restrict=shown(restrict, 1),
+            no_warning=shown(no_warning, 0),
+            no_prompt=shown(no_prompt, 0),
+        ),
+        msg("RestrictDriverInstallationToAdministrators=1 (or unset), or prompts left on (both 0)"),
     )
 
 
@@ -105,26 +119,37 @@ def print_spooler(ctx: CheckContext) -> Outcome:
     role = PRODUCT_TYPES.get(str(product))
     product_evidence = Evidence(
         value_source(PRODUCT_OPTIONS, "ProductType"),
-        f"{product} ({role})" if role else repr(product),
-        "WinNT, ServerNT or LanmanNT",
+        msg("{value} ({meaning})", value=str(product), meaning=ROLE_NAMES[role])
+        if role
+        else repr(product),
+        msg("WinNT, ServerNT or LanmanNT"),
     )
     if role is None:
-        raise WindowsDataError(f"unknown ProductType {product!r}", product_evidence)
+        raise WindowsDataError(
+            msg("unknown ProductType {value}", value=repr(product)), product_evidence
+        )
     start, source = service_start(ctx, "Spooler")
     off = start in (None, START_DISABLED)
-    spooler = Evidence(source, start_text(start), "not installed or Start=4 (disabled)")
+    spooler = Evidence(source, start_text(start), NOT_INSTALLED_OR_DISABLED)
     keeps_spooler = role == "workstation" or (
         role == "server" and ctx.params_as(PrintSpoolerParams).print_server
     )
     if off:
         return passed(product_evidence, spooler)
     if not keeps_spooler:
-        return failed(product_evidence, spooler, reason=f"Print Spooler not disabled on a {role}")
+        return failed(
+            product_evidence,
+            spooler,
+            reason=msg("Print Spooler not disabled on a {role}", role=ROLE_NAMES[role]),
+        )
     safe, restrictions = _point_and_print(ctx)
     reason = (
-        "a workstation needs the Print Spooler to print; judged by the Point and Print restrictions"
+        msg(
+            "a workstation needs the Print Spooler to print; "
+            "judged by the Point and Print restrictions"
+        )
         if role == "workstation"
-        else "declared print server; judged by the Point and Print restrictions"
+        else msg("declared print server; judged by the Point and Print restrictions")
     )
     if safe:
         return passed(product_evidence, spooler, restrictions, reason=reason)
@@ -132,5 +157,7 @@ def print_spooler(ctx: CheckContext) -> Outcome:
         product_evidence,
         spooler,
         restrictions,
-        reason="users can install printer drivers without elevation (PrintNightmare); " + reason,
+        reason=joined(
+            [msg("users can install printer drivers without elevation (PrintNightmare)"), reason]
+        ),
     )

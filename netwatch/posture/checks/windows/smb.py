@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     LSA_KEY,
@@ -56,7 +57,10 @@ def smb_anonymous_access(ctx: CheckContext) -> Outcome:
         if effective != required:
             open_.append(f"{name}={effective}")
     if open_:
-        return failed(*evidence, reason="anonymous access allowed: " + ", ".join(open_))
+        return failed(
+            *evidence,
+            reason=msg("anonymous access allowed: {settings}", settings=", ".join(open_)),
+        )
     return passed(*evidence)
 
 
@@ -71,6 +75,7 @@ WORKSTATION_POLICY = f"{POLICIES}\\Windows\\LanmanWorkstation"
 SECURE_EDITIONS = ("Enterprise", "Education", "Server")
 
 GUEST_OFF_BUILD = 26100
+GUEST_REFUSED = msg("0 (guest logons refused)")
 
 
 def _guest_default(ctx: CheckContext) -> tuple[int, Evidence]:
@@ -81,9 +86,13 @@ def _guest_default(ctx: CheckContext) -> tuple[int, Evidence]:
     secure = edition.startswith(SECURE_EDITIONS) or build >= GUEST_OFF_BUILD
     return (0 if secure else 1), Evidence(
         value_source(CURRENT_VERSION, "EditionID"),
-        f"{edition or 'not set'}, build {build_text or '?'} "
-        f"(default {'refuses' if secure else 'allows'} guest logons)",
-        "an edition or build whose default refuses guest logons, or the value set to 0",
+        msg(
+            "{edition}, build {build} (default {default} guest logons)",
+            edition=edition or msg("not set"),
+            build=build_text or "?",
+            default=msg("refuses") if secure else msg("allows"),
+        ),
+        msg("an edition or build whose default refuses guest logons, or the value set to 0"),
     )
 
 
@@ -95,8 +104,8 @@ def smb_insecure_guest(ctx: CheckContext) -> Outcome:
     if policy is not None:
         item = Evidence(
             value_source(WORKSTATION_POLICY, "AllowInsecureGuestAuth"),
-            f"{policy}, Group Policy",
-            "0 (guest logons refused)",
+            msg("{value}, Group Policy", value=policy),
+            GUEST_REFUSED,
         )
         return passed(item) if policy == 0 else failed(item)
     default, edition = _guest_default(ctx)
@@ -104,8 +113,8 @@ def smb_insecure_guest(ctx: CheckContext) -> Outcome:
     effective = default if local is None else local
     item = Evidence(
         value_source(WORKSTATION_PARAMETERS, "AllowInsecureGuestAuth"),
-        f"{shown(local, default)}, not set by Group Policy",
-        "0 (guest logons refused)",
+        msg("{value}, not set by Group Policy", value=shown(local, default)),
+        GUEST_REFUSED,
     )
     return passed(item, edition) if effective == 0 else failed(item, edition)
 
@@ -116,6 +125,7 @@ WORKSTATION_PARAMETERS = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanWorks
 
 # SMB1 unset: the server offers SMBv1 whenever its SMB 1 driver (srv) is installed.
 SMB1_DEFAULT = 1
+NOT_INSTALLED_OR_DISABLED = msg("not installed or Start=4 (disabled)")
 
 # RequireSecuritySignature unset: 0 (not required) up to Windows 11 23H2 / Server 2022.
 SIGNING_DEFAULT = 0
@@ -135,14 +145,17 @@ def smb_v1_disabled(ctx: CheckContext) -> Outcome:
         Evidence(
             value_source(SERVER_PARAMETERS, "SMB1"),
             shown(smb1, SMB1_DEFAULT),
-            "0, or the SMB 1 server driver absent",
+            msg("0, or the SMB 1 server driver absent"),
         ),
-        Evidence(srv_source, start_text(srv_start), "not installed or Start=4 (disabled)"),
-        Evidence(client_source, start_text(client_start), "not installed or Start=4 (disabled)"),
+        Evidence(srv_source, start_text(srv_start), NOT_INSTALLED_OR_DISABLED),
+        Evidence(client_source, start_text(client_start), NOT_INSTALLED_OR_DISABLED),
     )
-    problems = [text for off, text in ((server_off, "server"), (client_off, "client")) if not off]
-    if problems:
-        return failed(*evidence, reason="SMBv1 enabled on the " + " and ".join(problems))
+    if not (server_off or client_off):
+        return failed(*evidence, reason=msg("SMBv1 enabled on the server and client"))
+    if not server_off:
+        return failed(*evidence, reason=msg("SMBv1 enabled on the server"))
+    if not client_off:
+        return failed(*evidence, reason=msg("SMBv1 enabled on the client"))
     return passed(*evidence)
 
 
@@ -160,8 +173,12 @@ def smb_signing_required(ctx: CheckContext) -> Outcome:
         )
         if (SIGNING_DEFAULT if value is None else value) != 1:
             missing.append(role)
+    if len(missing) == 2:
+        return failed(*evidence, reason=msg("signing not required on the server and client"))
+    if missing == ["server"]:
+        return failed(*evidence, reason=msg("signing not required on the server"))
     if missing:
-        return failed(*evidence, reason="signing not required on the " + " and ".join(missing))
+        return failed(*evidence, reason=msg("signing not required on the client"))
     return passed(*evidence)
 
 
@@ -173,6 +190,9 @@ SHARES_QUERY = powershell_query(
     "Get-SmbShare",
 )
 ADMINISTRATIVE_SHARES = {"ADMIN$", "IPC$", "PRINT$"}
+NOT_WRITABLE = msg(
+    "no Change or Full for Everyone, Authenticated Users, Users, Guests or anonymous"
+)
 PRINT_QUEUE = 1  # ShareType of a shared printer: its "Change" right is not about files
 
 # Principals that stand for (nearly) anyone: well-known SIDs, then relative ids of the
@@ -323,14 +343,15 @@ def smb_everyone_writable_shares(ctx: CheckContext) -> Outcome:
         sddl = share.get("SecurityDescriptor")
         if not isinstance(sddl, str) or not sddl.strip():
             raise WindowsDataError(
-                f"Get-SmbShare gave no security descriptor for share {name}",
+                msg("Get-SmbShare gave no security descriptor for share {name}", name=name),
                 Evidence(f"{source} [{name}]", repr(sddl), "SDDL"),
             )
         try:
             grants = share_grants(sddl.strip())
         except ValueError as exc:
             raise WindowsDataError(
-                f"share {name}: {exc}", Evidence(f"{source} [{name}]", sddl[:200], "SDDL")
+                msg("share {name}: {problem}", name=name, problem=str(exc)),
+                Evidence(f"{source} [{name}]", sddl[:200], "SDDL"),
             ) from None
         broad = [
             f"{sid} ({who}) {_level(mask)}"
@@ -344,8 +365,16 @@ def smb_everyone_writable_shares(ctx: CheckContext) -> Outcome:
         evidence.append(
             Evidence(
                 f"{source} [{name}]",
-                f"{'; '.join(broad)}{' (allowed by policy)' if exempt else ''} ({sddl.strip()})",
-                "no Change or Full for Everyone, Authenticated Users, Users, Guests or anonymous",
+                (
+                    msg(
+                        "{grants} (allowed by policy) ({sddl})",
+                        grants="; ".join(broad),
+                        sddl=sddl.strip(),
+                    )
+                    if exempt
+                    else f"{'; '.join(broad)} ({sddl.strip()})"
+                ),
+                NOT_WRITABLE,
             )
         )
         if not exempt:
@@ -354,12 +383,15 @@ def smb_everyone_writable_shares(ctx: CheckContext) -> Outcome:
         evidence.append(
             Evidence(
                 source,
-                f"shares checked: {', '.join(checked)}"
+                msg("shares checked: {names}", names=", ".join(checked))
                 if checked
-                else "no shares but the administrative ones",
-                "no Change or Full for Everyone, Authenticated Users, Users, Guests or anonymous",
+                else msg("no shares but the administrative ones"),
+                NOT_WRITABLE,
             )
         )
     if open_shares:
-        return failed(*evidence, reason="writable by everyone: " + ", ".join(open_shares))
+        return failed(
+            *evidence,
+            reason=msg("writable by everyone: {names}", names=", ".join(open_shares)),
+        )
     return passed(*evidence)

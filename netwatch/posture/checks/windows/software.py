@@ -20,7 +20,8 @@ from pydantic import Field, Strict
 from netwatch.core.settings import StrictModel
 from netwatch.core.yamlfile import parse_yaml, validate_model
 from netwatch.facts.packages import Package
-from netwatch.posture.checks._windows import registry_value, value_source, windows_check
+from netwatch.i18n import Message, msg
+from netwatch.posture.checks._windows import joined, registry_value, value_source, windows_check
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import Evidence, Outcome, error, failed, passed
 from netwatch.posture.registry import check
@@ -98,19 +99,25 @@ def _c2r_ids(ctx: CheckContext, programs: tuple[Package, ...]) -> dict[str, str]
     return found
 
 
-def _c2r_verdict(product: str, today: dt.date) -> tuple[str, bool]:
+def _c2r_verdict(product: str, today: dt.date) -> tuple[Message, bool]:
     """What a Click-to-Run product id is and whether it is still supported."""
     match = _C2R_ID.fullmatch(product)
     if product.lower().startswith("o365"):
-        return "Microsoft 365 Apps (subscription)", True
+        return msg("Microsoft 365 Apps (subscription)"), True
     if match is None or (not match.group(2) and product.lower() in _SHARED_IDS):
-        return "not a product netwatch dates (a subscription's Visio or Project?)", True
+        return msg("not a product netwatch dates (a subscription's Visio or Project?)"), True
     release = office_lifecycle().click_to_run.get(match.group(2) or "")
     if release is None:
-        return f"not in {OFFICE_TABLE}", True
+        return msg("not in {table}", table=OFFICE_TABLE), True
     supported = today <= release.end
-    state = "supported until" if supported else "support ended"
-    return f"{release.name}, {state} {release.end.isoformat()}", supported
+    return _support(release.name, release.end, supported), supported
+
+
+def _support(name: str, end: dt.date, supported: bool) -> Message:
+    """``name, supported until <end>`` or ``name, support ended <end>``."""
+    if supported:
+        return msg("{name}, supported until {day}", name=name, day=end.isoformat())
+    return msg("{name}, support ended {day}", name=name, day=end.isoformat())
 
 
 def _msi_office(programs: tuple[Package, ...]) -> list[tuple[Package, OfficeRelease]]:
@@ -140,31 +147,38 @@ def office_supported(ctx: CheckContext) -> Outcome:
     (``ProPlus2019Retail - vi-vn``). Microsoft 365 Apps is a subscription and passes.
     """
     today = _today(ctx)
-    expected = f"Microsoft 365 Apps or an Office supported on {today.isoformat()}"
+    expected = msg("Microsoft 365 Apps or an Office supported on {day}", day=today.isoformat())
     programs = ctx.facts.windows_programs
-    evidence, ended = [], []
+    evidence: list[Evidence] = []
+    ended: list[str] = []
     for product, source in sorted(_c2r_ids(ctx, programs).items()):
         meaning, supported = _c2r_verdict(product, today)
-        evidence.append(Evidence(source, f"{product}: {meaning}", expected))
+        evidence.append(
+            Evidence(
+                source, msg("{product}: {meaning}", product=product, meaning=meaning), expected
+            )
+        )
         if not supported:
             ended.append(product)
     for program, release in _msi_office(programs):
         supported = today <= release.end
-        state = "supported until" if supported else "support ended"
         evidence.append(
             Evidence(
                 f"{program.source}\\DisplayVersion",
-                f"{program.name} {program.version}: {release.name}, {state} "
-                f"{release.end.isoformat()}",
+                msg(
+                    "{product}: {meaning}",
+                    product=f"{program.name} {program.version}",
+                    meaning=_support(release.name, release.end, supported),
+                ),
                 expected,
             )
         )
         if not supported:
             ended.append(f"{program.name} ({release.name})")
     if ended:
-        return failed(*evidence, reason="out of support: " + ", ".join(ended))
+        return failed(*evidence, reason=msg("out of support: {names}", names=", ".join(ended)))
     if not evidence:
-        evidence.append(Evidence(UNINSTALL, "no Microsoft Office installed", expected))
+        evidence.append(Evidence(UNINSTALL, msg("no Microsoft Office installed"), expected))
     return passed(*evidence)
 
 
@@ -230,39 +244,67 @@ def browsers_current(ctx: CheckContext) -> Outcome:
     """
     params = ctx.params_as(BrowsersParams)
     table = browser_table()
-    evidence, behind, unreadable = [], [], []
+    evidence: list[Evidence] = []
+    behind: list[Message] = []
+    unreadable: list[str] = []
     for program in ctx.facts.windows_programs:
         key = _which(program, table)
         if key is None:
             continue
         browser = table.browsers[key]
         current = params.current.get(key, browser.current)
-        origin = "policy" if key in params.current else f"table of {table.as_of.isoformat()}"
-        expected = f"major {current - params.max_behind} or later (current {current}, {origin})"
+        origin = (
+            msg("policy")
+            if key in params.current
+            else msg("table of {day}", day=table.as_of.isoformat())
+        )
+        expected = msg(
+            "major {oldest} or later (current {current}, {origin})",
+            oldest=current - params.max_behind,
+            current=current,
+            origin=origin,
+        )
         source = f"{program.source}\\DisplayVersion"
         major_text = program.version.split(".", 1)[0].strip()
         if not major_text.isdigit():
             evidence.append(
-                Evidence(source, f"{program.name}: version {program.version!r}", expected)
+                Evidence(
+                    source,
+                    msg(
+                        "{name}: version {version}",
+                        name=program.name,
+                        version=repr(program.version),
+                    ),
+                    expected,
+                )
             )
             unreadable.append(program.name)
             continue
         major = int(major_text)
         esr = major in browser.esr and "esr" in program.name.lower()
         late = current - major
+        installed = f"{program.name} {program.version}"
         if esr:
-            state = "a supported ESR"
+            state = msg("a supported ESR")
         elif late > params.max_behind:
-            state = f"{late} major versions behind"
-            behind.append(f"{program.name} {program.version} ({state})")
+            state = msg("{count} major versions behind", count=late)
+            behind.append(msg("{item} ({meaning})", item=installed, meaning=state))
         else:
-            state = "current" if late <= 0 else f"{late} behind"
-        evidence.append(Evidence(source, f"{program.name} {program.version}: {state}", expected))
+            state = msg("current") if late <= 0 else msg("{count} behind", count=late)
+        observed = msg("{product}: {meaning}", product=installed, meaning=state)
+        evidence.append(Evidence(source, observed, expected))
     if behind:
-        return failed(*evidence, reason="far behind: " + "; ".join(behind))
+        return failed(*evidence, reason=msg("far behind: {items}", items=joined(behind)))
     if unreadable:
-        return error("no major version in DisplayVersion: " + ", ".join(unreadable), *evidence)
+        return error(
+            msg("no major version in DisplayVersion: {names}", names=", ".join(unreadable)),
+            *evidence,
+        )
     if not evidence:
         names = ", ".join(b.name for b in table.browsers.values())
-        evidence.append(Evidence(UNINSTALL, f"none of {names} installed", "current or absent"))
+        evidence.append(
+            Evidence(
+                UNINSTALL, msg("none of {names} installed", names=names), msg("current or absent")
+            )
+        )
     return passed(*evidence)

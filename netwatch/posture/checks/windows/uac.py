@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netwatch.i18n import msg
 from netwatch.posture.checks._windows import (
     SYSTEM_POLICIES,
     dword,
@@ -36,7 +37,7 @@ def uac_enabled(ctx: CheckContext) -> Outcome:
     evidence = (
         Evidence(
             value_source(SYSTEM_POLICIES, "EnableLUA"),
-            shown(lua, ENABLE_LUA_DEFAULT, "UAC on" if lua_on else "UAC off"),
+            shown(lua, ENABLE_LUA_DEFAULT, msg("UAC on") if lua_on else msg("UAC off")),
             "1",
         ),
         Evidence(
@@ -44,9 +45,9 @@ def uac_enabled(ctx: CheckContext) -> Outcome:
             shown(
                 consent,
                 CONSENT_ADMIN_DEFAULT,
-                "prompts" if prompts else "elevates without prompting",
+                msg("prompts") if prompts else msg("elevates without prompting"),
             ),
-            "not 0",
+            msg("not 0"),
         ),
     )
     if not (lua_on and prompts):

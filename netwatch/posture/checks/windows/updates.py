@@ -11,6 +11,7 @@ from pydantic import Field, Strict
 
 from netwatch.core.settings import StrictModel
 from netwatch.core.yamlfile import parse_yaml, validate_model
+from netwatch.i18n import Message, msg
 from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powershell_query
 from netwatch.posture.checks._windows import (
     SECONDS_PER_DAY,
@@ -21,6 +22,7 @@ from netwatch.posture.checks._windows import (
     command_source,
     day_text,
     dword,
+    joined,
     parse_date,
     registry,
     registry_value,
@@ -46,9 +48,9 @@ AU_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU"
 # AUOptions that download updates without asking. Unset: Windows 10/11 download and
 # install automatically. 2 (notify before download) and 5 (local admin chooses) do not.
 AUTOMATIC_OPTIONS = {
-    3: "download automatically, notify to install",
-    4: "download automatically, install on a schedule",
-    7: "download automatically, notify to install and restart",
+    3: msg("download automatically, notify to install"),
+    4: msg("download automatically, install on a schedule"),
+    7: msg("download automatically, notify to install and restart"),
 }
 
 NO_AUTO_UPDATE_DEFAULT = 0
@@ -63,28 +65,32 @@ def updates_automatic(ctx: CheckContext) -> Outcome:
     options = dword(values, AU_KEY, "AUOptions")
     start, start_source = service_start(ctx, "wuauserv")
     options_text = (
-        "not set (Windows default: download and install automatically)"
+        msg("not set (Windows default: download and install automatically)")
         if options is None
-        else f"{options} ({AUTOMATIC_OPTIONS.get(options, 'updates not downloaded automatically')})"
+        else msg(
+            "{value} ({meaning})",
+            value=options,
+            meaning=AUTOMATIC_OPTIONS.get(options, msg("updates not downloaded automatically")),
+        )
     )
     evidence = (
         Evidence(
             value_source(AU_KEY, "NoAutoUpdate"),
             shown(no_auto, NO_AUTO_UPDATE_DEFAULT),
-            "0 or not set",
+            msg("0 or not set"),
         ),
-        Evidence(value_source(AU_KEY, "AUOptions"), options_text, "3, 4, 7 or not set"),
-        Evidence(start_source, start_text(start), "Start=2 or 3 (not disabled)"),
+        Evidence(value_source(AU_KEY, "AUOptions"), options_text, msg("3, 4, 7 or not set")),
+        Evidence(start_source, start_text(start), msg("Start=2 or 3 (not disabled)")),
     )
-    problems = []
+    problems: list[Message] = []
     if no_auto == 1:
-        problems.append("automatic updates turned off by policy")
+        problems.append(msg("automatic updates turned off by policy"))
     if options is not None and options not in AUTOMATIC_OPTIONS:
-        problems.append(f"AUOptions={options} does not download automatically")
+        problems.append(msg("AUOptions={value} does not download automatically", value=options))
     if start is None or start == START_DISABLED:
-        problems.append("the Windows Update service is disabled or missing")
+        problems.append(msg("the Windows Update service is disabled or missing"))
     if problems:
-        return failed(*evidence, reason="; ".join(problems))
+        return failed(*evidence, reason=joined(problems))
     return passed(*evidence)
 
 
@@ -120,22 +126,33 @@ def updates_last_patch_age(ctx: CheckContext) -> Outcome:
             if (when := parse_date(fix.get("InstalledOn"))) is not None
         ]
     except ValueError as exc:
-        raise WindowsDataError(f"Win32_QuickFixEngineering: {exc}") from None
+        raise WindowsDataError(
+            msg("{what}: {problem}", what="Win32_QuickFixEngineering", problem=str(exc))
+        ) from None
     if now is None:
-        raise WindowsDataError("Win32_QuickFixEngineering: the machine's clock was not reported")
+        raise WindowsDataError(
+            msg("Win32_QuickFixEngineering: the machine's clock was not reported")
+        )
+    within = msg("within {maximum} days", maximum=max_age)
     if not answer.get("HotFixes"):
-        return failed(Evidence(source, "no installed update listed", f"within {max_age} days"))
+        return failed(Evidence(source, msg("no installed update listed"), within))
     if not dated:
         return error(
-            "no installed update has an install date",
-            Evidence(source, "InstalledOn empty for every update"),
+            msg("no installed update has an install date"),
+            Evidence(source, msg("InstalledOn empty for every update")),
         )
     newest, hotfix = max(dated)
     age = int((now - newest).total_seconds() // SECONDS_PER_DAY)
     evidence = Evidence(
         source,
-        f"newest {hotfix} installed {day_text(newest)}, {age} days before {day_text(now)}",
-        f"within {max_age} days",
+        msg(
+            "newest {hotfix} installed {installed}, {age} days before {now}",
+            hotfix=hotfix,
+            installed=day_text(newest),
+            age=age,
+            now=day_text(now),
+        ),
+        within,
     )
     return failed(evidence) if age > max_age else passed(evidence)
 
@@ -247,8 +264,8 @@ def updates_os_supported(ctx: CheckContext) -> Outcome:
     source = value_source(CURRENT_VERSION, "CurrentBuild")
     if not build.isdigit():
         raise WindowsDataError(
-            "the Windows build is not readable",
-            Evidence(source, repr(build) if build else "not set", "a build number"),
+            msg("the Windows build is not readable"),
+            Evidence(source, repr(build) if build else msg("not set"), msg("a build number")),
         )
     server = installation.lower().startswith(("server", "nano")) or edition.lower().startswith(
         "server"
@@ -258,23 +275,32 @@ def updates_os_supported(ctx: CheckContext) -> Outcome:
     track = "end" if server else table.editions.track(edition)
     ubr = _text(ctx, "UBR")
     display = _text(ctx, "DisplayVersion") or _text(ctx, "ReleaseId")
-    described = (
-        f"build {build}{'.' + ubr if ubr else ''}"
-        + (f" ({display})" if display else "")
-        + f", EditionID={edition or 'not set'}, InstallationType={installation or 'not set'}"
+    number = f"{build}.{ubr}" if ubr else build
+    described = msg(
+        "build {build}, EditionID={edition}, InstallationType={installation}",
+        build=f"{number} ({display})" if display else number,
+        edition=edition or msg("not set"),
+        installation=installation or msg("not set"),
     )
     today = _today(ctx)
-    expected = f"a release supported on {today.isoformat()}"
+    expected = msg("a release supported on {day}", day=today.isoformat())
     release = releases.get(build)
     if release is None:
         newest = max(int(key) for key in releases)
         if int(build) > newest:
             return passed(
                 Evidence(source, described, expected),
-                reason=f"newer than every release in {WINDOWS_EOL_TABLE} (its support goes on)",
+                reason=msg(
+                    "newer than every release in {table} (its support goes on)",
+                    table=WINDOWS_EOL_TABLE,
+                ),
             )
         raise WindowsDataError(
-            f"build {build} is not a release listed in {WINDOWS_EOL_TABLE}",
+            msg(
+                "build {build} is not a release listed in {table}",
+                build=build,
+                table=WINDOWS_EOL_TABLE,
+            ),
             Evidence(source, described, expected),
         )
     end = release.end_for(track)
@@ -282,29 +308,51 @@ def updates_os_supported(ctx: CheckContext) -> Outcome:
     label = f"{release.name}{edition_text}"
     if today <= end:
         return passed(
-            Evidence(source, f"{described}: {label}, supported until {end.isoformat()}", expected)
+            Evidence(
+                source,
+                msg(
+                    "{described}: {label}, supported until {day}",
+                    described=described,
+                    label=label,
+                    day=end.isoformat(),
+                ),
+                expected,
+            )
         )
-    evidence = [
-        Evidence(source, f"{described}: {label}, support ended {end.isoformat()}", expected)
-    ]
-    reason = f"{label}: security updates ended {end.isoformat()}"
+    observed = msg(
+        "{described}: {label}, support ended {day}",
+        described=described,
+        label=label,
+        day=end.isoformat(),
+    )
+    evidence = [Evidence(source, observed, expected)]
+    reason = msg("{label}: security updates ended {day}", label=label, day=end.isoformat())
     if esu_until is None:
         return failed(*evidence, reason=reason)
     esu_source = f"{WINDOWS_EOL_TABLE}: {'server' if server else 'client'} {build} esu"
     if release.esu is None or track in ("ltsc", "iot_ltsc"):
         evidence.append(
-            Evidence(esu_source, f"no Extended Security Updates for {label}", "an ESU programme")
+            Evidence(
+                esu_source,
+                msg("no Extended Security Updates for {label}", label=label),
+                msg("an ESU programme"),
+            )
         )
-        return failed(*evidence, reason=f"{reason}; Microsoft sells no ESU for it")
+        return failed(*evidence, reason=joined([reason, msg("Microsoft sells no ESU for it")]))
     covered = min(esu_until, release.esu)
     evidence.append(
         Evidence(
             esu_source,
-            f"ESU declared until {esu_until.isoformat()}; Microsoft sells it until "
-            f"{release.esu.isoformat()}",
-            f"ESU running on {today.isoformat()}",
+            msg(
+                "ESU declared until {declared}; Microsoft sells it until {sold}",
+                declared=esu_until.isoformat(),
+                sold=release.esu.isoformat(),
+            ),
+            msg("ESU running on {day}", day=today.isoformat()),
         )
     )
     if today <= covered:
-        return passed(*evidence, reason=f"{label} gets Extended Security Updates")
-    return failed(*evidence, reason=f"{reason}; the ESU ended {covered.isoformat()}")
+        return passed(*evidence, reason=msg("{label} gets Extended Security Updates", label=label))
+    return failed(
+        *evidence, reason=joined([reason, msg("the ESU ended {day}", day=covered.isoformat())])
+    )
