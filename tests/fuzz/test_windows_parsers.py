@@ -99,7 +99,7 @@ def test_batch_answer(stdout: str, returncode: int) -> None:
         answer = run_batch(_Batch(stdout, returncode))
     except PowerShellError as exc:
         str(exc).encode("utf-8")
-        exc.observed.encode("utf-8")
+        str(exc.observed).encode("utf-8")
         return
     assert isinstance(answer, BatchAnswer)
     _utf8(answer.parts)
