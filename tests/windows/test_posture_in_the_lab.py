@@ -90,7 +90,7 @@ def test_weak_host_registry_checks_fail_on_registry_evidence(winlab: WinLab) -> 
                      "windows.rdp.nla", "windows.updates.automatic"):  # fmt: skip
         assert results[check_id]["status"] == "fail", check_id
         assert results[check_id]["evidence"][0]["source"].startswith("HKLM\\"), check_id
-        assert results[check_id]["reason"] != NOT_LIVE
+        assert results[check_id]["reason"] != str(NOT_LIVE)
 
 
 def test_a_registry_weakened_by_hand_fails_each_registry_check(winlab: WinLab) -> None:
@@ -141,7 +141,7 @@ def test_a_registry_weakened_by_hand_fails_each_registry_check(winlab: WinLab) -
 @pytest.mark.parametrize(
     ("mode", "reason"),
     [
-        ("empty", BLOCKED_HINT),
+        ("empty", str(BLOCKED_HINT)),
         ("blocked", "PowerShell failed with exit code 1: Cannot invoke method."),
         ("notjson", "PowerShell output is not JSON"),
         ("vi", "PowerShell failed with exit code 1: Không thể chạy lệnh"),
