@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from netwatch.config.loader import parse_config_text
 from netwatch.config.render import render_yaml
 from netwatch.core.secrets import REDACTED, is_secret_name, mask_headers, mask_text
+from netwatch.core.yamlfile import ConfigError
 from netwatch.logsetup import setup_logging
 
 SECRET = "Hn7-planted-s3cret"
@@ -99,7 +100,7 @@ services:
       basic_auth: {{username: monitor, password: "{secret}"}}
   - name: api
     prober: http
-    target: "https://monitor:{secret}@{host}/"
+    target: "https://{host}/"
     http: {{bearer_token: "{secret}"}}
 probe_modules:
   portal_login:
@@ -116,11 +117,20 @@ probe_modules:
     assert portal["target"] == f"https://{host}/login?access_token={REDACTED}"
     assert portal["http"]["headers"] == {header: REDACTED, "Accept-Language": "vi"}
     assert portal["http"]["body"] == REDACTED
-    assert portal["http"]["basic_auth"] == {"username": "monitor", "password": REDACTED,
-                                            "password_env": None}  # fmt: skip
-    assert api["target"] == f"https://monitor:{REDACTED}@{host}/"
+    assert portal["http"]["basic_auth"] == {"username": "monitor", "password": REDACTED}
     assert api["http"]["bearer_token"] == REDACTED
     assert data["probe_modules"]["portal_login"]["http"]["headers"][header] == REDACTED
+
+
+@settings(max_examples=50, deadline=None)
+@given(secret=secrets, host=hosts)
+def test_a_target_url_with_a_password_is_refused_without_showing_it(secret: str, host: str) -> None:
+    assume(secret not in host)
+    text = f"services:\n  - name: api\n    prober: http\n    target: https://monitor:{secret}@{host}/\n"
+    with pytest.raises(ConfigError) as raised:
+        parse_config_text(text, "test")
+    assert "contains credentials; use basic_auth" in str(raised.value)
+    assert secret not in str(raised.value)
 
 
 @pytest.fixture
