@@ -117,10 +117,10 @@ def backup_recent(ctx: CheckContext) -> Outcome:
             continue
         age_days = (ctx.now - newest.mtime) / SECONDS_PER_DAY
         observed = msg(
-            "newest {path}: {when} ({age:.1f} days), {size} bytes",
+            "newest {path}: {when} ({age} days), {size} bytes",
             path=newest.path,
             when=_when(newest.mtime),
-            age=age_days,
+            age=round(age_days, 1),
             size=str(newest.size),
         )
         expected = msg(

@@ -265,11 +265,15 @@ def _lockout(ctx: CheckContext, attempts: int) -> list[Verdict]:
     if faillock:
         conf = parse_settings(read_optional(files, FAILLOCK) or "", FAILLOCK)
         deny, source, how = _faillock_deny(faillock[0], conf)
-        observed = msg("pam_faillock ({source}): {how}", source=faillock[0].source, how=how)
+        observed = msg(
+            "{module} ({source}): {how}", module="pam_faillock", source=faillock[0].source, how=how
+        )
     elif tally:
         deny, source = _int(tally[0].arg("deny") or "0"), tally[0].source
         observed = msg(
-            "pam_tally2: deny={deny}", deny=tally[0].arg("deny") or msg("0 (never locks)")
+            "{key}={value}",
+            key="pam_tally2: deny",
+            value=tally[0].arg("deny") or msg("0 (never locks)"),
         )
     else:
         observed = msg(

@@ -37,6 +37,14 @@ from netwatch.posture.parsers.logindefs import LoginDefs, home_mode
 from netwatch.posture.registry import check
 
 
+def _either(names: tuple[str, ...]) -> str | Message:
+    """``root or shadow``: the names joined with a translated "or"."""
+    joined: str | Message = names[0]
+    for name in names[1:]:
+        joined = msg("{first} or {second}", first=joined, second=name)
+    return joined
+
+
 @dataclass(frozen=True)
 class _Rule:
     """The loosest acceptable mode of a file, and the groups allowed to own it (empty: any)."""
@@ -51,7 +59,7 @@ class _Rule:
             return msg(
                 "mode {mode} or stricter, owner root, group {groups}",
                 mode=mode,
-                groups=" or ".join(self.groups),
+                groups=_either(self.groups),
             )
         return msg("mode {mode} or stricter, owner root", mode=mode)
 
