@@ -39,7 +39,7 @@ def test_table_output_and_vietnamese(tmp_path: Path) -> None:
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    assert "use en or vi" in run("posture", "--lang", "fr").stderr
+    assert "'fr' is not allowed; use one of: en, vi" in run("posture", "--lang", "fr").stderr
     assert run("posture", "--lang", "fr").returncode == 2
     bad = tmp_path / "p.yaml"
     bad.write_text("name: x\nchecks:\n  linux.nope.x: {}\n")
