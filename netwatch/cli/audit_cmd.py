@@ -11,7 +11,14 @@ import typer
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import ExitCode, friendly_errors
 from netwatch.cli.inventory_cmd import OutputFormat
-from netwatch.cli.options import ConfigOption, LangOption, Software, SoftwareOption
+from netwatch.cli.options import (
+    ApproverOption,
+    ConfigOption,
+    LangOption,
+    PreparerOption,
+    Software,
+    SoftwareOption,
+)
 
 if TYPE_CHECKING:
     from netwatch.audit.model import AuditReport
@@ -56,12 +63,8 @@ def audit(
     office: Annotated[
         str, typer.Option("--office", help="Office name for the cover (default: config report:).")
     ] = "",
-    preparer: Annotated[
-        str, typer.Option("--preparer", help="Who prepares the report (signature block).")
-    ] = "",
-    approver: Annotated[
-        str, typer.Option("--approver", help="Who approves the report (signature block).")
-    ] = "",
+    preparer: PreparerOption = "",
+    approver: ApproverOption = "",
     software: SoftwareOption = "summary",
     output: Annotated[
         Path | None,  # noqa: UP007

@@ -30,6 +30,13 @@ ConfigOption = Annotated[
 Lang = Literal["en", "vi"]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the output.")]
 
+PreparerOption = Annotated[
+    str, typer.Option("--preparer", help="Who prepares the report (signature block).")
+]
+ApproverOption = Annotated[
+    str, typer.Option("--approver", help="Who approves the report (signature block).")
+]
+
 Software = Literal["full", "summary", "none"]
 SoftwareOption = Annotated[
     Software,
@@ -100,30 +107,25 @@ def _choice_message(exc: BadParameter) -> BadParameter:
     return BadParameter(f"{given}is not allowed; use one of: {allowed}", exc.ctx, param)
 
 
-class Command(TyperCommand):
-    """A command with human metavars and clear messages for values outside a choice."""
+class _Humane:
+    """Human metavars in the help and one clear message for a value outside a choice."""
 
     def get_params(self, ctx: Context) -> list[Any]:
-        return _humanize(super().get_params(ctx))
+        return _humanize(super().get_params(ctx))  # type: ignore[misc]
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         try:
-            return super().parse_args(ctx, args)
+            return super().parse_args(ctx, args)  # type: ignore[misc,no-any-return]
         except BadParameter as exc:
             raise _choice_message(exc) from None
 
 
-class Group(TyperGroup):
-    """A group of commands (``config``, ``report`` ...) with the same help style."""
+class Command(_Humane, TyperCommand):
+    """A command in the netwatch help style."""
 
-    def get_params(self, ctx: Context) -> list[Any]:
-        return _humanize(super().get_params(ctx))
 
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except BadParameter as exc:
-            raise _choice_message(exc) from None
+class Group(_Humane, TyperGroup):
+    """A group of commands (``config``, ``report`` ...) in the same help style."""
 
 
 class App(typer.Typer):

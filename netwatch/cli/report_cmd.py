@@ -9,7 +9,14 @@ import typer
 
 from netwatch.cli.context import cli_state
 from netwatch.cli.errors import friendly_errors
-from netwatch.cli.options import App, ConfigOption, LangOption, SoftwareOption
+from netwatch.cli.options import (
+    App,
+    ApproverOption,
+    ConfigOption,
+    LangOption,
+    PreparerOption,
+    SoftwareOption,
+)
 
 if TYPE_CHECKING:
     from netwatch.audit.model import OfficeReport
@@ -36,12 +43,8 @@ def merge(
             "--office", help="Office name for the cover (default: config, else the reports')."
         ),
     ] = "",
-    preparer: Annotated[
-        str, typer.Option("--preparer", help="Who prepares the report (signature block).")
-    ] = "",
-    approver: Annotated[
-        str, typer.Option("--approver", help="Who approves the report (signature block).")
-    ] = "",
+    preparer: PreparerOption = "",
+    approver: ApproverOption = "",
     config: ConfigOption = None,
     stale_days: Annotated[
         int,
