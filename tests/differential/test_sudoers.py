@@ -190,7 +190,7 @@ def test_sudoers_verdicts_agree_with_sudo(sudo_root: Path, programs_root: Path, 
     flagged = {
         label
         for evidence in outcome.evidence
-        if outcome.status is Status.failed and (m := GRANT.search(evidence.observed))
+        if outcome.status is Status.failed and (m := GRANT.search(str(evidence.observed)))
         for label in m.group(1).split(", ")
     }
     expected = {user for user, answer in answers.items() if answer.nopasswd}

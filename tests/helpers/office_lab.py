@@ -433,10 +433,7 @@ def expectations(agent: Agent, selector: str) -> list[tuple[str, str]]:
     """(what, PromQL) pairs that each return a sample once ``agent`` is fully visible."""
     labels = f'{selector}job="{agent.job}",instance="{agent.instance}"'
     if not agent.alive:
-        # and what it probed before it died has gone stale (the recording rule's stale
-        # marker reaches VictoriaMetrics one evaluation after the scrape that failed)
-        gone = f"absent(netwatch:probe_success:target{{{labels}}})"
-        return [("seen down", f"up{{{labels}}} == 0"), ("its services gone stale", gone)]
+        return [("seen down", f"up{{{labels}}} == 0")]
     checks = [
         ("up", f"up{{{labels}}} == 1"),
         (

@@ -657,9 +657,6 @@ def lan_board() -> dict[tuple[str, str], Check]:
 
 
 def province() -> dict[tuple[str, str], Check]:
-    def office_services_down(view: View, samples: list[Sample]) -> None:
-        assert {s.labels["office"]: s.value for s in samples} == services_by_office(view)
-
     def trend(count: Callable[[View], dict[str, int]]) -> Check:
         def check(view: View, samples: list[Sample]) -> None:
             want = {office: n for office, n in count(view).items() if n}
@@ -673,11 +670,20 @@ def province() -> dict[tuple[str, str], Check]:
             counts[agent.office] += not agent.alive
         return counts
 
-    def services_by_office(view: View) -> dict[str, int]:
+    def services_down_by_office(view: View, alive: bool) -> dict[str, int]:
         counts = {office: 0 for office in offices(view)}
-        for office, _, _ in by_service(view, up=False):
+        for office, _, _ in by_service(view, up=False, alive=alive):
             counts[office] += 1
         return counts
+
+    def services_by_office(view: View, samples: list[Sample]) -> None:
+        """Services seen down by the live agents; a dead agent's last probes may still
+        count until their series go stale (as in "Tỉ lệ sẵn sàng")."""
+        seen = {s.labels["office"]: s.value for s in samples}
+        least = services_down_by_office(view, alive=True)
+        most = services_down_by_office(view, alive=False)
+        assert {o for o, n in least.items() if n} <= set(seen), seen
+        assert all(least[o] <= n <= most[o] for o, n in seen.items()), (seen, least, most)
 
     return {
         ("Toàn tỉnh", "A"): number(lambda v: len(offices(v))),
@@ -685,7 +691,7 @@ def province() -> dict[tuple[str, str], Check]:
         ("Toàn tỉnh", "C"): number(lambda v: len(v.agents) - len(v.alive)),
         ("Các cơ quan", "A"): per_office(lambda a: int(a.alive)),
         ("Các cơ quan", "B"): per_office(lambda a: int(not a.alive)),
-        ("Các cơ quan", "C"): office_services_down,
+        ("Các cơ quan", "C"): services_by_office,
         ("Các cơ quan", "D"): per_office(
             lambda a: sum(c.severity == "critical" for c in a.posture.failing) if a.alive else 0
         ),
@@ -693,7 +699,7 @@ def province() -> dict[tuple[str, str], Check]:
             lambda a: sum(not d.known for d in a.lan_devices) if a.alive else 0
         ),
         ("Máy mất kết nối theo cơ quan", "A"): trend(down_by_office),
-        ("Dịch vụ ngừng theo cơ quan", "A"): trend(services_by_office),
+        ("Dịch vụ ngừng theo cơ quan", "A"): services_by_office,
     }  # fmt: skip
 
 
