@@ -389,16 +389,23 @@ def _smb1(ctx: CheckContext, exposed: list[Listener]) -> Evidence | None:
     return Evidence(f"{SMB_CONF}:{line}", observed, expected)
 
 
+def _exposed(ctx: CheckContext) -> list[Listener] | Outcome:
+    """Sockets listening on a network address now; an outcome when that cannot be known."""
+    if not ctx.live:
+        return not_applicable(NOT_LIVE)
+    try:
+        return [item for item in ctx.facts.listening if not item.loopback]
+    except ListeningError as exc:
+        return error(str(exc))
+
+
 @check("linux.network.risky_services", params=RiskyServicesParams)
 def risky_services(ctx: CheckContext) -> Outcome:
     """No clear-text legacy service listens on a network address, and Samba refuses SMBv1."""
-    if not ctx.live:
-        return not_applicable(NOT_LIVE)
+    exposed = _exposed(ctx)
+    if isinstance(exposed, Outcome):
+        return exposed
     params = ctx.params_as(RiskyServicesParams)
-    try:
-        exposed = [item for item in ctx.facts.listening if not item.loopback]
-    except ListeningError as exc:
-        return error(str(exc))
     evidence = []
     for service in params.services:
         for item in exposed:
@@ -450,13 +457,10 @@ def _grouped(items: list[Listener]) -> list[Message]:
 @check("linux.network.listening_ports", params=ListeningPortsParams)
 def listening_ports(ctx: CheckContext) -> Outcome:
     """Nothing but the allowed ports listens on a non-loopback address."""
-    if not ctx.live:
-        return not_applicable(NOT_LIVE)
+    exposed = _exposed(ctx)
+    if isinstance(exposed, Outcome):
+        return exposed
     params = ctx.params_as(ListeningPortsParams)
-    try:
-        exposed = [item for item in ctx.facts.listening if not item.loopback]
-    except ListeningError as exc:
-        return error(str(exc))
     allowed = sorted(set(params.allowed_ports))
     expected = msg("only allowed ports: {ports}", ports=", ".join(map(str, allowed)) or msg("none"))
     unexpected = [
