@@ -441,6 +441,11 @@ def expectations(agent: Agent, selector: str) -> list[tuple[str, str]]:
             f"count(netwatch_probe_success{{{labels}}}) == {len(agent.services)}",
         ),
         ("clock measured", f"netwatch_clock_offset_seconds{{{labels}}}"),
+        (
+            f"{len(agent.services)} services recorded in the last minute",
+            f"count(count_over_time(netwatch:probe_success:target{{{labels}}}[1m]))"
+            f" == {len(agent.services)}",
+        ),
     ]
     if agent.posture.ran:
         checks.append(("posture ran", f"netwatch_posture_last_run_timestamp_seconds{{{labels}}}"))
