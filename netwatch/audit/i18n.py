@@ -2,7 +2,7 @@
 
 ``t(key, lang)`` stays the keyed API the renderers call, over the one message mechanism of
 ``netwatch.i18n``: each key names a ``label()`` (the English text, the catalogue key) and its
-Vietnamese lives in ``netwatch/i18n/vi.yaml`` with every other translation. Keys are kept
+Vietnamese lives in ``netwatch/i18n/vi/*.yaml`` with every other translation. Keys are kept
 because several labels share an English text with different Vietnamese (``context``) and
 because the views ask for a label by its role, not by its wording.
 """

@@ -1,4 +1,7 @@
-"""The translation catalogues: ``<lang>.yaml`` beside this module, English template -> text.
+"""The translation catalogues: ``<lang>/*.yaml`` beside this module, English template -> text.
+
+A language's files (split by area so that two translators can work at once) are one
+catalogue; an English text belongs to one file only.
 
 An entry is ``"English template": "bản dịch"``; an English text with two meanings maps
 contexts to translations (``Up: {service state: Hoạt động, network link: Đang kết nối}``).
@@ -30,9 +33,9 @@ def placeholders(template: str) -> set[str]:
     return names
 
 
-def catalogue_source(lang: str) -> str:
-    """The catalogue file of ``lang`` as people find it in the source tree."""
-    return f"netwatch/i18n/{lang}.yaml"
+def catalogue_source(lang: str, name: str = "") -> str:
+    """The catalogue folder of ``lang`` (or its file ``name``) as found in the source tree."""
+    return f"netwatch/i18n/{lang}/{name}"
 
 
 @cache
@@ -40,14 +43,30 @@ def catalogue(lang: str) -> dict[tuple[str, str], str]:
     """``(context, English template) -> translation`` for ``lang`` (empty for English)."""
     if lang == SOURCE_LANGUAGE:
         return {}
-    source = catalogue_source(lang)
+    entries: dict[tuple[str, str], str] = {}
+    found_in: dict[tuple[str, str], str] = {}
     try:
-        text = (resources.files(__package__) / f"{lang}.yaml").read_text(encoding="utf-8")
+        files = sorted(
+            (
+                f
+                for f in (resources.files(__package__) / lang).iterdir()
+                if f.name.endswith(".yaml")
+            ),
+            key=lambda f: f.name,
+        )
+        texts = [(f.name, f.read_text(encoding="utf-8")) for f in files]
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            source, [ConfigProblem("", f"cannot read the catalogue: {exc}")]
+            catalogue_source(lang), [ConfigProblem("", f"cannot read the catalogue: {exc}")]
         ) from None
-    return parse_catalogue(text, source)
+    for name, text in texts:
+        source = catalogue_source(lang, name)
+        for key, translated in parse_catalogue(text, source).items():
+            if key in found_in:
+                problem = f"also translated in {found_in[key]}: keep one"
+                raise ConfigError(source, [ConfigProblem(repr(key[1]), problem)])
+            entries[key], found_in[key] = translated, name
+    return entries
 
 
 def parse_catalogue(text: str, source: str) -> dict[tuple[str, str], str]:

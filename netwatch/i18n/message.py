@@ -3,7 +3,7 @@
 The English template is the key of the catalogue (the gettext convention): a check returns
 ``msg("{name} not set: the OpenSSH default is {value}", name=..., value=...)``, the posture
 JSON keeps the English text and the template with its parameters, and a report renders it in
-Vietnamese from ``vi.yaml``.
+Vietnamese from ``vi/*.yaml``.
 """
 
 from __future__ import annotations

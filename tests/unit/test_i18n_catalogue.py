@@ -2,7 +2,7 @@
 
 Templates are found by reading the code (AST): each ``msg("...")`` and ``label("...",
 context=...)`` call in netwatch/ must pass a literal English string, which is its key in
-netwatch/i18n/vi.yaml. A template with no letters outside its placeholders (``"{text}
+netwatch/i18n/vi/*.yaml. A template with no letters outside its placeholders (``"{text}
 ({risk})"``) needs no entry.
 """
 
@@ -75,12 +75,12 @@ def test_every_template_the_code_uses_has_vietnamese() -> None:
         for (context, template), where in USED.items()
         if needs_translation(template) and (context, template) not in vietnamese
     )
-    assert missing == [], "add these to netwatch/i18n/vi.yaml"
+    assert missing == [], "add these to netwatch/i18n/vi/*.yaml"
 
 
 def test_every_catalogue_entry_is_used_by_the_code() -> None:
     unused = sorted(f"{t!r} (context {c!r})" for c, t in set(catalogue("vi")) - set(USED))
-    assert unused == [], "netwatch/i18n/vi.yaml has entries no code uses"
+    assert unused == [], "netwatch/i18n/vi/*.yaml has entries no code uses"
 
 
 @pytest.mark.parametrize(("context", "template"), sorted(USED))

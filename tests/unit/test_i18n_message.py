@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 
 from netwatch.audit.i18n import probe_reason_name, recorded
@@ -64,8 +67,8 @@ def test_an_unknown_language_or_entry_falls_back_to_english() -> None:
 )  # fmt: skip
 def test_a_bad_catalogue_entry_names_the_file_and_line(text: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_catalogue(text, "netwatch/i18n/vi.yaml")
-    assert str(caught.value).startswith(f"netwatch/i18n/vi.yaml: {problem}")
+        parse_catalogue(text, "netwatch/i18n/vi/cli.yaml")
+    assert str(caught.value).startswith(f"netwatch/i18n/vi/cli.yaml: {problem}")
 
 
 def _result(reason: Message, observed: str | Message) -> CheckResult:
@@ -118,3 +121,23 @@ def test_a_message_with_a_secret_is_kept_as_masked_english() -> None:
     result = ProbeResult().fail("error", msg("{text} ({risk})", text="password=hunter2", risk="x"))
     assert "hunter2" not in result.detail
     assert result.detail_message is None
+
+
+def test_an_english_text_in_two_catalogue_files_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files of a language are one catalogue: a text translated twice names the file."""
+    module = importlib.import_module("netwatch.i18n.catalogue")
+
+    package = tmp_path / "i18n"
+    (package / "vi").mkdir(parents=True)
+    (package / "vi" / "a.yaml").write_text('"Up": "Hoạt động"\n', encoding="utf-8")
+    (package / "vi" / "b.yaml").write_text('"Up": "Lên"\n', encoding="utf-8")
+    monkeypatch.setattr(module.resources, "files", lambda _: package)
+    module.catalogue.cache_clear()
+    try:
+        with pytest.raises(ConfigError) as caught:
+            module.catalogue("vi")
+    finally:
+        module.catalogue.cache_clear()
+    assert str(caught.value).startswith("netwatch/i18n/vi/b.yaml: 'Up': also translated in a.yaml")
