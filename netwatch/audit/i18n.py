@@ -113,6 +113,7 @@ _LABELS: dict[str, Label] = {
     "evidence.source": label("Source"),
     "evidence.observed": label("Observed"),
     "evidence.expected": label("Expected"),
+    "evidence.command": label("command: {command}"),
     # Waivers
     "waivers.title": label("Waivers"),
     "waivers.intro": label(
@@ -353,6 +354,18 @@ def recorded(text: str, message: MessageRecord | None, lang: str) -> str:
     a report written before messages existed has the English text only.
     """
     return Message.from_record(message.model_dump()).render(lang) if message else text
+
+
+COMMAND_SOURCE = "command: "
+
+
+def evidence_source(source: str, lang: str) -> str:
+    """Where evidence was read, for readers: a file, a registry value as written; a command
+    (``command: nft list ruleset`` in the posture results and reports) with its label in
+    ``lang``."""
+    if source.startswith(COMMAND_SOURCE):
+        return t("evidence.command", lang, command=source.removeprefix(COMMAND_SOURCE))
+    return source
 
 
 def probe_reason_name(reason: str, lang: str) -> str:

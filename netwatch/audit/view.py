@@ -17,6 +17,7 @@ from netwatch.audit.i18n import (
     SEVERITIES,
     band_name,
     check_lang,
+    evidence_source,
     format_bytes,
     format_date,
     format_number,
@@ -728,7 +729,7 @@ def _evidence(record: CheckRecord, lang: str) -> tuple[TableData | str, str]:
     shown, left_out = shown_evidence(record)
     head = _heads(lang, "evidence.source", "evidence.observed", "evidence.expected")
     rows = [
-        (Mark("code", _clip(e.source)),
+        (Mark("code", _clip(evidence_source(e.source, lang))),
          Mark("code", _clip(recorded(e.observed, e.observed_message, lang))),
          Mark("code", _clip(recorded(e.expected, e.expected_message, lang))))
         for e in shown

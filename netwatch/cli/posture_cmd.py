@@ -161,13 +161,13 @@ def score_line(score: Score, lang: str, width: int) -> str:
 
 def _evidence_lines(result: CheckResult, lang: str) -> list[str]:
     """The reason, then each evidence item as ``source: observed (expected: ...)``."""
-    from netwatch.audit.i18n import t
+    from netwatch.audit.i18n import evidence_source, t
     from netwatch.i18n import render
 
     outcome = result.outcome
     lines = [render(outcome.reason, lang)] if outcome.reason else []
     for item in outcome.evidence:
-        line = f"{item.source}: {render(item.observed, lang)}"
+        line = f"{evidence_source(item.source, lang)}: {render(item.observed, lang)}"
         if item.expected:
             line += f" ({t('evidence.expected', lang)}: {render(item.expected, lang)})"
         lines.append(line)

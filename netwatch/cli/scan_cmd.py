@@ -215,10 +215,11 @@ def scan(
         events = registry.apply(result)
         if state:
             save_state(lan_state, state)
-        report = scan_report(registry, result, events)  # ISO 8601 times, flags as keys
-        if output_format is OutputFormat.json:
+        if output_format is OutputFormat.json:  # ISO 8601 times, flags as keys, English
+            report = scan_report(registry, result, events)
             typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         else:
+            report = scan_report(registry, result, events, lang)
             print_table(report, lang)
         if report["summary"]["unknown"] or report["summary"]["conflicts"]:
             raise typer.Exit(int(ExitCode.FINDINGS))

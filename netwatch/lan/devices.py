@@ -19,6 +19,7 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Protocol
 
+from netwatch.i18n import Message, msg
 from netwatch.lan.known import KnownDevices
 from netwatch.lan.model import Device, Event, EventKind, SweepResult
 from netwatch.lan.state import EVENT_KINDS, DeviceRecord, IpRecord, LanState, SweepSummary
@@ -98,7 +99,7 @@ class DeviceRegistry:
             subnets=list(result.subnets),
             interfaces=list(result.interfaces),
             hosts=len(by_mac),
-            notes=list(result.notes),
+            notes=[str(note) for note in result.notes],
         )
         self._prune()
         return sorted(events, key=lambda e: (ip_key(e.ip), EVENT_KINDS.index(e.kind), e.mac))
@@ -149,7 +150,7 @@ class DeviceRegistry:
             kind: EventKind = "changed_mac"
             if len(record.macs) > 1 and record.macs[1] == mac:
                 kind = "flip_flop"
-            detail = f"{ip} moved from {current} to {mac}"
+            detail = msg("{ip} moved from {old} to {new}", ip=ip, old=current, new=mac)
             events.append(Event(kind, ip, mac, at, previous_mac=current, detail=detail))
             record.macs = [mac, *(m for m in record.macs if m != mac)][:MAX_MACS_PER_IP]
             record.changed_at = at
@@ -164,7 +165,8 @@ class DeviceRegistry:
                 continue  # not looked for in this sweep
             record.gone = True
             ip = record.ips[0] if record.ips else ""
-            detail = f"not seen for {(now - record.last_seen) / 3600:.1f} h"
+            hours = round((now - record.last_seen) / 3600, 1)
+            detail = msg("{mac} ({ip}) not seen for {hours} h", mac=mac, ip=ip or "?", hours=hours)
             events.append(Event("gone", ip, mac, now, detail=detail))
         return events
 
@@ -224,8 +226,8 @@ class DeviceRegistry:
         }
 
 
-def _conflict(ip: str, macs: list[str]) -> str:
-    return f"{ip} answered by {', '.join(macs)} in one sweep"
+def _conflict(ip: str, macs: list[str]) -> Message:
+    return msg("{ip} answered by {macs} in one sweep", ip=ip, macs=", ".join(macs))
 
 
 def _within(ip: str, networks: list[Network]) -> bool:

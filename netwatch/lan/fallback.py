@@ -27,6 +27,7 @@ from functools import partial
 from netwatch.hostaccess import CommandRunner, Commands, FileReader, Files
 from netwatch.hostaccess.commands import CommandError
 from netwatch.hostaccess.jsontext import load_json
+from netwatch.i18n import Message, msg
 from netwatch.lan.model import Observation
 from netwatch.lan.targets import Link
 from netwatch.probes.icmp import echo_request, parse_message
@@ -34,7 +35,7 @@ from netwatch.probes.icmp import echo_request, parse_message
 PORTS = (445, 80, 22, 3389, 139)
 """SMB, HTTP, SSH, RDP, NetBIOS: common on office hosts; the first one triggers resolution."""
 
-CONFLICT_NOTE = "the neighbour table keeps one MAC per IP, so IP conflicts are not visible"
+CONFLICT_NOTE = msg("the neighbour table keeps one MAC per IP, so IP conflicts are not visible")
 _MAX_OPEN = 256  # connects in flight; the oldest is closed first (its ARP request is already out)
 _ATF_COM = 0x2  # /proc/net/arp flag: entry complete
 _ANSWERS = {0, errno.ECONNREFUSED}
@@ -229,7 +230,7 @@ def neighbour_sweep(
     progress: Progress | None = None,
     files: Files | None = None,
     commands: Commands | None = None,
-) -> tuple[list[Observation], list[str]]:
+) -> tuple[list[Observation], list[Message]]:
     """Find the hosts of ``links`` without raw sockets; return observations and notes.
 
     Requests leave ``interval`` apart; answers are awaited ``settle`` seconds
@@ -269,8 +270,12 @@ def neighbour_sweep(
         reach.close()
     if not complete:
         notes.append(
-            f"stopped at the overall timeout after probing {sent} of {total} addresses: "
-            "the result is partial"
+            msg(
+                "stopped at the overall timeout after probing {sent} of {total} addresses: "
+                "the result is partial",
+                sent=sent,
+                total=total,
+            )
         )
     if progress:
         progress(total, total)

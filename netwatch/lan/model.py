@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from netwatch.i18n import Message
+
 SweepMethod = Literal["arp", "neighbour"]
 EventKind = Literal["new_station", "changed_mac", "flip_flop", "ip_conflict", "gone"]
 
@@ -35,7 +37,7 @@ class SweepResult:
     method: SweepMethod
     started_at: float
     duration: float
-    notes: tuple[str, ...] = ()
+    notes: tuple[str | Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Event:
     mac: str
     at: float
     previous_mac: str = ""
-    detail: str = ""
+    detail: str | Message = ""
 
 
 @dataclass

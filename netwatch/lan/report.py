@@ -10,21 +10,24 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from netwatch.i18n import render
 from netwatch.lan.devices import DeviceRegistry, ip_key
 from netwatch.lan.model import Event, SweepResult
 from netwatch.times import utc_iso
 
 
-def _event(event: Event) -> dict[str, Any]:
+def _event(event: Event, lang: str) -> dict[str, Any]:
     record = asdict(event)
     record["at"] = utc_iso(event.at)
+    record["detail"] = render(event.detail, lang)
     return record
 
 
 def scan_report(
-    registry: DeviceRegistry, result: SweepResult, events: list[Event]
+    registry: DeviceRegistry, result: SweepResult, events: list[Event], lang: str = "en"
 ) -> dict[str, Any]:
-    """The JSON-ready report of one scan: devices found, flags, events, conflicts."""
+    """The JSON-ready report of one scan: devices found, flags, events, conflicts; notes and
+    event details in ``lang`` (the JSON output is English, the table the reader's)."""
     flagged: dict[tuple[str, str], list[str]] = {}
     new = {event.mac for event in events if event.kind == "new_station"}
     for event in events:
@@ -59,7 +62,7 @@ def scan_report(
         "duration_seconds": round(result.duration, 3),
         "method": result.method,
         "privileged": result.method == "arp",
-        "notes": list(result.notes),
+        "notes": [render(note, lang) for note in result.notes],
         "subnets": list(result.subnets),
         "interfaces": list(result.interfaces),
         "summary": {
@@ -70,5 +73,5 @@ def scan_report(
         },
         "devices": rows,
         "conflicts": [{"ip": ip, "macs": macs} for ip, macs in sorted(conflicts.items())],
-        "events": [_event(event) for event in events],
+        "events": [_event(event, lang) for event in events],
     }

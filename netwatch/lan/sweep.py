@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from netwatch.durations import format_duration
+from netwatch.i18n import Message, msg
 from netwatch.lan.arp import (
     ARP_REPLY_BPF,
     ARP_REPLY_FILTER,
@@ -106,7 +107,7 @@ class _ArpSweep:
         self.index = {(number, ip.packed): i for i, (number, ip) in enumerate(self.targets)}
         self.macs = [mac_bytes(link.mac) for link in links]
         self.seen: dict[tuple[str, str], Observation] = {}
-        self.notes: list[str] = []
+        self.notes: list[Message] = []
 
     def run(self, deadline: float, progress: Progress | None) -> None:
         settings = self.settings
@@ -120,8 +121,13 @@ class _ArpSweep:
         while not schedule.finished(now):
             if now >= deadline:
                 self.notes.append(
-                    f"stopped at the overall timeout ({format_duration(settings.timeout)}): "
-                    f"{schedule.done} of {schedule.count} addresses finished: the result is partial"
+                    msg(
+                        "stopped at the overall timeout ({timeout}): {done} of {count} addresses "
+                        "finished: the result is partial",
+                        timeout=format_duration(settings.timeout),
+                        done=schedule.done,
+                        count=schedule.count,
+                    )
                 )
                 break
             index = schedule.take(now)
@@ -145,7 +151,11 @@ class _ArpSweep:
         try:
             self.sockets[number].outs.send(frame)
         except OSError as exc:  # e.g. ENOBUFS: counts as a lost request, retries cover it
-            note = f"sending on {link.interface} failed: {exc.strerror or exc}"
+            note = msg(
+                "sending on {interface} failed: {error}",
+                interface=link.interface,
+                error=exc.strerror or str(exc),
+            )
             if note not in self.notes:
                 self.notes.append(note)
 
@@ -194,12 +204,12 @@ def sweep(
     start = time.monotonic()
     deadline = start + settings.timeout
     links = plan_links(networks)
-    notes: list[str] = []
+    notes: list[Message] = []
     method: SweepMethod = "arp"
     sockets: list[Any] = []
     if settings.mode == "neighbour":
         method = "neighbour"
-        notes.append("neighbour mode chosen in the settings: no raw ARP")
+        notes.append(msg("neighbour mode chosen in the settings: no raw ARP"))
     else:
         try:
             sockets = _open_all(links)
@@ -210,8 +220,11 @@ def sweep(
                 ) from exc
             method = "neighbour"
             notes.append(
-                f"no raw-socket privilege ({exc.strerror or exc}; raw ARP needs root or "
-                "CAP_NET_RAW): used the kernel neighbour table after TCP/ICMP probes instead"
+                msg(
+                    "no raw-socket privilege ({error}; raw ARP needs root or CAP_NET_RAW): used "
+                    "the kernel neighbour table after TCP/ICMP probes instead",
+                    error=exc.strerror or str(exc),
+                )
             )
         except OSError as exc:
             raise SweepError(f"cannot open a packet socket: {exc.strerror or exc}") from exc
@@ -279,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(asdict(result), indent=2))
+    print(json.dumps({**asdict(result), "notes": [str(n) for n in result.notes]}, indent=2))
     return 0
 
 

@@ -10,9 +10,11 @@ out first; every word left must be Vietnamese, or on the list of docs/language.m
 from __future__ import annotations
 
 import html
+import http.server
 import io
-import json
 import re
+import socket
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -23,18 +25,28 @@ from unittest import mock
 import pytest
 from rich.console import Console
 
+from netwatch.audit.build import build_report
 from netwatch.audit.merge import merge_reports
-from netwatch.audit.model import AuditReport, HostIdentity, MessageRecord, OfficeReport
+from netwatch.audit.model import AuditReport, HostIdentity, MessageRecord
 from netwatch.audit.render_html import render_host_html, render_office_html
 from netwatch.audit.render_markdown import render_host_markdown, render_office_markdown
 from netwatch.cli.audit_view import print_office, print_summary
+from netwatch.cli.check_render import print_table as print_checks
 from netwatch.cli.posture_cmd import print_results
 from netwatch.cli.scan_cmd import print_table as print_scan
+from netwatch.collectors.services import build_jobs
+from netwatch.config.loader import load_config
 from netwatch.i18n import Message
+from netwatch.lan.devices import DeviceRegistry
+from netwatch.lan.fallback import CONFLICT_NOTE
+from netwatch.lan.known import parse_known_devices
+from netwatch.lan.model import Observation, SweepResult
+from netwatch.lan.report import scan_report
+from netwatch.lan.state import LanState
 from netwatch.posture.model import CheckResult
 from netwatch.posture.runner import run_policy
 from netwatch.posture.score import compute_score
-from netwatch.audit.build import build_report
+from netwatch.probes.check import run_once, select_services
 from tests.helpers.audit_reports import fixture_policy
 from tests.helpers.posture_hosts import recorded_host
 
@@ -45,10 +57,71 @@ WIDE = 1000  # no wrapping: a value read from the machine stays whole
 OFFICE = "UBND xã Thanh Bình"
 # Vietnamese syllables a text writes without marks (an, cho, theo ...): never English here.
 VIETNAMESE_UNMARKED = frozenset(
-    "ai an ba bao cao chi chia cho chu con cung danh di do dung ghi gian giao hai hay khai khi "
-    "kho ma mong nay nghe qua quan quy ra sai sao sau sinh so suy thao thay theo thi thu tin "
-    "tra trang trao trong trung truy xa xung tham ro ngay gia ninh ly tay xem sang song duy "
-    "minh".split()
+    [
+        "ai",
+        "an",
+        "ba",
+        "bao",
+        "cao",
+        "chi",
+        "chia",
+        "cho",
+        "chu",
+        "con",
+        "cung",
+        "danh",
+        "di",
+        "do",
+        "dung",
+        "ghi",
+        "gian",
+        "giao",
+        "hai",
+        "hay",
+        "khai",
+        "khi",
+        "kho",
+        "ma",
+        "mong",
+        "nay",
+        "nghe",
+        "qua",
+        "quan",
+        "quy",
+        "ra",
+        "sai",
+        "sao",
+        "sau",
+        "sinh",
+        "so",
+        "suy",
+        "thao",
+        "thay",
+        "theo",
+        "thi",
+        "thu",
+        "tin",
+        "tra",
+        "trang",
+        "trao",
+        "trong",
+        "trung",
+        "truy",
+        "xa",
+        "xung",
+        "tham",
+        "ro",
+        "ngay",
+        "gia",
+        "ninh",
+        "ly",
+        "tay",
+        "xem",
+        "sang",
+        "song",
+        "duy",
+        "minh",
+    ]
 )
 # An English term in parentheses right after the Vietnamese it glosses: "chuyển hướng (redirect)".
 GLOSS = re.compile(r"(\S*[^\x00-\x7f]\S*(?: [A-Z]+)?) \([A-Za-z][A-Za-z -]{0,30}\)")
@@ -105,8 +178,16 @@ def result_data(results: Iterable[CheckResult]) -> set[str]:
 
 def report_data(report: AuditReport) -> set[str]:
     host = report.host
-    data = {host.hostname, host.fqdn, host.os_name, host.os_version, report.policy.name,
-            report.office, report.preparer, report.approver}
+    data = {
+        host.hostname,
+        host.fqdn,
+        host.os_name,
+        host.os_version,
+        report.policy.name,
+        report.office,
+        report.preparer,
+        report.approver,
+    }
     data.update(report.policy.sources)
     for record in report.results:
         data.update(message_data(record.reason_message) if record.reason_message else
@@ -155,14 +236,65 @@ def outputs() -> Iterator[Output]:
     yield Output("report merge HTML", visible_html(render_office_html(office, "vi")), data)
     yield Output("report merge Markdown", render_office_markdown(office, "vi"), data)
     yield scan_output()
+    yield check_output()
+
+
+class _Vendors:
+    def vendor(self, mac: str) -> str:
+        return "Lab Vendor, Inc."
 
 
 def scan_output() -> Output:
-    report = json.loads((REPO / "tests" / "cli_golden" / "scan.json").read_text(encoding="utf-8"))
+    """Two sweeps through the real device registry: a changed MAC, an IP conflict, a note."""
+    ip, other = "198.18.0.30", "198.18.0.31"
+    macs = "02:00:c6:12:00:0a", "02:00:c6:12:00:0b", "02:00:c6:12:00:0c"
+    registry = DeviceRegistry(LanState(), parse_known_devices("devices: []\n", "known.yaml"),
+                              _Vendors(), 3600.0)  # fmt: skip
+
+    def sweep(*pairs: tuple[str, str], at: float) -> SweepResult:
+        seen = tuple(Observation(i, m, "lan0", at, "neighbour") for i, m in pairs)
+        return SweepResult(seen, ("198.18.0.0/24",), ("lan0",), "neighbour", at, 2.0,
+                           (CONFLICT_NOTE,))  # fmt: skip
+
+    registry.apply(sweep((ip, macs[0]), (other, macs[2]), at=NOW - 60))
+    result = sweep((ip, macs[0]), (ip, macs[1]), (other, macs[1]), at=NOW)
+    report = scan_report(registry, result, registry.apply(result), "vi")
     out, buffer = console()
     print_scan(report, "vi", out)
-    data = {str(d[k]) for d in report["devices"] for k in ("ip", "mac", "vendor", "name") if d[k]}
-    return Output("scan", buffer.getvalue(), data)
+    return Output("scan", buffer.getvalue(), {ip, other, *macs, "Lab Vendor, Inc."})
+
+
+class _Unavailable(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+        self.send_error(503)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def check_output() -> Output:
+    """``check`` of real probes on loopback: a refused port, a 503, an unresolvable name."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        refused = f"127.0.0.1:{closed.getsockname()[1]}"
+    urls = [f"http://127.0.0.1:{server.server_address[1]}/", "http://no-such-host.invalid/"]
+    try:
+        settings = load_config(None)
+        jobs = build_jobs(
+            select_services(settings, [], urls, [refused]), settings.collectors.services
+        )
+        outcomes = run_once(jobs, 4)
+    finally:
+        server.shutdown()
+        server.server_close()
+    out, buffer = console()
+    print_checks(outcomes, "vi", out)
+    data = {*urls, refused, *(job.service for job, _ in outcomes)}
+    for _, result in outcomes:
+        data.update(message_data(result.detail) if isinstance(result.detail, Message) else [])
+    return Output("check", buffer.getvalue(), data)
 
 
 def visible_html(document: str) -> str:
@@ -207,6 +339,6 @@ def test_no_english_word_in_the_vietnamese_output(name: str) -> None:
     words = english_words(text, allowed)
     shown = []
     for word in dict.fromkeys(words):
-        line = next(l for l in text.splitlines() if re.search(rf"\b{word}\b", l))
+        line = next(row for row in text.splitlines() if re.search(rf"\b{word}\b", row))
         shown.append(f"{word!r} in: {line.strip()[:160]}")
     assert not words, f"{len(set(words))} English words:\n" + "\n".join(shown)

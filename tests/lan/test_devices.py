@@ -78,7 +78,7 @@ def test_changed_mac_then_flip_flop_back_and_forth() -> None:
     assert kinds(reg.apply(sweep((ip, B), at=4000))) == [("flip_flop", ip, B, A)]
     changed = reg.apply(sweep((ip, C), at=5000))
     assert kinds(changed) == [("new_station", ip, C, ""), ("changed_mac", ip, C, B)]
-    assert changed[1].detail == f"{ip} moved from {B} to {C}"
+    assert str(changed[1].detail) == f"{ip} moved from {B} to {C}"
     # A is now two changes back: returning to it is a change, not a flip-flop.
     assert kinds(reg.apply(sweep((ip, A), at=6000))) == [("changed_mac", ip, A, C)]
     assert reg.state.ips[ip].macs[:3] == [A, C, B]
@@ -94,7 +94,7 @@ def test_conflict_within_one_sweep_is_raised_when_it_appears() -> None:
     events = reg.apply(sweep((ip, A), (ip, B), ("198.18.0.31", C), at=2000))
     assert kinds(events) == [("new_station", ip, B, ""), ("ip_conflict", ip, B, A),
                              ("new_station", "198.18.0.31", C, "")]  # fmt: skip
-    assert events[1].detail == f"{ip} answered by {A}, {B} in one sweep"
+    assert str(events[1].detail) == f"{ip} answered by {A}, {B} in one sweep"
     assert reg.state.conflicts == {ip: [A, B]}
     assert reg.state.ips[ip].macs == [A], "a conflict is not a MAC change"
     # Still conflicting: no new event, the conflict stays current.
