@@ -12,24 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field
+
+from netwatch.assets.model import Hardware, OpenRecord
 
 
-class _Open(BaseModel):
-    """Typed where netwatch writes, open to keys it does not (strict: no coercion).
-
-    Serialised as written: a key the document did not have (an offline inventory has
-    no ``cpu``) stays absent instead of becoming null.
-    """
-
-    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False, frozen=True)
-
-    @model_serializer(mode="wrap")
-    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return {k: v for k, v in handler(self).items() if k in self.model_fields_set}
-
-
-class InventoryOs(_Open):
+class InventoryOs(OpenRecord):
     """What the host is and runs (the report's ``host`` identity, as inventoried)."""
 
     hostname: str = ""
@@ -43,14 +31,14 @@ class InventoryOs(_Open):
     machine_id: str = ""
 
 
-class InventoryCpu(_Open):
+class InventoryCpu(OpenRecord):
     model: str | None = None
     vendor: str = ""
     physical_cores: int | None = Field(None, ge=0)
     logical_cores: int | None = Field(None, ge=0)
 
 
-class InventoryMemory(_Open):
+class InventoryMemory(OpenRecord):
     """Bytes of memory and swap."""
 
     total: int | None = Field(None, ge=0)
@@ -59,7 +47,7 @@ class InventoryMemory(_Open):
     swap_free: int | None = Field(None, ge=0)
 
 
-class InventoryFilesystem(_Open):
+class InventoryFilesystem(OpenRecord):
     """A mounted file system; sizes in bytes."""
 
     device: str = ""
@@ -71,13 +59,13 @@ class InventoryFilesystem(_Open):
     readonly: bool = False
 
 
-class InventoryAddress(_Open):
+class InventoryAddress(OpenRecord):
     family: str = ""
     address: str
     prefix: int = Field(ge=0, le=128)
 
 
-class InventoryCounters(_Open):
+class InventoryCounters(OpenRecord):
     """Traffic counters since boot."""
 
     bytes_sent: int = Field(0, ge=0)
@@ -90,7 +78,7 @@ class InventoryCounters(_Open):
     dropout: int = Field(0, ge=0)
 
 
-class InventoryNic(_Open):
+class InventoryNic(OpenRecord):
     name: str = ""
     mac: str = ""
     up: bool = False
@@ -100,7 +88,7 @@ class InventoryNic(_Open):
     counters: InventoryCounters | None = None
 
 
-class InventorySession(_Open):
+class InventorySession(OpenRecord):
     """A logged-in user (``started``: Unix time)."""
 
     user: str = ""
@@ -109,7 +97,7 @@ class InventorySession(_Open):
     started: float | None = None
 
 
-class InventoryPackage(_Open):
+class InventoryPackage(OpenRecord):
     """An installed package or program (``manager``: dpkg, rpm or windows)."""
 
     name: str = ""
@@ -119,14 +107,14 @@ class InventoryPackage(_Open):
     manager: str = ""
 
 
-class InventoryItemError(_Open):
+class InventoryItemError(OpenRecord):
     """An item that could not be read, and why."""
 
     item: str
     error: str
 
 
-class Inventory(_Open):
+class Inventory(OpenRecord):
     """The ``netwatch inventory`` document inside a host report."""
 
     schema_version: int | None = Field(None, description="Version of the inventory document.")
@@ -144,6 +132,9 @@ class Inventory(_Open):
     network_interfaces: list[InventoryNic] = Field(default_factory=list)
     sessions: list[InventorySession] = Field(default_factory=list)
     software: list[InventoryPackage] = Field(default_factory=list)
+    hardware: Hardware | None = Field(
+        None, description="The asset register's facts (netwatch.assets.model); absent before."
+    )
     errors: list[InventoryItemError] = Field(default_factory=list)
 
 

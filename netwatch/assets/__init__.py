@@ -1,0 +1,1 @@
+"""The asset register: hardware identity, licences, who uses a machine, and what changed."""
