@@ -116,7 +116,7 @@ def scan(lang: str, out: Console) -> list[str]:
 
 def inventory(lang: str, out: Console) -> list[str]:
     data = json.loads((AUDIT / "host-weak.json").read_text(encoding="utf-8"))["inventory"]
-    print_inventory(data, out)
+    print_inventory(data, out, lang)
     return ["/dev/mapper/vg0-srv", "00:50:56:9a:3c:11", "fe80::250:56ff:fe9a:3c11/64"]
 
 
@@ -129,12 +129,11 @@ COMMANDS: dict[str, Callable[[str, Console], list[str]]] = {
     "scan": scan,
     "inventory": inventory,
 }
-CASES = [(name, lang, width) for name in COMMANDS for lang in LANGS for width in WIDTHS
-         if name != "inventory" or lang == "en"]  # fmt: skip
+CASES = [(name, lang, width) for name in COMMANDS for lang in LANGS for width in WIDTHS]
 
 
 def golden_name(name: str, lang: str, width: int) -> str:
-    return f"{name}-{width}.txt" if name == "inventory" else f"{name}-{lang}-{width}.txt"
+    return f"{name}-{lang}-{width}.txt"
 
 
 @pytest.mark.parametrize(("name", "lang", "width"), CASES)
