@@ -432,7 +432,7 @@ def test_enums_and_booleans_as_integers_or_names() -> None:
     assert (
         to_bool(True, "x") is True and to_bool(0, "x") is False and to_bool("False", "x") is False
     )
-    with pytest.raises(WindowsDataError, match="expected true or false"):
+    with pytest.raises(WindowsDataError, match="expected `true` or `false`"):
         to_bool(2, "Enabled")
 
 
@@ -586,7 +586,7 @@ def test_defender_removed_and_no_security_center_is_an_error() -> None:
     )
     outcome = run("windows.defender.realtime", access)
     assert outcome.status is Status.error
-    assert str(outcome.reason) == "neither Defender nor Security Center answered"
+    assert str(outcome.reason) == "neither Defender nor `Security Center` answered"
     assert has(
         outcome,
         "command: Get-MpComputerStatus",
@@ -611,11 +611,11 @@ def test_defender_off_on_a_server_without_security_center_fails() -> None:
     )
     outcome = run("windows.defender.realtime", access)
     assert outcome.status is Status.failed
-    assert "Security Center did not answer" in str(outcome.reason)
+    assert "`Security Center` did not answer" in str(outcome.reason)
     assert has(
         outcome, "Get-MpComputerStatus", "AntivirusEnabled=True, RealTimeProtectionEnabled=False"
     )
-    # Defender's own signature age still decides when Security Center is missing.
+    # Defender's own signature age still decides when `Security Center` is missing.
     disabled = {**DEFENDER_PASSIVE, "AntivirusSignatureAge": 1}
     access = host(
         {
@@ -754,7 +754,7 @@ def test_guest_missing_from_the_list_is_an_error_and_a_single_user_object_is_rea
     assert has(outcome, f"[{WEAK_MACHINE}-501]", "Khách: Enabled=False")
     absent = run("windows.accounts.guest_disabled", host(_users(("canbo", 1001, True))))
     assert absent.status is Status.error
-    assert str(absent.reason).startswith("Get-LocalUser listed 1 accounts but none with RID 501")
+    assert str(absent.reason).startswith("`Get-LocalUser` listed 1 accounts but none with RID 501")
     assert has(absent, "Get-LocalUser", "1 accounts")
 
 

@@ -314,7 +314,7 @@ def test_a_users_own_wsh_setting_wins_unless_the_machine_ignores_it() -> None:
 def test_wsh_enabled_only_for_32_bit_hosts_fails() -> None:
     outcome = run("windows.scripting.wsh", registry_host({WSH: {"Enabled": 0}}))
     assert outcome.status is Status.failed
-    assert str(outcome.reason) == f"Windows Script Host enabled by {WSH32}"
+    assert str(outcome.reason) == f"`Windows Script Host` enabled by {WSH32}"
 
 
 def test_remote_tools_allow_list_and_per_user_installs() -> None:

@@ -88,15 +88,15 @@ HARDENED_EVIDENCE = {
     "windows.smb.everyone_writable_shares": ("Get-SmbShare", "shares checked: Scan"),
     "windows.audit.logon_events": (
         "[Account Lockout {0CCE9217-69AE-11D9-BED3-505054503030}]",
-        "Setting Value=2 (failure)",
+        "`Setting Value`=2 (failure)",
     ),
     "windows.audit.account_management": (
         "[User Account Management {0CCE9235-69AE-11D9-BED3-505054503030}]",
-        "Setting Value=3 (success and failure)",
+        "`Setting Value`=3 (success and failure)",
     ),
     "windows.office.internet_macros_blocked": (
         f"{HARDENED_USER}\\Software\\Policies\\Microsoft\\Office\\16.0\\excel\\Security",
-        "excel: blockcontentexecutionfrominternet=1 by Group Policy, VBAWarnings=3 (Group Policy)",
+        "excel: blockcontentexecutionfrominternet=1 by Group Policy, `VBAWarnings`=3 (Group Policy)",
     ),
     "windows.services.print_spooler": (
         f"{POINT_AND_PRINT}\\RestrictDriverInstallationToAdministrators",
@@ -117,16 +117,16 @@ WEAK_EVIDENCE = {
     ),
     "windows.audit.logon_events": (
         "[Account Lockout {0CCE9217-69AE-11D9-BED3-505054503030}]",
-        "Setting Value=1 (success)",
+        "`Setting Value`=1 (success)",
     ),
     "windows.audit.account_management": (
         "[User Account Management {0CCE9235-69AE-11D9-BED3-505054503030}]",
-        "Setting Value=1 (success)",
+        "`Setting Value`=1 (success)",
     ),
     "windows.office.internet_macros_blocked": (
         f"{USER}\\Software\\Policies\\Microsoft\\Office\\16.0\\excel\\Security",
         "excel: blockcontentexecutionfrominternet=not set (default: not blocked), "
-        "VBAWarnings=1 (user setting)",
+        "`VBAWarnings`=1 (user setting)",
     ),
     "windows.services.print_spooler": (
         f"{POINT_AND_PRINT}\\RestrictDriverInstallationToAdministrators",
@@ -398,16 +398,16 @@ def test_no_auditing_fails_every_requirement() -> None:
     [
         (
             audit_host(["Error 0x00000522 occurred:", "A required privilege is not held."], 1),
-            "auditpol /backup failed with exit code 1",
+            "`auditpol /backup` failed with exit code 1",
         ),
-        (audit_host([]), "auditpol /backup failed with exit code 0"),
+        (audit_host([]), "`auditpol /backup` failed with exit code 0"),
         (
             audit_host(backup({"Logon": 3, "Special Logon": 1})),
-            "auditpol /backup did not list Account Lockout {0CCE9217-69AE-11D9-BED3-505054503030}",
+            "`auditpol /backup` did not list Account Lockout {0CCE9217-69AE-11D9-BED3-505054503030}",
         ),
         (
             audit_host(["PC,System,Audit Logon,{0cce9215-69ae-11d9-bed3-505054503030},Success,,"]),
-            "auditpol /backup: no Setting Value for {0cce9215-69ae-11d9-bed3-505054503030}",
+            "`auditpol /backup`: no `Setting Value` for {0cce9215-69ae-11d9-bed3-505054503030}",
         ),
     ],
 )
@@ -538,7 +538,7 @@ def test_spooler_by_role(
 
 def test_a_running_spooler_on_a_domain_controller_names_the_role() -> None:
     outcome = run(SPOOLER, spooler_host("LanmanNT", 2))
-    assert str(outcome.reason) == "Print Spooler not disabled on a domain controller"
+    assert str(outcome.reason) == "`Print Spooler` not disabled on a domain controller"
     assert has(outcome, "ProductOptions\\ProductType", "LanmanNT (domain controller)")
     assert has(outcome, "Services\\Spooler\\Start", "Start=2 (automatic)")
 
@@ -557,14 +557,14 @@ def test_a_running_spooler_on_a_domain_controller_names_the_role() -> None:
 def test_workstation_point_and_print(point_and_print: dict[str, int], status: Status) -> None:
     outcome = run(SPOOLER, spooler_host("WinNT", 2, **point_and_print))
     assert outcome.status is status, outcome
-    assert "a workstation needs the Print Spooler to print" in str(outcome.reason)
+    assert "a workstation needs the `Print Spooler` to print" in str(outcome.reason)
 
 
 @pytest.mark.parametrize("product", [None, "Unknown"])
 def test_an_unreadable_product_type_is_an_error(product: str | None) -> None:
     outcome = run(SPOOLER, spooler_host(product, 2))
     assert outcome.status is Status.error
-    assert str(outcome.reason) == f"unknown ProductType {product!r}"
+    assert str(outcome.reason) == f"unknown `ProductType` {product!r}"
 
 
 # --- screen saver password ------------------------------------------------------------------

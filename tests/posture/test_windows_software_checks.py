@@ -1,7 +1,7 @@
 """End of support, old software and antivirus health on Windows: windows.updates.os_supported,
 windows.software.*, windows.defender.tamper_protection/exclusions, windows.antivirus.*.
 
-windows-hardened (Windows 11 Pro 26H2, Microsoft 365 Apps, current Chrome and Edge, Defender
+windows-hardened (Windows 11 Pro 26H2, `Microsoft 365 Apps`, current Chrome and Edge, Defender
 on with tamper protection, Bkav Pro installed but off) passes; windows-weak (Windows 10 Pro
 22H2, Office 2016, old Chrome/Edge/Cốc Cốc, broad exclusions, Bkav Pro out of date) fails,
 and windows-weak-vi, the same PC in Vietnamese, gives the same verdicts and evidence.
@@ -98,7 +98,7 @@ HARDENED = {
     ),
     "windows.software.office_supported": (
         "ClickToRun\\Configuration\\ProductReleaseIds",
-        "O365ProPlusRetail: Microsoft 365 Apps (subscription)",
+        "O365ProPlusRetail: `Microsoft 365 Apps` (subscription)",
     ),
     "windows.software.browsers_current": (
         "Uninstall\\Microsoft Edge\\DisplayVersion",
@@ -142,7 +142,7 @@ WEAK = {
         "4 (off)",
     ),
     "windows.defender.exclusions": (
-        "broad exclusions: C:\\Users\\ketoan\\Downloads (a Downloads, Desktop or Documents "
+        "broad exclusions: C:\\Users\\ketoan\\Downloads (a `Downloads`, `Desktop` or `Documents` "
         "folder); D:\\ (a whole drive or share); exe (a file type that runs code)",
         "Exclusions\\Paths\\D:\\",
         "Paths exclusion: a whole drive or share",
@@ -381,7 +381,7 @@ def office(
             Status.passed,
             "Office 2024 / Office LTSC 2024, supported until 2029-10-09",
         ),
-        ("O365BusinessRetail", Status.passed, "Microsoft 365 Apps (subscription)"),
+        ("O365BusinessRetail", Status.passed, "`Microsoft 365 Apps` (subscription)"),
         (
             "VisioProRetail",
             Status.passed,
@@ -404,7 +404,7 @@ def test_several_click_to_run_products_and_their_uninstall_keys() -> None:
                 "DisplayVersion": "16.0.10417.20083",
             },
             "O365ProPlusRetail - vi-vn": {
-                "DisplayName": "Microsoft 365 Apps for enterprise - vi-vn",
+                "DisplayName": "`Microsoft 365 Apps` for enterprise - vi-vn",
                 "DisplayVersion": "16.0.18129.20158",
             },
         },  # fmt: skip
@@ -490,7 +490,7 @@ def test_an_unreadable_version_is_an_error() -> None:
     outcome = run("windows.software.browsers_current", browsers(**{"Google Chrome": ""}))
     assert (outcome.status, str(outcome.reason)) == (
         Status.error,
-        "no major version in DisplayVersion: Google Chrome",
+        "no major version in `DisplayVersion`: Google Chrome",
     )
 
 
@@ -559,7 +559,7 @@ def test_tamper_protection_does_not_apply_behind_a_third_party_antivirus() -> No
         ("Paths", "C:\\Users\\ketoan\\AppData\\Local\\Temp\\", "a temporary folder"),
         ("Paths", "%TEMP%", "a temporary folder"),
         ("Paths", "C:\\Windows\\Temp", "a temporary folder"),
-        ("Paths", "C:\\Users\\ketoan\\Desktop", "a Downloads, Desktop or Documents folder"),
+        ("Paths", "C:\\Users\\ketoan\\Desktop", "a `Downloads`, `Desktop` or `Documents` folder"),
         ("Paths", "C:\\Users\\ketoan\\AppData\\Roaming", "AppData"),
         ("Paths", "C:\\ProgramData", "ProgramData"),
         ("Paths", "C:\\Windows\\System32", "the Windows folder"),
@@ -657,7 +657,7 @@ def test_no_security_center() -> None:
     outcome = run("windows.antivirus.third_party_current", server)
     assert (outcome.status, str(outcome.reason)) == (
         Status.not_applicable,
-        "Windows Server has no Security Center",
+        "Windows Server has no `Security Center`",
     )
     client = run("windows.antivirus.third_party_current", host({}, missing))
     assert client.status is Status.error

@@ -152,7 +152,7 @@ def to_bool(value: Any, what: str) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise WindowsDataError(
-        msg("{what}: expected true or false, got {value}", what=what, value=repr(value))
+        msg("{what}: expected `true` or `false`, got {value}", what=what, value=repr(value))
     )
 
 

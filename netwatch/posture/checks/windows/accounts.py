@@ -77,7 +77,7 @@ def _local_user(ctx: CheckContext, rid: int) -> tuple[dict[str, Any], str]:
             return user, sid
     raise WindowsDataError(
         msg(
-            "Get-LocalUser listed {count} accounts but none with RID {rid}, which every "
+            "`Get-LocalUser` listed {count} accounts but none with RID {rid}, which every "
             "Windows machine has: the answer is incomplete",
             count=len(users),
             rid=rid,
@@ -163,8 +163,8 @@ def admin_members(ctx: CheckContext) -> Outcome:
     if not members:
         raise WindowsDataError(
             msg(
-                "Get-LocalGroupMember listed no members of Administrators (S-1-5-32-544), which "
-                "always has at least one: the answer is incomplete"
+                "`Get-LocalGroupMember` listed no members of `Administrators` (S-1-5-32-544), "
+                "which always has at least one: the answer is incomplete"
             ),
             Evidence(source, msg("no members"), msg("the group's members")),
         )

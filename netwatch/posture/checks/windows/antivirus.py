@@ -98,7 +98,7 @@ def _products(ctx: CheckContext) -> tuple[list[SecurityProduct] | None, Evidence
             return None, Evidence(
                 source,
                 msg("no answer: {problem}", problem=exc.message),
-                msg("Security Center (clients only)"),
+                msg("`Security Center` (clients only)"),
             )
         raise
     observed = joined([_describe(p) for p in products]) or msg("no antivirus product registered")
@@ -123,7 +123,7 @@ def third_party_current(ctx: CheckContext) -> Outcome:
     max_age = ctx.params_as(ThirdPartyParams).max_age_days
     products, evidence = _products(ctx)
     if products is None:
-        return not_applicable(msg("Windows Server has no Security Center"), evidence)
+        return not_applicable(msg("Windows Server has no `Security Center`"), evidence)
     third_party = [p for p in products if not p.by_microsoft]
     if not third_party:
         return not_applicable(

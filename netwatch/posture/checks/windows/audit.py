@@ -90,7 +90,7 @@ def audit_settings(ctx: CheckContext) -> dict[str, int]:
     if exit_code != 0 or not lines:
         written = " | ".join(str(line) for line in lines[:2])[:280]
         raise WindowsDataError(
-            msg("auditpol /backup failed with exit code {code}", code=exit_code),
+            msg("`auditpol /backup` failed with exit code {code}", code=exit_code),
             Evidence(
                 source,
                 msg(
@@ -109,7 +109,7 @@ def audit_settings(ctx: CheckContext) -> dict[str, int]:
         value = str(line).rstrip().rsplit(",", 1)[-1].strip()
         if not value.isdigit():
             raise WindowsDataError(
-                msg("auditpol /backup: no Setting Value for {guid}", guid=guid.group(0)),
+                msg("`auditpol /backup`: no `Setting Value` for {guid}", guid=guid.group(0)),
                 Evidence(source, str(line)[:200], msg("a number in the last column")),
             )
         settings[guid.group(0).upper()] = int(value)
@@ -126,13 +126,17 @@ def _judge(ctx: CheckContext, requirements: tuple[Requirement, ...]) -> Outcome:
         value = settings.get(item.guid)
         if value is None:
             raise WindowsDataError(
-                msg("auditpol /backup did not list {name} {guid}", name=item.name, guid=item.guid),
+                msg(
+                    "`auditpol /backup` did not list {name} {guid}", name=item.name, guid=item.guid
+                ),
                 Evidence(f"{source} [{item.guid}]", msg("subcategory missing"), item.name),
             )
         evidence.append(
             Evidence(
                 f"{source} [{item.name} {item.guid}]",
-                msg("Setting Value={value} ({meaning})", value=value, meaning=settings_text(value)),
+                msg(
+                    "`Setting Value`={value} ({meaning})", value=value, meaning=settings_text(value)
+                ),
                 msg("{events} audited", events=settings_text(item.needed)),
             )
         )

@@ -105,12 +105,12 @@ def defender_realtime(ctx: CheckContext) -> Outcome:
     if active is None:
         if status is None:
             return error(
-                msg("neither Defender nor Security Center answered"), mp_evidence, av_evidence
+                msg("neither Defender nor `Security Center` answered"), mp_evidence, av_evidence
             )
         return failed(
             mp_evidence,
             av_evidence,
-            reason=msg("Defender is off and Security Center did not answer"),
+            reason=msg("Defender is off and `Security Center` did not answer"),
         )
     if any(product.up_to_date for product in active):
         return passed(
@@ -248,7 +248,10 @@ BROAD_PATHS = (
     (r"%systemdrive%|%homedrive%", msg("a whole drive")),
     (r"[a-z]:\\users|%public%|[a-z]:\\users\\public", msg("all user profiles")),
     (r"[a-z]:\\users\\[^\\]+|%userprofile%|%homepath%", msg("a user profile")),
-    (r"(.*\\)?(downloads|desktop|documents)", msg("a Downloads, Desktop or Documents folder")),
+    (
+        r"(.*\\)?(downloads|desktop|documents)",
+        msg("a `Downloads`, `Desktop` or `Documents` folder"),
+    ),
     (r".*\\temp|%temp%|%tmp%|.*\\temporary internet files", msg("a temporary folder")),
     (r"(.*\\)?appdata(\\(local|roaming|locallow))?|%appdata%|%localappdata%", "AppData"),
     (r"[a-z]:\\programdata|%programdata%|%allusersprofile%", "ProgramData"),

@@ -57,7 +57,7 @@ def netbios(ctx: CheckContext) -> Outcome:
     ]
     if not interfaces:
         raise WindowsDataError(
-            msg("the NetBT driver is enabled but lists no interface: the answer is incomplete"),
+            msg("the `NetBT` driver is enabled but lists no interface: the answer is incomplete"),
             driver,
             Evidence(NETBT_INTERFACES, msg("no Tcpip_* subkey"), msg("one subkey per interface")),
         )

@@ -110,7 +110,7 @@ def _app_verdict(ctx: CheckContext, sid: str, office: Office, app: str) -> tuple
         else msg("{value} by Group Policy", value=block)
     )
     observed = msg(
-        "{app}: {name}={block}, VBAWarnings={warnings}",
+        "{app}: {name}={block}, `VBAWarnings`={warnings}",
         app=app,
         name=BLOCK,
         block=block_text,
@@ -122,7 +122,7 @@ def _app_verdict(ctx: CheckContext, sid: str, office: Office, app: str) -> tuple
     return blocked, Evidence(
         value_source(policy_key, BLOCK),
         observed,
-        msg("{name}=1 (or the default of a build that blocks), VBAWarnings not 1", name=BLOCK),
+        msg("{name}=1 (or the default of a build that blocks), `VBAWarnings` not 1", name=BLOCK),
     )
 
 

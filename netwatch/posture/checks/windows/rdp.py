@@ -71,6 +71,6 @@ def rdp_nla(ctx: CheckContext) -> Outcome:
     )
     if nla != 1:
         return failed(
-            *evidence, reason=msg("Remote Desktop is on without Network Level Authentication")
+            *evidence, reason=msg("`Remote Desktop` is on without Network Level Authentication")
         )
     return passed(*evidence)

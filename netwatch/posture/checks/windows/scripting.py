@@ -76,6 +76,7 @@ def wsh(ctx: CheckContext) -> Outcome:
                     enabled.append(key)
     if enabled:
         return failed(
-            *evidence, reason=msg("Windows Script Host enabled by {keys}", keys=", ".join(enabled))
+            *evidence,
+            reason=msg("`Windows Script Host` enabled by {keys}", keys=", ".join(enabled)),
         )
     return passed(*evidence)

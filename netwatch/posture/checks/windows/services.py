@@ -122,11 +122,11 @@ def print_spooler(ctx: CheckContext) -> Outcome:
         msg("{value} ({meaning})", value=str(product), meaning=ROLE_NAMES[role])
         if role
         else repr(product),
-        msg("WinNT, ServerNT or LanmanNT"),
+        msg("`WinNT`, `ServerNT` or `LanmanNT`"),
     )
     if role is None:
         raise WindowsDataError(
-            msg("unknown ProductType {value}", value=repr(product)), product_evidence
+            msg("unknown `ProductType` {value}", value=repr(product)), product_evidence
         )
     start, source = service_start(ctx, "Spooler")
     off = start in (None, START_DISABLED)
@@ -140,16 +140,16 @@ def print_spooler(ctx: CheckContext) -> Outcome:
         return failed(
             product_evidence,
             spooler,
-            reason=msg("Print Spooler not disabled on a {role}", role=ROLE_NAMES[role]),
+            reason=msg("`Print Spooler` not disabled on a {role}", role=ROLE_NAMES[role]),
         )
     safe, restrictions = _point_and_print(ctx)
     reason = (
         msg(
-            "a workstation needs the Print Spooler to print; "
-            "judged by the Point and Print restrictions"
+            "a workstation needs the `Print Spooler` to print; "
+            "judged by the `Point and Print` restrictions"
         )
         if role == "workstation"
-        else msg("declared print server; judged by the Point and Print restrictions")
+        else msg("declared print server; judged by the `Point and Print` restrictions")
     )
     if safe:
         return passed(product_evidence, spooler, restrictions, reason=reason)

@@ -191,7 +191,7 @@ SHARES_QUERY = powershell_query(
 )
 ADMINISTRATIVE_SHARES = {"ADMIN$", "IPC$", "PRINT$"}
 NOT_WRITABLE = msg(
-    "no Change or Full for Everyone, Authenticated Users, Users, Guests or anonymous"
+    "no `Change` or `Full` for `Everyone`, `Authenticated Users`, `Users`, `Guests` or anonymous"
 )
 PRINT_QUEUE = 1  # ShareType of a shared printer: its "Change" right is not about files
 

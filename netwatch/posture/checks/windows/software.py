@@ -103,7 +103,7 @@ def _c2r_verdict(product: str, today: dt.date) -> tuple[Message, bool]:
     """What a Click-to-Run product id is and whether it is still supported."""
     match = _C2R_ID.fullmatch(product)
     if product.lower().startswith("o365"):
-        return msg("Microsoft 365 Apps (subscription)"), True
+        return msg("`Microsoft 365 Apps` (subscription)"), True
     if match is None or (not match.group(2) and product.lower() in _SHARED_IDS):
         return msg("not a product netwatch dates (a subscription's Visio or Project?)"), True
     release = office_lifecycle().click_to_run.get(match.group(2) or "")
@@ -147,7 +147,7 @@ def office_supported(ctx: CheckContext) -> Outcome:
     (``ProPlus2019Retail - vi-vn``). Microsoft 365 Apps is a subscription and passes.
     """
     today = _today(ctx)
-    expected = msg("Microsoft 365 Apps or an Office supported on {day}", day=today.isoformat())
+    expected = msg("`Microsoft 365 Apps` or an Office supported on {day}", day=today.isoformat())
     programs = ctx.facts.windows_programs
     evidence: list[Evidence] = []
     ended: list[str] = []
@@ -297,7 +297,7 @@ def browsers_current(ctx: CheckContext) -> Outcome:
         return failed(*evidence, reason=msg("far behind: {items}", items=joined(behind)))
     if unreadable:
         return error(
-            msg("no major version in DisplayVersion: {names}", names=", ".join(unreadable)),
+            msg("no major version in `DisplayVersion`: {names}", names=", ".join(unreadable)),
             *evidence,
         )
     if not evidence:

@@ -88,7 +88,7 @@ def updates_automatic(ctx: CheckContext) -> Outcome:
     if options is not None and options not in AUTOMATIC_OPTIONS:
         problems.append(msg("AUOptions={value} does not download automatically", value=options))
     if start is None or start == START_DISABLED:
-        problems.append(msg("the Windows Update service is disabled or missing"))
+        problems.append(msg("the `Windows Update` service is disabled or missing"))
     if problems:
         return failed(*evidence, reason=joined(problems))
     return passed(*evidence)
@@ -139,7 +139,7 @@ def updates_last_patch_age(ctx: CheckContext) -> Outcome:
     if not dated:
         return error(
             msg("no installed update has an install date"),
-            Evidence(source, msg("InstalledOn empty for every update")),
+            Evidence(source, msg("`InstalledOn` empty for every update")),
         )
     newest, hotfix = max(dated)
     age = int((now - newest).total_seconds() // SECONDS_PER_DAY)
