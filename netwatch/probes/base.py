@@ -16,7 +16,7 @@ from netwatch.core.metrics import MetricSpec
 from netwatch.core.plugins import import_plugins
 from netwatch.core.settings import StrictModel
 from netwatch.i18n import Message, msg
-from netwatch.probes.result import ProbeFailure, ProbeResult
+from netwatch.probes.result import ProbeFailure, ProbeResult, rounded
 
 # Labels of every probe metric: the service's name and its prober ("kind", never "type").
 PROBE_LABELS = ("service", "kind")
@@ -65,27 +65,30 @@ def probers() -> dict[str, Prober]:
 
 
 def classify_error(error: BaseException) -> tuple[str, str | Message]:
-    """Map a network exception to a failure reason and a short detail."""
+    """Map a network exception to a failure reason and a short detail (OS texts as read)."""
     if isinstance(error, ProbeFailure):
-        return error.reason, error.detail
+        return error.reason, error.message
     if isinstance(error, (asyncio.TimeoutError, TimeoutError, socket.timeout)):
-        return "timeout", "timed out"
+        return "timeout", msg("timed out")
     if isinstance(error, socket.gaierror):
-        return "resolve", f"cannot resolve: {error.strerror or error}"
+        return "resolve", msg("cannot resolve: {error}", error=error.strerror or str(error))
     if isinstance(error, ssl.SSLCertVerificationError):
-        return "tls", f"certificate not trusted: {error.verify_message or error.reason}"
+        why = error.verify_message or error.reason or str(error)
+        return "tls", msg("certificate not trusted: {error}", error=why)
     if isinstance(error, ssl.SSLError):
-        return "tls", f"TLS error: {error.reason or error}"
+        return "tls", msg("TLS error: {error}", error=error.reason or str(error))
     if isinstance(error, ConnectionRefusedError):
         return "refused", msg("connection refused")
     if isinstance(error, PermissionError):
-        return "permission", f"permission denied: {error.strerror or error}"
+        return "permission", msg("permission denied: {error}", error=error.strerror or str(error))
     if isinstance(error, OSError) and error.errno in (
         errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL
     ):  # fmt: skip
         return "unreachable", error.strerror or str(error)
     if isinstance(error, (ConnectionError, asyncio.IncompleteReadError, EOFError)):
-        return "connection", f"connection closed: {error}" if str(error) else "connection closed"
+        if str(error):
+            return "connection", msg("connection closed: {error}", error=str(error))
+        return "connection", msg("connection closed")
     if isinstance(error, OSError):
         return "connection", error.strerror or str(error)
     return "error", f"{type(error).__name__}: {error}"
@@ -123,7 +126,9 @@ async def run_probe(prober: Prober, target: str, params: Any, timeout: float) ->
     except asyncio.CancelledError:
         raise
     except (asyncio.TimeoutError, TimeoutError):
-        result.fail("timeout", f"no complete answer within {timeout:g}s")
+        result.fail(
+            "timeout", msg("no complete answer within {seconds}s", seconds=rounded(timeout, 3))
+        )
     except Exception as exc:  # noqa: BLE001 - every failure becomes a result
         result.fail(*classify_error(exc))
     else:

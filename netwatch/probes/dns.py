@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex, StrictModel
+from netwatch.i18n import msg
 from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
@@ -131,7 +132,9 @@ async def _server_address(host: str, port: int, family: IpFamily, result: ProbeR
         return (await resolve(host, port, result, family))[1]
     check_addresses(host, [host])
     if family != "any" and family != f"ipv{literal.version}":
-        raise ProbeFailure("config", f"server {host} is not an {family} address")
+        raise ProbeFailure(
+            "config", msg("server {host} is not an {family} address", host=host, family=family)
+        )
     result.info["address"] = str(literal)
     return str(literal)
 
@@ -154,10 +157,10 @@ async def _ask(
         return await dns.asyncquery.tcp(query, address, port=port)
     except dns.query.BadResponse as exc:
         raise ProbeFailure(
-            "protocol", "the reply does not answer our query (ID or question mismatch)"
+            "protocol", msg("the reply does not answer our query (ID or question mismatch)")
         ) from exc
     except dns.exception.DNSException as exc:
-        raise ProbeFailure("protocol", f"malformed DNS reply: {exc}") from exc
+        raise ProbeFailure("protocol", msg("malformed DNS reply: {error}", error=str(exc))) from exc
 
 
 async def _udp(query: dns.message.Message, address: str, port: int) -> dns.message.Message:
@@ -198,20 +201,36 @@ def _check(response: dns.message.Message, params: DnsParams, result: ProbeResult
         shown = "; ".join(records[:_SHOWN_ANSWERS])
         result.info["dns_answers"] = shown[:_SHOWN_CHARS]
     if rcode not in params.valid_rcodes:
+        expected = ", ".join(params.valid_rcodes)
         raise ProbeFailure(
-            "status", f"response code {rcode}, expected {' or '.join(params.valid_rcodes)}"
+            "status",
+            msg("response code {rcode}, expected {expected}", rcode=rcode, expected=expected),
         )
     if params.fail_if_no_answer and not records:
         raise ProbeFailure(
-            "content", f"no {params.query_type} record for {params.query_name} in the answer"
+            "content",
+            msg(
+                "no {query_type} record for {query_name} in the answer",
+                query_type=params.query_type,
+                query_name=params.query_name,
+            ),
         )
     for pattern in params.fail_if_not_matches_answer:
         if not any(re.search(pattern, record) for record in records):
-            raise ProbeFailure("content", f"no answer record matches {pattern!r}")
+            raise ProbeFailure(
+                "content", msg("no answer record matches {pattern}", pattern=repr(pattern))
+            )
     for pattern in params.fail_if_matches_answer:
         for record in records:
             if re.search(pattern, record):
-                raise ProbeFailure("content", f"answer record {record!r} matches {pattern!r}")
+                raise ProbeFailure(
+                    "content",
+                    msg(
+                        "answer record {record} matches {pattern}",
+                        record=repr(record),
+                        pattern=repr(pattern),
+                    ),
+                )
 
 
 # Numeric facts this prober reports in ProbeResult.values, with their metrics.

@@ -16,6 +16,7 @@ from netwatch import __version__
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.secrets import is_secret_name
 from netwatch.core.settings import Regex, StrictModel
+from netwatch.i18n import Message, label, msg
 from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, close, connect, start_tls, valid_host
 from netwatch.probes.result import ProbeFailure, ProbeResult
@@ -202,28 +203,35 @@ class _Response:
     truncated: bool = False
 
 
-def _parse_url(url: str, what: str = "target") -> _Url:
-    """Split an http:// or https:// URL; ProbeFailure("config") when it is not one."""
+def _parse_url(url: str, redirect: bool = False) -> _Url:
+    """Split an http:// or https:// URL (a target's or a redirect's); ProbeFailure("config")
+    when it is not one."""
+    what = msg("redirect URL") if redirect else msg("target URL")
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:  # the message may quote the URL's user info: leave it out
-        raise ProbeFailure("config", f"invalid {what} URL: bad host or port") from None
+        raise ProbeFailure("config", msg("invalid {url}: bad host or port", url=what)) from None
     if parts.scheme not in _DEFAULT_PORTS:
-        shown = f"{parts.scheme!r}" if parts.scheme else "none"
-        raise ProbeFailure(
-            "config", f"unsupported {what} URL scheme {shown}: use http:// or https://"
+        why = msg(
+            "unsupported {url} scheme {scheme}: use http:// or https://",
+            url=what,
+            scheme=repr(parts.scheme)
+            if parts.scheme
+            else label("none", context="URL scheme").fill(),
         )
+        raise ProbeFailure("config", why)
     if "@" in parts.netloc:
-        raise ProbeFailure("config", f"{what} URL contains credentials; use basic_auth instead")
+        why = msg("{url} contains credentials; use basic_auth instead", url=what)
+        raise ProbeFailure("config", why)
     if not parts.hostname:
-        raise ProbeFailure("config", f"invalid {what} URL: no host")
+        raise ProbeFailure("config", msg("invalid {url}: no host", url=what))
     if port == 0:
-        raise ProbeFailure("config", f"invalid {what} URL: port 0")
+        raise ProbeFailure("config", msg("invalid {url}: port 0", url=what))
     try:
         host = valid_host(parts.hostname).encode("idna").decode("ascii")
     except UnicodeError:
-        raise ProbeFailure("config", f"invalid host name in {what} URL") from None
+        raise ProbeFailure("config", msg("invalid host name in {url}", url=what)) from None
     authority = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
         authority += f":{port}"
@@ -237,7 +245,12 @@ def _env_secret(variable: str, setting: str) -> str:
     """A secret from the environment; ProbeFailure("config") naming the variable when unset."""
     value = os.environ.get(variable)
     if value is None:
-        raise ProbeFailure("config", f"environment variable {variable} ({setting}) is not set")
+        why = msg(
+            "environment variable {variable} ({setting}) is not set",
+            variable=variable,
+            setting=setting,
+        )
+        raise ProbeFailure("config", why)
     return value
 
 
@@ -296,7 +309,7 @@ async def _read_line(reader: asyncio.StreamReader) -> bytes:
     try:
         line = await reader.readline()
     except ValueError:  # the stream limit was exceeded
-        raise ProbeFailure("protocol", "response line too long") from None
+        raise ProbeFailure("protocol", msg("response line too long")) from None
     return line
 
 
@@ -305,10 +318,11 @@ async def _read_exactly(reader: asyncio.StreamReader, size: int) -> bytes:
     try:
         return await reader.readexactly(size)
     except asyncio.IncompleteReadError as exc:
-        raise ProbeFailure(
-            "connection", f"connection closed {size - len(exc.partial)} bytes before the "
-            "end of the response body"
-        ) from None  # fmt: skip
+        why = msg(
+            "connection closed {count} bytes before the end of the response body",
+            count=size - len(exc.partial),
+        )
+        raise ProbeFailure("connection", why) from None
 
 
 def _parse_status(line: bytes) -> tuple[str, int]:
@@ -316,7 +330,8 @@ def _parse_status(line: bytes) -> tuple[str, int]:
     match = _STATUS_LINE.fullmatch(line.rstrip(b"\r\n"))
     if match is None:
         start = line[:32].decode("ascii", "replace").partition("?")[0].strip()
-        raise ProbeFailure("protocol", f"not an HTTP response (starts with {start!r})")
+        why = msg("not an HTTP response (starts with {start})", start=repr(start))
+        raise ProbeFailure("protocol", why)
     return match[1].decode(), int(match[2])
 
 
@@ -327,7 +342,7 @@ async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
     for _ in range(_MAX_HEADERS):
         line = await _read_line(reader)
         if not line:
-            raise ProbeFailure("connection", "connection closed inside the response headers")
+            raise ProbeFailure("connection", msg("connection closed inside the response headers"))
         text = line.decode("latin-1").rstrip("\r\n")
         if not text:
             return headers
@@ -337,9 +352,9 @@ async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
         name, sep, value = text.partition(":")
         name = name.strip().lower()
         if not sep or not _TOKEN.fullmatch(name):
-            raise ProbeFailure("protocol", "malformed response header line")
+            raise ProbeFailure("protocol", msg("malformed response header line"))
         headers[name] = f"{headers[name]}, {value.strip()}" if name in headers else value.strip()
-    raise ProbeFailure("protocol", f"more than {_MAX_HEADERS} response headers")
+    raise ProbeFailure("protocol", msg("more than {count} response headers", count=_MAX_HEADERS))
 
 
 def _content_length(headers: dict[str, str]) -> int | None:
@@ -349,7 +364,7 @@ def _content_length(headers: dict[str, str]) -> int | None:
     values = {value.strip() for value in headers["content-length"].split(",")}
     value = values.pop() if len(values) == 1 else ""
     if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise ProbeFailure("protocol", "invalid Content-Length header")
+        raise ProbeFailure("protocol", msg("invalid Content-Length header"))
     return int(value)
 
 
@@ -361,7 +376,7 @@ async def _read_chunked(reader: asyncio.StreamReader, cap: int) -> tuple[bytes, 
         try:
             size = int(size_text, 16)
         except ValueError:
-            raise ProbeFailure("protocol", "malformed chunk size in chunked body") from None
+            raise ProbeFailure("protocol", msg("malformed chunk size in chunked body")) from None
         if size == 0:
             break
         keep = min(size, cap - len(body))
@@ -369,7 +384,7 @@ async def _read_chunked(reader: asyncio.StreamReader, cap: int) -> tuple[bytes, 
         if keep < size:
             return bytes(body), True
         if await _read_exactly(reader, 2) != b"\r\n":
-            raise ProbeFailure("protocol", "chunk not followed by CRLF in chunked body")
+            raise ProbeFailure("protocol", msg("chunk not followed by CRLF in chunked body"))
     while (await _read_line(reader)).strip():  # trailer fields
         pass
     return bytes(body), False
@@ -409,7 +424,7 @@ async def _read_response(
     """Parse the response after its first status line, skipping interim 1xx responses."""
     while True:
         if not status_line:
-            raise ProbeFailure("connection", "connection closed before a response")
+            raise ProbeFailure("connection", msg("connection closed before a response"))
         version, status = _parse_status(status_line)
         response = _Response(version, status, await _read_headers(reader))
         if not 100 <= status < 200 or status == 101:
@@ -500,7 +515,8 @@ async def _hop(
     except ProbeFailure as exc:
         if exc.reason != "denied" or not result.values["http_redirects"]:
             raise
-        raise ProbeFailure("denied", f"redirect to {url.display} refused: {exc.detail}") from None
+        why = msg("redirect to {url} refused: {why}", url=url.display, why=exc.message)
+        raise ProbeFailure("denied", why) from None
 
 
 def _check_status(status: int, valid: list[int]) -> None:
@@ -508,7 +524,8 @@ def _check_status(status: int, valid: list[int]) -> None:
     if (status in valid) if valid else (200 <= status < 300):
         return
     expected = ", ".join(str(code) for code in valid) if valid else "2xx"
-    raise ProbeFailure("status", f"status {status}, expected {expected}")
+    why = msg("status {status}, expected {expected}", status=status, expected=expected)
+    raise ProbeFailure("status", why)
 
 
 def _check_body(response: _Response, params: HttpParams) -> None:
@@ -522,11 +539,22 @@ def _check_body(response: _Response, params: HttpParams) -> None:
         text = response.body.decode("utf-8", "replace")
     for pattern in params.fail_if_body_matches:
         if re.search(pattern, text):
-            raise ProbeFailure("content", f"body matched forbidden pattern {pattern!r}")
-    scope = f" (in the first {len(response.body)} bytes read)" if response.truncated else ""
+            why = msg("body matched forbidden pattern {pattern}", pattern=repr(pattern))
+            raise ProbeFailure("content", why)
     for pattern in params.fail_if_body_not_matches:
         if not re.search(pattern, text):
-            raise ProbeFailure("content", f"body did not match required pattern {pattern!r}{scope}")
+            raise ProbeFailure("content", _unmatched(repr(pattern), response))
+
+
+def _unmatched(pattern: str, response: _Response) -> Message:
+    """Why the body failed a required pattern (and how much of it was read)."""
+    if response.truncated:
+        return msg(
+            "body did not match required pattern {pattern} (in the first {count} bytes read)",
+            pattern=pattern,
+            count=len(response.body),
+        )
+    return msg("body did not match required pattern {pattern}", pattern=pattern)
 
 
 def _next_hop(
@@ -538,9 +566,9 @@ def _next_hop(
     """
     location = urljoin(url.full, response.headers["location"].strip())
     try:
-        next_url = _parse_url(location, "redirect")
+        next_url = _parse_url(location, redirect=True)
     except ProbeFailure as exc:
-        raise ProbeFailure("protocol", exc.detail) from None
+        raise ProbeFailure("protocol", exc.message) from None
     if response.status == 303 and method != "HEAD":
         return next_url, "GET", None
     if response.status in (301, 302) and method == "POST":
@@ -574,10 +602,13 @@ async def probe(target: str, params: HttpParams, result: ProbeResult) -> None:
         if not (redirect and follow):
             break
         if result.values["http_redirects"] >= params.max_redirects:
-            raise ProbeFailure(
-                "status", f"more than {params.max_redirects} redirects (last status "
-                f"{response.status} at {url.display})"
-            )  # fmt: skip
+            why = msg(
+                "more than {count} redirects (last status {status} at {url})",
+                count=params.max_redirects,
+                status=response.status,
+                url=url.display,
+            )
+            raise ProbeFailure("status", why)
         url, method, body = _next_hop(response, url, method, body)
         result.values["http_redirects"] += 1
         note(f"redirect {result.values['http_redirects']:.0f} to {url.display}")

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration, StrictModel
+from netwatch.i18n import msg
 from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, parse_host, resolve
 from netwatch.probes.result import ProbeFailure, ProbeResult
@@ -42,15 +43,21 @@ _SOCKET_TYPES = {
     "raw": [socket.SOCK_RAW],
     "auto": [socket.SOCK_DGRAM, socket.SOCK_RAW],
 }
-_SYSCTL_FIX = (
+_SYSCTL_FIX = msg(
     "allow unprivileged ping with `sysctl -w net.ipv4.ping_group_range='0 2147483647'` "
     "(persist it in /etc/sysctl.d/)"
 )
-_RAW_FIX = "run the agent as root or with CAP_NET_RAW (systemd: AmbientCapabilities=CAP_NET_RAW)"
+_RAW_FIX = msg(
+    "run the agent as root or with CAP_NET_RAW (systemd: `AmbientCapabilities=CAP_NET_RAW`)"
+)
 _PERMISSION_HELP = {
-    "unprivileged": f"not allowed to open an unprivileged ICMP socket: {_SYSCTL_FIX}",
-    "raw": f"not allowed to open a raw ICMP socket: {_RAW_FIX}",
-    "auto": f"not allowed to open an ICMP socket: {_SYSCTL_FIX}, or {_RAW_FIX}",
+    "unprivileged": msg("not allowed to open an unprivileged ICMP socket: {fix}", fix=_SYSCTL_FIX),
+    "raw": msg("not allowed to open a raw ICMP socket: {fix}", fix=_RAW_FIX),
+    "auto": msg(
+        "not allowed to open an ICMP socket: {fix}, or {other_fix}",
+        fix=_SYSCTL_FIX,
+        other_fix=_RAW_FIX,
+    ),
 }
 
 
@@ -162,7 +169,8 @@ def open_socket(
         return sock, "raw" if kind == socket.SOCK_RAW else "unprivileged"
     if any(isinstance(error, PermissionError) for error in errors):
         raise ProbeFailure("permission", _PERMISSION_HELP[mode])
-    raise ProbeFailure("error", f"cannot open an ICMP socket: {errors[-1].strerror or errors[-1]}")
+    error = errors[-1].strerror or str(errors[-1])
+    raise ProbeFailure("error", msg("cannot open an ICMP socket: {error}", error=error))
 
 
 @dataclass
@@ -237,7 +245,10 @@ async def _receive(
         elif message.kind == "unreachable":
             echoes.fail(
                 message.sequence,
-                ProbeFailure("unreachable", f"destination unreachable (ICMP code {message.code})"),
+                ProbeFailure(
+                    "unreachable",
+                    msg("destination unreachable (ICMP code {code})", code=message.code),
+                ),
             )
 
 
@@ -289,7 +300,7 @@ async def probe(
         if echoes.sent and not echoes.rtts:  # no round trip: the time spent waiting for one
             result.phases["wait"] = time.perf_counter() - min(echoes.sent.values())
     if not echoes.rtts:
-        raise echoes.problem or ProbeFailure("timeout", "no echo reply")
+        raise echoes.problem or ProbeFailure("timeout", msg("no echo reply"))
 
 
 # Numeric facts this prober reports in ProbeResult.values, with their metrics.

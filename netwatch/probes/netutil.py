@@ -10,6 +10,7 @@ import ssl
 import time
 from typing import Any, Literal
 
+from netwatch.i18n import msg
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.scope import check_addresses, check_host, note
 
@@ -24,9 +25,8 @@ def valid_host(host: str) -> str:
     except ValueError:
         name = host[:-1] if host.endswith(".") else host
         if not name or len(name) > 253 or not all(map(_valid_label, name.split("."))):
-            raise ProbeFailure(
-                "config", f"invalid host {host!r}: use a host name or an IP address"
-            ) from None
+            why = msg("invalid host {host}: use a host name or an IP address", host=repr(host))
+            raise ProbeFailure("config", why) from None
     return host
 
 
@@ -43,19 +43,22 @@ def split_host_port(target: str, default_port: int | None = None) -> tuple[str, 
     """``host:port``, ``[v6]:port`` or (with a default port) a bare host."""
     text = target.strip()
     if "://" in text:
-        raise ProbeFailure("config", f"invalid target {target!r}: give HOST:PORT, not a URL")
+        why = msg("invalid target {target}: give HOST:PORT, not a URL", target=repr(target))
+        raise ProbeFailure("config", why)
     if text.startswith("["):
         host, sep, rest = text[1:].partition("]")
         port_text = rest[1:] if rest.startswith(":") else ""
         if not sep:
-            raise ProbeFailure("config", f"invalid target {target!r}: unclosed '['")
+            why = msg("invalid target {target}: unclosed '['", target=repr(target))
+            raise ProbeFailure("config", why)
     elif text.count(":") == 1:
         host, _, port_text = text.partition(":")
     else:
         host, port_text = text, ""
     if not port_text:
         if default_port is None:
-            raise ProbeFailure("config", f"invalid target {target!r}: expected HOST:PORT")
+            why = msg("invalid target {target}: expected HOST:PORT", target=repr(target))
+            raise ProbeFailure("config", why)
         return valid_host(host), default_port
     if not (
         port_text.isascii()
@@ -63,7 +66,8 @@ def split_host_port(target: str, default_port: int | None = None) -> tuple[str, 
         and len(port_text) <= 5
         and 0 < int(port_text) < 65536
     ):
-        raise ProbeFailure("config", f"invalid port in target {target!r}: use 1-65535")
+        why = msg("invalid port in target {target}: use 1-65535", target=repr(target))
+        raise ProbeFailure("config", why)
     return valid_host(host), int(port_text)
 
 
@@ -76,7 +80,8 @@ def _ip_literal(host: str, family: IpFamily) -> int | None:
     found = socket.AF_INET if address.version == 4 else socket.AF_INET6
     wanted = _FAMILIES[family]
     if wanted not in (socket.AF_UNSPEC, found):
-        raise ProbeFailure("config", f"{host} is not an {family} address")
+        why = msg("{host} is not an {family} address", host=host, family=family)
+        raise ProbeFailure("config", why)
     return found
 
 
@@ -110,11 +115,12 @@ async def resolve(
     try:
         infos = await loop.run_in_executor(None, _lookup, host, port, _FAMILIES[family], timing)
     except socket.gaierror as exc:
-        raise ProbeFailure("resolve", f"cannot resolve {host}: {exc.strerror}") from exc
+        why = msg("cannot resolve {host}: {error}", host=host, error=exc.strerror or str(exc))
+        raise ProbeFailure("resolve", why) from exc
     finally:  # the lookup's own time; the time waited when the probe gave up first
         result.phases["resolve"] = timing[0] if timing else time.perf_counter() - started
     if not infos:
-        raise ProbeFailure("resolve", f"cannot resolve {host}: no address")
+        raise ProbeFailure("resolve", msg("cannot resolve {host}: no address", host=host))
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     note(f"resolved {host} to {', '.join(addresses)}")
     check_addresses(host, addresses)
@@ -169,7 +175,7 @@ async def start_tls(
             reader._transport = transport  # type: ignore[attr-defined]
     ssl_object: ssl.SSLObject | None = writer.get_extra_info("ssl_object")
     if ssl_object is None:
-        raise ProbeFailure("tls", "TLS handshake did not produce a session")
+        raise ProbeFailure("tls", msg("TLS handshake did not produce a session"))
     result.info["tls_version"] = ssl_object.version() or ""
     note(f"TLS handshake done ({result.info['tls_version']}, server name {server_name})")
     return ssl_object

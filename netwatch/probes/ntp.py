@@ -13,9 +13,10 @@ from pydantic import Field
 
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration, StrictModel
+from netwatch.i18n import Message, msg
 from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, resolve, split_host_port
-from netwatch.probes.result import ProbeFailure, ProbeResult
+from netwatch.probes.result import ProbeFailure, ProbeResult, rounded
 
 DEFAULT_PORT = 123
 NTP_EPOCH = 2208988800  # seconds from 1900-01-01 (NTP) to 1970-01-01 (Unix)
@@ -26,9 +27,9 @@ _REQUEST_HEADER = 0x23  # leap indicator 0, version 4, mode 3 (client)
 _SERVER_MODE = 4
 _UNSYNCHRONISED = 3  # leap indicator "alarm": the server's clock is not synchronised
 _REFUSALS = {  # Kiss-o'-Death codes by which a server refuses to serve this client
-    "DENY": "access denied",
-    "RSTR": "access restricted",
-    "RATE": "rate limit exceeded, poll less often",
+    "DENY": msg("access denied"),
+    "RSTR": msg("access restricted"),
+    "RATE": msg("rate limit exceeded, poll less often"),
 }
 
 
@@ -105,9 +106,8 @@ def request(unix_time: float) -> bytes:
 def parse_reply(data: bytes, sent: bytes) -> NtpReply:
     """Decode a server reply to the request ``sent``; ProbeFailure "protocol" when unusable."""
     if len(data) < _PACKET.size:
-        raise ProbeFailure(
-            "protocol", f"short reply: {len(data)} bytes, an NTP reply has at least 48"
-        )
+        why = msg("short reply: {size} bytes, an NTP reply has at least 48", size=len(data))
+        raise ProbeFailure("protocol", why)
     header, stratum, _, _, delay, dispersion, ref, _, originate, receive, transmit = (
         _PACKET.unpack_from(data)
     )
@@ -116,12 +116,16 @@ def parse_reply(data: bytes, sent: bytes) -> NtpReply:
         ref, originate, receive, transmit,
     )  # fmt: skip
     if reply.mode != _SERVER_MODE or not 1 <= reply.version <= 4:
-        raise ProbeFailure(
-            "protocol", f"not an NTP server reply (mode {reply.mode}, version {reply.version})"
+        why = msg(
+            "not an NTP server reply (mode {mode}, version {version})",
+            mode=reply.mode,
+            version=reply.version,
         )
+        raise ProbeFailure("protocol", why)
     if reply.originate != _PACKET.unpack(sent)[-1]:
         raise ProbeFailure(
-            "protocol", "the reply's originate timestamp is not our request's (stale or forged)"
+            "protocol",
+            msg("the reply's originate timestamp is not our request's (stale or forged)"),
         )
     return reply
 
@@ -180,9 +184,13 @@ async def probe(target: str, params: NtpParams, result: ProbeResult) -> None:
     result.info["ntp_delay"] = f"{delay:.6f}s"
     _check_state(reply, params)
     if abs(offset) > params.max_offset:
-        raise ProbeFailure(
-            "content", f"clock offset {offset:+.3f}s is larger than {params.max_offset:g}s"
+        why = msg(
+            "clock offset {sign}{offset}s is larger than {maximum}s",
+            sign="+" if offset >= 0 else "",
+            offset=rounded(offset, 3),
+            maximum=rounded(params.max_offset, 3),
         )
+        raise ProbeFailure("content", why)
 
 
 def _describe(reply: NtpReply, result: ProbeResult) -> None:
@@ -198,25 +206,39 @@ def _check_usable(reply: NtpReply) -> None:
     """Fail on a Kiss-o'-Death refusal or a reply without a transmit time."""
     code = reference_text(reply) if reply.stratum == 0 else ""
     if code in _REFUSALS:
-        raise ProbeFailure("status", f"Kiss-o'-Death {code}: {_REFUSALS[code]}")
+        why = msg("Kiss-o'-Death {code}: {why}", code=code, why=_REFUSALS[code])
+        raise ProbeFailure("status", why)
     if reply.transmit == 0:
-        raise ProbeFailure("protocol", "the reply carries no transmit timestamp")
+        raise ProbeFailure("protocol", msg("the reply carries no transmit timestamp"))
 
 
 def _check_state(reply: NtpReply, params: NtpParams) -> None:
     """Fail on an unsynchronised server (unless allowed) or one too many hops from a clock."""
     unsynchronised = not synchronised(reply)
     if unsynchronised and not params.allow_unsynchronised:
-        kiss = f", code {reference_text(reply)}" if reply.stratum == 0 else ""
-        raise ProbeFailure(
-            "status",
-            f"server clock not synchronised (leap indicator {reply.leap}, "
-            f"stratum {reply.stratum}{kiss})",
-        )
+        raise ProbeFailure("status", _unsynchronised(reply))
     if not unsynchronised and reply.stratum > params.max_stratum:
-        raise ProbeFailure(
-            "status", f"stratum {reply.stratum} is above the maximum {params.max_stratum}"
+        why = msg(
+            "stratum {stratum} is above the maximum {maximum}",
+            stratum=reply.stratum,
+            maximum=params.max_stratum,
         )
+        raise ProbeFailure("status", why)
+
+
+def _unsynchronised(reply: NtpReply) -> Message:
+    """An unsynchronised server's state (and its Kiss-o'-Death code at stratum 0)."""
+    if reply.stratum == 0:
+        return msg(
+            "server clock not synchronised (leap indicator {leap}, stratum 0, code {code})",
+            leap=reply.leap,
+            code=reference_text(reply),
+        )
+    return msg(
+        "server clock not synchronised (leap indicator {leap}, stratum {stratum})",
+        leap=reply.leap,
+        stratum=reply.stratum,
+    )
 
 
 # Numeric facts this prober reports in ProbeResult.values, with their metrics.

@@ -38,15 +38,27 @@ WARNING_KINDS = (
 )
 
 
-class ProbeFailure(Exception):
-    """A probe ended in a known failure; ``reason`` is one of :data:`FAILURE_REASONS`."""
+def rounded(value: float, digits: int = 1) -> int | float:
+    """``value`` to ``digits`` decimals for a reader, a whole number without its ``.0``
+    (shown as ``14``, ``4.9``)."""
+    number = round(value, digits)
+    return int(number) if number.is_integer() else number
 
-    def __init__(self, reason: str, detail: str) -> None:
+
+class ProbeFailure(Exception):
+    """A probe ended in a known failure; ``reason`` is one of :data:`FAILURE_REASONS`.
+
+    ``message`` is the detail for readers (a message in their language); ``detail`` is its
+    English text, for logs and config errors.
+    """
+
+    def __init__(self, reason: str, detail: str | Message) -> None:
         if reason not in FAILURE_REASONS:
             raise ValueError(f"unknown failure reason {reason!r}")
-        super().__init__(detail)
+        super().__init__(str(detail))
         self.reason = reason
-        self.detail = detail
+        self.detail = str(detail)
+        self.message = detail
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex, StrictModel
+from netwatch.i18n import msg
 from netwatch.probes.base import PROBE_LABELS, Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port
 from netwatch.probes.result import ProbeFailure, ProbeResult
@@ -82,16 +83,18 @@ class Reply:
 def _reply_line(raw: bytes, first: str | None) -> str:
     """Decode and check one reply line: three digits (the same on every line), then ' ' or '-'."""
     if not raw.endswith(b"\n"):
-        raise ProbeFailure("connection", "the server closed the connection")
+        raise ProbeFailure("connection", msg("the server closed the connection"))
     line = raw.decode("utf-8", "replace").rstrip("\r\n")
     if (
         len(line) < 3
         or not (line[:3].isascii() and line[:3].isdigit())
         or line[3:4] not in ("", " ", "-")
     ):
-        raise ProbeFailure("protocol", f"not an SMTP reply: {line[:TEXT_LIMIT]!r}")
+        why = msg("not an SMTP reply: {line}", line=repr(line[:TEXT_LIMIT]))
+        raise ProbeFailure("protocol", why)
     if first is not None and line[:3] != first[:3]:
-        raise ProbeFailure("protocol", f"reply code changed within a reply: {line[:TEXT_LIMIT]!r}")
+        why = msg("reply code changed within a reply: {line}", line=repr(line[:TEXT_LIMIT]))
+        raise ProbeFailure("protocol", why)
     return line
 
 
@@ -100,11 +103,12 @@ async def read_reply(reader: asyncio.StreamReader, result: ProbeResult) -> Reply
     lines: list[str] = []
     while not lines or lines[-1][3:4] == "-":
         if len(lines) >= MAX_REPLY_LINES:
-            raise ProbeFailure("protocol", f"reply longer than {MAX_REPLY_LINES} lines")
+            why = msg("reply longer than {count} lines", count=MAX_REPLY_LINES)
+            raise ProbeFailure("protocol", why)
         try:
             raw = await reader.readline()
         except ValueError as exc:  # the stream's line length limit
-            raise ProbeFailure("protocol", "reply line too long") from exc
+            raise ProbeFailure("protocol", msg("reply line too long")) from exc
         lines.append(_reply_line(raw, lines[0] if lines else None))
     reply = Reply(int(lines[0][:3]), tuple(lines))
     result.values["smtp_status_code"] = reply.code
@@ -130,7 +134,8 @@ async def ehlo(
     """Say EHLO; returns the extension keywords the server announces (upper case)."""
     reply = await command(reader, writer, f"EHLO {helo_name}", result)
     if reply.code != 250:
-        raise ProbeFailure("status", f"EHLO answered {reply.code}: {reply.text()}")
+        why = msg("`EHLO` answered {code}: {text}", code=reply.code, text=reply.text())
+        raise ProbeFailure("status", why)
     return {line[4:].split(" ", 1)[0].upper() for line in reply.lines[1:]}
 
 
@@ -146,14 +151,17 @@ async def open_session(
         greeting = await read_reply(reader, result)
     result.info["smtp_banner"] = greeting.lines[0][:TEXT_LIMIT]
     if greeting.code != 220:
-        raise ProbeFailure("status", f"greeting {greeting.code}: {greeting.text()}")
+        why = msg("greeting {code}: {text}", code=greeting.code, text=greeting.text())
+        raise ProbeFailure("status", why)
     if expect_banner is not None and not re.search(
         expect_banner, "\n".join(greeting.lines), re.MULTILINE
     ):
-        raise ProbeFailure(
-            "content",
-            f"greeting does not match {expect_banner!r}: {greeting.lines[0][:TEXT_LIMIT]!r}",
+        why = msg(
+            "greeting does not match {pattern}: {line}",
+            pattern=repr(expect_banner),
+            line=repr(greeting.lines[0][:TEXT_LIMIT]),
         )
+        raise ProbeFailure("content", why)
     return await ehlo(reader, writer, helo_name, result)
 
 
@@ -165,10 +173,11 @@ async def request_starttls(
 ) -> None:
     """Ask for STARTTLS, which the server must offer and accept with 220."""
     if "STARTTLS" not in keywords:
-        raise ProbeFailure("protocol", "the server does not offer STARTTLS")
+        raise ProbeFailure("protocol", msg("the server does not offer `STARTTLS`"))
     reply = await command(reader, writer, "STARTTLS", result)
     if reply.code != 220:
-        raise ProbeFailure("status", f"STARTTLS answered {reply.code}: {reply.text()}")
+        why = msg("`STARTTLS` answered {code}: {text}", code=reply.code, text=reply.text())
+        raise ProbeFailure("status", why)
 
 
 async def quit_session(

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Regex, StrictModel
+from netwatch.i18n import msg
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port, start_tls
 from netwatch.probes.result import ProbeFailure, ProbeResult
@@ -74,7 +75,8 @@ async def tls_upgrade(
         result.values["tls_verified"] = 0.0
         raise
     except ConnectionError as exc:  # e.g. no TLS version or cipher in common
-        raise ProbeFailure("tls", "the server closed the connection in the TLS handshake") from exc
+        why = msg("the server closed the connection in the TLS handshake")
+        raise ProbeFailure("tls", why) from exc
     result.values["tls_verified"] = 1.0 if params.verify else 0.0
     return record_cert(result, ssl_object, params)
 
@@ -104,11 +106,15 @@ async def expect_line(
             if pattern.search(text):
                 return text
         if not received:
-            raise ProbeFailure("connection", "connection closed before anything was received")
+            why = msg("connection closed before anything was received")
+            raise ProbeFailure("connection", why)
         if finished:
-            raise ProbeFailure(
-                "content", f"no line matched {pattern.pattern!r}; received {quote(received)}"
+            why = msg(
+                "no line matched {pattern}; received {received}",
+                pattern=repr(pattern.pattern),
+                received=quote(received),
             )
+            raise ProbeFailure("content", why)
 
 
 async def probe(target: str, params: TcpParams, result: ProbeResult) -> None:

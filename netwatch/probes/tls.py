@@ -14,10 +14,11 @@ from pydantic import Field
 
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import StrictModel
+from netwatch.i18n import Message, msg
 from netwatch.probes import smtp
 from netwatch.probes.base import Prober
 from netwatch.probes.netutil import IpFamily, close, connect, split_host_port, start_tls
-from netwatch.probes.result import ProbeFailure, ProbeResult
+from netwatch.probes.result import ProbeFailure, ProbeResult, rounded
 from netwatch.probes.tcp import tls_upgrade
 from netwatch.probes.tlsutil import (
     TLS_VALUE_METRICS,
@@ -106,11 +107,17 @@ async def _inspect(
     return _record_sans(result, facts)
 
 
-def _verify_detail(error: ssl.SSLCertVerificationError, facts: CertFacts | None, name: str) -> str:
+def _verify_detail(
+    error: ssl.SSLCertVerificationError, facts: CertFacts | None, name: str
+) -> str | Message:
     """Why verification failed, in words; names the certificate's names on a mismatch."""
     if error.verify_code in _NAME_MISMATCH and facts is not None:
         names = ", ".join(facts.sans) or facts.subject
-        return f"hostname mismatch: certificate is for {names[:SANS_LIMIT]}, not {name}"
+        return msg(
+            "hostname mismatch: certificate is for {names}, not {name}",
+            names=names[:SANS_LIMIT],
+            name=name,
+        )
     return str(error.verify_message or error.reason or error)
 
 
@@ -118,11 +125,14 @@ def _check_days(facts: CertFacts, min_days: float) -> None:
     """Fail when the earliest expiry of the chain is less than ``min_days`` away."""
     days = (facts.earliest_expiry - time.time()) / DAY
     if days < 0:
-        raise ProbeFailure("tls", f"certificate expired {-days:.1f} days ago")
+        raise ProbeFailure("tls", msg("certificate expired {days} days ago", days=rounded(-days)))
     if days < min_days:
-        raise ProbeFailure(
-            "tls", f"certificate expires in {days:.1f} days (min_days_valid is {min_days:g})"
+        why = msg(
+            "certificate expires in {days} days (`min_days_valid` is {minimum})",
+            days=rounded(days),
+            minimum=rounded(min_days),
         )
+        raise ProbeFailure("tls", why)
 
 
 async def probe(target: str, params: TlsProbeParams, result: ProbeResult) -> None:
@@ -137,7 +147,7 @@ async def probe(target: str, params: TlsProbeParams, result: ProbeResult) -> Non
         detail = _verify_detail(error, facts, params.tls.server_name or host)
         raise ProbeFailure("tls", detail) from error
     if facts is None:
-        raise ProbeFailure("tls", "the server presented no certificate")
+        raise ProbeFailure("tls", msg("the server presented no certificate"))
     if params.min_days_valid:
         _check_days(facts, params.min_days_valid)
 

@@ -15,7 +15,7 @@ from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import CaFile, StrictModel
 from netwatch.i18n import msg
 from netwatch.probes.base import PROBE_LABELS
-from netwatch.probes.result import ProbeResult
+from netwatch.probes.result import ProbeResult, rounded
 
 # Numeric facts every TLS-speaking prober reports in ProbeResult.values, with their metrics.
 TLS_VALUE_METRICS: dict[str, MetricSpec] = {
@@ -206,18 +206,12 @@ def flag_expiry(result: ProbeResult, expiry: float, warning_days: float, now: fl
         result.warnings.pop("cert_expiring", None)
     elif days < 0:
         result.warn(
-            "cert_expiring", msg("certificate expired {days} days ago", days=_tenths(-days))
+            "cert_expiring", msg("certificate expired {days} days ago", days=rounded(-days))
         )
     else:
         text = msg(
             "certificate expires in {days} days (warning below {threshold} days)",
-            days=_tenths(days),
-            threshold=_tenths(warning_days),
+            days=rounded(days),
+            threshold=rounded(warning_days),
         )
         result.warn("cert_expiring", text)
-
-
-def _tenths(days: float) -> int | float:
-    """``days`` to a tenth, a whole number without its ``.0`` (shown as ``14``, ``4.9``)."""
-    rounded = round(days, 1)
-    return int(rounded) if rounded.is_integer() else rounded
