@@ -92,7 +92,7 @@ def test_hardened_host_passes_every_account_check() -> None:
     assert pairs(outcomes["sudo_nopasswd"]) == [
         (
             "/etc/sudoers",
-            "no NOPASSWD: ALL grant in /etc/sudoers, /etc/sudoers.d/20-nwbackup, "
+            "no `NOPASSWD: ALL` grant in /etc/sudoers, /etc/sudoers.d/20-nwbackup, "
             "/etc/sudoers.d/README",
         )
     ]
@@ -110,13 +110,13 @@ def test_weak_host_password_policy_lists_every_unmet_element() -> None:
         (
             "/etc/pam.d/common-password:9",
             "minimum password length 6: pam_unix (/etc/pam.d/common-password:9): "
-            "no minlen: built-in default 6",
+            "no `minlen`: built-in default 6",
         ),
-        (AUTH, "no pam_faillock authfail or pam_tally2 rule: password guessing is unlimited"),
+        (AUTH, "no `pam_faillock` `authfail` or `pam_tally2` rule: password guessing is unlimited"),
         ("/etc/login.defs:36", "PASS_MIN_LEN 10 (ignored: PAM sets the length, not login.defs)"),
         (
             "/etc/security/pwquality.conf:9",
-            "minlen = 12 has no effect: pam_pwquality is not in /etc/pam.d/common-password",
+            "`minlen = 12` has no effect: `pam_pwquality` is not in /etc/pam.d/common-password",
         ),
     ]
     assert str(outcome.evidence[0].expected) == "PASS_MAX_DAYS between 1 and 90"
@@ -227,7 +227,7 @@ def test_stricter_params_fail_the_hardened_host() -> None:
         "at most 30 days",
         "at most 30 days",
         "at least 14 characters",
-        "pam_faillock authfail with deny between 1 and 3",
+        "`pam_faillock` `authfail` with `deny` between 1 and 3",
     ]
     assert [e.source for e in outcome.evidence[1:3]] == ["/etc/shadow:25", "/etc/shadow:26"]
 
@@ -288,7 +288,7 @@ def test_pwquality_default_and_floor(tmp_path: Path) -> None:
     assert outcome.status is Status.failed  # 6 < the default 8
     observed = str(outcome.evidence[0].observed)
     assert observed.startswith("minimum password length 6:")
-    assert observed.endswith("minlen=3, raised to the pwquality floor of 6")
+    assert observed.endswith("minlen=3, raised to the `pwquality` floor of 6")
 
 
 def test_cracklib_default_length(tmp_path: Path) -> None:
@@ -307,18 +307,18 @@ def test_no_password_module_and_no_stack(tmp_path: Path) -> None:
     outcome = password_policy(ctx)
     assert outcome.status is Status.failed
     assert pairs(outcome) == [
-        (PASSWORD, "no pam_pwquality, pam_cracklib or pam_unix password rule")
+        (PASSWORD, "no `pam_pwquality`, `pam_cracklib` or `pam_unix` `password` rule")
     ]
     bare = policy_tree(tmp_path / "bare", auth=FAILLOCK_AUTH)
     assert pairs(password_policy(bare)) == [
-        (PASSWORD, "no PAM password stack (common-password or system-auth)")
+        (PASSWORD, "no PAM `password` stack (`common-password` or `system-auth`)")
     ]
 
 
 @pytest.mark.parametrize(
     ("auth", "faillock", "status", "observed"),
     [
-        (FAILLOCK_AUTH, "", Status.passed, f"pam_faillock ({AUTH}:3): no deny set: default 3"),
+        (FAILLOCK_AUTH, "", Status.passed, f"pam_faillock ({AUTH}:3): no `deny` set: default 3"),
         (FAILLOCK_AUTH, "deny = 10\n", Status.failed, f"pam_faillock ({AUTH}:3): deny = 10"),
         (
             FAILLOCK_AUTH.replace("authfail", "authfail deny=4"),
@@ -343,7 +343,7 @@ def test_no_password_module_and_no_stack(tmp_path: Path) -> None:
             "auth requisite pam_faillock.so preauth\n",
             "deny = 3\n",
             Status.failed,
-            "no pam_faillock authfail or pam_tally2 rule: password guessing is unlimited",
+            "no `pam_faillock` `authfail` or `pam_tally2` rule: password guessing is unlimited",
         ),
     ],
 )
@@ -469,7 +469,7 @@ def test_includedir_skips_backup_and_dotted_names(tmp_path: Path) -> None:
     assert outcome.status is Status.passed
     assert (
         str(outcome.evidence[0].observed)
-        == "no NOPASSWD: ALL grant in /etc/sudoers, /etc/sudoers.d/zz"
+        == "no `NOPASSWD: ALL` grant in /etc/sudoers, /etc/sudoers.d/zz"
     )
 
 

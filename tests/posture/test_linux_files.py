@@ -278,10 +278,10 @@ def test_world_writable_missing_directories_are_ignored_but_unreadable_ones_are_
     denied = "find: '/etc/ssl/private': Permission denied\n"
     outcome = world_writable(live({FIND_KEY: result("", 1, missing + denied)}))
     assert outcome.status is Status.error
-    assert str(outcome.reason) == "find could not search everything: " + denied.strip()
+    assert str(outcome.reason) == "`find` could not search everything: " + denied.strip()
     partial = world_writable(live({FIND_KEY: result("/etc/motd\n", 1, denied)}))
     assert partial.status is Status.failed
-    assert "find could not search everything" in str(partial.evidence[0].observed)
+    assert "`find` could not search everything" in str(partial.evidence[0].observed)
 
 
 def test_world_writable_not_applicable_when_no_directory_exists() -> None:

@@ -170,7 +170,7 @@ GOOD_CONF = (
         (GOOD_CONF + "disk_full_action=halt\n", Status.failed, "auditd stops reading here"),
         (GOOD_CONF + "disk_full_action\t=\thalt\n", Status.failed, "auditd stops reading here"),
         (GOOD_CONF + "disk_full_action = email\n", Status.failed, "auditd refuses"),
-        (GOOD_CONF + "disk_error_action = exec\n", Status.failed, "exec without a program"),
+        (GOOD_CONF + "disk_error_action = exec\n", Status.failed, "`exec` without a program"),
         (GOOD_CONF + "# disk_full_action = ignore\n", Status.passed, "HALT"),
         (GOOD_CONF + "disk_full_action = ignore" + " " * 150 + "\n", Status.passed, "HALT"),
     ],
@@ -354,14 +354,14 @@ def test_live_sysctl_missing_is_an_error(tmp_path: Path) -> None:
     [
         ({"/etc/modprobe.d/usb.conf": "install usb_storage /bin/true\n"}, Status.passed, "install"),
         ({"/lib/modprobe.d/usb.conf": "install usb-storage /bin/false\n",
-          "/etc/modprobe.d/usb.conf": "# emptied by an admin\n"}, Status.failed, "no install"),
+          "/etc/modprobe.d/usb.conf": "# emptied by an admin\n"}, Status.failed, "no `install`"),
         ({"/etc/modprobe.d/a.conf": "install usb* /sbin/modprobe --ignore-install $CMDLINE_OPTS\n",
           "/etc/modprobe.d/b.conf": "install usb-storage /bin/false\n"}, Status.failed,
          "does not refuse"),
         ({"/etc/modprobe.d/usb.conf": "blacklist usb-storage\n"}, Status.failed, "device alias"),
         ({"/etc/modprobe.d/usb.conf": "install usb-storage \\\n  /bin/false\n"}, Status.passed, ":1"),
         ({"/etc/modprobe.d/usb.conf.disabled": "install usb-storage /bin/false\n"}, Status.failed,
-         "no install"),
+         "no `install`"),
     ],
 )  # fmt: skip
 def test_usb_storage_as_modprobe_reads_it(

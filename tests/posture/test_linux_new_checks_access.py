@@ -410,7 +410,7 @@ def test_file_checks_on_the_fixture_hosts(check: object) -> None:
 
 def test_weak_home_evidence() -> None:
     bad = {e.source: str(e.observed) for e in home_permissions(on("linux-weak")).evidence}
-    assert bad["/etc/login.defs:22"] == "useradd creates homes with mode 0755"
+    assert bad["/etc/login.defs:22"] == "`useradd` creates homes with mode 0755"
     assert bad["/home/hung.le"].endswith("(not owned by hung.le)")
     assert "/home/guest" in bad and "/root" not in bad, "toor (uid 0) is not a login user here"
 

@@ -510,7 +510,7 @@ def test_time_sync_chronyd_not_answering_fails(tmp_path: Path) -> None:
     outcome = time_sync(ctx(tree(tmp_path, {}, commands)))
     assert outcome.status is Status.failed
     assert observed(outcome) == {
-        f"command: {CHRONYC}": "chronyd not answering: 506 Cannot talk to daemon"
+        f"command: {CHRONYC}": "`chronyd` not answering: 506 Cannot talk to daemon"
     }
 
 
@@ -563,7 +563,7 @@ def test_time_sync_live_without_tools_reads_configuration(tmp_path: Path) -> Non
     link = install_unit(tmp_path, "chrony.service")
     outcome = time_sync(ctx(tree(tmp_path, {})))
     assert outcome.status is Status.passed
-    assert "timedatectl and chronyc not available" in observed(outcome)[link]
+    assert "`timedatectl` and `chronyc` not available" in observed(outcome)[link]
 
 
 # --- linux.logging.auditd -------------------------------------------------------------

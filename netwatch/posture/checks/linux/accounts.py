@@ -130,7 +130,7 @@ def _expiry(
         verdicts.append((False, Evidence(LOGIN_DEFS, observed, expected)))
     elif maximum.problem is not None:
         observed = msg(
-            "{setting}: useradd cannot parse it, new accounts never expire", setting=maximum.shown
+            "{setting}: `useradd` cannot parse it, new accounts never expire", setting=maximum.shown
         )
         verdicts.append((False, Evidence(maximum.definition.source, observed, expected)))
     else:
@@ -180,9 +180,9 @@ def _module_minlen(rule: PamRule, pwquality: dict[str, Setting]) -> tuple[int, s
     else:
         length = DEFAULT_MINLEN[rule.module]
         source = rule.source
-        how = msg("no minlen: built-in default {length}", length=str(length))
+        how = msg("no `minlen`: built-in default {length}", length=str(length))
     if rule.module == "pam_pwquality" and length < 6:
-        length, how = 6, msg("{how}, raised to the pwquality floor of 6", how=how)
+        length, how = 6, msg("{how}, raised to the `pwquality` floor of 6", how=how)
     return (
         length,
         source,
@@ -205,24 +205,24 @@ def _min_length(ctx: CheckContext, minimum: int) -> tuple[list[Verdict], list[Ev
         notes.append(Evidence(setting.source, observed))
     stack = _first_stack(ctx, PASSWORD_STACKS, "password")
     if stack is None:
-        observed = msg("no PAM password stack (common-password or system-auth)")
+        observed = msg("no PAM `password` stack (`common-password` or `system-auth`)")
         return [(False, Evidence(PASSWORD_STACKS[0], observed, expected))], notes
     path = stack.origin
     if stack.refused:
-        refused = msg("libpam refuses it: {problem}", problem=stack.refused)
+        refused = msg("`libpam` refuses it: {problem}", problem=stack.refused)
         return [(False, Evidence(path, refused, expected))], notes
     pwquality = _pwquality_settings(files)
     modules = [r for r in _working(stack) if r.module in DEFAULT_MINLEN]
     configured = pwquality.get("minlen")
     if configured is not None and not any(r.module == "pam_pwquality" for r in modules):
         observed = msg(
-            "minlen = {value} has no effect: pam_pwquality is not in {path}",
+            "`minlen = {value}` has no effect: `pam_pwquality` is not in {path}",
             value=configured.value,
             path=path,
         )
         notes.append(Evidence(configured.source, observed))
     if not modules:
-        observed = msg("no pam_pwquality, pam_cracklib or pam_unix password rule")
+        observed = msg("no `pam_pwquality`, `pam_cracklib` or `pam_unix` `password` rule")
         return [(False, Evidence(path, observed, expected))], notes
     length, source, how = max(
         (_module_minlen(rule, pwquality) for rule in modules),
@@ -241,7 +241,7 @@ def _faillock_deny(
         return _int(argument), rule.source, f"deny={argument}"
     if "deny" in conf:
         return _int(conf["deny"].value), conf["deny"].source, f"deny = {conf['deny'].value}"
-    how = msg("no deny set: default {deny}", deny=str(FAILLOCK_DEFAULT_DENY))
+    how = msg("no `deny` set: default {deny}", deny=str(FAILLOCK_DEFAULT_DENY))
     return FAILLOCK_DEFAULT_DENY, rule.source, how
 
 
@@ -249,15 +249,15 @@ def _lockout(ctx: CheckContext, attempts: int) -> list[Verdict]:
     """pam_faillock (recording failures with authfail) or pam_tally2 in the auth stack."""
     files = ctx.access.files
     expected = msg(
-        "pam_faillock authfail with deny between 1 and {attempts}", attempts=str(attempts)
+        "`pam_faillock` `authfail` with `deny` between 1 and {attempts}", attempts=str(attempts)
     )
     stack = _first_stack(ctx, AUTH_STACKS, "auth")
     if stack is None:
-        observed: str | Message = msg("no PAM auth stack (common-auth or system-auth)")
+        observed: str | Message = msg("no PAM `auth` stack (`common-auth` or `system-auth`)")
         return [(False, Evidence(AUTH_STACKS[0], observed, expected))]
     path = stack.origin
     if stack.refused:
-        refused = msg("libpam refuses it: {problem}", problem=stack.refused)
+        refused = msg("`libpam` refuses it: {problem}", problem=stack.refused)
         return [(False, Evidence(path, refused, expected))]
     rules = _working(stack)
     faillock = [r for r in rules if r.module == "pam_faillock" and "authfail" in r.args]
@@ -277,7 +277,7 @@ def _lockout(ctx: CheckContext, attempts: int) -> list[Verdict]:
         )
     else:
         observed = msg(
-            "no pam_faillock authfail or pam_tally2 rule: password guessing is unlimited"
+            "no `pam_faillock` `authfail` or `pam_tally2` rule: password guessing is unlimited"
         )
         return [(False, Evidence(path, observed, expected))]
     ok = deny is not None and 0 < deny <= attempts
@@ -428,7 +428,7 @@ def sudo_nopasswd(ctx: CheckContext) -> Outcome:
             accepted.append(Evidence(spec.source, observed, expected))
     if bad:
         return failed(*bad, *accepted, *refused)
-    observed = msg("no NOPASSWD: ALL grant in {files}", files=", ".join(policy.files))
+    observed = msg("no `NOPASSWD: ALL` grant in {files}", files=", ".join(policy.files))
     return passed(Evidence(SUDOERS, observed, expected), *accepted, *refused)
 
 
@@ -512,7 +512,7 @@ def pam_nullok(ctx: CheckContext) -> Outcome:
     services = _pam_services(files, "common-auth")
     if not services:
         return not_applicable(msg("no PAM configuration in {path}", path=PAM_D))
-    expected = msg("pam_unix without nullok in every auth stack")
+    expected = msg("`pam_unix` without `nullok` in every `auth` stack")
     bad: list[Evidence] = []
     seen: set[str] = set()
     judged: list[str] = []
@@ -539,18 +539,18 @@ def pam_nullok(ctx: CheckContext) -> Outcome:
             shown: str | Message = rule.shown
             if rule.via:
                 shown = msg(
-                    "{rule} (auth stack of {service}, via {via})",
+                    "{rule} (`auth` stack of {service}, via {via})",
                     rule=rule.shown,
                     service=service,
                     via=" -> ".join(rule.via),
                 )
             bad.append(Evidence(rule.source, shown, expected))
     if not judged:
-        return not_applicable(msg("libpam loads no auth stack from {path}", path=PAM_D))
+        return not_applicable(msg("`libpam` loads no `auth` stack from {path}", path=PAM_D))
     if bad:
         return failed(*bad)
     observed = msg(
-        "no pam_unix nullok in the auth stacks of {services}", services=", ".join(judged)
+        "no `pam_unix` `nullok` in the `auth` stacks of {services}", services=", ".join(judged)
     )
     return passed(Evidence(PAM_D, observed, expected))
 
@@ -645,7 +645,8 @@ def default_umask(ctx: CheckContext) -> Outcome:
     note = Evidence(
         umask.definition.source if umask.definition else LOGIN_DEFS,
         msg(
-            "{value}: used only for new home directories, as no pam_umask is in a session stack",
+            "{value}: used only for new home directories, as no `pam_umask` is in a "
+            "`session` stack",
             value=umask.shown,
         ),
     )

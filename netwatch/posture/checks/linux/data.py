@@ -157,7 +157,7 @@ def data_encryption(ctx: CheckContext) -> Outcome:
     if root is None:
         return not_applicable(
             msg(
-                "no data mount and the root file system is neither in /etc/fstab nor a block "
+                "no data mount and the root file system is neither in `/etc/fstab` nor a block "
                 "device (a container or network root)"
             )
         )

@@ -189,7 +189,7 @@ def world_writable(ctx: CheckContext) -> Outcome:
     found = list(dict.fromkeys(system_path(ctx, line) for line in lines[: params.max_files]))
     if not found:
         if problems:
-            return error(msg("find could not search everything: {problem}", problem=problems[0]))
+            return error(msg("`find` could not search everything: {problem}", problem=problems[0]))
         searched = ", ".join(params.paths)
         observed = msg("no world-writable regular files in {paths}", paths=searched)
         return passed(Evidence(source, observed, msg("none")))
@@ -206,7 +206,7 @@ def world_writable(ctx: CheckContext) -> Outcome:
         )
     if problems:
         summary_text = msg(
-            "{text}; find could not search everything: {problem}",
+            "{text}; `find` could not search everything: {problem}",
             text=summary_text,
             problem=problems[0],
         )
@@ -360,7 +360,7 @@ def home_permissions(ctx: CheckContext) -> Outcome:
             break
     new_home = Evidence(
         source,
-        msg("useradd creates homes with mode {mode}", mode=f"{new_mode:04o}"),
+        msg("`useradd` creates homes with mode {mode}", mode=f"{new_mode:04o}"),
         msg("mode {mode} or stricter", mode="0750"),
     )
     verdicts = [(new_mode & ~HOME_LIMIT & 0o777 == 0, new_home)]

@@ -129,7 +129,7 @@ def _read(ctx: CheckContext, keys: list[str]) -> list[KernelValue] | Outcome:
     try:
         return kernel_values(ctx, keys)
     except (UnsafeFileError, OSError) as exc:
-        return error(msg("sysctl configuration unreadable: {problem}", problem=str(exc)))
+        return error(msg("`sysctl` configuration unreadable: {problem}", problem=str(exc)))
 
 
 @check("linux.kernel.aslr")
@@ -314,7 +314,7 @@ def usb_storage(ctx: CheckContext) -> Outcome:
         rules = modprobe_rules(files)
         loaded = _loaded(files, USB_STORAGE) if ctx.live else None
     except (UnsafeFileError, OSError) as exc:
-        return error(msg("modprobe configuration unreadable: {problem}", problem=str(exc)))
+        return error(msg("`modprobe` configuration unreadable: {problem}", problem=str(exc)))
     matching = [rule for rule in rules if fnmatchcase(USB_STORAGE, rule.module)]
     install = next((rule for rule in matching if rule.verb == "install"), None)
     blacklist = next((rule for rule in matching if rule.verb == "blacklist"), None)
@@ -330,14 +330,14 @@ def usb_storage(ctx: CheckContext) -> Outcome:
         line = f"blacklist {blacklist.module}"
         if not blocked:
             line = msg(
-                "{line} (stops loading by device alias only, not modprobe usb-storage)", line=line
+                "{line} (stops loading by device alias only, not `modprobe usb-storage`)", line=line
             )
         evidence.append(Evidence(blacklist.source, line, expected))
     if install is None and blacklist is None:
         evidence.append(
             Evidence(
                 ", ".join(MODPROBE_DIRS[:2]) + ", /lib/modprobe.d",
-                msg("no install or blacklist rule for usb-storage"),
+                msg("no `install` or `blacklist` rule for `usb-storage`"),
                 expected,
             )
         )

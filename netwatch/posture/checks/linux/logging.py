@@ -87,7 +87,7 @@ def _chronyc(ctx: CheckContext) -> Outcome | Evidence | None:
     result = run_command(ctx, CHRONYC)
     if result.returncode != 0:
         detail = first_line(result.stderr or result.stdout) or _exit_status(result.returncode)
-        observed = msg("chronyd not answering: {detail}", detail=detail)
+        observed = msg("`chronyd` not answering: {detail}", detail=detail)
         return Evidence(source, observed, "Leap status : Normal")
     values = {
         key.strip(): value.strip()
@@ -159,7 +159,7 @@ def time_sync(ctx: CheckContext) -> Outcome:
             notes.append(found)
     if seen:
         return failed(*seen)
-    note = notes[0] if notes else msg("timedatectl and chronyc not available")
+    note = notes[0] if notes else msg("`timedatectl` and `chronyc` not available")
     return _time_sync_from_config(ctx, _from_config(note))
 
 
@@ -620,7 +620,7 @@ def audit_rules(ctx: CheckContext) -> Outcome:
         )
         nothing = Evidence(
             where,
-            msg("no watch or always,exit rules"),
+            msg("no `watch` or `always,exit` rules"),
             msg("rules for {names}", names=", ".join(r.name for r in params.required)),
         )
         return failed(nothing, lock)
@@ -715,7 +715,7 @@ def parse_auditd_conf(text: str, path: str = AUDITD_CONF) -> AuditdConf:
             return AuditdConf(
                 settings,
                 msg(
-                    "{where}: auditd stops reading here ({line} is not 'key = value')",
+                    "{where}: auditd stops reading here ({line} is not `key = value`)",
                     where=where,
                     line=repr(line.strip()[:60]),
                 ),
@@ -729,7 +729,7 @@ def parse_auditd_conf(text: str, path: str = AUDITD_CONF) -> AuditdConf:
             )
             return AuditdConf(settings, refused)
         if value == "exec" and len(words) < 4:
-            refused = msg("{where}: auditd refuses exec without a program", where=where)
+            refused = msg("{where}: auditd refuses `exec` without a program", where=where)
             return AuditdConf(settings, refused)
         settings[key] = AuditdSetting(key, value, where)
     return AuditdConf(settings)
@@ -891,7 +891,7 @@ def persistent_logs(ctx: CheckContext) -> Outcome:
         evidence.append(
             Evidence(
                 UNIT_FILES,
-                msg("no rsyslog or syslog-ng package or unit file"),
+                msg("no `rsyslog` or `syslog-ng` package or unit file"),
                 msg("a syslog daemon enabled"),
             )
         )
@@ -988,7 +988,7 @@ def log_permissions(ctx: CheckContext) -> Outcome:
         )
     owners, groups = "/".join(params.owners), "/".join(params.groups)
     expected = msg(
-        "0660 or stricter (wtmp, lastlog 0664), owner {owners}, group {groups}",
+        "0660 or stricter (`wtmp`, `lastlog` 0664), owner {owners}, group {groups}",
         owners=owners,
         groups=groups,
     )

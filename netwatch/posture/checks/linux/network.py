@@ -77,7 +77,7 @@ def _nft_finding(ruleset: Ruleset, source: str, offline: bool) -> _Finding:
     if not ruleset.chains:
         observed = msg("empty ruleset")
     elif not verdict.chains:
-        observed = msg("no chain on the input hook")
+        observed = msg("no chain on the `input` hook")
     else:
         observed = verdict.describe()
     return _Finding(verdict.denies, Evidence(where, observed, DENY_EXPECTED))

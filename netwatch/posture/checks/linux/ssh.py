@@ -216,7 +216,7 @@ def ssh_password_auth(ctx: CheckContext) -> Outcome:
             _evidence(setting, expected)
         )
     pam = config.global_setting("usepam")
-    kbd_expected = msg("{keyword} no (or UsePAM no)", keyword=_NAMES[kbd_keyword])
+    kbd_expected = msg("`{keyword} no` (or `UsePAM no`)", keyword=_NAMES[kbd_keyword])
     for setting in config.possible(kbd_keyword, ANY):
         shown.append(setting)
         source, text = _where(setting)
@@ -226,7 +226,7 @@ def ssh_password_auth(ctx: CheckContext) -> Outcome:
             why = (
                 msg("PAM is off")
                 if pam.first != "yes"
-                else msg("AuthenticationMethods leaves it out")
+                else msg("`AuthenticationMethods` leaves it out")
             )
             observed = msg("{text}, but {why}, so it offers no password prompt", text=text, why=why)
             good.append(Evidence(source, observed, kbd_expected))
@@ -313,7 +313,7 @@ def ssh_max_auth_tries(ctx: CheckContext) -> Outcome:
         return config
     limit = ctx.params_as(MaxAuthTriesParams).max_tries
     values = config.possible("maxauthtries", ANY)
-    expected = msg("MaxAuthTries {limit} or fewer", limit=str(limit))
+    expected = msg("`MaxAuthTries` {limit} or fewer", limit=str(limit))
     bad = [s for s in values if int(s.first) > limit]
     notes = _notes(config, bad or values, "maxauthtries")
     if bad:
@@ -349,7 +349,7 @@ def ssh_idle_timeout(ctx: CheckContext) -> Outcome:
     intervals = config.possible("clientaliveinterval", ANY)
     counts = config.possible("clientalivecountmax", ANY)
     expected = msg(
-        "ClientAliveInterval > 0 and ClientAliveCountMax > 0, product at most {limit} s",
+        "`ClientAliveInterval` > 0 and `ClientAliveCountMax` > 0, product at most {limit} s",
         limit=str(limit),
     )
     bad: list[Evidence] = []
@@ -421,7 +421,7 @@ def ssh_access_restricted(ctx: CheckContext) -> Outcome:
     config = _load(ctx)
     if isinstance(config, Outcome):
         return config
-    expected = msg("AllowUsers or AllowGroups naming the users or groups that may log in")
+    expected = msg("`AllowUsers` or `AllowGroups` naming the users or groups that may log in")
     anyone = msg("admits any user name")
     good: list[Evidence] = []
     bad: list[Evidence] = []
@@ -469,13 +469,13 @@ def ssh_x11_forwarding(ctx: CheckContext) -> Outcome:
         return config
     values = config.possible("x11forwarding", ANY)
     disabled = config.possible("disableforwarding", ANY)
-    expected = msg("X11Forwarding no (or DisableForwarding yes)")
+    expected = msg("`X11Forwarding no` (or `DisableForwarding yes`)")
     bad = [s for s in values if s.first != "no"]
     notes = _notes(config, [*values, *disabled], "x11forwarding", "disableforwarding")
     if not bad:
         return passed(*(_evidence(s, expected) for s in values), *notes)
     if all(s.first == "yes" for s in disabled):
-        overridden = msg("overridden: DisableForwarding yes turns X11 forwarding off")
+        overridden = msg("overridden: `DisableForwarding yes` turns X11 forwarding off")
         return passed(
             *(_evidence(s, expected, overridden) for s in bad),
             *(_evidence(s, expected) for s in disabled),
@@ -522,7 +522,7 @@ def ssh_banner(ctx: CheckContext) -> Outcome:
     if isinstance(config, Outcome):
         return config
     values = config.possible("banner", ANY)
-    expected = msg("Banner naming a non-empty legal notice file (e.g. /etc/issue.net)")
+    expected = msg("`Banner` naming a non-empty legal notice file (e.g. `/etc/issue.net`)")
     good: list[Evidence] = []
     bad: list[Evidence] = []
     for setting in values:

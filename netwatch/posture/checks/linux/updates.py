@@ -115,7 +115,7 @@ def _debian_automatic(files: Files, packages: DpkgStatus | None) -> Outcome:
 
 def _rhel_automatic(ctx: CheckContext) -> Outcome:
     text = ctx.access.files.read_text_or_none(DNF_AUTOMATIC_CONF)
-    expected = msg("dnf-automatic installed, applying updates from an enabled timer")
+    expected = msg("`dnf-automatic` installed, applying updates from an enabled timer")
     if text is None:
         missing = msg("missing: dnf-automatic not installed")
         return failed(Evidence(DNF_AUTOMATIC_CONF, missing, expected))
