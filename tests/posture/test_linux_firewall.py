@@ -323,7 +323,7 @@ def test_nft_parser_a_conditional_drop_is_not_default_deny() -> None:
     ruleset = parse_ruleset(text)
     verdict = ruleset.hook_verdict()
     assert verdict.verdict == "accept" and not verdict.denies
-    assert verdict.describe() == "table ip filter, chain INPUT: policy accept"
+    assert str(verdict.describe()) == "table ip filter, chain INPUT: policy accept"
 
 
 def test_nft_accept_in_one_table_does_not_bypass_a_drop_in_another() -> None:
@@ -332,7 +332,7 @@ def test_nft_accept_in_one_table_does_not_bypass_a_drop_in_another() -> None:
         "table ip b {\n chain input { type filter hook input priority 10; policy drop; }\n}\n"
     )
     verdict = parse_ruleset(text, "x.nft").hook_verdict()
-    assert verdict.denies and verdict.describe() == "table ip b, chain input: policy drop"
+    assert verdict.denies and str(verdict.describe()) == "table ip b, chain input: policy drop"
 
 
 def test_firewall_offline_refused_nftables_conf_fails_with_the_reason(tmp_path: Path) -> None:

@@ -37,7 +37,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netwatch.hostaccess import Files
-from netwatch.posture.parsers.nftables import HookVerdict, NftChain, NftRule, NftTable, Ruleset
+from netwatch.i18n import Message, msg
+from netwatch.posture.parsers.nftables import (
+    HookVerdict,
+    NftChain,
+    NftRule,
+    NftTable,
+    Ruleset,
+    join_messages,
+)
 
 RULES_V4 = "/etc/iptables/rules.v4"
 BUILTIN_CHAINS = {
@@ -110,18 +118,27 @@ class IptablesRules:
         return self.ruleset.hook_verdict("input", "ipv4")
 
 
-def describe(verdict: HookVerdict) -> str:
+def describe(verdict: HookVerdict) -> Message:
     """``filter INPUT: policy DROP`` or ``filter INPUT: rule '-A INPUT -j DROP'``."""
-    if verdict.chain is None:
-        return "no INPUT chain"
-    where = f"{verdict.chain.table} {verdict.chain.name}"
+    chain = verdict.chain
+    if chain is None:
+        return msg("no {chain} chain", chain="INPUT")
     if verdict.rule is not None:
-        return f"{where}: rule '{verdict.rule.text}'"
-    if verdict.denies:
-        return f"{where}: policy {verdict.chain.effective_policy.upper()}"
-    return "; ".join(
-        f"{chain.table} {chain.name}: policy {chain.effective_policy.upper()}"
-        for chain in verdict.chains
+        return msg(
+            "{table} {chain}: rule '{rule}'",
+            table=chain.table,
+            chain=chain.name,
+            rule=verdict.rule.text,
+        )
+    chains = [chain] if verdict.denies else list(verdict.chains)
+    return join_messages([_policy(each) for each in chains])
+
+
+def _policy(chain: NftChain) -> Message:
+    """``filter INPUT: policy ACCEPT``."""
+    policy = chain.effective_policy.upper()
+    return msg(
+        "{table} {chain}: policy {policy}", table=chain.table, chain=chain.name, policy=policy
     )
 
 

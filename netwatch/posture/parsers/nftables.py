@@ -51,6 +51,7 @@ import re
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 from netwatch.posture.parsers.pathglob import MAGIC, expand
 
 NFTABLES_CONF = "/etc/nftables.conf"
@@ -145,11 +146,23 @@ class NftChain:
         """The policy the kernel applies at the end (accept when none is written)."""
         return self.policy or "accept"
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """``table inet filter, chain input: policy drop``."""
-        return (
-            f"table {self.family} {self.table}, chain {self.name}: policy {self.effective_policy}"
+        return msg(
+            "table {family} {table}, chain {chain}: policy {policy}",
+            family=self.family,
+            table=self.table,
+            chain=self.name,
+            policy=self.effective_policy,
         )
+
+
+def join_messages(parts: list[Message]) -> Message:
+    """``a; b; c`` of messages, each translated on its own."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = msg("{head}; {tail}", head=joined, tail=part)
+    return joined
 
 
 @dataclass
@@ -186,16 +199,22 @@ class HookVerdict:
             return self.chain.policy_source or self.chain.source
         return ""
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """``table inet filter, chain input: policy drop`` or the deciding rule."""
-        if self.chain is None:
-            return "no chain on the hook"
+        chain = self.chain
+        if chain is None:
+            return msg("no chain on the hook")
         if self.rule is not None:
-            head = self.chain.describe().rsplit(":", 1)[0]
-            return f"{head}: rule '{self.rule.text}'"
+            return msg(
+                "table {family} {table}, chain {chain}: rule '{rule}'",
+                family=chain.family,
+                table=chain.table,
+                chain=chain.name,
+                rule=self.rule.text,
+            )
         if self.denies:
-            return self.chain.describe()
-        return "; ".join(chain.describe() for chain in self.chains)
+            return chain.describe()
+        return join_messages([each.describe() for each in self.chains])
 
 
 @dataclass

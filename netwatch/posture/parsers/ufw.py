@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 
 UFW_CONF = "/etc/ufw/ufw.conf"
 UFW_DEFAULTS = "/etc/default/ufw"
@@ -134,11 +135,14 @@ class UfwStatus:
         """Active with deny or reject as the default for incoming traffic."""
         return self.active and self.incoming in ("deny", "reject")
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """``Status: active; Default: deny (incoming)``."""
         if not self.active:
-            return "Status: inactive"
-        return f"Status: active; Default: {self.incoming or 'unknown'} (incoming)"
+            return msg("Status: inactive")
+        return msg(
+            "Status: active; Default: {policy} (incoming)",
+            policy=self.incoming or msg("unknown"),
+        )
 
 
 def parse_ufw_status(text: str) -> UfwStatus | None:
