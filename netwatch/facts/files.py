@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 
 
 class UnreadableFile(Exception):
-    """A file exists but cannot be read (permissions, I/O): a real cause for ``error``."""
+    """A file exists but cannot be read (permissions, I/O): a real cause for ``error``.
+
+    ``message`` is the cause for readers; ``str()`` its English.
+    """
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def read_optional(files: Files, path: str) -> str | None:
@@ -20,7 +28,8 @@ def read_optional(files: Files, path: str) -> str | None:
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except OSError as exc:
-        raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+        why = msg("cannot read {path}: {error}", path=path, error=exc.strerror or str(exc))
+        raise UnreadableFile(why) from exc
 
 
 def list_dir(files: Files, path: str) -> list[str]:
@@ -28,4 +37,5 @@ def list_dir(files: Files, path: str) -> list[str]:
     try:
         return list(files.list_dir(path))
     except OSError as exc:
-        raise UnreadableFile(f"cannot list {path}: {exc.strerror or exc}") from exc
+        why = msg("cannot list {path}: {error}", path=path, error=exc.strerror or str(exc))
+        raise UnreadableFile(why) from exc

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from netwatch.hostaccess.commands import CommandError, Commands
+from netwatch.i18n import Message, msg
 
 SS_ARGV = ("ss", "-H", "-tulpn")
 SS_SOURCE = f"command: {' '.join(SS_ARGV)}"
@@ -16,7 +17,14 @@ _PORT = re.compile("[0-9]{1,5}")
 
 
 class ListeningError(Exception):
-    """The listening sockets could not be read (ss missing, failing or printing nonsense)."""
+    """The listening sockets could not be read (ss missing, failing or printing nonsense).
+
+    ``message`` is the cause for readers; ``str()`` its English.
+    """
+
+    def __init__(self, message: str | Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -48,17 +56,22 @@ def _is_loopback(host: str) -> bool:
 def _parse_line(line: str) -> Listener:
     fields = line.split()
     if len(fields) < 6 or fields[0] not in ("tcp", "udp"):
-        raise ListeningError(f"unexpected line in ss output: {line.strip()[:120]!r}")
+        why = msg("unexpected line in ss output: {line}", line=repr(line.strip()[:120]))
+        raise ListeningError(why)
     host, separator, port = fields[4].rpartition(":")
     host = host.removeprefix("[").removesuffix("]").split("%", 1)[0]
     if not separator or not _PORT.fullmatch(port) or int(port) > 65535 or not host:
-        raise ListeningError(f"unexpected local address in ss output: {fields[4][:80]!r}")
+        raise ListeningError(_bad_address(fields[4]))
     try:
         loopback = _is_loopback(host)
     except ValueError:
-        raise ListeningError(f"unexpected local address in ss output: {fields[4][:80]!r}") from None
+        raise ListeningError(_bad_address(fields[4])) from None
     processes = tuple(dict.fromkeys(_PROCESS.findall(" ".join(fields[6:]))))
     return Listener(fields[0], host, int(port), processes, loopback)
+
+
+def _bad_address(field: str) -> Message:
+    return msg("unexpected local address in ss output: {address}", address=repr(field[:80]))
 
 
 def parse_ss(text: str) -> list[Listener]:
@@ -74,5 +87,6 @@ def read_listeners(commands: Commands) -> list[Listener]:
         raise ListeningError(str(exc)) from None
     if result.returncode != 0:
         detail = result.stderr.strip().splitlines()[0] if result.stderr.strip() else ""
-        raise ListeningError(f"ss failed: {detail or f'exit status {result.returncode}'}")
+        why = detail or msg("exit code {code}", code=result.returncode)
+        raise ListeningError(msg("ss failed: {why}", why=why))
     return parse_ss(result.stdout)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from netwatch.hostaccess import HostAccess, RegistryReader
 from netwatch.hostaccess.commands import CommandError
+from netwatch.i18n import Message, msg
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 RPM_QUERY_FORMAT = "%{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{VENDOR}\\n"
@@ -24,7 +25,14 @@ WINDOWS_USER_UNINSTALL = r"Software\Microsoft\Windows\CurrentVersion\Uninstall"
 
 
 class PackageQueryError(Exception):
-    """The package database exists but could not be read (rpm failing or too slow)."""
+    """The package database exists but could not be read (rpm failing or too slow).
+
+    ``message`` is the cause for readers; ``str()`` its English.
+    """
+
+    def __init__(self, message: str | Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -131,8 +139,9 @@ def query_rpm(access: HostAccess, timeout: float) -> list[Package]:
     except CommandError as exc:
         raise PackageQueryError(str(exc)) from exc
     if result.returncode != 0:
-        reason = result.stderr.strip().splitlines()[:1] or [f"exit code {result.returncode}"]
-        raise PackageQueryError(f"rpm -qa failed: {reason[0]}")
+        lines = result.stderr.strip().splitlines()
+        why = lines[0] if lines else msg("exit code {code}", code=result.returncode)
+        raise PackageQueryError(msg("rpm -qa failed: {why}", why=why))
     return parse_rpm_query(result.stdout)
 
 
