@@ -104,3 +104,59 @@ def render(
         report = load_report(file)
         documents = render_all(report, lang, RENDERED_FORMATS, software)
         print_written(write_documents(output, report_stem(report), documents), lang)
+
+
+@app.command()
+def assets(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Host audit reports or inventory documents (JSON).", dir_okay=False),
+    ],
+    output: OutputOption,
+    lang: LangOption = "en",
+    previous: Annotated[
+        Path | None,  # noqa: UP007 - typer needs Optional on Python 3.10
+        typer.Option(
+            "--previous",
+            help="The previous register (its workbook, or the folder holding it) to list "
+            "what changed.",
+        ),
+    ] = None,
+    assets_csv: Annotated[
+        Path | None,  # noqa: UP007 - typer needs Optional on Python 3.10
+        typer.Option(
+            "--assets-csv",
+            help="The office's asset list: serial or MAC -> asset tag, department, room, "
+            "owner, purchase date (docs/assets.md).",
+            dir_okay=False,
+        ),
+    ] = None,
+    office: Annotated[
+        str, typer.Option("--office", help="Office name for the register (default: config).")
+    ] = "",
+    preparer: PreparerOption = "",
+    approver: ApproverOption = "",
+    config: ConfigOption = None,
+) -> None:
+    """Build the office's asset register: an XLSX workbook, a CSV per sheet, a printable
+    HTML summary (and PDF when Chromium is installed)."""
+    with friendly_errors(cli_state(ctx).debug):
+        from netwatch.assets.register import RegisterRequest, build_register
+        from netwatch.config.loader import load_config
+
+        signed = load_config(config).report  # the options win over the configured names
+        request = RegisterRequest(
+            files, output, lang, office or signed.office, preparer or signed.preparer,
+            approver or signed.approver, previous, assets_csv,
+        )  # fmt: skip
+        result = build_register(request)
+        for host in result.superseded:
+            typer.echo(f"netwatch: note: {host.source}: an older report of {host.hostname} "
+                       f"({host.reported_at}); a newer one was used", err=True)  # fmt: skip
+        if result.pdf_problem:
+            typer.echo(f"netwatch: note: no PDF: {result.pdf_problem}", err=True)
+        changes = f", {len(result.changes)} changes" if previous else ""
+        typer.echo(f"{result.machines} machines{changes}")
+        for path in result.paths:
+            typer.echo(str(path))
