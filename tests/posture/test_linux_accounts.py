@@ -113,13 +113,16 @@ def test_weak_host_password_policy_lists_every_unmet_element() -> None:
             "no `minlen`: built-in default 6",
         ),
         (AUTH, "no `pam_faillock` `authfail` or `pam_tally2` rule: password guessing is unlimited"),
-        ("/etc/login.defs:36", "PASS_MIN_LEN 10 (ignored: PAM sets the length, not login.defs)"),
+        (
+            "/etc/login.defs:36",
+            "`PASS_MIN_LEN 10` (ignored: PAM sets the length, not `login.defs`)",
+        ),
         (
             "/etc/security/pwquality.conf:9",
             "`minlen = 12` has no effect: `pam_pwquality` is not in /etc/pam.d/common-password",
         ),
     ]
-    assert str(outcome.evidence[0].expected) == "PASS_MAX_DAYS between 1 and 90"
+    assert str(outcome.evidence[0].expected) == "`PASS_MAX_DAYS` between 1 and 90"
     assert str(outcome.evidence[5].expected) == "at least 8 characters"
 
 
@@ -223,7 +226,7 @@ def test_stricter_params_fail_the_hardened_host() -> None:
     outcome = password_policy(on("linux-hardened", params))
     assert outcome.status is Status.failed
     assert [str(e.expected) for e in outcome.evidence] == [
-        "PASS_MAX_DAYS between 1 and 30",
+        "`PASS_MAX_DAYS` between 1 and 30",
         "at most 30 days",
         "at most 30 days",
         "at least 14 characters",

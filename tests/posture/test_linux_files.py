@@ -199,7 +199,7 @@ def test_ssh_host_keys_fail_on_weak_host() -> None:
         "/etc/ssh/ssh_host_rsa_key": "mode 0644, owner root, group root",
     }
     assert (
-        str(outcome.evidence[0].expected) == "mode 0600 (or 0640 with group ssh_keys), owner root"
+        str(outcome.evidence[0].expected) == "mode 0600 (or 0640 with group `ssh_keys`), owner root"
     )
 
 

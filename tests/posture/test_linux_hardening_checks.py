@@ -260,7 +260,7 @@ def test_log_permissions_offline_tree(tmp_path: Path) -> None:
     assert "/var/log/wtmp" not in observed(outcome)
     params = linux_logging.LogPermissionsParams(max_depth=5, max_files=1)
     limited = linux_logging.log_permissions(CheckContext(ctx.access, "linux", params))
-    assert "more not checked (max_files)" in observed(limited)
+    assert "more not checked (`max_files`)" in observed(limited)
 
 
 # --- integrity tool ------------------------------------------------------------------------

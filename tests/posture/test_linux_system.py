@@ -398,7 +398,7 @@ def test_os_supported_end_date_is_inclusive_and_versions_fall_back_to_major(
 @pytest.mark.parametrize(
     ("os_release", "reason"),
     [
-        ('ID=debian\nPRETTY_NAME="Debian GNU/Linux trixie/sid"\n', "no VERSION_ID"),
+        ('ID=debian\nPRETTY_NAME="Debian GNU/Linux trixie/sid"\n', "no `VERSION_ID`"),
         ('ID=debian\nVERSION_ID="14"\n', "Debian 14 is not in netwatch/posture/data/eol.yaml"),
         ('ID=ubuntu\nVERSION_ID="22.10"\n', "Ubuntu 22.10 is not in"),
         ('ID="linuxmint"\nID_LIKE="ubuntu debian"\nVERSION_ID="21.3"\n', "'linuxmint'"),

@@ -123,10 +123,10 @@ def _expiry(
 ) -> list[Verdict]:
     """PASS_MAX_DAYS for new accounts and the shadow maximum age of existing ones."""
     verdicts: list[Verdict] = []
-    expected = msg("PASS_MAX_DAYS between 1 and {limit}", limit=str(limit))
+    expected = msg("`PASS_MAX_DAYS` between 1 and {limit}", limit=str(limit))
     _, maximum, _ = useradd_aging(defs)
     if maximum.definition is None:
-        observed = msg("PASS_MAX_DAYS not set: passwords of new accounts never expire")
+        observed = msg("`PASS_MAX_DAYS` not set: passwords of new accounts never expire")
         verdicts.append((False, Evidence(LOGIN_DEFS, observed, expected)))
     elif maximum.problem is not None:
         observed = msg(
@@ -199,7 +199,7 @@ def _min_length(ctx: CheckContext, minimum: int) -> tuple[list[Verdict], list[Ev
     setting = defs.get("PASS_MIN_LEN") if defs else None
     if setting is not None:
         observed = msg(
-            "PASS_MIN_LEN {value} (ignored: PAM sets the length, not login.defs)",
+            "`PASS_MIN_LEN {value}` (ignored: PAM sets the length, not `login.defs`)",
             value=setting.value,
         )
         notes.append(Evidence(setting.source, observed))
@@ -650,5 +650,5 @@ def default_umask(ctx: CheckContext) -> Outcome:
             value=umask.shown,
         ),
     )
-    observed = msg("no umask in the shell start-up files and no pam_umask: logins keep 022")
+    observed = msg("no umask in the shell start-up files and no `pam_umask`: logins keep 022")
     return failed(Evidence(PROFILE_DIR, observed, expected), note)

@@ -52,7 +52,7 @@ def _from_config(
 ) -> tuple[bool, Evidence]:
     """Whether an fstab entry sits on a device opened from /etc/crypttab."""
     declared = crypt_source(files, entry.device, crypttab(files))
-    expected = msg("a dm-crypt/LUKS device listed in /etc/crypttab")
+    expected = msg("a dm-crypt/LUKS device listed in `/etc/crypttab`")
     if declared:
         observed = msg(
             "{mount} on {device}, opened from {declared} ({note})",
@@ -144,7 +144,7 @@ def data_encryption(ctx: CheckContext) -> Outcome:
     if isinstance(chains, Outcome):
         return chains
     table = fstab(files)
-    note = OFFLINE_NOTE if not ctx.live else msg("read from /etc/fstab and /etc/crypttab")
+    note = OFFLINE_NOTE if not ctx.live else msg("read from `/etc/fstab` and `/etc/crypttab`")
     wanted = [m.rstrip("/") or "/" for m in ctx.params_as(DataEncryptionParams).data_mounts]
     local = [
         m for m in wanted if (table[m].fstype not in _NOT_ON_DISK if m in table else m in chains)

@@ -94,7 +94,7 @@ def critical_permissions(ctx: CheckContext) -> Outcome:
     return failed(*bad) if bad else passed(*evidence)
 
 
-HOST_KEY_EXPECTED = msg("mode 0600 (or 0640 with group ssh_keys), owner root")
+HOST_KEY_EXPECTED = msg("mode 0600 (or 0640 with group `ssh_keys`), owner root")
 
 
 def _host_key_ok(found: FileMode) -> bool:
@@ -112,7 +112,7 @@ def ssh_host_keys(ctx: CheckContext) -> Outcome:
         return error(str(exc))
     if not keys:
         return not_applicable(
-            msg("no SSH private host keys (/etc/ssh/ssh_host_*_key) on this host")
+            msg("no SSH private host keys (`/etc/ssh/ssh_host_*_key`) on this host")
         )
     evidence = [Evidence(key.path, key.describe(), HOST_KEY_EXPECTED) for key in keys]
     bad = [item for item, key in zip(evidence, keys, strict=True) if not _host_key_ok(key)]
@@ -408,7 +408,7 @@ def cron_permissions(ctx: CheckContext) -> Outcome:
         return error(str(exc))
     if not any(path in modes for path in CRON_PATHS):
         return not_applicable(
-            msg("no /etc/crontab or /etc/cron.* directories: cron is not installed")
+            msg("no `/etc/crontab` or `/etc/cron.*` directories: cron is not installed")
         )
     verdicts = [
         (

@@ -343,6 +343,8 @@ def usb_storage(ctx: CheckContext) -> Outcome:
         )
     if loaded:
         evidence.append(
-            Evidence(PROC_MODULES, msg("usb_storage is loaded now"), msg("usb_storage not loaded"))
+            Evidence(
+                PROC_MODULES, msg("`usb_storage` is loaded now"), msg("`usb_storage` not loaded")
+            )
         )
     return passed(*evidence) if blocked and not loaded else failed(*evidence)

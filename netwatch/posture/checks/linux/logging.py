@@ -749,7 +749,7 @@ def auditd_disk_full(ctx: CheckContext) -> Outcome:
     if text is None:
         if not _auditd_installed(ctx)[0]:
             return not_applicable(
-                msg("auditd is not installed and there is no /etc/audit/auditd.conf")
+                msg("auditd is not installed and there is no `/etc/audit/auditd.conf`")
             )
         text = ""
     conf = parse_auditd_conf(text)
@@ -984,7 +984,7 @@ def log_permissions(ctx: CheckContext) -> Outcome:
     )
     if skipped:
         scope = msg(
-            "{scope}; {count} more not checked (max_files)", scope=scope, count=str(skipped)
+            "{scope}; {count} more not checked (`max_files`)", scope=scope, count=str(skipped)
         )
     owners, groups = "/".join(params.owners), "/".join(params.groups)
     expected = msg(

@@ -239,7 +239,7 @@ def _offline_firewalld(ctx: CheckContext) -> _Finding | None:
         return None
     zone, line = firewalld.conf_values(conf).get("DefaultZone", ("public", 0))
     if not firewalld.ZONE_NAME.match(zone):
-        observed = msg("DefaultZone={zone} is not a zone name", zone=repr(zone))
+        observed = msg("`DefaultZone={zone}` is not a zone name", zone=repr(zone))
         return _Finding(False, Evidence(_source(conf_path, line), observed, DENY_EXPECTED))
     source = _source(conf_path, line)
     target = firewalld.BUILTIN_ZONE_TARGETS.get(zone, "default")

@@ -43,7 +43,7 @@ def _today(ctx: CheckContext) -> dt.date:
     return dt.datetime.fromtimestamp(ctx.now, tz=dt.timezone.utc).date()
 
 
-NO_OS_RELEASE = msg("no /etc/os-release: the distribution is unknown")
+NO_OS_RELEASE = msg("no `/etc/os-release`: the distribution is unknown")
 
 
 def _family_or_reason(release: OsRelease | None) -> tuple[str | None, str | Message]:
@@ -315,7 +315,7 @@ def os_supported(ctx: CheckContext) -> Outcome:
         )
     if not version_id:
         return not_applicable(
-            msg("{name}: no VERSION_ID (a testing or rolling release)", name=distro.name)
+            msg("{name}: no `VERSION_ID` (a testing or rolling release)", name=distro.name)
         )
     found = distro.release(version_id)
     if found is None:
@@ -398,7 +398,7 @@ def security_sources(ctx: CheckContext) -> Outcome:
     wanted = _security_suite(release)
     if wanted is None:
         return not_applicable(
-            msg("os-release has no VERSION_CODENAME (a testing or unknown release)")
+            msg("`os-release` has no `VERSION_CODENAME` (a testing or unknown release)")
         )
     suite, where = wanted
     files = ctx.access.files
