@@ -114,6 +114,7 @@ _LABELS: dict[str, Label] = {
     "evidence.observed": label("Observed"),
     "evidence.expected": label("Expected"),
     "evidence.command": label("command: {command}"),
+    "others.same_reason": label("as above"),
     # Waivers
     "waivers.title": label("Waivers"),
     "waivers.intro": label(

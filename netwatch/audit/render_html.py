@@ -22,7 +22,7 @@ _WIDTHS = {
     "evidence": (32, 40, 28),
     "waivers": (27, 31, 20, 11, 11),
     "framework": (64, 36),
-    "others": (46, 16, 14, 24),
+    "others": (40, 13, 16, 31),
     "services": (14, 8, 24, 11, 22, 10, 11),
     "disks": (13, 23, 10, 13, 13, 13, 15),
     "managers": (60, 40),
@@ -323,6 +323,8 @@ def _cell(cell: view.Cell) -> str:
     if isinstance(cell, view.Badge):
         return _badge(cell)
     if isinstance(cell, view.CheckRef):
+        if cell.inline:
+            return f'<code class="id">{_e(cell.id)}</code> {_e(cell.title)}'
         return f'{_e(cell.title)}<br><code class="id">{_e(cell.id)}</code>'
     if isinstance(cell, view.Mark):
         return _MARKS[cell.role].format(_e(cell.text))

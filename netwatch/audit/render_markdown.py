@@ -30,9 +30,16 @@ def _code(text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    """Escaped text whose `back-quoted` parts stay code spans."""
-    parts = re.split(r"`([^`]+)`", text)
-    return "".join(_code(p) if i % 2 else _md(p) for i, p in enumerate(parts))
+    """Escaped text whose `back-quoted` parts stay code spans (spaces around them kept)."""
+    parts = re.split(r"`([^`]+)`", " ".join(str(text).split()))
+    return "".join(_code(p) if i % 2 else _spaced(p) for i, p in enumerate(parts))
+
+
+def _spaced(text: str) -> str:
+    """``text`` escaped, with its leading and trailing space (between code spans) kept."""
+    lead = " " if text[:1].isspace() else ""
+    trail = " " if text[-1:].isspace() and text.strip() else ""
+    return lead + _md(text) + trail
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -62,7 +69,7 @@ def _facts(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def _heading(level: int, text: str) -> str:
-    return f"{'#' * level} {_md(text)}\n"
+    return f"{'#' * level} {_inline(text)}\n"
 
 
 def _join(parts: Iterable[str]) -> str:
@@ -142,11 +149,13 @@ def _signature(block: view.Signature) -> str:
 
 def _cell(cell: view.Cell) -> str:
     if isinstance(cell, str):
-        return _md(cell)
+        return _inline(cell)
     if isinstance(cell, view.Badge):
         return _md(cell.text)
     if isinstance(cell, view.CheckRef):
-        return f"{_md(cell.title)} ({_code(cell.id)})"
+        if cell.inline:
+            return f"{_code(cell.id)} {_inline(cell.title)}"
+        return f"{_inline(cell.title)} ({_code(cell.id)})"
     if isinstance(cell, view.Mark):
         return _MARKS[cell.role](cell.text)
     if isinstance(cell, view.Flagged):
@@ -192,7 +201,7 @@ def _detail(label: str, value: view.Detail) -> str:
     elif isinstance(value, view.WaiverNote):
         text = f"{_md(value.text)} ({_cell(value.state)})"
     else:
-        text = _md(value)
+        text = _inline(value)
     return f"**{_md(label)}:** {text}\n"
 
 

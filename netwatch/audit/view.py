@@ -100,10 +100,12 @@ class Badge:
 
 @dataclass(frozen=True)
 class CheckRef:
-    """A check's (or framework control's) title and id."""
+    """A check's (or framework control's) title and id; ``inline``: the id leads the title
+    on its line (a control's short number) instead of a line of its own (a check's id)."""
 
     title: str
     id: str
+    inline: bool = False
 
 
 @dataclass(frozen=True)
@@ -832,7 +834,7 @@ def _frameworks(report: AuditReport, lang: str) -> Section | None:
         mapped = control_map(report, framework, lang)
         rows = [
             (
-                CheckRef(title, control),
+                CheckRef(title, control, inline=True),
                 _result_counts(records, lang),
             )
             for control, title, records in mapped
@@ -848,16 +850,20 @@ def _frameworks(report: AuditReport, lang: str) -> Section | None:
 
 
 def _others(report: AuditReport, lang: str) -> Section:
+    """Passed checks, then the not applicable ones grouped by their reason (one reason, such
+    as "no SSH server installed", is written once for the checks it covers)."""
     title = t("others.title", lang)
-    rows = [
-        (
-            _check(r.title, r.id, lang),
-            _severity(r.severity, lang),
-            _result(r.result, lang),
-            recorded(r.reason, r.reason_message, lang),
-        )
-        for r in other_checks(report)
-    ]
+    records = other_checks(report)
+    reasons = {r.id: recorded(r.reason, r.reason_message, lang) for r in records}
+    first = {reason: i for i, reason in reversed(list(enumerate(reasons.values())))}
+    records.sort(key=lambda r: (r.result != "pass", first[reasons[r.id]] if r.reason else 0))
+    rows, previous = [], ""
+    for r in records:
+        reason = reasons[r.id]
+        shown = t("others.same_reason", lang) if reason and reason == previous else reason
+        rows.append((_check(r.title, r.id, lang), _severity(r.severity, lang),
+                     _result(r.result, lang), shown))  # fmt: skip
+        previous = reason
     if not rows:
         return _collapsed("others", title, t("none", lang))
     head = _heads(lang, "col.check", "col.severity", "col.result", "col.reason")

@@ -26,6 +26,7 @@ import pytest
 from rich.console import Console
 
 from netwatch.audit.build import build_report
+from netwatch.audit.i18n import COMMAND_SOURCE
 from netwatch.audit.merge import merge_reports
 from netwatch.audit.model import AuditReport, HostIdentity, MessageRecord
 from netwatch.audit.render_html import render_host_html, render_office_html
@@ -57,74 +58,17 @@ WIDE = 1000  # no wrapping: a value read from the machine stays whole
 OFFICE = "UBND xã Thanh Bình"
 # Vietnamese syllables a text writes without marks (an, cho, theo ...): never English here.
 VIETNAMESE_UNMARKED = frozenset(
-    [
-        "ai",
-        "an",
-        "ba",
-        "bao",
-        "cao",
-        "chi",
-        "chia",
-        "cho",
-        "chu",
-        "con",
-        "cung",
-        "danh",
-        "di",
-        "do",
-        "dung",
-        "ghi",
-        "gian",
-        "giao",
-        "hai",
-        "hay",
-        "khai",
-        "khi",
-        "kho",
-        "ma",
-        "mong",
-        "nay",
-        "nghe",
-        "qua",
-        "quan",
-        "quy",
-        "ra",
-        "sai",
-        "sao",
-        "sau",
-        "sinh",
-        "so",
-        "suy",
-        "thao",
-        "thay",
-        "theo",
-        "thi",
-        "thu",
-        "tin",
-        "tra",
-        "trang",
-        "trao",
-        "trong",
-        "trung",
-        "truy",
-        "xa",
-        "xung",
-        "tham",
-        "ro",
-        "ngay",
-        "gia",
-        "ninh",
-        "ly",
-        "tay",
-        "xem",
-        "sang",
-        "song",
-        "duy",
-        "minh",
-    ]
-)
+    (  # noqa: SIM905 (a paragraph of words reads better than a list)
+        "ai an ba ban bao cao che chi chia cho chu chung con cung danh di do dung duy ghi gia gian "
+        "giao hai hay khai khay khe khi kho kinh ly ma mang minh mong mua nay ngay nghe nhau ninh "
+        "qua quan quen quy ra ro sai sang sao sau sinh so song suy tay tham thanh thao thay theo "
+        "thi thu tin tra trang trao trong trung truy xa xem xung"
+    ).split()
+)  # fmt: skip
 # An English term in parentheses right after the Vietnamese it glosses: "chuyển hướng (redirect)".
 GLOSS = re.compile(r"(\S*[^\x00-\x7f]\S*(?: [A-Z]+)?) \([A-Za-z][A-Za-z -]{0,30}\)")
+# Vietnamese words spelled as English ones, in the phrase that shows it (máy in: printer).
+VIETNAMESE_PHRASES = re.compile(r"\b(máy chủ|máy|để|lệnh|bản|hàng đợi|cần|được) in\b", re.I)
 PUNCTUATION = "()[]{}.,;:!?\"'«»“”‘’*|·—–…"
 
 
@@ -163,6 +107,11 @@ def message_data(record: Message | MessageRecord | None) -> Iterator[str]:
             yield str(value)
 
 
+def source_data(source: str) -> list[str]:
+    """An evidence source; a command's also without its label (shown translated)."""
+    return [source, source.removeprefix(COMMAND_SOURCE)]
+
+
 def result_data(results: Iterable[CheckResult]) -> set[str]:
     data: set[str] = set()
     for result in results:
@@ -170,7 +119,7 @@ def result_data(results: Iterable[CheckResult]) -> set[str]:
         if isinstance(outcome.reason, Message):
             data.update(message_data(outcome.reason))
         for item in outcome.evidence:
-            data.add(item.source)
+            data.update(source_data(item.source))
             for value in (item.observed, item.expected):
                 data.update(message_data(value) if isinstance(value, Message) else [value])
     return data
@@ -193,7 +142,7 @@ def report_data(report: AuditReport) -> set[str]:
         data.update(message_data(record.reason_message) if record.reason_message else
                     [record.reason])  # fmt: skip
         for item in record.evidence:
-            data.add(item.source)
+            data.update(source_data(item.source))
             for text, message in ((item.observed, item.observed_message),
                                   (item.expected, item.expected_message)):  # fmt: skip
                 data.update(message_data(message) if message else [text])
@@ -226,7 +175,8 @@ def outputs() -> Iterator[Output]:
         data = report_data(report)
         yield Output(f"audit {host}", buffer.getvalue(), data)
         yield Output(f"HTML report {host}", visible_html(render_host_html(report, "vi")), data)
-        yield Output(f"Markdown report {host}", render_host_markdown(report, "vi"), data)
+        markdown = visible_markdown(render_host_markdown(report, "vi"))
+        yield Output(f"Markdown report {host}", markdown, data)
     reports = [(host, host_report(host)) for host in HOSTS]
     office = merge_reports(reports, office=OFFICE, now=NOW)
     data = set().union(*(report_data(r) for _, r in reports), [OFFICE])
@@ -234,7 +184,8 @@ def outputs() -> Iterator[Output]:
     print_office(office, "vi", [], out)
     yield Output("report merge", buffer.getvalue(), data)
     yield Output("report merge HTML", visible_html(render_office_html(office, "vi")), data)
-    yield Output("report merge Markdown", render_office_markdown(office, "vi"), data)
+    markdown = visible_markdown(render_office_markdown(office, "vi"))
+    yield Output("report merge Markdown", markdown, data)
     yield scan_output()
     yield check_output()
 
@@ -293,8 +244,13 @@ def check_output() -> Output:
     print_checks(outcomes, "vi", out)
     data = {*urls, refused, *(job.service for job, _ in outcomes)}
     for _, result in outcomes:
-        data.update(message_data(result.detail) if isinstance(result.detail, Message) else [])
+        data.update(message_data(result.detail_message))
     return Output("check", buffer.getvalue(), data)
+
+
+def visible_markdown(document: str) -> str:
+    """The text a Markdown reader shows: escapes undone outside code spans."""
+    return re.sub(r"\\(.)|(`+).*?\2", lambda m: m.group(1) or m.group(0), document, flags=re.S)
 
 
 def visible_html(document: str) -> str:
@@ -311,7 +267,7 @@ def without_data(text: str, data: set[str]) -> str:
         cut = "|".join(re.escape(value[:n].rstrip()) + "…" for n in range(12, len(value)))
         pattern = rf"(?<!\w){re.escape(value)}(?!\w)" + (f"|{cut}" if cut else "")
         text = re.sub(pattern, " ", text)
-    text = re.sub(r"`[^`\n]*`", " ", text)
+    text = VIETNAMESE_PHRASES.sub(" ", re.sub(r"`[^`]*`", " ", text))
     return GLOSS.sub(r"\1", text)
 
 
