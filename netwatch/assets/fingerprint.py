@@ -122,6 +122,11 @@ def _unread(hardware: Hardware, parts: _Parts) -> bool:
     return parts.field in hardware.needs_privilege or (parts.always_present and not items)
 
 
+def unread(hardware: Hardware, component: Component) -> bool:
+    """True when the reader could not read this list of parts (so it says nothing)."""
+    return any(_unread(hardware, parts) for parts in _PARTS if parts.component == component)
+
+
 def remembered(previous: Hardware | None, current: Hardware) -> Hardware:
     """The fingerprint to keep after ``current``: what it read, and from ``previous`` what
     it could not (a field None now, a part list unread now), so nothing known is forgotten."""
