@@ -60,11 +60,14 @@ def norm_mac(mac: str) -> str:
 def parse_date(text: str) -> str:
     """``YYYY-MM-DD`` or ``DD/MM/YYYY`` as an ISO date; ValueError otherwise."""
     value = text.strip()
-    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
-        day, month, year = (int(part) for part in value.split("/"))
-        return dt.date(year, month, day).isoformat()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return dt.date.fromisoformat(value).isoformat()
+    try:
+        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
+            day, month, year = (int(part) for part in value.split("/"))
+            return dt.date(year, month, day).isoformat()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
     raise ValueError(f"purchase_date {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
