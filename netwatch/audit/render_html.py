@@ -177,14 +177,14 @@ table.evidence th{font-size:7.2pt;padding:.6mm 1.4mm}
 table.framework,table.others,table.disks,table.nics,table.managers,table.publishers,
 table.notable,table.services,table.waivers,table.changes{font-size:8.4pt}
 table.framework td,table.others td{padding:.7mm 1.6mm}
-.signature{break-inside:avoid;margin:4mm 0 6mm}
-.signature .date{text-align:right;font-style:italic;margin:0 0 4mm}
+.signature{break-inside:avoid;margin:2mm 0 3mm}
+.signature .date{text-align:right;font-style:italic;margin:0 0 2mm}
 .signature .parties{display:flex;gap:10mm}
 .signature .party{flex:1;text-align:center}
 .signature .role{font-weight:700;text-transform:uppercase;color:#153e75}
 .signature .hint{font-style:italic;color:#5b6470;font-size:8.5pt}
-.signature .space{height:26mm;display:flex;align-items:center;justify-content:center}
-.signature .seal{width:24mm;height:24mm;border:.8pt dashed #9aa3ae;border-radius:50%;
+.signature .space{height:21mm;display:flex;align-items:center;justify-content:center}
+.signature .seal{width:19mm;height:19mm;border:.8pt dashed #9aa3ae;border-radius:50%;
  display:flex;align-items:center;justify-content:center;color:#9aa3ae;font-size:8pt}
 .signature .name{font-weight:700;min-height:5mm;border-top:.5pt dotted #9aa3ae;
  margin:0 8mm;padding-top:1mm}
