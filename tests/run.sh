@@ -36,6 +36,7 @@ command -v iptables-restore >/dev/null 2>&1 || missing+=(iptables)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)  # tests/assets/test_register_libreoffice.py
 command -v wine >/dev/null 2>&1 || missing+=(wine wine64)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
