@@ -93,7 +93,7 @@ CHANGES = MetricSpec(
     "counter",
     "Hardware changes since the agent's hardware memory began, by component (system, "
     "firmware, tpm, memory, disk, monitor, gpu, printer) and change (added, removed, "
-    "replaced, changed); the parts are in the agent's log and the audit.",
+    "replaced, changed); the agent logs each change with the parts before and after.",
     ("component", "change"),
 )
 LAST_CHANGE = MetricSpec(
