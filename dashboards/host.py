@@ -1,4 +1,5 @@
-"""Host detail: one host's resources, network, services, posture, clock and collectors."""
+"""Host detail: one host's resources, network, services, posture, hardware, clock and
+collectors."""
 
 from __future__ import annotations
 
@@ -495,6 +496,138 @@ def posture() -> Row:
     )
 
 
+def hardware() -> Row:
+    def joined(metric: str, info: str, label: str) -> str:
+        """``metric`` with ``label`` of ``info`` added where the host has it."""
+        return (
+            f"{S(metric)} * on ({HOST}) group_left ({label}) {by_host(S(info), label)}"
+            f" or on ({HOST}) {S(metric)}"
+        )
+
+    changes = S("netwatch_hardware_changes_total")
+    return Row(
+        "Phần cứng và bản quyền",
+        [
+            Panel(
+                "table",
+                "Định danh phần cứng",
+                "The machine as its maker names it, and its firmware (BIOS/UEFI); read once a "
+                "day by the hardware collector.",
+                [Query(S("netwatch_host_hardware_info"), table=True)],
+                12,
+                5,
+                no_value="Chưa thu thập phần cứng",
+                columns={
+                    "manufacturer": "Hãng",
+                    "model": "Model",
+                    "chassis": "Loại máy",
+                    "firmware_vendor": "Hãng BIOS/UEFI",
+                    "firmware_version": "Phiên bản BIOS/UEFI",
+                },
+                hidden=("office", "job", "instance", "Value"),
+            ),
+            Panel(
+                "stat",
+                "Secure Boot và TPM",
+                "Whether UEFI Secure Boot is on and the host has a TPM (with its version). "
+                "Empty: not readable (a BIOS machine, or no privilege).",
+                [
+                    Query(S("netwatch_host_secure_boot_enabled"), "Secure Boot"),
+                    Query(
+                        joined(
+                            "netwatch_host_tpm_present", "netwatch_host_tpm_version_info", "version"
+                        ),
+                        "TPM {{version}}",
+                    ),
+                ],
+                6,
+                5,
+                mappings=[Mapping("Có", 1, color="green"), Mapping("Không", 0, color="red")],
+                no_value="Không rõ",
+            ),
+            Panel(
+                "stat",
+                "Kích hoạt bản quyền",
+                "Windows activation by licence channel, and each Office product's.",
+                [
+                    Query(S("netwatch_host_windows_activated"), "Windows ({{channel}})"),
+                    Query(S("netwatch_host_office_activated"), "{{product}}"),
+                ],
+                6,
+                5,
+                mappings=[
+                    Mapping("Đã kích hoạt", 1, color="green"),
+                    Mapping("Chưa kích hoạt", 0, color="red"),
+                ],
+                no_value="Không có (máy Linux hoặc chưa thu thập)",
+            ),
+            Panel(
+                "stat",
+                "Bộ phận",
+                "RAM modules (unreadable without root on Linux), physical disks, monitors and "
+                "printers.",
+                [
+                    Query(S("netwatch_host_memory_modules"), "Thanh RAM"),
+                    Query(S("netwatch_host_physical_disks"), "Ổ đĩa"),
+                    Query(S("netwatch_host_monitors"), "Màn hình"),
+                    Query(S("netwatch_host_printers"), "Máy in"),
+                ],
+                8,
+                5,
+                decimals=0,
+                no_value="Chưa thu thập phần cứng",
+            ),
+            Panel(
+                "stat",
+                "RAM lắp đặt",
+                "RAM installed: the sum of the modules' sizes.",
+                [Query(S("netwatch_host_memory_installed_bytes"), "RAM")],
+                4,
+                5,
+                unit="bytes",
+                no_value="Không đọc được",
+            ),
+            Panel(
+                "stat",
+                "Thu thập và thay đổi",
+                "Time since the hardware was last read, and since the last hardware change.",
+                [
+                    Query(
+                        f"time() - {S('netwatch_hardware_collection_timestamp_seconds')}",
+                        "Lần đọc cuối",
+                    ),
+                    Query(
+                        f"time() - {S('netwatch_hardware_last_change_timestamp_seconds')}",
+                        "Lần thay đổi cuối",
+                    ),
+                ],
+                4,
+                5,
+                unit="s",
+                no_value="Chưa có",
+            ),
+            Panel(
+                "table",
+                "Thay đổi phần cứng gần đây",
+                "Hardware changes in the selected time range, by component and kind; the "
+                "agent's log names the parts before and after.",
+                [
+                    Query(
+                        f"round(sum by ({HOST}, component, change) "
+                        f"(increase({changes}[$__range]))) > 0",
+                        table=True,
+                    )
+                ],
+                8,
+                5,
+                no_value="Không có thay đổi phần cứng",
+                columns={"component": "Bộ phận", "change": "Thay đổi", "Value": "Số lần"},
+                hidden=("office", "job", "instance"),
+            ),
+        ],
+    )
+
+
 def clock_and_collectors() -> Row:
     return Row(
         "Đồng hồ và bộ thu thập",
@@ -548,7 +681,8 @@ def dashboard() -> Dashboard:
         uid=UIDS["host"],
         title="netwatch — Chi tiết máy",
         description="One host: what it is, its resources, network, the services it probes, "
-        "its security posture, its clock and the health of its collectors.",
+        "its security posture, its hardware and licences, its clock and the health of its "
+        "collectors.",
         tags=["host"],
         variables=[OFFICE, JOB, INSTANCE, SERVICE],
         content=[
@@ -557,6 +691,7 @@ def dashboard() -> Dashboard:
             network(),
             services(),
             posture(),
+            hardware(),
             clock_and_collectors(),
         ],
         links=links("wall", "services", "posture", "lan"),

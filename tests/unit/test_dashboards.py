@@ -442,7 +442,7 @@ def test_every_metric_family_group_is_on_a_dashboard() -> None:
     """Each collector's data shows somewhere (not every metric: info-only ones may not)."""
     text = " ".join(expr for _, _, expr, _ in QUERIES)
     for prefix in ("collector", "host", "cpu", "memory", "filesystem", "network", "probe",
-                   "posture", "lan", "clock", "users", "build", "software"):  # fmt: skip
+                   "posture", "lan", "clock", "users", "build", "software", "hardware"):  # fmt: skip
         assert f"netwatch_{prefix}_" in text, prefix
 
 
