@@ -152,15 +152,16 @@ def identity_families(hardware: Hardware) -> list[Metric]:
     """The machine, firmware and TPM."""
     system, firmware, tpm = hardware.system, hardware.firmware, hardware.tpm
     families: list[Metric] = []
-    if system is not None or firmware is not None:
+    labels = {
+        "manufacturer": (system and system.manufacturer) or "",
+        "model": (system and system.model) or "",
+        "chassis": (system and system.chassis) or "",
+        "firmware_vendor": (firmware and firmware.vendor) or "",
+        "firmware_version": (firmware and firmware.version) or "",
+    }
+    if any(labels.values()):
         info = HARDWARE_INFO.family()
-        info.add_metric([], {
-            "manufacturer": (system and system.manufacturer) or "",
-            "model": (system and system.model) or "",
-            "chassis": (system and system.chassis) or "",
-            "firmware_vendor": (firmware and firmware.vendor) or "",
-            "firmware_version": (firmware and firmware.version) or "",
-        })  # fmt: skip
+        info.add_metric([], labels)
         families.append(info)
     secure_boot = None if firmware is None else firmware.secure_boot
     families += _gauge(SECURE_BOOT, None if secure_boot is None else float(secure_boot))

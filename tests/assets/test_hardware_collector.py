@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from netwatch.assets.fingerprint import POSSIBLE_CHANGES
 from netwatch.assets.memory import load_memory, usage
 from netwatch.assets.model import (
+    Firmware,
     Hardware,
     OfficeLicence,
     Usage,
@@ -134,7 +135,8 @@ def test_what_could_not_be_read_is_absent(settings: HardwareSettings) -> None:
     for absent in ("netwatch_host_memory_modules", "netwatch_host_memory_installed_bytes",
                    "netwatch_host_printers", "netwatch_host_tpm"):  # fmt: skip
         assert absent not in text
-    text, _ = scrape(collector(settings, Machine(Hardware()), Clock()))
+    # A container: no DMI, an empty firmware record.
+    text, _ = scrape(collector(settings, Machine(Hardware(firmware=Firmware())), Clock()))
     assert "netwatch_host_hardware_info" not in text
 
 
