@@ -62,14 +62,20 @@ def _widths(sheet: Sheet, lang: str) -> list[float]:
 
 
 def _cell(sheet: Any, value: Cell, column: Column, lang: str) -> Any:
-    cell = WriteOnlyCell(sheet, value=CONTROL.sub("", value) if isinstance(value, str) else value)
-    if column.kind == "date":
-        cell.number_format = DATE_FORMATS[lang][0]
-    elif column.kind == "datetime":
-        cell.number_format = TIME_FORMATS[lang][0]
-    elif isinstance(value, str):
+    """The value to append: as it is, or a cell with a date format or forced to text."""
+    if isinstance(value, str):
+        value = CONTROL.sub("", value)
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # a text starting with '=' stays text, never a formula
-    return cell
+        return cell
+    if column.kind in ("date", "datetime") and value is not None:
+        cell = WriteOnlyCell(sheet, value=value)
+        formats = DATE_FORMATS if column.kind == "date" else TIME_FORMATS
+        cell.number_format = formats[lang][0]
+        return cell
+    return value
 
 
 def _write_sheet(book: Any, sheet: Sheet, lang: str) -> None:
@@ -77,8 +83,10 @@ def _write_sheet(book: Any, sheet: Sheet, lang: str) -> None:
     for index, width in enumerate(_widths(sheet, lang), start=1):
         out.column_dimensions[get_column_letter(index)].width = width
     out.freeze_panes = "B2" if sheet.key == "machines" else "A2"
-    last = get_column_letter(len(sheet.columns))
-    out.auto_filter.ref = f"A1:{last}{len(sheet.rows) + 1}"
+    extent = f"A1:{get_column_letter(len(sheet.columns))}{len(sheet.rows) + 1}"
+    out.auto_filter.ref = extent
+    # Written as the sheet's <dimension>: a reader then need not scan the sheet for its size
+    out.calculate_dimension = lambda: extent
     bold = Font(bold=True)
     header = []
     for title in sheet.headers:
