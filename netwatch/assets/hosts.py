@@ -50,15 +50,11 @@ def load_host(path: Path) -> HostFacts:
         inventory = report.inventory or Inventory()
         return HostFacts(str(path), host.hostname, host.os_name, host.os_version,
                          report.generated_at, inventory)  # fmt: skip
-    inventory = _inventory(path, data)
-    os = inventory.host
-    assert os is not None and inventory.collected_at is not None  # checked by _inventory
-    return HostFacts(str(path), os.hostname, os.os_name or "", os.os_version or "",
-                     inventory.collected_at, inventory)  # fmt: skip
+    return _inventory(path, data)
 
 
-def _inventory(path: Path, data: Any) -> Inventory:
-    """The inventory document in ``data``, or a ReportFileError naming the file."""
+def _inventory(path: Path, data: Any) -> HostFacts:
+    """The machine of the inventory document ``data``, or a ReportFileError naming the file."""
     if not isinstance(data, dict) or not isinstance(data.get("host"), dict):
         raise _fail(path, "not a netwatch audit report or inventory document "
                           "(no \"schema\" field and no \"host\" object)")  # fmt: skip
@@ -70,15 +66,16 @@ def _inventory(path: Path, data: Any) -> Inventory:
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         where = json_path(tuple(error["loc"]))
         raise _fail(path, f"invalid inventory at {where}: {error['msg']}{extra}") from None
-    if inventory.host is None or not inventory.host.hostname:
+    os, collected_at = inventory.host, inventory.collected_at or ""
+    if os is None or not os.hostname:
         raise _fail(path, "invalid inventory at host.hostname: required field missing")
     try:
-        parse_utc(inventory.collected_at or "")
+        parse_utc(collected_at)
     except ValueError:
-        shown = inventory.collected_at
         raise _fail(path, f"invalid inventory at collected_at: not an ISO 8601 time "
-                          f"(got {shown!r})") from None  # fmt: skip
-    return inventory
+                          f"(got {inventory.collected_at!r})") from None  # fmt: skip
+    return HostFacts(str(path), os.hostname, os.os_name or "", os.os_version or "",
+                     collected_at, inventory)  # fmt: skip
 
 
 def newest_per_host(hosts: list[HostFacts]) -> tuple[list[HostFacts], list[HostFacts]]:

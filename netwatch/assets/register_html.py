@@ -3,6 +3,8 @@
 Laid out with the audit report's page, styles and signature block (netwatch.audit.view
 and render_html): counts by department, operating system, activation and type, the
 changes since the previous register, the list of machines, then who prepared and approves.
+The page (styles, running footer) and the section layout are render_html's ``_document``
+and ``_section``, which have no public name yet.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ def print_pdf(html: Path, pdf: Path) -> str:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.insert(1, "--no-sandbox")  # Chromium refuses root with its sandbox
         try:
-            subprocess.run(command, check=True, capture_output=True, timeout=PDF_TIMEOUT)  # noqa: S603
+            subprocess.run(command, check=True, capture_output=True, timeout=PDF_TIMEOUT)  # noqa: S603 - fixed argv
         except (OSError, subprocess.SubprocessError) as exc:
             return f"Chromium could not print it: {type(exc).__name__}"
     return "" if pdf.is_file() and pdf.stat().st_size > 0 else "Chromium wrote no PDF"
