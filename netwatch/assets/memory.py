@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Final, Literal
@@ -33,6 +32,7 @@ from netwatch.assets.fingerprint import (
     remembered,
 )
 from netwatch.assets.model import Hardware, Usage
+from netwatch.core.atomic import atomic_write
 from netwatch.times import utc_iso
 
 log = logging.getLogger("netwatch.assets")
@@ -217,25 +217,10 @@ def memory_bytes(memory: HardwareMemory) -> bytes:
 
 
 def save_memory(memory: HardwareMemory, path: Path) -> None:
-    """Write ``memory`` to ``path`` atomically, readable by its owner only.
-
-    The bytes go to a synced temporary file in the same directory, renamed over ``path``:
-    a crash leaves the old file or the new one. OSError when the file cannot be written,
-    ValueError when the memory cannot be encoded.
-    """
-    data = memory_bytes(memory)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write ``memory`` to ``path`` atomically (a crash leaves the old file or the new one),
+    readable by its owner only. OSError when the file cannot be written, ValueError when the
+    memory cannot be encoded."""
+    atomic_write(path, memory_bytes(memory), mode=0o600)
 
 
 class MemoryStore:

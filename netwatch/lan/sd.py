@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from netwatch.lan.atomic import atomic_write
+from netwatch.core.atomic import atomic_write
 from netwatch.lan.model import Device
 
 CHECK_TIMEOUT = 1.0

@@ -19,7 +19,7 @@ from typing import Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from netwatch.lan.atomic import atomic_write
+from netwatch.core.atomic import atomic_write
 from netwatch.lan.model import EventKind, SweepMethod
 
 log = logging.getLogger("netwatch.lan")
