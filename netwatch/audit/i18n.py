@@ -360,10 +360,15 @@ def recorded(text: str, message: MessageRecord | None, lang: str) -> str:
 COMMAND_SOURCE = "command: "
 
 
-def evidence_source(source: str, lang: str) -> str:
+def evidence_source(source: str | Message, lang: str, message: MessageRecord | None = None) -> str:
     """Where evidence was read, for readers: a file, a registry value as written; a command
     (``command: nft list ruleset`` in the posture results and reports) with its label in
+    ``lang``; prose (a message, or a report's English ``source`` with its ``message``) in
     ``lang``."""
+    if isinstance(source, Message):
+        return source.render(lang)
+    if message is not None:
+        return recorded(source, message, lang)
     if source.startswith(COMMAND_SOURCE):
         return t("evidence.command", lang, command=source.removeprefix(COMMAND_SOURCE))
     return source

@@ -56,6 +56,9 @@ class EvidenceItem(_Model):
     source: str
     observed: str
     expected: str = ""
+    source_message: MessageRecord | None = Field(
+        None, description="A source that is prose (no one file or command); absent otherwise."
+    )
     observed_message: MessageRecord | None = None
     expected_message: MessageRecord | None = None
 

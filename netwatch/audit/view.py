@@ -731,7 +731,7 @@ def _evidence(record: CheckRecord, lang: str) -> tuple[TableData | str, str]:
     shown, left_out = shown_evidence(record)
     head = _heads(lang, "evidence.source", "evidence.observed", "evidence.expected")
     rows = [
-        (Mark("code", _clip(evidence_source(e.source, lang))),
+        (Mark("code", _clip(evidence_source(e.source, lang, e.source_message))),
          Mark("code", _clip(recorded(e.observed, e.observed_message, lang))),
          Mark("code", _clip(recorded(e.expected, e.expected_message, lang))))
         for e in shown

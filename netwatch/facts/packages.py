@@ -17,6 +17,8 @@ from netwatch.i18n import Message, msg
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 RPM_QUERY_FORMAT = "%{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{VENDOR}\\n"
+RPM_DATABASE = "/var/lib/rpm"
+RPM_SOURCE = "command: rpm -qa"  # where an rpm package was read (an evidence source)
 WINDOWS_UNINSTALL_KEYS = (
     r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall",
     r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall",
@@ -120,7 +122,7 @@ def parse_rpm_query(text: str) -> list[Package]:
         if len(parts) != 4 or not parts[0]:
             continue
         vendor = "" if parts[3] == "(none)" else parts[3]
-        packages.append(Package(parts[0], parts[1], parts[2], vendor, "rpm"))
+        packages.append(Package(parts[0], parts[1], parts[2], vendor, "rpm", source=RPM_SOURCE))
     return packages
 
 
@@ -129,7 +131,7 @@ def query_rpm(access: HostAccess, timeout: float) -> list[Package]:
 
     Raises :class:`PackageQueryError` when rpm fails or is too slow.
     """
-    if not access.files.exists("/var/lib/rpm") or not access.commands.which("rpm"):
+    if not access.files.exists(RPM_DATABASE) or not access.commands.which("rpm"):
         return []
     argv = ["rpm", "-qa", "--qf", RPM_QUERY_FORMAT]
     if not access.live:

@@ -68,12 +68,13 @@ class Evidence:
     """One observation behind a verdict: where it was read and what was found there.
 
     ``source`` is a file and line (``/etc/ssh/sshd_config:12``), a registry value
-    (``HKLM\\...\\EnableLUA``) or a command (``command: nft list ruleset``). ``observed`` and
-    ``expected`` are values read from the machine (plain text, shown as read) or prose for a
-    reader (``msg(...)``, shown in the reader's language).
+    (``HKLM\\...\\EnableLUA``), a command (``command: nft list ruleset``) or, where the
+    observation has no one place, prose for a reader (``msg("PATH lookup: {tools}", ...)``).
+    ``observed`` and ``expected`` are values read from the machine (plain text, shown as read)
+    or prose for a reader (``msg(...)``, shown in the reader's language).
     """
 
-    source: str
+    source: str | Message
     observed: str | Message
     expected: str | Message = ""
 

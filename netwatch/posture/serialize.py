@@ -23,9 +23,9 @@ def prose(name: str, text: str | Message) -> dict[str, Any]:
 
 
 def evidence_record(evidence: Evidence) -> dict[str, Any]:
-    """One observation; its prose with its message."""
+    """One observation; its prose (the source too, when it is prose) with its message."""
     return {
-        "source": evidence.source,
+        **prose("source", evidence.source),
         **prose("observed", evidence.observed),
         **prose("expected", evidence.expected),
     }

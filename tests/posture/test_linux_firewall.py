@@ -58,7 +58,7 @@ def result(stdout: str, returncode: int = 0, stderr: str = "") -> dict[str, obje
 
 
 def pairs(outcome) -> list[tuple[str, str]]:
-    return [(e.source, str(e.observed)) for e in outcome.evidence]
+    return [(str(e.source), str(e.observed)) for e in outcome.evidence]
 
 
 def ss_line(proto: str, local: str, process: str = "") -> str:
@@ -97,7 +97,7 @@ def test_firewall_without_any_tool_fails() -> None:
     outcome = firewall_default_deny(live({}))
     assert outcome.status is Status.failed
     assert pairs(outcome) == [
-        ("PATH lookup: nft, ufw, firewall-cmd, iptables", "no firewall tool installed")
+        ("`PATH` lookup: nft, ufw, firewall-cmd, iptables", "no firewall tool installed")
     ]
 
 

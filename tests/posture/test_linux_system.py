@@ -77,7 +77,7 @@ def result(stdout: str, returncode: int = 0, stderr: str = "") -> dict[str, obje
 
 
 def observed(outcome: Outcome) -> dict[str, str]:
-    return {e.source: str(e.observed) for e in outcome.evidence}
+    return {str(e.source): str(e.observed) for e in outcome.evidence}
 
 
 def apt_output(*inst: str) -> str:
@@ -217,7 +217,7 @@ def test_automatic_updates_dnf_automatic(tmp_path: Path) -> None:
     outcome = automatic_updates(ctx(rhel_host(tmp_path / "a", applying, ("dnf-automatic.timer",))))
     assert outcome.status is Status.passed
     assert observed(outcome) == {
-        "/etc/dnf/automatic.conf [commands]": "apply_updates = yes",
+        "/etc/dnf/automatic.conf, section [commands]": "apply_updates = yes",
         "/etc/systemd/system/timers.target.wants/dnf-automatic.timer": "dnf-automatic.timer enabled",
     }
 

@@ -42,7 +42,7 @@ class BackupParams(StrictModel):
 
 
 NO_PATHS = msg("no backup location is configured in the policy (checks.<id>.params.paths)")
-NO_BACKUP_PATHS = Evidence("policy", msg("no backup paths"), msg("at least one"))
+NO_BACKUP_PATHS = Evidence(msg("the policy"), msg("no backup paths"), msg("at least one"))
 
 
 @dataclass(frozen=True)

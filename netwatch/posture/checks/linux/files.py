@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from netwatch.core.settings import StrictModel
 from netwatch.facts.files import UnreadableFile
-from netwatch.facts.packages import PackageQueryError
+from netwatch.facts.packages import DPKG_STATUS, RPM_DATABASE, Package, PackageQueryError
 from netwatch.hostaccess.commands import CommandError
 from netwatch.i18n import Message, msg
 from netwatch.posture.checks._filemodes import (
@@ -257,16 +257,16 @@ _COMPLETE = (
 
 
 def _integrity_state(
-    ctx: CheckContext, tool: _IntegrityTool, installed: set[str]
+    ctx: CheckContext, tool: _IntegrityTool, installed: dict[str, Package]
 ) -> list[Evidence] | None:
     """Evidence of an installed tool (None when it is not installed); the first item is
     the package, then its database and its schedule, each found or missing."""
-    package = next((name for name in tool.packages if name in installed), None)
+    package = next((installed[name] for name in tool.packages if name in installed), None)
     if package is None:
         return None
     files = ctx.access.files
-    installed_text = msg("{tool} installed", tool=tool.name)
-    found = [Evidence(f"package {package}", installed_text, installed_text)]
+    observed = msg("{package} installed", package=f"{package.name} {package.version}")
+    found = [Evidence(package.source, observed, msg("{tool} installed", tool=tool.name))]
     database = next((path for path in tool.databases if files.exists(path)), None)
     initialised = msg("an initialised database")
     if database:
@@ -300,9 +300,9 @@ def integrity_tool(ctx: CheckContext) -> Outcome:
     dailyaidecheck, or an enabled timer or daemon unit). One complete tool passes.
     """
     try:
-        installed = {package.name for package in ctx.facts.packages}
+        installed = {package.name: package for package in ctx.facts.packages}
     except PackageQueryError as exc:
-        return error(str(exc))
+        return error(exc.message)
     states = [s for s in (_integrity_state(ctx, tool, installed) for tool in INTEGRITY_TOOLS) if s]
     for state in states:
         if all(item.observed in _COMPLETE for item in state[1:]):
@@ -312,7 +312,7 @@ def integrity_tool(ctx: CheckContext) -> Outcome:
     names = ", ".join(tool.name for tool in INTEGRITY_TOOLS)
     return failed(
         Evidence(
-            "/var/lib/dpkg/status, rpm -qa",
+            f"{DPKG_STATUS}, {RPM_DATABASE}",
             msg("none of {tools} installed", tools=names),
             msg("AIDE installed, initialised and scheduled"),
         )

@@ -799,12 +799,12 @@ def journald_files(files: Files) -> list[str]:
     return [JOURNALD_CONF, *(chosen[name] for name in sorted(chosen))]
 
 
-def journal_storage(files: Files) -> tuple[str, str]:
+def journal_storage(files: Files) -> tuple[str, str | None]:
     """Storage= as systemd-journald 252 reads it: the last valid assignment in [Journal]
     over journald.conf and its drop-ins wins (an unknown value is ignored); ``auto`` when
-    none. Returns the value and where it was set.
+    none. Returns the value and where it was set (None: not set).
     """
-    value, source = "auto", f"{JOURNALD_CONF}: Storage not set (default auto)"
+    value, source = "auto", None
     for path in journald_files(files):
         section = ""
         for number, raw in enumerate((files.read_text_or_none(path) or "").split("\n"), 1):
@@ -874,6 +874,8 @@ def persistent_logs(ctx: CheckContext) -> Outcome:
         else msg("journal not kept")
     )
     setting: str | Message = f"Storage={storage}"
+    if source is None:
+        setting = msg("{setting} by default", setting=setting)
     if storage == "auto":
         setting = (
             msg("{setting} ({path} exists)", setting=setting, path=JOURNAL_DIR)
@@ -881,7 +883,7 @@ def persistent_logs(ctx: CheckContext) -> Outcome:
             else msg("{setting} ({path} missing)", setting=setting, path=JOURNAL_DIR)
         )
     journal = Evidence(
-        source,
+        source or JOURNALD_CONF,
         msg("{setting}: {where}", setting=setting, where=where),
         msg("Storage=persistent, or rsyslog/syslog-ng enabled"),
     )

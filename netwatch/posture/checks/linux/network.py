@@ -159,9 +159,8 @@ def _firewall_live(ctx: CheckContext) -> Outcome:
         return error(reason, *evidence)
     if not findings:
         tools = ", ".join(program for program, _ in LIVE_PROBES)
-        return failed(
-            Evidence(f"PATH lookup: {tools}", msg("no firewall tool installed"), DENY_EXPECTED)
-        )
+        source = msg("`PATH` lookup: {tools}", tools=tools)
+        return failed(Evidence(source, msg("no firewall tool installed"), DENY_EXPECTED))
     return failed(*evidence)
 
 
@@ -293,7 +292,7 @@ def _firewall_offline(ctx: CheckContext) -> Outcome:
         observed = _offline(
             msg("no firewall configuration ({files})", files=", ".join(OFFLINE_FILES))
         )
-        return failed(Evidence("firewall configuration files", observed, DENY_EXPECTED))
+        return failed(Evidence(msg("firewall configuration files"), observed, DENY_EXPECTED))
     return failed(*evidence)
 
 

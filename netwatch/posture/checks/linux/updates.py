@@ -131,9 +131,8 @@ def _rhel_automatic(ctx: CheckContext) -> Outcome:
             )
         )
     apply = parser.get("commands", "apply_updates", fallback="no").strip().lower()
-    config = Evidence(
-        f"{DNF_AUTOMATIC_CONF} [commands]", f"apply_updates = {apply}", "apply_updates = yes"
-    )
+    section = msg("{path}, section {section}", path=DNF_AUTOMATIC_CONF, section="[commands]")
+    config = Evidence(section, f"apply_updates = {apply}", "apply_updates = yes")
     install = ctx.facts.unit("dnf-automatic-install.timer")
     if install.enabled:
         source, state = unit_cited(install)
@@ -428,7 +427,7 @@ def security_sources(ctx: CheckContext) -> Outcome:
     ]
     if not good:
         suites = sorted({s.suite for s in lists.sources if s.type == "deb" and s.enabled})
-        read = ", ".join(lists.files) or "no sources list"
+        read: str | Message = ", ".join(lists.files) or msg("no APT sources list")
         fetched = ", ".join(suites) or msg("nothing")
         observed.insert(0, Evidence(read, msg("APT fetches {suites}", suites=fetched), expected))
     return failed(*observed, *problems)

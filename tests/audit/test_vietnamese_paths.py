@@ -1,0 +1,130 @@
+"""Vietnamese on the paths the fixture hosts do not take (issue 15): prose evidence sources,
+end-of-life wordings, unreadable files and failed queries, parsers' explanations, probes.
+
+Each case renders an outcome as ``posture --details`` and the audit's Markdown show it in
+Vietnamese and finds no English word in it outside the values read from the machine.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+from rich.console import Console
+
+from netwatch.audit.i18n import evidence_source
+from netwatch.audit.model import CheckRecord, EvidenceItem
+from netwatch.audit.render_markdown import render_host_markdown
+from netwatch.cli.posture_cmd import print_results
+from netwatch.hostaccess import FileReader, HostAccess
+from netwatch.i18n import Message
+from netwatch.posture.checks.common.backup import BackupParams, backup_recent
+from netwatch.posture.checks.linux.network import firewall_default_deny
+from netwatch.posture.context import CheckContext
+from netwatch.posture.model import CheckResult, Outcome, Status
+from netwatch.posture.registry import all_checks
+from netwatch.posture.score import compute_score
+from netwatch.posture.serialize import result_record
+from tests.audit.test_vietnamese_only import allowed_words, english_words, without_data
+from tests.helpers.audit_reports import fixture_report
+from tests.helpers.posture_hosts import POSTURE_FIXTURES
+from tests.helpers.recorded import RecordedCommands
+
+CHECKS = {check.meta.id: check for check in all_checks()}
+
+
+def host(commands: dict[str, dict[str, object]] | None = None, live: bool = True) -> HostAccess:
+    """A host without files, answering ``commands`` as recorded."""
+    files = FileReader(POSTURE_FIXTURES / "empty-root")
+    return HostAccess(files, RecordedCommands(commands or {}), None, live=live)  # type: ignore[arg-type]
+
+
+def checked(check_id: str, outcome: Outcome) -> CheckResult:
+    meta = CHECKS[check_id].meta
+    return CheckResult(meta, meta.severity, outcome, 0.0)
+
+
+def message_values(text: str | Message) -> Iterator[str]:
+    """A plain text itself; a message's parameters that are values, recursively."""
+    if not isinstance(text, Message):
+        yield text
+        return
+    for value in text.params.values():
+        yield from message_values(value) if isinstance(value, Message) else [str(value)]
+
+
+def read_values(outcome: Outcome) -> set[str]:
+    """What the outcome read from the machine: the values a reader sees as they were read."""
+    data = set(message_values(outcome.reason)) if isinstance(outcome.reason, Message) else set()
+    for item in outcome.evidence:
+        for text in (item.source, item.observed, item.expected):
+            data.update(message_values(text))
+    return data
+
+
+def posture_details(result: CheckResult) -> str:
+    out = io.StringIO()
+    console = Console(file=out, width=1000, color_system=None, highlight=False, emoji=False)
+    print_results(console, [result], compute_score([result]), "vi", details=True)
+    return out.getvalue()
+
+
+def report_markdown(result: CheckResult) -> str:
+    """The Vietnamese Markdown report of a fixture host whose only result is ``result``."""
+    record = CheckRecord.model_validate(json.loads(json.dumps(result_record(result))))
+    report = fixture_report("linux-weak").model_copy(update={"results": [record]})
+    return render_host_markdown(report, "vi")
+
+
+def assert_vietnamese(check_id: str, outcome: Outcome, *wanted: str) -> None:
+    """``posture --details`` shows the outcome with no English word, and both it and the
+    Markdown report show each of ``wanted``."""
+    result = checked(check_id, outcome)
+    details = posture_details(result)
+    text = without_data(details, read_values(outcome))
+    assert english_words(text, allowed_words()) == [], details
+    markdown = report_markdown(result)
+    for words in wanted:
+        assert words in details
+        assert words in markdown
+
+
+# --- Evidence sources in prose -----------------------------------------------------------
+
+
+def test_a_prose_source_is_kept_as_a_message_in_the_json_and_the_report() -> None:
+    outcome = firewall_default_deny(CheckContext(host(), "linux"))
+    record = result_record(checked("linux.network.firewall_default_deny", outcome))
+    source = record["evidence"][0]
+    assert source["source"] == "`PATH` lookup: nft, ufw, firewall-cmd, iptables"
+    assert source["source_message"]["template"] == "`PATH` lookup: {tools}"
+    item = EvidenceItem.model_validate(source)
+    assert item.source_message is not None
+    assert evidence_source(item.source, "vi", item.source_message).startswith("tra cứu `PATH`")
+    assert evidence_source(item.source, "en", item.source_message) == source["source"]
+
+
+def test_a_report_without_source_messages_still_loads() -> None:
+    old = EvidenceItem.model_validate({"source": "policy", "observed": "no backup paths"})
+    assert evidence_source(old.source, "vi", old.source_message) == "policy"
+    command = EvidenceItem.model_validate({"source": "command: ss -H", "observed": "x"})
+    assert evidence_source(command.source, "vi", command.source_message) == "lệnh: ss -H"
+
+
+def test_no_firewall_tool_reads_in_vietnamese() -> None:
+    outcome = firewall_default_deny(CheckContext(host(), "linux"))
+    assert outcome.status is Status.failed
+    assert_vietnamese("linux.network.firewall_default_deny", outcome, "tra cứu `PATH`")
+
+
+def test_no_offline_firewall_configuration_reads_in_vietnamese() -> None:
+    outcome = firewall_default_deny(CheckContext(host(live=False), "linux"))
+    assert outcome.status is Status.failed
+    assert_vietnamese("linux.network.firewall_default_deny", outcome, "các tệp cấu hình tường lửa")
+
+
+def test_no_backup_paths_reads_in_vietnamese() -> None:
+    outcome = backup_recent(CheckContext(host(), "linux", BackupParams()))
+    assert outcome.status is Status.failed
+    assert_vietnamese("common.backup.recent", outcome, "chính sách")
