@@ -33,12 +33,13 @@ from netwatch.assets.fingerprint import (
 )
 from netwatch.assets.model import Hardware, Usage
 from netwatch.core.atomic import atomic_write
+from netwatch.core.paths import state_file
 from netwatch.times import utc_iso
 
 log = logging.getLogger("netwatch.assets")
 
 SCHEMA_VERSION: Final = 1
-DEFAULT_MEMORY_FILE = "/var/lib/netwatch/hardware-memory.json"
+DEFAULT_MEMORY_FILE = state_file("hardware-memory.json")
 MAX_MEMORY_BYTES = 4 * 1024 * 1024
 MAX_HISTORY = 200
 MAX_USERS = 100

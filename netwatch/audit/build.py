@@ -100,6 +100,7 @@ def host_inventory(source: Source, root: Path | None, settings: Any) -> Inventor
         exclude_fstypes=list(settings.collectors.filesystem.exclude_fstypes),
         exclude_mountpoints=settings.collectors.filesystem.exclude_mountpoints,
         exclude_interfaces=settings.collectors.network.exclude_interfaces,
+        assignment=settings.asset.assignment(),
     )
     return inventory_of(document)
 

@@ -49,6 +49,7 @@ def inventory(
             exclude_mountpoints=settings.collectors.filesystem.exclude_mountpoints,
             exclude_interfaces=settings.collectors.network.exclude_interfaces,
             software_timeout=settings.collectors.software.timeout,
+            assignment=settings.asset.assignment(),
         )
         data = software_view(data, software)
         if output_format is OutputFormat.json:
@@ -205,6 +206,11 @@ def print_tables(data: dict[str, Any], console: Console | None = None, lang: str
         rows.append([escape(nic["name"]), nic["mac"], say("yes") if nic["up"] else say("no"),
                      speed, addresses])  # fmt: skip
     console.print(records(console, say("interfaces"), columns, rows, long_min=widest))
+
+    if data.get("hardware"):
+        from netwatch.cli.hardware_view import print_hardware
+
+        print_hardware(console, data["hardware"], lang)
 
     if "software" not in data:
         return

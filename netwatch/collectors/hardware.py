@@ -18,6 +18,7 @@ from pathlib import Path
 from prometheus_client.core import Metric
 from pydantic import Field
 
+from netwatch.assets.collect import read_hardware
 from netwatch.assets.fingerprint import POSSIBLE_CHANGES, HardwareChange, unread
 from netwatch.assets.memory import (
     DEFAULT_MEMORY_FILE,
@@ -31,6 +32,7 @@ from netwatch.collectors.registry import CollectorSpec, ScheduledSettings, regis
 from netwatch.core.collector import AgentConfig
 from netwatch.core.metrics import MetricSpec
 from netwatch.core.settings import Duration
+from netwatch.facts.host import host_facts
 from netwatch.hostaccess import HostAccess
 from netwatch.inventory.users import gather_sessions
 
@@ -269,14 +271,11 @@ class HardwareCollector:
         ]
 
 
-def _no_reader() -> Hardware:
-    raise NotImplementedError("no hardware reader for this platform yet")
-
-
 def _build(
     settings: HardwareSettings, access: HostAccess, config: AgentConfig
 ) -> HardwareCollector:
-    return HardwareCollector(settings, read=_no_reader)
+    assignment = config.asset.assignment()
+    return HardwareCollector(settings, read=lambda: read_hardware(host_facts(access), assignment))
 
 
 SPEC = register(

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from netwatch.collectors.registry import CollectorSpec, builtin_specs
+from netwatch.config.asset import AssetSettings
 from netwatch.config.report import ReportSettings
 from netwatch.core.settings import Duration, ListenAddress, StrictModel
 from netwatch.logsetup import DEFAULT_REPEAT_LIMIT
@@ -176,6 +177,7 @@ class RootConfig(StrictModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    asset: AssetSettings = Field(default_factory=AssetSettings)
     # One attribute per registered collector, built from the registry: typed Any here.
     collectors: Any = None
     services: list[Any] | None = None
@@ -209,6 +211,7 @@ def config_model() -> type[RootConfig]:
         server=(ServerSettings, Field(default_factory=ServerSettings)),
         log=(LogSettings, Field(default_factory=LogSettings)),
         report=(ReportSettings, Field(default_factory=ReportSettings)),
+        asset=(AssetSettings, Field(default_factory=AssetSettings)),
         collectors=(collectors, Field(default_factory=collectors)),
         services=(
             list[service] | None,

@@ -33,6 +33,11 @@ class AgentConfig(Protocol):
         ...
 
     @property
+    def asset(self) -> Any:
+        """The ``asset:`` section: where the machine belongs (``assignment()``, or None)."""
+        ...
+
+    @property
     def services(self) -> Sequence[Any] | None:
         """The ``services:`` list; None when absent (discover the gateway and resolvers)."""
         ...

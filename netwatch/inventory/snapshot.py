@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import psutil
 
 from netwatch import __version__
+from netwatch.assets.collect import read_hardware
+from netwatch.assets.model import Assignment
 from netwatch.core.errors import one_line
 from netwatch.facts.host import HostFacts, host_facts
 from netwatch.hostaccess import HostAccess
@@ -58,6 +60,7 @@ def gather_inventory(
     exclude_mountpoints: str = DEFAULT_EXCLUDED_MOUNTS,
     exclude_interfaces: str = DEFAULT_EXCLUDED_INTERFACES,
     software_timeout: float = 60.0,
+    assignment: Assignment | None = None,
 ) -> dict[str, Any]:
     """Everything netwatch knows about this host, including the installed software list.
 
@@ -85,5 +88,8 @@ def gather_inventory(
         "network_interfaces": [asdict(nic) for nic in nics],
         "sessions": items.get("sessions", lambda: [asdict(s) for s in gather_sessions()], []),
         "software": [package_record(p) for p in packages],
+        "hardware": items.get(
+            "hardware", lambda: read_hardware(facts, assignment).model_dump(mode="json"), None
+        ),
         "errors": items.errors,
     }

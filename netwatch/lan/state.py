@@ -20,12 +20,13 @@ from typing import Final, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from netwatch.core.atomic import atomic_write
+from netwatch.core.paths import state_file
 from netwatch.lan.model import EventKind, SweepMethod
 
 log = logging.getLogger("netwatch.lan")
 
 SCHEMA_VERSION: Final = 1
-DEFAULT_STATE_FILE = "/var/lib/netwatch/lan-state.json"
+DEFAULT_STATE_FILE = state_file("lan-state.json")
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 MAX_STATE_BYTES = 16 * 1024 * 1024
 

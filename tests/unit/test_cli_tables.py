@@ -24,6 +24,7 @@ from netwatch.audit.load import load_host_report
 from netwatch.audit.merge import merge_reports
 from netwatch.cli.audit_view import print_office, print_summary
 from netwatch.cli.check_render import print_table as print_checks
+from netwatch.cli.hardware_view import print_hardware
 from netwatch.cli.inventory_cmd import print_tables as print_inventory
 from netwatch.cli.posture_cmd import print_results
 from netwatch.cli.scan_cmd import print_table as print_scan
@@ -40,6 +41,7 @@ from tests.helpers.posture_hosts import recorded_host
 
 GOLDEN = Path(__file__).parents[1] / "cli_golden"
 AUDIT = Path(__file__).parents[1] / "fixtures" / "audit"
+ASSETS = Path(__file__).parents[1] / "fixtures" / "assets"
 NOW = 1781924400.0  # 2026-06-20 03:00 UTC: the posture checks' "today", the merge's "now"
 WIDTHS = (80, 120)
 LANGS = ("en", "vi")
@@ -120,6 +122,12 @@ def inventory(lang: str, out: Console) -> list[str]:
     return ["/dev/mapper/vg0-srv", "00:50:56:9a:3c:11", "fe80::250:56ff:fe9a:3c11/64"]
 
 
+def hardware(lang: str, out: Console) -> list[str]:
+    data = json.loads((ASSETS / "lap-giamdoc.json").read_text(encoding="utf-8"))["hardware"]
+    print_hardware(out, data, lang)
+    return ["PF1ABCDE", "ThinkPad T490", "1919AB441234", "HP LaserJet Pro M404dn (Phòng Giám đốc)"]
+
+
 COMMANDS: dict[str, Callable[[str, Console], list[str]]] = {
     "posture": posture,
     "posture-details": lambda lang, out: posture(lang, out, details=True),
@@ -128,6 +136,7 @@ COMMANDS: dict[str, Callable[[str, Console], list[str]]] = {
     "check": check,
     "scan": scan,
     "inventory": inventory,
+    "inventory-hardware": hardware,
 }
 CASES = [(name, lang, width) for name in COMMANDS for lang in LANGS for width in WIDTHS]
 

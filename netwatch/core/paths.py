@@ -1,0 +1,19 @@
+"""Where the agent keeps what it remembers across restarts, per platform."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import PurePath, PurePosixPath, PureWindowsPath
+
+
+def state_file(name: str, platform: str = sys.platform) -> str:
+    """``%ProgramData%\\netwatch\\<name>`` on Windows (the service's writable folder, made by
+    ``netwatch service install``), ``/var/lib/netwatch/<name>`` elsewhere (systemd's
+    ``StateDirectory``)."""
+    folder: PurePath
+    if platform == "win32":
+        folder = PureWindowsPath(os.environ.get("PROGRAMDATA", r"C:\ProgramData"), "netwatch")
+    else:
+        folder = PurePosixPath("/var/lib/netwatch")
+    return str(folder / name)
