@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -16,9 +17,13 @@ from typing import Any
 
 import pytest
 
+from netwatch.core.paths import STATE_DIR_VARIABLE
 from netwatch.core.selfcommand import netwatch_argv
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# What agents started by the tests remember (the hardware memory, the LAN register) goes to
+# a folder of this run, never to the machine's /var/lib/netwatch (inherited by subprocesses).
+os.environ.setdefault(STATE_DIR_VARIABLE, tempfile.mkdtemp(prefix="netwatch-test-state-"))
 
 
 def free_port() -> int:

@@ -39,7 +39,13 @@ from netwatch.times import utc_iso
 log = logging.getLogger("netwatch.assets")
 
 SCHEMA_VERSION: Final = 1
-DEFAULT_MEMORY_FILE = state_file("hardware-memory.json")
+
+
+def default_memory_file() -> str:
+    """Where the hardware memory is kept unless the config says otherwise."""
+    return state_file("hardware-memory.json")
+
+
 MAX_MEMORY_BYTES = 4 * 1024 * 1024
 MAX_HISTORY = 200
 MAX_USERS = 100

@@ -21,9 +21,9 @@ from pydantic import Field
 from netwatch.assets.collect import read_hardware
 from netwatch.assets.fingerprint import POSSIBLE_CHANGES, HardwareChange, unread
 from netwatch.assets.memory import (
-    DEFAULT_MEMORY_FILE,
     HardwareMemory,
     MemoryStore,
+    default_memory_file,
     record_hardware,
     record_users,
 )
@@ -135,9 +135,10 @@ class HardwareSettings(ScheduledSettings):
     interval: Duration = Field(86400.0, description="Time between two hardware readings.")
     timeout: Duration = Field(120.0, description="Hard limit for one reading.")
     memory_file: str = Field(
-        DEFAULT_MEMORY_FILE,
+        default_factory=default_memory_file,
         description="Where the remembered hardware fingerprint, its changes and the users "
-        "seen are kept across restarts.",
+        "seen are kept across restarts (default: /var/lib/netwatch/hardware-memory.json; "
+        "%ProgramData%\\netwatch on Windows).",
     )
 
 

@@ -25,7 +25,7 @@ from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
 from netwatch.lan.model import Event, SweepResult
 from netwatch.lan.settings import SweepSettings
-from netwatch.lan.state import DEFAULT_STATE_FILE, EVENT_KINDS, StateStore
+from netwatch.lan.state import EVENT_KINDS, StateStore, default_state_file
 
 if TYPE_CHECKING:
     from netwatch.lan.devices import DeviceRegistry, Vendors
@@ -138,7 +138,9 @@ class LanSettings(ScheduledSettings):
         None, description="MAC-prefix vendor names overriding scapy's database."
     )
     state_file: str = Field(
-        DEFAULT_STATE_FILE, description="Where the device registry is kept across restarts."
+        default_factory=default_state_file,
+        description="Where the device registry is kept across restarts (default: "
+        "/var/lib/netwatch/lan-state.json; %ProgramData%\\netwatch on Windows).",
     )
     gone_after: Duration = Field(
         86400.0, description="A device unseen for longer than this is reported gone."

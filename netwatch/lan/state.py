@@ -26,7 +26,13 @@ from netwatch.lan.model import EventKind, SweepMethod
 log = logging.getLogger("netwatch.lan")
 
 SCHEMA_VERSION: Final = 1
-DEFAULT_STATE_FILE = state_file("lan-state.json")
+
+
+def default_state_file() -> str:
+    """Where the device registry is kept unless the config says otherwise."""
+    return state_file("lan-state.json")
+
+
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 MAX_STATE_BYTES = 16 * 1024 * 1024
 
