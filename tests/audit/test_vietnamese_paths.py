@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 from rich.console import Console
 
@@ -18,9 +19,10 @@ from netwatch.audit.model import CheckRecord, EvidenceItem
 from netwatch.audit.render_markdown import render_host_markdown
 from netwatch.cli.posture_cmd import print_results
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.i18n import Message
+from netwatch.i18n import Message, render
 from netwatch.posture.checks.common.backup import BackupParams, backup_recent
 from netwatch.posture.checks.linux.network import firewall_default_deny
+from netwatch.posture.checks.linux.updates import os_supported
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import CheckResult, Outcome, Status
 from netwatch.posture.registry import all_checks
@@ -31,6 +33,7 @@ from tests.helpers.audit_reports import fixture_report
 from tests.helpers.posture_hosts import POSTURE_FIXTURES
 from tests.helpers.recorded import RecordedCommands
 
+NOW = 1781924400.0  # 2026-06-20 03:00 UTC
 CHECKS = {check.meta.id: check for check in all_checks()}
 
 
@@ -38,6 +41,16 @@ def host(commands: dict[str, dict[str, object]] | None = None, live: bool = True
     """A host without files, answering ``commands`` as recorded."""
     files = FileReader(POSTURE_FIXTURES / "empty-root")
     return HostAccess(files, RecordedCommands(commands or {}), None, live=live)  # type: ignore[arg-type]
+
+
+def tree(root: Path, files: dict[str, str], live: bool = False) -> CheckContext:
+    """A Linux host made of ``files`` (an offline image, or a live host without commands)."""
+    for name, text in files.items():
+        path = root / name.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    access = HostAccess(FileReader(root), RecordedCommands({}), None, live=live)  # type: ignore[arg-type]
+    return CheckContext(access, "linux", now=NOW)
 
 
 def checked(check_id: str, outcome: Outcome) -> CheckResult:
@@ -63,6 +76,15 @@ def read_values(outcome: Outcome) -> set[str]:
     return data
 
 
+def evidence_texts(outcome: Outcome) -> Iterator[str]:
+    """The evidence in Vietnamese, as a passed check's would be shown (``--details`` shows
+    the evidence of the others only)."""
+    for item in outcome.evidence:
+        yield evidence_source(item.source, "vi")
+        yield render(item.observed, "vi")
+        yield render(item.expected, "vi")
+
+
 def posture_details(result: CheckResult) -> str:
     out = io.StringIO()
     console = Console(file=out, width=1000, color_system=None, highlight=False, emoji=False)
@@ -79,12 +101,13 @@ def report_markdown(result: CheckResult) -> str:
 
 def assert_vietnamese(check_id: str, outcome: Outcome, *wanted: str) -> None:
     """``posture --details`` shows the outcome with no English word, and both it and the
-    Markdown report show each of ``wanted``."""
+    Markdown report (where a finding has its evidence) show each of ``wanted``."""
     result = checked(check_id, outcome)
-    details = posture_details(result)
+    details = posture_details(result) + "\n".join(evidence_texts(outcome))
     text = without_data(details, read_values(outcome))
     assert english_words(text, allowed_words()) == [], details
-    markdown = report_markdown(result)
+    finding = outcome.status in (Status.failed, Status.error)
+    markdown = report_markdown(result) if finding else details
     for words in wanted:
         assert words in details
         assert words in markdown
@@ -128,3 +151,21 @@ def test_no_backup_paths_reads_in_vietnamese() -> None:
     outcome = backup_recent(CheckContext(host(), "linux", BackupParams()))
     assert outcome.status is Status.failed
     assert_vietnamese("common.backup.recent", outcome, "chính sách")
+
+
+# --- End of support -----------------------------------------------------------------------
+
+
+def test_an_ended_release_reads_in_vietnamese(tmp_path: Path) -> None:
+    release = 'ID=ubuntu\nVERSION_ID="20.04"\nVERSION_CODENAME=focal\n'
+    outcome = os_supported(tree(tmp_path, {"/etc/os-release": release}))
+    assert outcome.status is Status.failed
+    wording = "hết thời hạn bảo trì bảo mật tiêu chuẩn vào ngày 2025-05-31"
+    assert_vietnamese("linux.updates.os_supported", outcome, wording)
+
+
+def test_a_supported_release_reads_in_vietnamese(tmp_path: Path) -> None:
+    release = 'ID=rhel\nVERSION_ID="9.4"\n'
+    outcome = os_supported(tree(tmp_path, {"/etc/os-release": release}))
+    assert outcome.status is Status.passed
+    assert_vietnamese("linux.updates.os_supported", outcome, "hỗ trợ bảo trì (Maintenance Support)")

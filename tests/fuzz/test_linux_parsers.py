@@ -15,11 +15,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from netwatch.core.yamlfile import ConfigError
 from netwatch.facts.accounts import parse_passwd, parse_shadow
 from netwatch.facts.listening import ListeningError, parse_ss
 from netwatch.facts.os_release import parse_os_release
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks._eol import EolTableError, parse_eol_table
+from netwatch.posture.checks._eol import parse_eol_table
 from netwatch.posture.checks._filemodes import FileModeError, file_modes, host_key_modes
 from netwatch.posture.checks._keyvalue import parse_settings
 from netwatch.posture.checks._storage import crypt_source, lsblk_chains
@@ -296,14 +297,14 @@ def test_os_release(text: str) -> None:
         assert key.isidentifier() and release.source(key).startswith("/etc/os-release:")
 
 
-@given(text=near("debian:\n  name: Debian\n  end_means: security support\n  source: x\n"
+@given(text=near("debian:\n  name: Debian\n  end_means: end of security support\n  source: x\n"
                  "  releases:\n    '12': {end: 2028-06-10}\n"))  # fmt: skip
 @example(text="a: &a [" + "*a, " * 10 + "]\n" + "b: [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n")
 @example(text="debian:\n  releases:\n    '12': {end: " + "9" * 5000 + "}\n")  # int() in PyYAML
 def test_eol_table(text: str) -> None:
     try:
         table = parse_eol_table(text, "eol.yaml")
-    except EolTableError as exc:
+    except ConfigError as exc:
         assert str(exc).startswith("eol.yaml: ")
         return
     assert all(distro.releases for distro in table.values())
@@ -320,8 +321,8 @@ def test_pending_updates(text: str) -> None:
 
 
 @pytest.mark.parametrize("depth", [10, 5000])
-def test_yaml_nesting_in_eol_table_is_an_eol_error(depth: int) -> None:
-    with pytest.raises(EolTableError, match="^eol.yaml: "):
+def test_yaml_nesting_in_eol_table_is_a_config_error(depth: int) -> None:
+    with pytest.raises(ConfigError, match="^eol.yaml: "):
         parse_eol_table("[" * depth + "]" * depth, "eol.yaml")
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import FileReader, HostAccess
-from netwatch.posture.checks._eol import EolTableError, eol_table, parse_eol_table
+from netwatch.posture.checks._eol import END_MEANINGS, eol_table, parse_eol_table
 from netwatch.posture.checks.linux.data import DataEncryptionParams, data_encryption
 from netwatch.posture.checks.linux.logging import auditd, time_sync
 from netwatch.posture.checks.linux.updates import (
@@ -433,34 +434,50 @@ def test_eol_table_is_complete_and_valid() -> None:
     ("text", "message"),
     [
         (
-            "ubuntu:\n  name: U\n  end_means: e\n  source: s\n  releases:\n"
+            "ubuntu:\n  name: U\n  end_means: end of updates\n  source: s\n  releases:\n"
             "    22.04: {end: 2027-04-30}\n",
             "ubuntu.releases.22.04.[key]",
         ),
         (
-            "debian:\n  name: D\n  end_means: e\n  source: s\n  releases:\n"
+            "debian:\n  name: D\n  end_means: end of updates\n  source: s\n  releases:\n"
             '    "12": {end: June 2028}\n',
             "debian.releases.12.end",
         ),
         (
-            "debian:\n  name: D\n  end_means: e\n  extended_means: x\n  source: s\n  releases:\n"
+            "debian:\n  name: D\n  end_means: end of updates\n  extended_means: x\n  source: s\n  releases:\n"
             '    "12": {end: 2028-06-30, extended: 2020-01-01}\n',
             "extended must not be earlier than end",
         ),
         (
-            "debian:\n  name: D\n  end_means: e\n  source: s\n  releases:\n"
+            "debian:\n  name: D\n  end_means: end of updates\n  source: s\n  releases:\n"
             '    "12": {end: 2028-06-30, extended: 2033-06-30}\n',
             "extended_means",
         ),
-        ("debian:\n  name: D\n  end_means: e\n  source: s\n  releases: {}\n", "releases"),
-        ("debian: [unclosed\n", "not valid YAML"),
+        (
+            "debian:\n  name: D\n  end_means: end of updates\n  source: s\n  releases: {}\n",
+            "releases",
+        ),
+        ("debian: [unclosed\n", "invalid YAML"),
+        (
+            "debian:\n  name: D\n  end_means: support ends\n  source: s\n  releases:\n"
+            '    "12": {end: 2028-06-30}\n',
+            "line 3: debian.end_means: 'support ends' is not a known wording",
+        ),
     ],
 )
 def test_eol_table_validation_names_the_key(text: str, message: str) -> None:
-    with pytest.raises(EolTableError) as raised:
+    with pytest.raises(ConfigError) as raised:
         parse_eol_table(text, "test.yaml")
     assert str(raised.value).startswith("test.yaml: ")
     assert message in str(raised.value)
+
+
+def test_every_end_of_support_wording_is_known() -> None:
+    """The table uses only the wordings that have a translation."""
+    assert {distro.end_means for distro in eol_table().values()} <= set(END_MEANINGS)
+    assert (
+        eol_table()["ubuntu"].end_message.render("vi") == "hết thời hạn bảo trì bảo mật tiêu chuẩn"
+    )
 
 
 # --- linux.logging.time_sync ----------------------------------------------------------

@@ -1,6 +1,9 @@
 """When a Linux release's support ends (data/eol.yaml).
 
 Which release a host runs is the ``os_release`` fact (:mod:`netwatch.facts.os_release`).
+What a distribution's ``end`` date means (``end_means``) is one of the wordings of
+:data:`END_MEANINGS`, shown in the reader's language; a bad entry is a :class:`ConfigError`
+naming the file and line.
 """
 
 from __future__ import annotations
@@ -10,13 +13,24 @@ from functools import cache
 from importlib import resources
 from typing import Annotated
 
-import yaml
-from pydantic import Field, Strict, TypeAdapter, ValidationError, model_validator
+from pydantic import Field, RootModel, Strict, field_validator, model_validator
 
 from netwatch.core.settings import StrictModel
+from netwatch.core.yamlfile import parse_yaml, validate_model
+from netwatch.i18n import Message, msg
 
 EOL_TABLE = "netwatch/posture/data/eol.yaml"
 _EOL_RESOURCE = "data/eol.yaml"
+# What a release's ``end`` is, as the data file writes it (its English) -> the text for readers
+END_MEANINGS: dict[str, Message] = {
+    "end of Debian LTS": msg("end of Debian LTS"),
+    "end of standard security maintenance": msg("end of standard security maintenance"),
+    "end of Maintenance Support": msg("end of Maintenance Support"),
+    "end of security support": msg("end of security support"),
+    "end of updates": msg("end of updates"),
+    "end of General Support": msg("end of General Support"),
+    "end of maintenance": msg("end of maintenance"),
+}
 
 Date = Annotated[dt.date, Strict()]
 
@@ -44,11 +58,23 @@ class EolDistro(StrictModel):
     source: str = Field(min_length=1)
     releases: dict[str, EolRelease] = Field(min_length=1)
 
+    @field_validator("end_means")
+    @classmethod
+    def _known_meaning(cls, value: str) -> str:
+        if value not in END_MEANINGS:
+            raise ValueError(f"{value!r} is not a known wording: use one of {list(END_MEANINGS)}")
+        return value
+
     @model_validator(mode="after")
     def _extended_explained(self) -> EolDistro:
         if not self.extended_means and any(r.extended for r in self.releases.values()):
             raise ValueError("extended dates are listed: say what they are in extended_means")
         return self
+
+    @property
+    def end_message(self) -> Message:
+        """What ``end`` means, for readers (``end_means`` in their language)."""
+        return END_MEANINGS[self.end_means]
 
     def release(self, version_id: str) -> tuple[str, EolRelease] | None:
         """The entry for ``version_id``: exact (``22.04``), else its major part (``9.4`` -> 9)."""
@@ -58,32 +84,13 @@ class EolDistro(StrictModel):
         return None
 
 
-class EolTableError(ValueError):
-    """The end-of-life table is malformed; the message names the key."""
-
-
-_TABLE = TypeAdapter(dict[str, EolDistro])
+_TABLE = RootModel[dict[str, EolDistro]]
 
 
 def parse_eol_table(text: str, source: str = EOL_TABLE) -> dict[str, EolDistro]:
-    """Validate an end-of-life table (YAML); raise :class:`EolTableError` naming the key."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise EolTableError(f"{source}: not valid YAML: {exc}") from None
-    except RecursionError:
-        raise EolTableError(f"{source}: not valid YAML: nested too deeply") from None
-    except ValueError:  # PyYAML converting an integer beyond Python's digit limit
-        raise EolTableError(f"{source}: not valid YAML: a number too long to read") from None
-    try:
-        return _TABLE.validate_python(data)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(part) for part in problem['loc']) or '(top)'}: {problem['msg']}"
-            for problem in exc.errors()
-        ]
-        hint = " (quote version keys and write dates as YYYY-MM-DD)"
-        raise EolTableError(f"{source}: {'; '.join(problems)}{hint}") from None
+    """Validate an end-of-life table (YAML); a bad one is a ConfigError naming the line."""
+    data, lines = parse_yaml(text, source)
+    return validate_model(_TABLE, data, lines, source).root
 
 
 @cache

@@ -336,10 +336,12 @@ def os_supported(ctx: CheckContext) -> Outcome:
             "{release}: supported until {date} ({means})",
             release=label,
             date=end,
-            means=distro.end_means,
+            means=distro.end_message,
         )
         return passed(Evidence(source, observed, expected))
-    observed = msg("{release}: {means} was {date}", release=label, means=distro.end_means, date=end)
+    observed = msg(
+        "{release}: {means} was {date}", release=label, means=distro.end_message, date=end
+    )
     evidence = [Evidence(source, observed, expected)]
     if entry.extended is not None:
         until = entry.extended.isoformat()
