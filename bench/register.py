@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netwatch.assets.register import RegisterRequest, build_register  # noqa: E402
+from netwatch.register.build import RegisterRequest, build_register  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "assets"
 

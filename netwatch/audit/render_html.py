@@ -211,7 +211,7 @@ td .badge{margin:0 .6mm .6mm 0}
 """
 
 
-def _document(lang: str, title: str, body: str) -> str:
+def page_html(lang: str, title: str, body: str) -> str:
     """The whole page; ``title`` is also the running footer of printed pages."""
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -234,8 +234,8 @@ def render_office_html(office: OfficeReport, lang: str) -> str:
 
 
 def _render(report: view.Report) -> str:
-    body = _cover(report.cover) + "".join(_section(s) for s in report.sections)
-    return _document(report.lang, report.title, body)
+    body = _cover(report.cover) + "".join(section_html(s) for s in report.sections)
+    return page_html(report.lang, report.title, body)
 
 
 def _cover(cover: view.Cover) -> str:
@@ -257,7 +257,7 @@ def _cover(cover: view.Cover) -> str:
     )
 
 
-def _section(section: view.Section) -> str:
+def section_html(section: view.Section) -> str:
     cls = _SECTION_CLASSES.get(section.key, "")
     if not section.blocks:
         line = f"<strong>{_e(section.title)}:</strong> {_e(section.note)}"

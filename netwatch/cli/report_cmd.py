@@ -142,8 +142,8 @@ def assets(
     """Build the office's asset register: an XLSX workbook, a CSV per sheet, a printable
     HTML summary (and PDF when Chromium is installed)."""
     with friendly_errors(cli_state(ctx).debug):
-        from netwatch.assets.register import RegisterRequest, build_register
         from netwatch.config.loader import load_config
+        from netwatch.register.build import RegisterRequest, build_register
 
         signed = load_config(config).report  # the options win over the configured names
         request = RegisterRequest(

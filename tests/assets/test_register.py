@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook  # type: ignore[import-untyped]
+from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from typer.testing import CliRunner
 
-from netwatch.assets.register import RegisterRequest, RegisterResult, build_register
-from netwatch.assets.sheets import MACHINE_COLUMNS
+from netwatch.assets.fingerprint import POSSIBLE_CHANGES
 from netwatch.cli.app import app
+from netwatch.register.build import RegisterRequest, RegisterResult, build_register
+from netwatch.register.labels import known, text
+from netwatch.register.sheets import MACHINE_COLUMNS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "assets"
 HOSTS = sorted(FIXTURES.glob("*.json"))
@@ -160,31 +162,69 @@ def test_changes_since_the_previous_register(tmp_path: Path) -> None:
     second = build(tmp_path / "registers", "en", files=_edited(tmp_path),
                    previous=tmp_path / "registers")  # fmt: skip
     rows = {(c.hostname, c.what, c.before, c.after) for c in second.changes}
+    disk = "ST2000NM000A-2J2100 2000 GB S/N {} (sdb)"
     assert rows == {
-        ("LAP-GIAMDOC", "Serial number changed", "PF1ABCDE", "PF9ZZZZZ"),
+        ("LAP-GIAMDOC", "Machine identity changed", "serial PF1ABCDE", "serial PF9ZZZZZ"),
         ("LAP-GIAMDOC", "Monitor added", "", "Samsung S24R350 S/N H4ZR300123"),
         ("PC-KETOAN-01", "RAM total changed", "16 GiB", "8 GiB"),
-        ("PC-KETOAN-01", "RAM module removed", "DIMM2: 8 GiB S/N 2B1C3D4F", ""),
-        ("srv-vanban-01", "Disk removed", "ST2000NM000A-2J2100 1.8 TiB S/N WJC0ABCD", ""),
-        ("srv-vanban-01", "Disk added", "", "ST2000NM000A-2J2100 1.8 TiB S/N ZL2NEWDISK"),
-    }
+        ("PC-KETOAN-01", "RAM module removed",
+         "8 GiB SK Hynix HMA81GU6DJR8N-XN S/N 2B1C3D4F in DIMM2", ""),
+        ("srv-vanban-01", "Disk replaced", disk.format("WJC0ABCD"), disk.format("ZL2NEWDISK")),
+    }  # fmt: skip
     book = load_workbook(written(second, ".xlsx"))
     sheet_rows = set(book["Changes"].iter_rows(min_row=2, values_only=True))
     assert {tuple(v or "" for v in r) for r in sheet_rows} == rows
     again = build(tmp_path / "third", "en", previous=written(first, ".xlsx"))
     assert again.changes == [], "the same hosts as the previous workbook: nothing changed"
     html = written(second, ".html").read_text(encoding="utf-8")
-    assert "Disk removed" in html and "1 Nov 2026 08:00 UTC" in html
+    assert "Disk replaced" in html and "1 Nov 2026 08:00 UTC" in html
 
 
 def test_a_machine_added_and_one_gone(tmp_path: Path) -> None:
     first = build(tmp_path / "a", "en", files=HOSTS[:2])
     second = build(tmp_path / "b", "en", files=HOSTS[1:], previous=written(first, ".xlsx"))
-    whats = sorted((c.hostname, c.what) for c in second.changes)
-    assert whats == [
-        ("LAP-GIAMDOC", "Machine no longer reported"),
-        ("srv-vanban-01", "Machine added"),
+    rows = sorted((c.hostname, c.what, c.before, c.after) for c in second.changes)
+    assert rows == [
+        ("LAP-GIAMDOC", "Machine no longer reported", "ThinkPad T490 S/N PF1ABCDE", ""),
+        ("srv-vanban-01", "Machine added", "", "PowerEdge R450 S/N 9XK4TL3"),
     ]
+
+
+def _copied(tmp_path: Path) -> Path:
+    folder = tmp_path / "now"
+    folder.mkdir()
+    for path in HOSTS:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _edit(path: Path, change: Any) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document.get("inventory", document)["hardware"])
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def test_what_was_not_read_is_no_change(tmp_path: Path) -> None:
+    """RAM modules unread (no root), a serial number unread: nothing changed there; the
+    disk swapped beside them is one replacement, in the reader's language."""
+    first = build(tmp_path / "a")
+    folder = _copied(tmp_path)
+    _edit(
+        folder / "pc-ketoan-01.json",
+        lambda hw: hw.update(memory_modules=[], needs_privilege=["memory_modules"]),
+    )
+    _edit(folder / "lap-giamdoc.json", lambda hw: hw["system"].update(serial=None))
+    _edit(folder / "srv-vanban-01.json", lambda hw: hw["disks"][1].update(serial="ZL2NEWDISK"))
+    second = build(tmp_path / "b", files=sorted(folder.glob("*.json")),
+                   previous=written(first, ".xlsx"))  # fmt: skip
+    assert [(c.hostname, c.what) for c in second.changes] == [("srv-vanban-01", "Ổ đĩa bị thay")]
+
+
+def test_every_hardware_change_has_the_registers_words() -> None:
+    for component, change in POSSIBLE_CHANGES:
+        key = f"change.{component}.{change}"
+        assert known(key), key
+        assert text(key, "vi") != text(key, "en"), key
 
 
 def _all_text(result: RegisterResult) -> str:
@@ -326,6 +366,44 @@ def test_a_previous_register_that_is_not_one(tmp_path: Path) -> None:
     empty.mkdir()
     result = run(str(HOSTS[0]), "--output", str(tmp_path / "out"), "--previous", str(empty))
     assert result.exit_code == 2 and "no register workbook" in result.output
+
+
+def _register_with_data(path: Path, document: dict[str, Any]) -> Path:
+    """A workbook with ``document`` in its hidden sheet, as a register of another version."""
+    book = Workbook()
+    data = book.create_sheet("netwatch-data")
+    data.sheet_state = "hidden"
+    data.append(["netwatch-asset-register"])
+    data.append([json.dumps(document)])
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (
+            {"format": "netwatch-asset-register", "version": 1, "generated_at": NOW,
+             "hosts": [{"hostname": "PC-KETOAN-01", "serial": "7KQ2VX3", "memory": []}]},
+            "written by an older netwatch, whose hardware record cannot be compared; build this "
+            "register without --previous (the next one compares with it)",
+        ),
+        (
+            {"format": "netwatch-asset-register", "version": 2, "generated_at": NOW,
+             "hosts": [{"hostname": "PC-KETOAN-01"}]},
+            "the hidden data sheet was changed: cannot compare with it",
+        ),
+        ({"version": 3}, "written by another netwatch version: cannot compare with it"),
+    ],
+)  # fmt: skip
+def test_a_previous_register_netwatch_cannot_compare_with(
+    tmp_path: Path, document: dict[str, Any], problem: str
+) -> None:
+    old = _register_with_data(tmp_path / "netwatch-assets-20250101-000000.xlsx", document)
+    result = run(str(HOSTS[0]), "--output", str(tmp_path / "out"), "--previous", str(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert result.output == f"netwatch: error: --previous {old}: {problem}\n"
+    assert not (tmp_path / "out").exists(), "nothing is written"
 
 
 def test_the_command_writes_and_lists_the_files(tmp_path: Path) -> None:

@@ -1,9 +1,10 @@
 """netwatch's layers: every import, module-level or inside a function, goes down or sideways.
 
 From the bottom: shared contracts and host access; the domains (engine, host facts,
-inventory, posture, probes); LAN discovery (which uses inventory and probes); the collectors
-(plugins over all of them); the configuration, assembled from the plugin registries;
-the agent and its HTTP endpoint; the audit and the developer tools; the CLI on top.
+inventory, posture, probes, the hardware model); LAN discovery (which uses inventory and
+probes); the collectors (plugins over all of them); the configuration, assembled from the
+plugin registries; the agent and its HTTP endpoint; the audit, the asset register and the
+developer tools; the CLI on top.
 docs/architecture.md draws the same picture.
 """
 
@@ -18,12 +19,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("netwatch", "netwatch.core", "netwatch.durations", "netwatch.times", "netwatch.logsetup",
      "netwatch.hostaccess"),
     ("netwatch.engine", "netwatch.facts", "netwatch.inventory", "netwatch.posture",
-     "netwatch.probes", "netwatch.webconfig", "netwatch.pki"),
+     "netwatch.probes", "netwatch.webconfig", "netwatch.pki", "netwatch.assets"),
     ("netwatch.lan",),
     ("netwatch.collectors",),
     ("netwatch.config",),
     ("netwatch.agent", "netwatch.exporter", "netwatch.service", "netwatch.winservice"),
-    ("netwatch.audit", "netwatch.devtools", "netwatch.install"),
+    ("netwatch.audit", "netwatch.register", "netwatch.devtools", "netwatch.install"),
     ("netwatch.cli", "netwatch.__main__"),
 )  # fmt: skip
 

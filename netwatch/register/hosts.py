@@ -36,6 +36,21 @@ class HostFacts:
         """The hardware section (empty when the report has none)."""
         return self.inventory.hardware or Hardware()
 
+    @property
+    def ram_total(self) -> int | None:
+        """Bytes of RAM: the modules' sum when they were read, else what the OS sees."""
+        sizes = [m.size for m in self.hardware.memory_modules if m.size is not None]
+        if sizes:
+            return sum(sizes)
+        memory = self.inventory.memory
+        return memory.total if memory else None
+
+    @property
+    def cpu(self) -> str | None:
+        """The CPU model the inventory read."""
+        cpu = self.inventory.cpu
+        return cpu.model if cpu else None
+
 
 def _fail(path: Path, problem: str) -> ReportFileError:
     return ReportFileError(printable(f"{path}: {problem}"))

@@ -22,13 +22,15 @@ from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from pydantic import ValidationError
 
-from netwatch.assets.changes import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
-from netwatch.assets.sheets import Cell, Column, Sheet
 from netwatch.core.errors import UsageError
 from netwatch.core.yamlfile import printable
+from netwatch.register.changes import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, Snapshot
+from netwatch.register.sheets import Cell, Column, Sheet
 
 DATA_SHEET = "netwatch-data"
+CHANGED = "the hidden data sheet was changed: cannot compare with it"
 CHUNK = 30_000  # characters of JSON per cell (a cell holds at most 32,767)
 MIN_WIDTH, MAX_WIDTH = 8, 60
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -99,14 +101,16 @@ def _write_sheet(book: Any, sheet: Sheet, lang: str) -> None:
         out.append([_cell(out, v, c, lang) for v, c in zip(row, sheet.columns, strict=True)])
 
 
-def workbook_bytes(sheets: list[Sheet], snapshot: dict[str, Any], lang: str) -> bytes:
+def workbook_bytes(sheets: list[Sheet], snapshot: Snapshot, lang: str) -> bytes:
     """The XLSX file: the sheets, then the hidden sheet of fingerprints."""
     book = Workbook(write_only=True)
     for sheet in sheets:
         _write_sheet(book, sheet, lang)
     data = book.create_sheet(DATA_SHEET)
     data.sheet_state = "hidden"
-    document = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+    document = json.dumps(
+        snapshot.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
+    )
     data.append([SNAPSHOT_FORMAT])
     for start in range(0, len(document), CHUNK):
         data.append([document[start : start + CHUNK]])
@@ -148,10 +152,8 @@ def newest_register(directory: Path) -> Path:
     return found[-1]
 
 
-def read_snapshot(path: Path) -> dict[str, Any]:
-    """The fingerprints stored in a register workbook (or the newest one in a folder)."""
-    if path.is_dir():
-        path = newest_register(path)
+def _data_sheet(path: Path) -> str:
+    """The JSON text of the workbook's hidden sheet."""
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
@@ -165,11 +167,26 @@ def read_snapshot(path: Path) -> dict[str, Any]:
     finally:
         book.close()
     if not values or values[0] != SNAPSHOT_FORMAT:
-        raise _fail(path, "the hidden data sheet was changed: cannot compare with it")
+        raise _fail(path, CHANGED)
+    return "".join(str(v) for v in values[1:] if v is not None)
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """The machines stored in a register workbook (or the newest one in a folder)."""
+    if path.is_dir():
+        path = newest_register(path)
     try:
-        document = json.loads("".join(str(v) for v in values[1:] if v is not None))
+        document = json.loads(_data_sheet(path))
     except ValueError:
-        raise _fail(path, "the hidden data sheet was changed: cannot compare with it") from None
-    if not isinstance(document, dict) or document.get("version") != SNAPSHOT_VERSION:
+        raise _fail(path, CHANGED) from None
+    version = document.get("version") if isinstance(document, dict) else None
+    if version == 1:
+        raise _fail(path, "written by an older netwatch, whose hardware record cannot be "
+                          "compared; build this register without --previous (the next one "
+                          "compares with it)")  # fmt: skip
+    if version != SNAPSHOT_VERSION:
         raise _fail(path, "written by another netwatch version: cannot compare with it")
-    return document
+    try:
+        return Snapshot.model_validate(document)
+    except ValidationError:
+        raise _fail(path, CHANGED) from None

@@ -1,34 +1,25 @@
-"""The register's printable summary (HTML, and PDF through headless Chromium when installed).
+"""The register's printable summary as HTML (printed to PDF by netwatch.register.pdf).
 
 Laid out with the audit report's page, styles and signature block (netwatch.audit.view
 and render_html): counts by department, operating system, activation and type, the
 changes since the previous register, the list of machines, then who prepared and approves.
-The page (styles, running footer) and the section layout are render_html's ``_document``
-and ``_section``, which have no public name yet.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from html import escape
-from pathlib import Path
 
 from netwatch import __version__
-from netwatch.assets.changes import Change
-from netwatch.assets.labels import text
-from netwatch.assets.sheets import MACHINE_COLUMNS, Cell, Machine, machine_row
 from netwatch.audit import view
 from netwatch.audit.i18n import format_date, format_number
-from netwatch.audit.render_html import _document, _section
+from netwatch.audit.render_html import page_html, section_html
+from netwatch.register.changes import Change
+from netwatch.register.labels import text
+from netwatch.register.sheets import MACHINE_COLUMNS, Cell, Machine, machine_row
 
 CHANGES_SHOWN = 60
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-PDF_TIMEOUT = 180
 
 
 def _e(value: object) -> str:
@@ -140,37 +131,8 @@ def render_summary(
         _cover(office, len(machines), generated_at, previous, len(changes), lang)
         + f"<section><h2>{_e(text('summary.machines', lang))}</h2>{counts}</section>"
         + _changes(changes, previous, lang)
-        + _section(view.signature_section(preparer, approver, lang))
+        + section_html(view.signature_section(preparer, approver, lang))
         + _machine_list(rows, lang)
     )
     title = text("summary.title", lang)
-    return _document(lang, f"{title} — {office}" if office else title, body)
-
-
-def browser() -> str | None:
-    """A headless-capable Chromium on PATH, or None."""
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def print_pdf(html: Path, pdf: Path) -> str:
-    """Print ``html`` to ``pdf`` with headless Chromium, offline and with a throwaway
-    profile; '' when done, else why not (no browser, or the browser failed)."""
-    program = browser()
-    if program is None:
-        return "no Chromium found (install chromium to get the PDF)"
-    with tempfile.TemporaryDirectory(prefix="netwatch-pdf-") as profile:
-        command = [program, "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update",
-                   "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                   f"--print-to-pdf={pdf}", html.resolve().as_uri()]  # fmt: skip
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            command.insert(1, "--no-sandbox")  # Chromium refuses root with its sandbox
-        try:
-            subprocess.run(command, check=True, capture_output=True, timeout=PDF_TIMEOUT)  # noqa: S603 - fixed argv
-        except (OSError, subprocess.SubprocessError) as exc:
-            return f"Chromium could not print it: {type(exc).__name__}"
-    return "" if pdf.is_file() and pdf.stat().st_size > 0 else "Chromium wrote no PDF"
+    return page_html(lang, f"{title} — {office}" if office else title, body)

@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from netwatch.assets.assignments import AssetMap, merged
-from netwatch.assets.changes import Change, ram_total
-from netwatch.assets.hosts import HostFacts
-from netwatch.assets.labels import known, text
 from netwatch.assets.model import Assignment, Hardware, Membership
 from netwatch.audit.i18n import format_bytes
+from netwatch.register.assignments import AssetMap, merged
+from netwatch.register.changes import Change
+from netwatch.register.hosts import HostFacts
+from netwatch.register.labels import known, text
 from netwatch.times import parse_utc
 
 Kind = Literal["text", "number", "date", "datetime"]
@@ -169,7 +169,7 @@ def _tpm(hw: Hardware, lang: str) -> str:
 
 
 def _ram_gib(host: HostFacts) -> float | None:
-    total = ram_total(host)
+    total = host.ram_total
     return None if total is None else round(total / GIB, 1)
 
 
@@ -198,7 +198,7 @@ def machine_row(machine: Machine, office: str, lang: str) -> tuple[Cell, ...]:
     """One row of the machines sheet, in MACHINE_COLUMNS' order."""
     host, where = machine.host, machine.assignment
     hw = host.hardware
-    system, firmware, usage, cpu = hw.system, hw.firmware, hw.usage, host.inventory.cpu
+    system, firmware, usage = hw.system, hw.firmware, hw.usage
     family = host.inventory.host.os_family if host.inventory.host else ""
     windows = family == "windows" or host.os_name.casefold().startswith("windows")
     return (
@@ -206,7 +206,7 @@ def machine_row(machine: Machine, office: str, lang: str) -> tuple[Cell, ...]:
         system.manufacturer if system else None, system.model if system else None,
         system.serial if system else None, system.uuid if system else None,
         _choice("chassis", system.chassis if system else None, lang),
-        cpu.model if cpu else None, _ram_gib(host), _ram_modules(hw, lang), _disks(hw, lang),
+        host.cpu, _ram_gib(host), _ram_modules(hw, lang), _disks(hw, lang),
         host.os_name, host.os_version, *_licences(hw, windows, lang), _antivirus(hw, lang),
         _membership(hw.membership, lang), usage.last_user if usage else None,
         usage.frequent_user if usage else None, firmware.version if firmware else None,

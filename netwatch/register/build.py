@@ -11,13 +11,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netwatch.assets.assignments import load_asset_csv
-from netwatch.assets.changes import Change, register_changes, snapshot
-from netwatch.assets.hosts import HostFacts, load_host, newest_per_host
-from netwatch.assets.register_html import print_pdf, render_summary
-from netwatch.assets.sheets import build_sheets, machines
-from netwatch.assets.workbook import csv_bytes, read_snapshot, workbook_bytes
 from netwatch.audit.output import check_output_dir, write_new
+from netwatch.register.assignments import load_asset_csv
+from netwatch.register.changes import Change, register_changes, snapshot
+from netwatch.register.hosts import HostFacts, load_host, newest_per_host
+from netwatch.register.pdf import print_pdf
+from netwatch.register.sheets import build_sheets, machines
+from netwatch.register.summary_html import render_summary
+from netwatch.register.workbook import csv_bytes, read_snapshot, workbook_bytes
 from netwatch.times import parse_utc, utc_iso
 
 
@@ -65,7 +66,7 @@ def build_register(request: RegisterRequest, now: str | None = None) -> Register
     lang = request.lang
     changes = register_changes(previous, fingerprints, lang) if previous else []
     sheets = build_sheets(register, changes, request.office, lang)
-    previous_at = str(previous.get("generated_at", "")) if previous else None
+    previous_at = previous.generated_at if previous else None
     html = render_summary(
         register, changes, office=request.office, generated_at=generated_at, previous=previous_at,
         preparer=request.preparer, approver=request.approver, lang=lang,
