@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netwatch.assets.fingerprint import HardwareChange, hardware_changes
 from netwatch.audit.model import AuditReport, ChangeItem, Changes, CheckRecord, HostIdentity
 from netwatch.core.errors import UsageError
 
@@ -55,6 +56,7 @@ def compare(baseline: AuditReport, report: AuditReport) -> Changes:
               and record.waiver is not None and record.waiver.expired):  # fmt: skip
             expired.append(_item(record, before))
     return Changes(
+        hardware=_hardware_changes(baseline, report),
         baseline_generated_at=baseline.generated_at,
         baseline_score=baseline.score.value,
         fixed=fixed,
@@ -62,6 +64,15 @@ def compare(baseline: AuditReport, report: AuditReport) -> Changes:
         regressions=regressions,
         waivers_expired=expired,
     )
+
+
+def _hardware_changes(baseline: AuditReport, report: AuditReport) -> list[HardwareChange]:
+    """Parts changed between the two inventories' hardware (none when either lacks it)."""
+    before = baseline.inventory.hardware if baseline.inventory else None
+    after = report.inventory.hardware if report.inventory else None
+    if before is None or after is None:
+        return []
+    return hardware_changes(before, after)
 
 
 def with_changes(report: AuditReport, baseline: AuditReport, source: str) -> AuditReport:

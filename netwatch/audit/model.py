@@ -11,6 +11,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from netwatch.assets.fingerprint import HardwareChange
 from netwatch.audit.inventory import Inventory
 
 SCHEMA_ID: Final = "netwatch-audit-report"
@@ -174,6 +175,11 @@ class Changes(_Model):
     regressions: list[ChangeItem] = Field(default_factory=list, description="pass -> fail")
     waivers_expired: list[ChangeItem] = Field(
         default_factory=list, description="waived before, failing now because the waiver expired"
+    )
+    hardware: list[HardwareChange] = Field(
+        default_factory=list,
+        description="Hardware parts added, removed, replaced or changed since the baseline's "
+        "inventory (both reports with a hardware section).",
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from netwatch.assets.fingerprint import HardwareChange
 from netwatch.audit.i18n import (
     RESULTS,
     SEVERITIES,
@@ -711,7 +712,24 @@ def _changes(report: AuditReport, lang: str) -> Section | None:
         ]
         blocks.append(Heading(f"{t(key, lang)} ({len(items)})"))
         blocks.append(_table("changes", head, rows))
+    if changes.hardware:
+        blocks.append(Heading(f"{t('changes.hardware', lang)} ({len(changes.hardware)})"))
+        blocks.append(_hardware_table(changes.hardware, lang))
     return _section("changes", t("changes.title", lang), blocks)
+
+
+def hardware_change_cells(change: HardwareChange, lang: str) -> tuple[str, str, str, str]:
+    """(part, change, before, now) of a hardware change, for readers of ``lang``."""
+    return (t(f"hardware.{change.component}", lang), t(f"hardware.{change.change}", lang),
+            change.before or "", change.after or "")  # fmt: skip
+
+
+def _hardware_table(changes: list[HardwareChange], lang: str) -> TableData:
+    head = _heads(lang, "changes.part", "changes.change", "changes.before", "changes.after")
+    rows = [tuple(Mark("code", c) if i > 1 and c else c
+                  for i, c in enumerate(hardware_change_cells(change, lang)))
+            for change in changes]  # fmt: skip
+    return _table("changes", head, rows)
 
 
 def _clip(text: str) -> str:

@@ -22,6 +22,7 @@ from netwatch.audit.i18n import (
     t,
 )
 from netwatch.audit.model import AuditReport, Changes, OfficeReport
+from netwatch.audit.view import hardware_change_cells
 from netwatch.cli.tables import (
     Column,
     output_console,
@@ -225,3 +226,9 @@ def _print_changes(console: Console, changes: Changes, report: AuditReport, lang
         if items:
             ids = ", ".join(item.id for item in items)
             console.print(f"  {t(f'changes.{key}', lang)} ({len(items)}): {ids}")
+    if changes.hardware:
+        console.print(f"  {t('changes.hardware', lang)} ({len(changes.hardware)}):")
+        for change in changes.hardware:
+            part, kind, before, after = hardware_change_cells(change, lang)
+            shown = " → ".join(escape(side) for side in (before, after) if side)
+            console.print(f"    {part} {kind}: {shown}")
