@@ -260,7 +260,8 @@ def _beyond(
     return extra
 
 
-# Short descriptions: what an officer reads in the audit's changes and the alert.
+# Short descriptions: what an officer reads in the audit's changes and the register, in any
+# language: values only, with the international marks S/N and UUID (no English words).
 
 
 def _size(value: int | None, unit: int, name: str) -> str | None:
@@ -273,8 +274,11 @@ def _joined(*parts: object) -> str:
     return " ".join(str(p) for p in parts if p not in (None, "")) or "?"
 
 
+_SYSTEM_MARKS = {"serial": "S/N ", "uuid": "UUID "}
+
+
 def _describe_system(system: SystemIdentity, fields: Sequence[str]) -> str:
-    return ", ".join(f"{name} {getattr(system, name)}" for name in fields)
+    return ", ".join(f"{_SYSTEM_MARKS.get(name, '')}{getattr(system, name)}" for name in fields)
 
 
 def _describe_firmware(firmware: Firmware, fields: Sequence[str]) -> str:
@@ -288,13 +292,13 @@ def _describe_tpm(tpm: Tpm, fields: Sequence[str] = ()) -> str:
 def describe_part(item: OpenRecord) -> str:
     """A part in a few words: a RAM module, disk, monitor, GPU or printer."""
     if isinstance(item, MemoryModule):
-        where = f"in {item.slot}" if item.slot else ""
         serial = f"S/N {item.serial}" if item.serial else ""
-        return _joined(_size(item.size, 1024**3, "GiB"), item.manufacturer, item.part_number,
-                       serial, where)  # fmt: skip
+        what = _joined(_size(item.size, 1024**3, "GiB"), item.manufacturer, item.part_number,
+                       serial)  # fmt: skip
+        return f"{item.slot}: {what}" if item.slot else what
     if isinstance(item, PhysicalDisk):
         serial = f"S/N {item.serial}" if item.serial else ""
-        return _joined(item.model, _size(item.size, 1000**3, "GB"), serial,
+        return _joined(item.model, _size(item.size, 1024**3, "GiB"), serial,
                        f"({item.name})" if item.name else "")  # fmt: skip
     if isinstance(item, Monitor):
         serial = f"S/N {item.serial}" if item.serial else ""

@@ -62,7 +62,7 @@ def test_the_same_machine_read_twice_has_no_change() -> None:
 def test_a_ram_module_removed() -> None:
     assert hardware_changes(desktop(), desktop(memory_modules=[DIMM_A])) == [
         HardwareChange(component="memory", change="removed",
-                       before="8 GiB Samsung M471A1K43DB1 S/N 22222222 in DIMM B1")
+                       before="DIMM B1: 8 GiB Samsung M471A1K43DB1 S/N 22222222")
     ]  # fmt: skip
 
 
@@ -84,8 +84,8 @@ def test_a_disk_swapped_in_the_same_slot() -> None:
     swapped = SSD.model_copy(update={"serial": "S64DNX0R9"})
     assert hardware_changes(desktop(), desktop(disks=[swapped])) == [
         HardwareChange(component="disk", change="replaced",
-                       before="Samsung SSD 980 500GB 500 GB S/N S64DNX0R1 (nvme0n1)",
-                       after="Samsung SSD 980 500GB 500 GB S/N S64DNX0R9 (nvme0n1)")
+                       before="Samsung SSD 980 500GB 466 GiB S/N S64DNX0R1 (nvme0n1)",
+                       after="Samsung SSD 980 500GB 466 GiB S/N S64DNX0R9 (nvme0n1)")
     ]  # fmt: skip
 
 
@@ -110,7 +110,7 @@ def test_a_system_serial_that_changed() -> None:
                            uuid="4c4c4544-0001")  # fmt: skip
     assert hardware_changes(desktop(), desktop(system=board)) == [
         HardwareChange(component="system", change="changed",
-                       before="serial 5CG1234", after="serial 9ZZ9999")
+                       before="S/N 5CG1234", after="S/N 9ZZ9999")
     ]  # fmt: skip
 
 

@@ -153,8 +153,8 @@ def test_a_change_shows_and_its_counter_keeps_counting_after_a_restart(
     assert sum(changes(samples).values()) == 1
     assert one(samples, "netwatch_hardware_last_change_timestamp_seconds") == changed_at
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
-        "hardware change: memory removed (before: 8 GiB Samsung M471A1K43DB1 S/N 22222222 "
-        "in DIMM B1; after: -)"
+        "hardware change: memory removed (before: DIMM B1: 8 GiB Samsung M471A1K43DB1 "
+        "S/N 22222222; after: -)"
     ]
 
     restarted = collector(settings, machine, clock)

@@ -27,7 +27,7 @@ from tests.assets.test_fingerprint import DIMM_A, desktop
 
 RAM_REMOVED = HardwareChange(
     component="memory", change="removed",
-    before="8 GiB Samsung M471A1K43DB1 S/N 22222222 in DIMM B1",
+    before="DIMM B1: 8 GiB Samsung M471A1K43DB1 S/N 22222222",
 )  # fmt: skip
 
 

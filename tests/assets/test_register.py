@@ -162,13 +162,13 @@ def test_changes_since_the_previous_register(tmp_path: Path) -> None:
     second = build(tmp_path / "registers", "en", files=_edited(tmp_path),
                    previous=tmp_path / "registers")  # fmt: skip
     rows = {(c.hostname, c.what, c.before, c.after) for c in second.changes}
-    disk = "ST2000NM000A-2J2100 2000 GB S/N {} (sdb)"
+    disk = "ST2000NM000A-2J2100 1863 GiB S/N {} (sdb)"
     assert rows == {
-        ("LAP-GIAMDOC", "Machine identity changed", "serial PF1ABCDE", "serial PF9ZZZZZ"),
+        ("LAP-GIAMDOC", "Machine identity changed", "S/N PF1ABCDE", "S/N PF9ZZZZZ"),
         ("LAP-GIAMDOC", "Monitor added", "", "Samsung S24R350 S/N H4ZR300123"),
         ("PC-KETOAN-01", "RAM total changed", "16 GiB", "8 GiB"),
         ("PC-KETOAN-01", "RAM module removed",
-         "8 GiB SK Hynix HMA81GU6DJR8N-XN S/N 2B1C3D4F in DIMM2", ""),
+         "DIMM2: 8 GiB SK Hynix HMA81GU6DJR8N-XN S/N 2B1C3D4F", ""),
         ("srv-vanban-01", "Disk replaced", disk.format("WJC0ABCD"), disk.format("ZL2NEWDISK")),
     }  # fmt: skip
     book = load_workbook(written(second, ".xlsx"))
