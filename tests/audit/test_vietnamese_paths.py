@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,10 @@ from netwatch.audit.render_markdown import render_host_markdown
 from netwatch.cli.posture_cmd import print_results
 from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.i18n import Message, render
+from netwatch.posture.checks._filemodes import stat_argv
 from netwatch.posture.checks.common.backup import BackupParams, backup_recent
+from netwatch.posture.checks.linux.accounts import extra_uid0
+from netwatch.posture.checks.linux.files import CRITICAL_FILES, critical_permissions
 from netwatch.posture.checks.linux.network import firewall_default_deny
 from netwatch.posture.checks.linux.updates import os_supported
 from netwatch.posture.context import CheckContext
@@ -169,3 +173,34 @@ def test_a_supported_release_reads_in_vietnamese(tmp_path: Path) -> None:
     outcome = os_supported(tree(tmp_path, {"/etc/os-release": release}))
     assert outcome.status is Status.passed
     assert_vietnamese("linux.updates.os_supported", outcome, "hỗ trợ bảo trì (Maintenance Support)")
+
+
+# --- Unreadable files and failed queries ----------------------------------------------------
+
+
+def test_an_unreadable_passwd_reads_in_vietnamese(tmp_path: Path) -> None:
+    context = tree(tmp_path, {"/etc/group": "root:x:0:\n"})
+    os.mkfifo(tmp_path / "etc/passwd")  # there, but not a file to read
+    outcome = extra_uid0(context)
+    assert outcome.status is Status.error
+    assert_vietnamese("linux.accounts.extra_uid0", outcome, "không đọc được /etc/passwd")
+
+
+def test_a_firewall_tool_failing_silently_reads_in_vietnamese() -> None:
+    silent = {"returncode": 1, "stdout": "", "stderr": ""}
+    recordings = {"nft list ruleset": silent, "iptables -S INPUT": silent}
+    outcome = firewall_default_deny(CheckContext(host(recordings), "linux"))
+    assert outcome.status is Status.error
+    assert_vietnamese(
+        "linux.network.firewall_default_deny",
+        outcome,
+        "nft list ruleset: mã thoát 1; iptables -S INPUT: mã thoát 1",
+    )
+
+
+def test_stat_failing_silently_reads_in_vietnamese() -> None:
+    argv = stat_argv(CheckContext(host(), "linux"), [rule.path for rule in CRITICAL_FILES])
+    recordings = {" ".join(argv): {"returncode": 2, "stdout": "", "stderr": ""}}
+    outcome = critical_permissions(CheckContext(host(recordings), "linux"))
+    assert outcome.status is Status.error
+    assert_vietnamese("linux.files.critical_permissions", outcome, "`stat` bị lỗi: mã thoát 2")

@@ -125,13 +125,13 @@ def test_critical_permissions_errors_when_stat_is_missing_or_fails() -> None:
     denied = "stat: cannot statx '/etc/shadow': Permission denied\n"
     failing = critical_permissions(live({STAT_KEY: result("", 1, denied)}))
     assert failing.status is Status.error
-    assert str(failing.reason) == "stat failed: stat: cannot statx '/etc/shadow': Permission denied"
+    assert str(failing.reason) == "`stat` failed: stat: cannot statx '/etc/shadow': Permission denied"
 
 
 def test_critical_permissions_errors_on_malformed_stat_output() -> None:
     outcome = critical_permissions(live({STAT_KEY: result("rw-r--r-- root /etc/passwd\n")}))
     assert outcome.status is Status.error
-    assert str(outcome.reason).startswith("unexpected line in stat output: 'rw-r--r-- root")
+    assert str(outcome.reason).startswith("unexpected line in `stat` output: 'rw-r--r-- root")
 
 
 def test_offline_image_names_files_under_the_root_and_owners_from_the_image(
@@ -225,7 +225,7 @@ def test_ssh_host_keys_error_when_find_is_missing_or_fails() -> None:
     denied = result("", 1, "find: '/etc/ssh': Permission denied\n")
     outcome = ssh_host_keys(live({HOST_KEYS_KEY: denied}))
     assert outcome.status is Status.error
-    assert str(outcome.reason) == "find failed: find: '/etc/ssh': Permission denied"
+    assert str(outcome.reason) == "`find` failed: find: '/etc/ssh': Permission denied"
 
 
 # linux.files.world_writable

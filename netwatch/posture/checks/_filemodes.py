@@ -27,7 +27,14 @@ _ID = re.compile("[0-9]{1,20}")  # a decimal uid or gid
 
 
 class FileModeError(Exception):
-    """Modes could not be read (the tool failed or printed something unexpected)."""
+    """Modes could not be read (the tool failed or printed something unexpected).
+
+    ``message`` is the cause for readers; ``str()`` its English.
+    """
+
+    def __init__(self, message: str | Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -87,15 +94,26 @@ def _parse(ctx: CheckContext, output: str, tool: str) -> list[FileMode]:
     for line in output.splitlines():
         fields = line.split(" ", 5)
         if len(fields) != 6 or not all(_ID.fullmatch(f) for f in fields[1:3]):
-            raise FileModeError(f"unexpected line in {tool} output: {line[:120]!r}")
+            raise FileModeError(
+                msg("unexpected line in `{tool}` output: {line}", tool=tool, line=repr(line[:120]))
+            )
         if not _MODE.fullmatch(fields[0]):
-            raise FileModeError(f"unexpected mode in {tool} output: {line[:120]!r}")
+            raise FileModeError(
+                msg("unexpected mode in `{tool}` output: {line}", tool=tool, line=repr(line[:120]))
+            )
         mode, uid, gid = int(fields[0], 8), int(fields[1]), int(fields[2])
         user, group = fields[3], fields[4]
         if users is not None and groups is not None:
             user, group = users.get(uid, str(uid)), groups.get(gid, str(gid))
         found.append(FileMode(system_path(ctx, fields[5]), mode, uid, gid, user, group))
     return found
+
+
+def _failed(command: str, detail: str, code: int) -> Message:
+    """``command`` failed: the first line it printed (data), else its exit status."""
+    if detail:
+        return msg("`{command}` failed: {detail}", command=command, detail=detail)
+    return msg("`{command}` failed: exit status {code}", command=command, code=str(code))
 
 
 def stat_argv(ctx: CheckContext, paths: list[str]) -> list[str]:
@@ -122,8 +140,7 @@ def file_modes(ctx: CheckContext, paths: list[str]) -> dict[str, FileMode]:
         if line.strip() and "No such file or directory" not in line
     ]
     if problems or (result.returncode != 0 and not result.stderr.strip()):
-        detail = problems[0] if problems else f"exit status {result.returncode}"
-        raise FileModeError(f"stat failed: {detail}")
+        raise FileModeError(_failed("stat", problems[0] if problems else "", result.returncode))
     return modes
 
 
@@ -153,7 +170,7 @@ def host_key_modes(ctx: CheckContext) -> list[FileMode]:
         if "No such file or directory" in result.stderr:
             return []
         detail = result.stderr.strip().splitlines()[0] if result.stderr.strip() else ""
-        raise FileModeError(f"find failed: {detail or f'exit status {result.returncode}'}")
+        raise FileModeError(_failed("find", detail, result.returncode))
     resolved = system_path(ctx, command_path(ctx, SSH_DIR)).rstrip("/") + "/"
     found = [
         replace(m, path=SSH_DIR + "/" + m.path[len(resolved) :])

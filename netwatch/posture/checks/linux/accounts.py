@@ -301,7 +301,7 @@ def password_policy(ctx: CheckContext) -> Outcome:
         length, notes = _min_length(ctx, params.min_length)
         verdicts += length + _lockout(ctx, params.lockout_attempts)
     except UnreadableFile as exc:
-        return error(str(exc))
+        return error(exc.message)
     unmet = [evidence for ok, evidence in verdicts if not ok]
     if unmet:
         return failed(*unmet, *notes)
@@ -314,7 +314,7 @@ def extra_uid0(ctx: CheckContext) -> Outcome:
     try:
         entries = ctx.facts.users
     except UnreadableFile as exc:
-        return error(str(exc))
+        return error(exc.message)
     if entries is None:
         return not_applicable(msg("no {path} under the audited root", path=PASSWD))
     expected = msg("only root has UID 0")
@@ -341,7 +341,7 @@ def empty_password_hash(ctx: CheckContext) -> Outcome:
     try:
         passwd, shadow = ctx.facts.users, ctx.facts.shadow
     except UnreadableFile as exc:
-        return error(str(exc))
+        return error(exc.message)
     if passwd is None and shadow is None:
         return not_applicable(
             msg("no {passwd} or {shadow} under the audited root", passwd=PASSWD, shadow=SHADOW)
@@ -379,10 +379,10 @@ def sudo_nopasswd(ctx: CheckContext) -> Outcome:
     try:
         policy = ctx.facts.sudoers
         users, root = _sudo_users(ctx, policy)
-    except (UnreadableFile, OSError) as exc:
-        if isinstance(exc, UnreadableFile):
-            return error(str(exc))
-        return error(msg("cannot read sudoers: {problem}", problem=str(exc)))
+    except UnreadableFile as exc:
+        return error(exc.message)
+    except OSError as exc:
+        return error(msg("cannot read sudoers: {problem}", problem=exc.strerror or str(exc)))
     if not policy.files and policy.usable:
         return not_applicable(msg("sudo is not installed (no {path})", path=SUDOERS))
     if not policy.usable:
@@ -628,7 +628,7 @@ def default_umask(ctx: CheckContext) -> Outcome:
         shell = _shell_umasks(files)
         pam = _pam_umask(ctx, defs)
     except UnreadableFile as exc:
-        return error(str(exc))
+        return error(exc.message)
     if shell:
         verdicts = [
             (value & wanted == wanted, Evidence(e.source, f"{e.observed} ({value:03o})", expected))

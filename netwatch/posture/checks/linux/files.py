@@ -83,7 +83,7 @@ def critical_permissions(ctx: CheckContext) -> Outcome:
     try:
         modes = file_modes(ctx, [rule.path for rule in CRITICAL_FILES])
     except FileModeError as exc:
-        return error(str(exc))
+        return error(exc.message)
     checked = [(rule, modes[rule.path]) for rule in CRITICAL_FILES if rule.path in modes]
     if not checked:
         names = ", ".join(rule.path for rule in CRITICAL_FILES)
@@ -109,7 +109,7 @@ def ssh_host_keys(ctx: CheckContext) -> Outcome:
     try:
         keys = host_key_modes(ctx)
     except FileModeError as exc:
-        return error(str(exc))
+        return error(exc.message)
     if not keys:
         return not_applicable(
             msg("no SSH private host keys (`/etc/ssh/ssh_host_*_key`) on this host")
@@ -348,7 +348,7 @@ def home_permissions(ctx: CheckContext) -> Outcome:
         users, uid_min = _login_users(ctx)
         defs = ctx.facts.login_defs
     except UnreadableFile as exc:
-        return error(str(exc))
+        return error(exc.message)
     except OSError as exc:
         return error(msg("cannot read the accounts: {problem}", problem=str(exc.strerror or exc)))
     new_mode = home_mode(defs)
@@ -368,7 +368,7 @@ def home_permissions(ctx: CheckContext) -> Outcome:
         try:
             modes = file_modes(ctx, sorted({home for _, _, home in users}))
         except FileModeError as exc:
-            return error(str(exc))
+            return error(exc.message)
         for name, uid, home in users:
             found = modes.get(home)
             if found is None:
@@ -405,7 +405,7 @@ def cron_permissions(ctx: CheckContext) -> Outcome:
     try:
         modes = file_modes(ctx, [*CRON_PATHS, *CRON_ALLOW])
     except FileModeError as exc:
-        return error(str(exc))
+        return error(exc.message)
     if not any(path in modes for path in CRON_PATHS):
         return not_applicable(
             msg("no `/etc/crontab` or `/etc/cron.*` directories: cron is not installed")

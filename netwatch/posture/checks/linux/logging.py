@@ -860,7 +860,7 @@ def persistent_logs(ctx: CheckContext) -> Outcome:
         daemon, evidence = _syslog_daemon(ctx)
         storage, source = journal_storage(ctx.access.files)
     except PackageQueryError as exc:
-        return error(str(exc))
+        return error(exc.message)
     if daemon:
         return passed(*evidence)
     on_disk = storage == "persistent" or (
@@ -976,7 +976,7 @@ def log_permissions(ctx: CheckContext) -> Outcome:
     try:
         modes = file_modes(ctx, judged)
     except FileModeError as exc:
-        return error(str(exc))
+        return error(exc.message)
     bad = [(found, problem) for found in modes.values() if (problem := _log_problem(found, params))]
     skipped = len(listed) - len(judged)
     scope = msg(

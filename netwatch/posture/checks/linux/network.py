@@ -53,7 +53,12 @@ class _Finding:
 
 
 class _QueryError(Exception):
-    """A firewall tool is installed but could not be asked (permissions, odd output)."""
+    """A firewall tool is installed but could not be asked (permissions, odd output);
+    ``message`` says why, for readers."""
+
+    def __init__(self, message: str | Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def _run(ctx: CheckContext, argv: list[str]) -> CommandResult:
@@ -65,8 +70,12 @@ def _run(ctx: CheckContext, argv: list[str]) -> CommandResult:
 
 def _failure(result: CommandResult) -> _QueryError:
     detail = (result.stderr or result.stdout).strip().splitlines()
-    reason = detail[0] if detail else f"exit status {result.returncode}"
-    return _QueryError(f"{' '.join(result.argv)}: {reason}")
+    command = " ".join(result.argv)
+    if detail:
+        return _QueryError(f"{command}: {detail[0]}")
+    return _QueryError(
+        msg("{command}: exit status {code}", command=command, code=str(result.returncode))
+    )
 
 
 def _nft_finding(ruleset: Ruleset, source: str, offline: bool) -> _Finding:
@@ -83,13 +92,19 @@ def _nft_finding(ruleset: Ruleset, source: str, offline: bool) -> _Finding:
     return _Finding(verdict.denies, Evidence(where, observed, DENY_EXPECTED))
 
 
+def _unreadable(command: str, refused: str) -> _QueryError:
+    """The tool printed what it would itself refuse (``refused``: its own words, data)."""
+    return _QueryError(msg("{command}: unreadable output: {problem}", command=command,
+                           problem=refused))  # fmt: skip
+
+
 def _live_nft(ctx: CheckContext) -> _Finding:
     result = _run(ctx, ["nft", "list", "ruleset"])
     if result.returncode != 0:
         raise _failure(result)
     ruleset = parse_ruleset(result.stdout)
     if ruleset.refused:
-        raise _QueryError(f"nft list ruleset: unreadable output: {ruleset.refused}")
+        raise _unreadable("nft list ruleset", ruleset.refused)
     return _nft_finding(ruleset, "command: nft list ruleset", offline=False)
 
 
@@ -125,7 +140,7 @@ def _live_iptables(ctx: CheckContext) -> _Finding:
     if result.returncode != 0 or not result.stdout.strip():
         raise _failure(result)
     if rules.refused:
-        raise _QueryError(f"iptables -S INPUT: unreadable output: {rules.refused}")
+        raise _unreadable("iptables -S INPUT", rules.refused)
     verdict = rules.input_verdict()
     evidence = Evidence("command: iptables -S INPUT", describe_iptables(verdict), DENY_EXPECTED)
     return _Finding(verdict.denies, evidence)
@@ -141,27 +156,35 @@ LIVE_PROBES: tuple[tuple[str, Callable[[CheckContext], _Finding]], ...] = (
 
 def _firewall_live(ctx: CheckContext) -> Outcome:
     findings: list[_Finding] = []
-    problems: list[str] = []
+    problems: list[str | Message] = []
     for program, probe in LIVE_PROBES:
         if ctx.access.commands.which(program) is None:
             continue
         try:
             finding = probe(ctx)
         except _QueryError as exc:
-            problems.append(str(exc))
+            problems.append(exc.message)
             continue
         if finding.denies:
             return passed(finding.evidence)
         findings.append(finding)
     evidence = [finding.evidence for finding in findings]
     if problems:
-        reason = msg("could not query the firewall: {problems}", problems="; ".join(problems))
+        reason = msg("could not query the firewall: {problems}", problems=_joined(problems))
         return error(reason, *evidence)
     if not findings:
         tools = ", ".join(program for program, _ in LIVE_PROBES)
         source = msg("`PATH` lookup: {tools}", tools=tools)
         return failed(Evidence(source, msg("no firewall tool installed"), DENY_EXPECTED))
     return failed(*evidence)
+
+
+def _joined(problems: list[str | Message]) -> str | Message:
+    """``problems`` one after the other, separated by semicolons."""
+    joined = problems[0]
+    for problem in problems[1:]:
+        joined = msg("{first}; {second}", first=joined, second=problem)
+    return joined
 
 
 def _loaded_at_boot(ctx: CheckContext, finding: _Finding, name: str) -> _Finding:
@@ -395,7 +418,7 @@ def _exposed(ctx: CheckContext) -> list[Listener] | Outcome:
     try:
         return [item for item in ctx.facts.listening if not item.loopback]
     except ListeningError as exc:
-        return error(str(exc))
+        return error(exc.message)
 
 
 @check("linux.network.risky_services", params=RiskyServicesParams)
