@@ -94,6 +94,7 @@ import socket
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 from netwatch.posture.parsers.pathglob import MAGIC, expand
 
 SSHD_CONFIG = "/etc/ssh/sshd_config"
@@ -292,11 +293,23 @@ _DEFAULTS_84 = {
 
 class UnreadableSshdFile(Exception):
     """sshd_config or a file it includes cannot be read (sshd would exit too), or the
-    includes fan out beyond what netwatch reads (MAX_FILES_READ)."""
+    includes fan out beyond what netwatch reads (MAX_FILES_READ).
+
+    ``message`` is the cause for readers; ``str()`` its English.
+    """
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 class Refused(Exception):
-    """sshd would refuse the configuration: the message says where and why."""
+    """sshd would refuse the configuration: ``problem`` says where and why, in sshd's words
+    (its own error, data) or netwatch's (a message)."""
+
+    def __init__(self, problem: str | Message) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -377,7 +390,7 @@ class SshdConfig:
 
     version: tuple[int, int]
     directives: tuple[Directive, ...]
-    refused: str | None = None  # why sshd would refuse to start with it
+    refused: str | Message | None = None  # why sshd would refuse to start with it
     files: tuple[str, ...] = ()  # files read, in order
 
     @property
@@ -501,7 +514,7 @@ def load_sshd_config(
         reading.parse(path, text, (), 0)
         reading.check_methods()
     except Refused as exc:
-        refused = str(exc)
+        refused = exc.problem
     return SshdConfig(version, tuple(reading.directives), refused, tuple(reading.read))
 
 
@@ -513,7 +526,8 @@ def _read(files: Files, path: str) -> str | None:
     except IsADirectoryError:
         return ""  # sshd reads a directory as an empty file
     except OSError as exc:
-        raise UnreadableSshdFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+        why = msg("cannot read {path}: {error}", path=path, error=exc.strerror or str(exc))
+        raise UnreadableSshdFile(why) from exc
 
 
 def user_groups(files: Files, user: str) -> tuple[str, ...]:
@@ -558,8 +572,9 @@ class _Reading:
             raise Refused(f"{path}: too many recursive configuration includes (more than 16)")
         if len(self.read) >= MAX_FILES_READ:
             raise UnreadableSshdFile(
-                f"{path}: netwatch stops after {MAX_FILES_READ} included files"
-            )
+                msg("{path}: netwatch stops after {count} included files", path=path,
+                    count=MAX_FILES_READ)
+            )  # fmt: skip
         self.read.append(path)
         current: tuple[MatchBlock, ...] = ()
         errors: list[str] = []
@@ -589,7 +604,10 @@ class _Reading:
             except _BadLine as exc:
                 errors.append(str(exc))
         if errors:
-            raise Refused(f"{errors[0]} ({len(errors)} bad configuration option(s) in {path})")
+            raise Refused(
+                msg("{first} ({count} bad configuration options in {path})", first=errors[0],
+                    count=len(errors), path=path)
+            )  # fmt: skip
 
     def _line(self, line: str, where: str) -> tuple[str, str] | None:
         """(keyword, rest) of a line; None for a blank or comment line."""
@@ -682,7 +700,8 @@ class _Reading:
             for path in _glob(self.files, absolute):
                 text = _read(self.files, path)
                 if text is None:
-                    raise Refused(f"{path}: No such file or directory (included by {where})")
+                    raise Refused(msg("{path}: No such file or directory (included by {where})",
+                                      path=path, where=where))  # fmt: skip
                 self.parse(path, text, blocks, depth + 1)
 
     def check_methods(self) -> None:
@@ -917,7 +936,8 @@ def _glob(files: Files, pattern: str) -> list[str]:
     try:
         candidates = expand(files, pattern)
     except OSError as exc:
-        raise UnreadableSshdFile(f"cannot list for {pattern}: {exc.strerror or exc}") from exc
+        why = msg("cannot list {path}: {error}", path=pattern, error=exc.strerror or str(exc))
+        raise UnreadableSshdFile(why) from exc
     if MAGIC.search(pattern.rsplit("/", 1)[-1]):
         return candidates  # names read from the directory, dangling symlinks included
     return [path for path in candidates if files.exists(path)]

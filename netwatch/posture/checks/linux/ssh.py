@@ -97,7 +97,9 @@ def _load(ctx: CheckContext) -> SshdConfig | Outcome:
     """The configuration, or the outcome when there is none to judge."""
     try:
         sshd = ctx.facts.sshd
-    except (UnreadableSshdFile, UnsafeFileError) as exc:
+    except UnreadableSshdFile as exc:
+        return error(exc.message)
+    except UnsafeFileError as exc:
         return error(str(exc))
     if not sshd.installed:
         return not_applicable(
