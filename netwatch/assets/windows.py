@@ -227,12 +227,12 @@ def number(value: Any) -> int | None:
         return value if value >= 0 else None
     if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,20}", value.strip()):
         return int(value.strip())
     return None
 
 
-def code(value: Any) -> int:
+def enum_code(value: Any) -> int:
     """An enum's number; -1 when absent or not a number."""
     found = number(value)
     return -1 if found is None else found
@@ -368,9 +368,9 @@ def disks(answers: Answers) -> list[PhysicalDisk]:
                 model=text(item.get("FriendlyName")),
                 serial=known((text(item.get("SerialNumber")) or "").rstrip(".")),
                 size=number(item.get("Size")),
-                kind=MEDIA_TYPES.get(code(item.get("MediaType")), "unknown"),
-                bus=BUS_TYPES.get(code(item.get("BusType"))),
-                health=HEALTH.get(code(item.get("HealthStatus"))),
+                kind=MEDIA_TYPES.get(enum_code(item.get("MediaType")), "unknown"),
+                bus=BUS_TYPES.get(enum_code(item.get("BusType"))),
+                health=HEALTH.get(enum_code(item.get("HealthStatus"))),
             )
         )
     return found
@@ -445,7 +445,7 @@ def channel(*names: str | None) -> LicenceChannel:
 
 def activation(item: dict[str, Any]) -> tuple[ActivationStatus, LicenceChannel]:
     """Status and channel of a SoftwareLicensingProduct."""
-    status = STATUSES.get(code(item.get("LicenseStatus")), "unknown")
+    status = STATUSES.get(enum_code(item.get("LicenseStatus")), "unknown")
     return status, channel(text(item.get("ProductKeyChannel")), text(item.get("Description")))
 
 
@@ -469,7 +469,7 @@ def windows_licence(answers: Answers) -> WindowsLicence | None:
         return None
     if not items:
         return WindowsLicence()
-    item = next((i for i in items if code(i.get("LicenseStatus")) == 1), items[0])
+    item = next((i for i in items if enum_code(i.get("LicenseStatus")) == 1), items[0])
     status, found = activation(item)
     return WindowsLicence(product=text(item.get("Name")), status=status, channel=found)
 

@@ -405,6 +405,15 @@ def test_recorded_answers_and_hardware_hold_no_key(host: str) -> None:
 # --- decoding --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(8, 8), ("16", 16), (3200.0, 3200), (-1, None), ("²", None), ("", None), (True, None),
+     (None, None), ("1e3", None)],
+)  # fmt: skip
+def test_numbers(value: Any, expected: int | None) -> None:
+    assert windows.number(value) == expected
+
+
 def test_wmi_strings_stop_at_the_first_zero() -> None:
     assert windows.wmi_string([68, 69, 76, 76, 32, 80, 0, 0]) == "DELL P"
     assert windows.wmi_string([0, 0]) is None
