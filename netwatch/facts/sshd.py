@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from netwatch.facts.packages import DpkgStatus
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 from netwatch.posture.parsers.sshd import DEFAULT_VERSION, SshdConfig, load_sshd_config
 
 SSHD_PROGRAMS = ("/usr/sbin/sshd", "/usr/bin/sshd", "/sbin/sshd")
@@ -26,7 +27,7 @@ class Sshd:
     installed: bool
     version: tuple[int, int] | None
     config: SshdConfig | None
-    semantics: str
+    semantics: str | Message
 
 
 def sshd_installed(files: Files) -> bool:
@@ -52,5 +53,8 @@ def read_sshd(files: Files, dpkg: Callable[[], DpkgStatus | None]) -> Sshd:
         return Sshd(False, None, None, "")
     version = openssh_version(dpkg())
     used = version or DEFAULT_VERSION
-    semantics = f"OpenSSH {used[0]}.{used[1]}" + ("" if version else " semantics (version unknown)")
+    read_as = f"OpenSSH {used[0]}.{used[1]}"
+    semantics = (
+        read_as if version else msg("{version} semantics (version unknown)", version=read_as)
+    )
     return Sshd(True, version, load_sshd_config(files, used), semantics)

@@ -26,13 +26,19 @@ from netwatch.posture.checks.common.backup import BackupParams, backup_recent
 from netwatch.posture.checks.linux.accounts import extra_uid0
 from netwatch.posture.checks.linux.files import CRITICAL_FILES, critical_permissions
 from netwatch.posture.checks.linux.network import firewall_default_deny
+from netwatch.posture.checks.linux.ssh import ssh_root_login
 from netwatch.posture.checks.linux.updates import os_supported
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import CheckResult, Outcome, Status
 from netwatch.posture.registry import all_checks
 from netwatch.posture.score import compute_score
 from netwatch.posture.serialize import result_record
-from tests.audit.test_vietnamese_only import allowed_words, english_words, without_data
+from tests.audit.test_vietnamese_only import (
+    allowed_words,
+    english_words,
+    visible_markdown,
+    without_data,
+)
 from tests.helpers.audit_reports import fixture_report
 from tests.helpers.posture_hosts import POSTURE_FIXTURES
 from tests.helpers.recorded import RecordedCommands
@@ -100,7 +106,7 @@ def report_markdown(result: CheckResult) -> str:
     """The Vietnamese Markdown report of a fixture host whose only result is ``result``."""
     record = CheckRecord.model_validate(json.loads(json.dumps(result_record(result))))
     report = fixture_report("linux-weak").model_copy(update={"results": [record]})
-    return render_host_markdown(report, "vi")
+    return visible_markdown(render_host_markdown(report, "vi"))
 
 
 def assert_vietnamese(check_id: str, outcome: Outcome, *wanted: str) -> None:
@@ -204,3 +210,23 @@ def test_stat_failing_silently_reads_in_vietnamese() -> None:
     outcome = critical_permissions(CheckContext(host(recordings), "linux"))
     assert outcome.status is Status.error
     assert_vietnamese("linux.files.critical_permissions", outcome, "`stat` bị lỗi: mã thoát 2")
+
+
+# --- Parsers' explanations ----------------------------------------------------------------
+
+
+def test_an_unreadable_sshd_config_reads_in_vietnamese(tmp_path: Path) -> None:
+    context = tree(tmp_path, {"/usr/sbin/sshd": ""})
+    (tmp_path / "etc/ssh").mkdir(parents=True)
+    os.mkfifo(tmp_path / "etc/ssh/sshd_config")
+    outcome = ssh_root_login(context)
+    assert outcome.status is Status.error
+    assert_vietnamese("linux.ssh.root_login", outcome, "không đọc được /etc/ssh/sshd_config")
+
+
+def test_bad_sshd_options_counted_read_in_vietnamese(tmp_path: Path) -> None:
+    config = "PermitRootLogin\nPasswordAuthentication\n"
+    context = tree(tmp_path, {"/usr/sbin/sshd": "", "/etc/ssh/sshd_config": config})
+    outcome = ssh_root_login(context)
+    assert outcome.status is Status.error
+    assert_vietnamese("linux.ssh.root_login", outcome, "2 tùy chọn cấu hình sai trong")
