@@ -131,12 +131,16 @@ class WinLab:
         folder.mkdir(parents=True, exist_ok=True)
         recording = self._hosts[host].powershell if host in self._hosts else None
         if recording is not None:
-            from netwatch.posture.checks._powershell import batch_argv
+            from netwatch.assets.windows import HARDWARE_QUERY
+            from netwatch.posture.checks._powershell import batch_script, declared_queries
 
-            script = batch_argv()[-1]
-            (folder / f"{fnv1a64(script)}.out").write_text(
-                batch_stdout(load_parts(recording)), encoding="utf-8", newline=""
-            )
+            # One answer for each batch a Windows process may send: `netwatch posture` (the
+            # checks' queries), and a process that also reads the hardware (the audit).
+            queries = declared_queries()
+            checks_only = [query for query in queries if query != HARDWARE_QUERY]
+            answer = batch_stdout(load_parts(recording))
+            for script in {batch_script(queries), batch_script(checks_only)}:
+                (folder / f"{fnv1a64(script)}.out").write_text(answer, encoding="utf-8", newline="")
         return folder
 
     def launches_log(self, host: str) -> Path:
