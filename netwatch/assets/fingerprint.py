@@ -109,6 +109,7 @@ def fingerprint(hardware: Hardware) -> Hardware:
         tpm=_pick(hardware.tpm, Tpm, _TPM_FIELDS),
         **lists,  # type: ignore[arg-type]
         needs_privilege=[p.field for p in _PARTS if p.field in hardware.needs_privilege],
+        unread=[p.field for p in _PARTS if p.field in hardware.unread],
     )
 
 
@@ -119,7 +120,8 @@ def _pick_part(record: OpenRecord, parts: _Parts) -> OpenRecord:
 
 def _unread(hardware: Hardware, parts: _Parts) -> bool:
     items = getattr(hardware, parts.field)
-    return parts.field in hardware.needs_privilege or (parts.always_present and not items)
+    not_read = parts.field in hardware.needs_privilege or parts.field in hardware.unread
+    return not_read or (parts.always_present and not items)
 
 
 def unread(hardware: Hardware, component: Component) -> bool:
@@ -138,13 +140,15 @@ def remembered(previous: Hardware | None, current: Hardware) -> Hardware:
         "firmware": _merged(previous.firmware, now.firmware, _FIRMWARE_FIELDS),
         "tpm": _merged(previous.tpm, now.tpm, _TPM_FIELDS),
     }
-    unread = []
+    denied, unread = [], []
     for parts in _PARTS:
         source = previous if _unread(now, parts) else now
         kept[parts.field] = getattr(source, parts.field)
         if parts.field in source.needs_privilege:
+            denied.append(parts.field)
+        elif parts.field in source.unread:
             unread.append(parts.field)
-    return Hardware(**kept, needs_privilege=unread)  # type: ignore[arg-type]
+    return Hardware(**kept, needs_privilege=denied, unread=unread)  # type: ignore[arg-type]
 
 
 def _merged(old: R | None, new: R | None, fields: Sequence[str]) -> R | None:

@@ -105,8 +105,7 @@ class Gpu(OpenRecord):
 
 
 class WindowsLicence(OpenRecord):
-    """Windows activation: status and channel, never the key (only the last five characters
-    Windows itself shows, when ``partial_key`` is collected at all)."""
+    """Windows activation: status and channel, never a product key (none is collected)."""
 
     product: str | None = None
     status: ActivationStatus = "unknown"
@@ -184,5 +183,12 @@ class Hardware(OpenRecord):
     usage: Usage | None = None
     assignment: Assignment | None = None
     needs_privilege: list[str] = Field(
-        default_factory=list, description="Fields left empty because reading them needs root."
+        default_factory=list,
+        description="Fields left empty because reading them needs root (Linux) or an "
+        "administrator (Windows).",
+    )
+    unread: list[str] = Field(
+        default_factory=list,
+        description="Fields left empty because their source failed for another reason (a "
+        "query that did not answer): an empty list there says nothing about the parts.",
     )

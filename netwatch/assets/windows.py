@@ -122,6 +122,12 @@ def parts_script(parts: dict[str, str]) -> str:
 
 HARDWARE_QUERY = powershell_query("hardware", parts_script(PARTS), "hardware (CIM, registry)")
 DENIED_CODES = frozenset({"AccessDenied"})
+# Fields that are lists: an empty one must say whether it was read (a None field says so).
+LIST_FIELDS = frozenset(
+    name
+    for name, field in Hardware.model_fields.items()
+    if field.annotation is not None and getattr(field.annotation, "__origin__", None) is list
+) - {"needs_privilege", "unread"}
 DENIED_TYPES = frozenset({"UnauthorizedAccessException", "SecurityException"})
 
 # SoftwareLicensingProduct.LicenseStatus.
@@ -170,6 +176,7 @@ class Answers:
     def __init__(self, batch: BatchAnswer) -> None:
         self.batch = batch
         self.needs_privilege: set[str] = set()
+        self.unread: set[str] = set()
         parts = self._parsed(HARDWARE_QUERY)
         self.parts: dict[str, Any] = parts if isinstance(parts, dict) else {}
 
@@ -192,18 +199,22 @@ class Answers:
 
     def _objects(self, answer: Any, what: str, field: str) -> Items | None:
         if answer is UNREAD:
+            self.unread.add(field)
             return None
         if isinstance(answer, dict) and "error" in answer:
             log.debug("%s: %s", what, answer.get("error"))
             if answer.get("code") in DENIED_CODES or answer.get("type") in DENIED_TYPES:
                 self.needs_privilege.add(field)
-            elif answer.get("code") == "NotSupported" and what == "monitors":
+                return None
+            if answer.get("code") == "NotSupported" and what == "monitors":
                 return []  # WmiMonitorID's answer on a machine without an EDID
+            self.unread.add(field)
             return None
         try:
             return as_list(answer)
         except WindowsDataError:
             log.debug("%s: not a list of objects", what)
+            self.unread.add(field)
             return None
 
     def first(self, part: str, field: str) -> dict[str, Any] | None:
@@ -555,7 +566,7 @@ def usage(answers: Answers) -> Usage | None:
 
 def administrator_sids(answers: Answers) -> set[str] | None:
     """SIDs of the members of Administrators (S-1-5-32-544); None when unread."""
-    items = answers.query_items(ADMINS_QUERY, "local_accounts")
+    items = answers.query_items(ADMINS_QUERY, "local_accounts.administrator")
     if items is None:
         return None
     sids = set()
@@ -606,4 +617,5 @@ def windows_hardware(facts: HostFacts) -> Hardware:
         local_accounts=local_accounts(answers),
         usage=usage(answers),
         needs_privilege=sorted(answers.needs_privilege),
+        unread=sorted((answers.unread - answers.needs_privilege) & LIST_FIELDS),
     )

@@ -148,6 +148,8 @@ def test_gpu_and_printer_added_and_removed() -> None:
         # Disk serials hidden; the TPM's presence unknown; a VM-like empty firmware.
         {"disks": [SSD.model_copy(update={"serial": None})], "tpm": Tpm(),
          "firmware": None},
+        # A query that failed (not for want of rights): its lists are empty, and say so.
+        {"monitors": [], "printers": [], "gpus": [], "unread": ["gpus", "monitors", "printers"]},
     ],
 )  # fmt: skip
 def test_what_could_not_be_read_is_never_a_change(unread: dict[str, Any]) -> None:

@@ -250,9 +250,11 @@ def test_a_failing_part_empties_only_what_it_feeds(part: str) -> None:
     failure = {"error": "Lỗi chung", "code": "Failed", "type": "CimException"}
     found = read(changed("windows-weak", **{part: failure}))
     for field in Hardware.model_fields:
-        if field not in FEEDS[part]:
+        if field not in (*FEEDS[part], "unread"):
             assert getattr(found, field) == getattr(expected, field), field
     assert found.needs_privilege == []
+    # A list it fed says it was not read: an empty list is not "no parts" (no false removal).
+    assert set(found.unread) == set(FEEDS[part]) & windows.LIST_FIELDS
 
 
 @pytest.mark.parametrize("query", sorted(SHARED))
@@ -261,8 +263,9 @@ def test_a_failing_shared_query_empties_only_what_it_feeds(query: str) -> None:
     parts[query] = {"error": "Không tìm thấy lớp"}
     found, expected = read(parts), EXPECTED["windows-weak"]
     for field in Hardware.model_fields:
-        if field not in SHARED[query]:
+        if field not in (*SHARED[query], "unread"):
             assert getattr(found, field) == getattr(expected, field), field
+    assert set(found.unread) == set(SHARED[query]) & windows.LIST_FIELDS - {"local_accounts"}
     if query == "administrators":
         assert {a.administrator for a in found.local_accounts} == {None}
 
@@ -271,7 +274,8 @@ def test_the_hardware_query_failing_leaves_what_the_posture_queries_read() -> No
     parts = host_parts("windows-hardened")
     parts["hardware"] = {"error": "Không đủ bộ nhớ để hoàn tất thao tác này."}
     found = read(parts)
-    assert found == Hardware(antivirus=DELL.antivirus)
+    unread = sorted(windows.LIST_FIELDS - {"antivirus"})
+    assert found == Hardware(antivirus=DELL.antivirus, unread=unread)
 
 
 def test_a_part_that_is_not_objects_is_unread() -> None:
