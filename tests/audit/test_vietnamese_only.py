@@ -62,7 +62,7 @@ VIETNAMESE_UNMARKED = frozenset(
         "ai an ba ban bao cao che chi chia cho chu chung con cung danh di do dung duy ghi gia gian "
         "giao hai hay khai khay khe khi kho kinh ly ma mang minh mong mua nay ngay nghe nhau ninh "
         "qua quan quen quy ra ro sai sang sao sau sinh so song suy tay tham thanh thao thay theo "
-        "thi thu tin tra trang trao trong trung truy xa xem xung"
+        "thi thu tin tra trang trao trong trung truy xa xem xung giai"
     ).split()
 )  # fmt: skip
 # An English term in parentheses right after the Vietnamese it glosses: "chuyển hướng (redirect)".
@@ -107,8 +107,11 @@ def message_data(record: Message | MessageRecord | None) -> Iterator[str]:
             yield str(value)
 
 
-def source_data(source: str) -> list[str]:
-    """An evidence source; a command's also without its label (shown translated)."""
+def source_data(source: str | Message) -> list[str]:
+    """An evidence source: a message's values; a command's text without its label (shown
+    translated)."""
+    if isinstance(source, Message):
+        return list(message_data(source))
     return [source, source.removeprefix(COMMAND_SOURCE)]
 
 
@@ -142,7 +145,8 @@ def report_data(report: AuditReport) -> set[str]:
         data.update(message_data(record.reason_message) if record.reason_message else
                     [record.reason])  # fmt: skip
         for item in record.evidence:
-            data.update(source_data(item.source))
+            data.update(message_data(item.source_message) if item.source_message else
+                        source_data(item.source))  # fmt: skip
             for text, message in ((item.observed, item.observed_message),
                                   (item.expected, item.expected_message)):  # fmt: skip
                 data.update(message_data(message) if message else [text])
