@@ -8,7 +8,7 @@ import pytest
 
 from netwatch.config.loader import load_config
 from netwatch.core.errors import UsageError
-from netwatch.core.paths import state_file
+from netwatch.core.paths import STATE_DIR_VARIABLE, state_file
 from netwatch.core.yamlfile import ConfigError
 
 
@@ -40,9 +40,18 @@ def test_a_bad_purchase_date_names_the_key_and_line(tmp_path: Path) -> None:
 
 
 def test_state_files_live_where_the_service_may_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STATE_DIR_VARIABLE)  # the test suite moves them; an agent does not
     monkeypatch.setenv("PROGRAMDATA", r"D:\ProgramData")
     assert (
         state_file("hardware-memory.json", "win32")
         == r"D:\ProgramData\netwatch\hardware-memory.json"
     )
     assert state_file("lan-state.json", "linux") == "/var/lib/netwatch/lan-state.json"
+
+
+def test_netwatch_state_dir_moves_them(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(STATE_DIR_VARIABLE, str(tmp_path))
+    assert state_file("lan-state.json", "linux") == str(tmp_path / "lan-state.json")
+    assert load_config(None).collectors.hardware.memory_file == str(
+        tmp_path / "hardware-memory.json"
+    )

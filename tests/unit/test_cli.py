@@ -103,6 +103,7 @@ def test_config_schema_is_json() -> None:
         "server",
         "log",
         "report",
+        "asset",
         "collectors",
         "services",
         "probe_modules",

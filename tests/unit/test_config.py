@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from netwatch.config.loader import load_config, parse_config_text
 from netwatch.config.model import DEFAULT_LISTEN, config_model
 from netwatch.config.render import MASK, effective, render_schema, render_yaml
+from netwatch.core.paths import STATE_DIR_VARIABLE
 from netwatch.core.settings import StrictModel
 from netwatch.core.yamlfile import ConfigError
 
@@ -93,7 +94,8 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
     assert load_config(empty) == load_config(None)
 
 
-def test_example_config_is_valid_and_shows_the_defaults() -> None:
+def test_example_config_is_valid_and_shows_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STATE_DIR_VARIABLE)  # the example shows an agent's state paths
     assert load_config(EXAMPLE) == load_config(None)
 
 
