@@ -25,6 +25,7 @@ from netwatch.posture.checks._filemodes import stat_argv
 from netwatch.posture.checks.common.backup import BackupParams, backup_recent
 from netwatch.posture.checks.linux.accounts import extra_uid0
 from netwatch.posture.checks.linux.files import CRITICAL_FILES, critical_permissions
+from netwatch.posture.checks.linux.logging import time_sync
 from netwatch.posture.checks.linux.network import firewall_default_deny
 from netwatch.posture.checks.linux.ssh import ssh_root_login
 from netwatch.posture.checks.linux.updates import os_supported
@@ -42,6 +43,7 @@ from tests.audit.test_vietnamese_only import (
 from tests.helpers.audit_reports import fixture_report
 from tests.helpers.posture_hosts import POSTURE_FIXTURES
 from tests.helpers.recorded import RecordedCommands
+from tests.posture.units import install_unit
 
 NOW = 1781924400.0  # 2026-06-20 03:00 UTC
 CHECKS = {check.meta.id: check for check in all_checks()}
@@ -230,3 +232,20 @@ def test_bad_sshd_options_counted_read_in_vietnamese(tmp_path: Path) -> None:
     outcome = ssh_root_login(context)
     assert outcome.status is Status.error
     assert_vietnamese("linux.ssh.root_login", outcome, "2 tùy chọn cấu hình sai trong")
+
+
+def test_a_disabled_unit_reads_in_vietnamese(tmp_path: Path) -> None:
+    install_unit(tmp_path, "systemd-timesyncd.service", "sysinit.target", enabled=False)
+    outcome = time_sync(tree(tmp_path, {}))
+    assert outcome.status is Status.failed
+    assert_vietnamese(
+        "linux.logging.time_sync", outcome, "có mục `[Install]` nhưng chưa có liên kết bật"
+    )
+
+
+def test_a_masked_unit_reads_in_vietnamese(tmp_path: Path) -> None:
+    (tmp_path / "etc/systemd/system").mkdir(parents=True)
+    os.symlink("/dev/null", tmp_path / "etc/systemd/system/systemd-timesyncd.service")
+    outcome = time_sync(tree(tmp_path, {}))
+    assert outcome.status is Status.failed
+    assert_vietnamese("linux.logging.time_sync", outcome, "tới /dev/null hoặc tệp rỗng")

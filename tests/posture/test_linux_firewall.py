@@ -236,7 +236,7 @@ def test_firewall_offline_nftables_service_must_be_enabled(tmp_path: Path) -> No
     disabled = firewall_default_deny(tree(tmp_path / "off", files))
     assert disabled.status is Status.failed
     assert (
-        f"but nftables.service is not enabled ({unit}:7: [Install] but no link), "
+        f"but nftables.service is not enabled ({unit}:7: `[Install]` but no link), "
         "so nothing loads it" in str(disabled.evidence[0].observed)
     )
     install_unit(tmp_path / "masked", "nftables.service", "sysinit.target")

@@ -231,7 +231,7 @@ def test_rsyslog_installed_but_disabled_fails(tmp_path: Path) -> None:
     outcome = linux_logging.persistent_logs(ctx)
     assert outcome.status is Status.failed
     assert (
-        f"{unit}:7: rsyslog: package installed, rsyslog.service disabled: [Install] but no link"
+        f"{unit}:7: rsyslog: package installed, rsyslog.service disabled: `[Install]` but no link"
         in observed(outcome)
     )
 

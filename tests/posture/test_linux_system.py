@@ -235,7 +235,7 @@ def test_automatic_updates_dnf_automatic(tmp_path: Path) -> None:
     outcome = automatic_updates(ctx(disabled))
     assert outcome.status is Status.failed
     assert observed(outcome)[f"{RHEL_UNITS}/dnf-automatic.timer:7"] == (
-        "dnf-automatic.timer disabled: [Install] but no link"
+        "dnf-automatic.timer disabled: `[Install]` but no link"
     )
 
     no_timer = automatic_updates(ctx(rhel_host(tmp_path / "d", applying)))
@@ -572,7 +572,7 @@ def test_time_sync_offline_decides_from_enabled_service(tmp_path: Path) -> None:
     assert weak.status is Status.failed
     assert observed(weak) == {
         "/lib/systemd/system/systemd-timesyncd.service:10": "systemd-timesyncd.service "
-        "disabled: [Install] but no link (read from configuration on an offline image)"
+        "disabled: `[Install]` but no link (read from configuration on an offline image)"
     }
 
 

@@ -30,8 +30,8 @@ def unit_cited(unit: UnitState) -> tuple[str, Message]:
     """Where a unit's state comes from and the state in words, as systemctl would cite them.
 
     The source is the enabling link (one in a ``.wants`` directory before an alias link),
-    the ``[Install]`` line, the mask or the unit file; :mod:`parsers.systemd` writes its
-    evidence as ``path: why``. A unit without a file has no path to cite.
+    the ``[Install]`` line, the mask or the unit file, with what :mod:`parsers.systemd`
+    says of it. A unit without a file has no path to cite.
     """
     if unit.state == "not-found":
         return UNIT_FILES, msg("{unit} not found (no unit file)", unit=unit.name)
@@ -39,5 +39,5 @@ def unit_cited(unit: UnitState) -> tuple[str, Message]:
     if unit.enabled:
         wants = [path for path in unit.evidence if path.rpartition("/")[0].endswith(LINK_DIRS)]
         return (wants or [*unit.evidence, unit.name])[0], state
-    source, _, why = (unit.evidence or (unit.fragment or unit.name,))[0].partition(": ")
-    return source, msg("{state}: {why}", state=state, why=why) if why else state
+    source = (*unit.evidence, unit.fragment or unit.name)[0]
+    return source, msg("{state}: {why}", state=state, why=unit.why) if unit.why else state

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 
 UNIT_PATHS = (
     "/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient",
@@ -81,12 +82,24 @@ class Assignment:
 
 @dataclass(frozen=True)
 class UnitState:
-    """What ``systemctl is-enabled`` answers for a unit, and the files that made it so."""
+    """What ``systemctl is-enabled`` answers for a unit, and the files that made it so:
+    ``evidence`` holds paths (the enabling links, or the one file that decided), ``why``
+    what that file says when no link decided."""
 
     name: str
     state: str
     fragment: str | None
     evidence: tuple[str, ...] = ()
+    why: Message | None = None
+
+    @property
+    def explained(self) -> str | Message:
+        """``path: why`` for evidence; the path, or the state, when there is less to say."""
+        if self.why is None:
+            return self.evidence[0] if self.evidence else self.state
+        if not self.evidence:
+            return self.why
+        return msg("{path}: {why}", path=self.evidence[0], why=self.why)
 
     @property
     def enabled(self) -> bool:
@@ -226,18 +239,21 @@ def unit_state(files: Files, name: str) -> UnitState:
     units = _Units(files)
     path, own = _fragment(units, name)
     if path is None:
-        return UnitState(name, "not-found", None, (f"no {name} in {', '.join(UNIT_PATHS)}",))
+        where = msg("no {unit} in {paths}", unit=name, paths=", ".join(UNIT_PATHS))
+        return UnitState(name, "not-found", None, (), where)
     runtime = path.startswith("/run/")
     if units.empty_or_null(path):
         state = "masked-runtime" if runtime else "masked"
-        return UnitState(name, state, path, (f"{path}: symlink to /dev/null or empty",))
+        return UnitState(name, state, path, (path,), msg("symlink to /dev/null or empty"))
     if units.is_link(path):
         target = units.target(path)
         if target.name != own and target.parent in units.unit_dirs:
-            return UnitState(name, "alias", path, (f"{path} -> {target.name}",))
+            alias = msg("symlink to {unit}", unit=target.name)
+            return UnitState(name, "alias", path, (path,), alias)
         if target.parent not in units.unit_dirs:
             state = "linked-runtime" if runtime else "linked"
-            return UnitState(name, state, path, (f"{path}: symlink out of the unit directories",))
+            outside = msg("symlink out of the unit directories")
+            return UnitState(name, state, path, (path,), outside)
     install = _settings(units, name, own, path)
     aliases = {item.value for item in install.values("Install", "Alias")}
     aliases = {word for value in aliases for word in value.split()}
@@ -249,12 +265,13 @@ def unit_state(files: Files, name: str) -> UnitState:
     wanted = [item.source for key in INSTALL_KEYS for item in install.values("Install", key)]
     template = own == name and name.rpartition(".")[0].endswith("@")
     if wanted and template and install.last("Install", "DefaultInstance") is None:
-        return UnitState(name, "indirect", path, (f"{wanted[0]}: a template, no instance",))
+        why = msg("a template, no instance")
+        return UnitState(name, "indirect", path, (wanted[0],), why)
     if wanted:
-        return UnitState(name, "disabled", path, (f"{wanted[0]}: [Install] but no link",))
+        return UnitState(name, "disabled", path, (wanted[0],), msg("`[Install]` but no link"))
     if install.values("Install", "Also"):
-        return UnitState(name, "indirect", path, (f"{path}: [Install] Also= only",))
-    return UnitState(name, "static", path, (f"{path}: no [Install] section",))
+        return UnitState(name, "indirect", path, (path,), msg("`[Install]` `Also=` only"))
+    return UnitState(name, "static", path, (path,), msg("no `[Install]` section"))
 
 
 def _enabling_links(

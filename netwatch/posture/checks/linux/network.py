@@ -194,12 +194,11 @@ def _loaded_at_boot(ctx: CheckContext, finding: _Finding, name: str) -> _Finding
     unit = ctx.facts.unit(name)
     if not finding.denies or unit.state not in ("disabled", "masked", "masked-runtime"):
         return finding
-    why = unit.evidence[0] if unit.evidence else unit.state
     observed = msg(
         "{text}; but {unit} is not enabled ({why}), so nothing loads it",
         text=finding.evidence.observed,
         unit=name,
-        why=why,
+        why=unit.explained,
     )
     return _Finding(False, dataclasses.replace(finding.evidence, observed=observed))
 
