@@ -138,12 +138,22 @@ def assets(
     preparer: PreparerOption = "",
     approver: ApproverOption = "",
     config: ConfigOption = None,
+    glpi: Annotated[
+        bool,
+        typer.Option(
+            "--glpi",
+            help="Also write <hostname>.glpi.json per machine: GLPI's native inventory "
+            "format, for GLPI 10's import (docs/assets.md).",
+        ),
+    ] = False,
 ) -> None:
     """Build the office's asset register: an XLSX workbook, a CSV per sheet, a printable
-    HTML summary (and PDF when Chromium is installed)."""
+    HTML summary (and PDF when Chromium is installed); with --glpi, a GLPI inventory of
+    each machine."""
     with friendly_errors(cli_state(ctx).debug):
         from netwatch.config.loader import load_config
         from netwatch.register.build import RegisterRequest, build_register
+        from netwatch.register.glpi import write_glpi
 
         signed = load_config(config).report  # the options win over the configured names
         request = RegisterRequest(
@@ -151,6 +161,8 @@ def assets(
             approver or signed.approver, previous, assets_csv,
         )  # fmt: skip
         result = build_register(request)
+        if glpi:
+            result.paths += write_glpi(files, output)
         for host in result.superseded:
             typer.echo(f"netwatch: note: {host.source}: an older report of {host.hostname} "
                        f"({host.reported_at}); a newer one was used", err=True)  # fmt: skip
