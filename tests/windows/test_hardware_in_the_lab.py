@@ -84,3 +84,18 @@ def test_the_desktop_names_its_domain_printers_and_office(winlab: WinLab, tmp_pa
     assert hardware["membership"] == {"domain": "vpubnd.local", "joined": True}
     assert hardware["office_licences"][0]["channel"] == "subscription"
     assert hardware["firmware"]["secure_boot"] is True
+
+
+def test_netwatch_inventory_shows_the_hardware(winlab: WinLab) -> None:
+    """The CLI on Windows: `netwatch inventory --lang vi` prints the hardware and licences
+    read through its own batch (the hardware query and the check queries it shares)."""
+    result = winlab.netwatch("inventory", "--format", "json", host="windows-weak-vi",
+                             codepage="cp1258")  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    hardware = json.loads(result.stdout.decode("utf-8"))["hardware"]
+    expected = windows_hardware(HostFacts(recorded_host("windows-weak-vi")))
+    assert hardware["system"] == expected.model_dump(mode="json")["system"]
+    assert hardware["needs_privilege"] == ["tpm"]
+    table = winlab.netwatch("inventory", "--lang", "vi", host="windows-weak-vi", codepage="cp1258")
+    assert table.returncode == 0, table.stderr.decode("utf-8", "replace")
+    assert "Phần cứng và bản quyền" in table.stdout.decode("utf-8", "replace")

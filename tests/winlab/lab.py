@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from tests.helpers.powershell import batch_stdout, load_parts
@@ -25,6 +27,17 @@ WINE_USER = Path(__file__).resolve().parent / "wine-user.registry.json"
 WINE_TIMEOUT = 180.0
 # Code pages as Wine derives them from the Unix locale name.
 LOCALES = {"cp1252": "en_US.UTF-8", "cp1258": "vi_VN.UTF-8"}
+
+
+@cache
+def hardware_batch() -> str:
+    """The batch of a process that reads the hardware but runs no check (its own imports)."""
+    code = (
+        "import netwatch.assets.collect; from netwatch.posture.checks._powershell import "
+        "batch_script, declared_queries; print(batch_script(declared_queries()), end='')"
+    )
+    return subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120).stdout  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,11 +148,13 @@ class WinLab:
             from netwatch.posture.checks._powershell import batch_script, declared_queries
 
             # One answer for each batch a Windows process may send: `netwatch posture` (the
-            # checks' queries), and a process that also reads the hardware (the audit).
+            # checks' queries), the audit (the checks' and the hardware's), and `netwatch
+            # inventory` or the agent (the hardware's and the few check queries it shares).
             queries = declared_queries()
             checks_only = [query for query in queries if query != HARDWARE_QUERY]
             answer = batch_stdout(load_parts(recording))
-            for script in {batch_script(queries), batch_script(checks_only)}:
+            scripts = {batch_script(queries), batch_script(checks_only), hardware_batch()}
+            for script in scripts:
                 (folder / f"{fnv1a64(script)}.out").write_text(answer, encoding="utf-8", newline="")
         return folder
 
