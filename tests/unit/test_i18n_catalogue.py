@@ -2,8 +2,9 @@
 
 Templates are found by reading the code (AST): each ``msg("...")`` and ``label("...",
 context=...)`` call in netwatch/ must pass a literal English string, which is its key in
-netwatch/i18n/vi/*.yaml. A template with no letters outside its placeholders (``"{text}
-({risk})"``) needs no entry.
+netwatch/i18n/vi/*.yaml; so must each ``MetricSpec(name, kind, help)`` for its help text (the
+Vietnamese metrics reference, docs/metrics.vi.md). A template with no letters outside its
+placeholders (``"{text} ({risk})"``) needs no entry.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from netwatch.i18n import Message, catalogue, placeholders
 
 PACKAGE = Path(__file__).resolve().parents[2] / "netwatch"
 CALLS = ("msg", "label")
+METRIC = "MetricSpec"
+HELP_POSITION = 2  # MetricSpec(name, kind, help, labels)
 LEFTOVER = re.compile(r"\{\w*\}")
 
 
@@ -30,6 +33,19 @@ def _literal(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _key(node: ast.Call) -> tuple[str, str] | None:
+    """``(context, template)`` of a msg()/label() call or a MetricSpec's help; None when it
+    is not a literal string."""
+    keywords = {k.arg: k.value for k in node.keywords}
+    if _called(node) == METRIC:
+        given = node.args[HELP_POSITION] if node.args[HELP_POSITION:] else keywords.get("help")
+        text = _literal(given)
+        return None if text is None else ("", text)
+    template = _literal(node.args[0]) if len(node.args) == 1 else None
+    context = _literal(keywords["context"]) if "context" in keywords else ""
+    return None if template is None or context is None else (context, template)
+
+
 def scan() -> tuple[dict[tuple[str, str], str], list[str]]:
     """``(context, template) -> where`` for every call, and the calls that are not literal."""
     found: dict[tuple[str, str], str] = {}
@@ -37,16 +53,14 @@ def scan() -> tuple[dict[tuple[str, str], str], list[str]]:
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or _called(node) not in CALLS:
+            if not isinstance(node, ast.Call) or _called(node) not in (*CALLS, METRIC):
                 continue
             where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
-            template = _literal(node.args[0]) if node.args else None
-            keywords = {k.arg: k.value for k in node.keywords}
-            context = _literal(keywords["context"]) if "context" in keywords else ""
-            if template is None or context is None or node.args[1:]:
+            key = _key(node)
+            if key is None:
                 bad.append(where)
             else:
-                found[(context, template)] = where
+                found[key] = where
     return found, bad
 
 
@@ -62,10 +76,14 @@ def test_the_scan_finds_the_known_templates() -> None:
     assert ("", "connection refused") in USED
     assert ("probe failure", "refused") in USED
     assert ("cover", "Security audit report") in USED
+    assert ("", "Bytes received.") in USED  # a MetricSpec's help
+    assert ("", "15-minute load average.") in USED
 
 
 def test_every_template_is_a_literal_string() -> None:
-    assert NOT_LITERAL == [], "msg()/label() need a literal English template (the catalogue key)"
+    assert NOT_LITERAL == [], (
+        "msg()/label() and MetricSpec's help need a literal English text (the catalogue key)"
+    )
 
 
 def test_every_template_the_code_uses_has_vietnamese() -> None:
