@@ -277,11 +277,11 @@ def _users(host: HostFacts) -> list[dict[str, Any]]:
     return list(users.values())
 
 
-def glpi_inventory(host: HostFacts, agent_version: str = "") -> dict[str, Any]:
+def glpi_inventory(host: HostFacts) -> dict[str, Any]:
     """One machine as a GLPI native inventory (a ``Computer``)."""
     inventory, hardware = host.inventory, host.hardware
     machine_id = inventory.host.machine_id if inventory.host else ""
-    version = agent_version or inventory.agent_version or "unknown"
+    version = inventory.agent_version or "unknown"
     content = _fields(
         versionclient=f"netwatch_v{version}",
         hardware=_hardware(host),
