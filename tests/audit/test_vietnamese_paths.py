@@ -23,7 +23,7 @@ from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.i18n import Message, render
 from netwatch.posture.checks._filemodes import stat_argv
 from netwatch.posture.checks.common.backup import BackupParams, backup_recent
-from netwatch.posture.checks.linux.accounts import extra_uid0
+from netwatch.posture.checks.linux.accounts import default_umask, extra_uid0, password_policy
 from netwatch.posture.checks.linux.files import CRITICAL_FILES, critical_permissions
 from netwatch.posture.checks.linux.logging import time_sync
 from netwatch.posture.checks.linux.network import firewall_default_deny
@@ -249,3 +249,21 @@ def test_a_masked_unit_reads_in_vietnamese(tmp_path: Path) -> None:
     outcome = time_sync(tree(tmp_path, {}))
     assert outcome.status is Status.failed
     assert_vietnamese("linux.logging.time_sync", outcome, "tới /dev/null hoặc tệp rỗng")
+
+
+def test_pam_stacks_libpam_refuses_read_in_vietnamese(tmp_path: Path) -> None:
+    files = {
+        "/etc/login.defs": "PASS_MAX_DAYS 90\n",
+        "/etc/pam.d/common-password": "password required pam_unix.so \\\n",
+        "/etc/pam.d/common-auth": "@include common-gone\n",
+    }
+    outcome = password_policy(tree(tmp_path, files))
+    assert outcome.status is Status.failed
+    wanted = ("tệp kết thúc giữa một dòng đang được nối tiếp", "`@include` thất bại")
+    assert_vietnamese("linux.accounts.password_policy", outcome, *wanted)
+
+
+def test_an_unset_login_defs_item_reads_in_vietnamese(tmp_path: Path) -> None:
+    files = {"/etc/pam.d/common-session": "session optional pam_umask.so\n"}
+    outcome = default_umask(tree(tmp_path, files))
+    assert_vietnamese("linux.accounts.default_umask", outcome, "`UMASK` chưa được đặt")

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netwatch.i18n import Message, msg
+
 LOGIN_DEFS = "/etc/login.defs"
 FGETS_CHARS = 1023
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -60,10 +62,10 @@ class Number:
     problem: str | None = None
 
     @property
-    def shown(self) -> str:
+    def shown(self) -> str | Message:
         """How the line reads, for evidence (``PASS_MAX_DAYS 90 # days``)."""
         if self.definition is None:
-            return f"{self.name} not set"
+            return msg("`{name}` not set", name=self.name)
         return f"{self.name} {self.definition.value}"
 
 

@@ -68,6 +68,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 
 KINDS = ("auth", "account", "password", "session")
 PAM_D = ("/etc/pam.d", "/usr/lib/pam.d")
@@ -111,7 +112,7 @@ class PamRule:
     actions: tuple[Action, ...]
     level: int = 0
     via: tuple[str, ...] = ()
-    broken: str | None = None
+    broken: str | Message | None = None
     missing: bool = False
     silent: bool = False
     substack: bool = False
@@ -153,7 +154,7 @@ class PamStack:
     rules: tuple[PamRule, ...]
     origin: str
     files: tuple[str, ...]
-    refused: str | None = None
+    refused: Message | None = None
 
     def using(
         self, module: str, argument: str | None = None, prefix: bool = False
@@ -189,7 +190,7 @@ class PamConfig:
     own_origin: str = ""
     other_origin: str = ""
     files: list[str] = field(default_factory=list)
-    refused: str | None = None
+    refused: Message | None = None
 
     def own_stack(self, kind: str) -> PamStack:
         """The service file's own ``kind`` rules, includes read, never other's.
@@ -220,11 +221,15 @@ class Decision:
 
 
 class _Refused(Exception):
-    """pam_start fails (or libpam crashes); the message says why and where."""
+    """pam_start fails (or libpam crashes); ``message`` says why and where."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
-class _Abort(Exception):
-    """libpam stops reading a file (PAM_ABORT); the message says why and where."""
+class _Abort(_Refused):
+    """libpam stops reading a file (PAM_ABORT); ``message`` says why and where."""
 
 
 def load_pam_config(files: Files, service: str) -> PamConfig:
@@ -302,10 +307,12 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
         room = BUFFER_CHARS - len(buffer)
         if pos >= size:
             if first:
-                raise _Abort(f"line {first}: the file ends inside a continued line")
+                raise _Abort(msg("line {line}: the file ends inside a continued line",
+                                 line=str(first)))  # fmt: skip
             return
         if room <= 0:
-            raise _Abort(f"line {first}: a continued line longer than libpam's buffer")
+            raise _Abort(msg("line {line}: a continued line longer than `libpam`'s buffer",
+                             line=str(first)))  # fmt: skip
         newline = text.find("\n", pos)
         stop = min(size if newline < 0 else newline + 1, pos + room)
         piece, here = text[pos:stop], number
@@ -391,14 +398,18 @@ class _Loader:
         config = self.config
         try:
             found = self._service_files() if self.pam_d else self._read_pam_conf()
-        except _Refused as exc:
-            config.refused = str(exc)
-            return config
         except _Abort as exc:
-            config.refused = f"libpam stops reading: {exc}"
+            config.refused = msg("`libpam` stops reading: {problem}", problem=exc.message)
+            return config
+        except _Refused as exc:
+            config.refused = exc.message
             return config
         if not found:
-            config.refused = f"no PAM file for {config.service!r} and no {OTHER!r}"
+            config.refused = msg(
+                "no PAM file for {service} and no {other}",
+                service=repr(config.service),
+                other=repr(OTHER),
+            )
         return config
 
     def _service_files(self) -> bool:
@@ -419,7 +430,8 @@ class _Loader:
     def _read_pam_conf(self) -> bool:
         opened = self._read(PAM_CONF)
         if opened is None:
-            raise _Refused(f"neither {' nor '.join(PAM_D)} nor {PAM_CONF} exists")
+            raise _Refused(msg("neither {first} nor {second} nor {path} exists",
+                               first=PAM_D[0], second=PAM_D[1], path=PAM_CONF))  # fmt: skip
         self.config.own_origin = self.config.other_origin = PAM_CONF
         self._parse(PAM_CONF, opened, None, None, 0, ())
         return True
@@ -451,20 +463,21 @@ class _Loader:
 
     def _include(
         self, name: str | None, service: str, kind: str | None, level: int, via: tuple[str, ...]
-    ) -> str | None:
+    ) -> Message | None:
         """Read an included file for ``kind`` (None: every kind); why it failed, or None."""
         if name is None:
-            return "no file named"
+            return msg("no file named")
         opened = self._open(name)
         if opened is None:
-            return f"{name} cannot be read"
+            return msg("{name} cannot be read", name=name)
         path, text = opened
         if path in {v.rsplit(":", 1)[0] for v in via} or len(via) > MAX_DEPTH:
-            raise _Refused(f"{via[-1]}: include loop through {path} (libpam 1.5.2 crashes)")
+            raise _Refused(msg("{where}: include loop through {path} (`libpam` 1.5.2 crashes)",
+                               where=via[-1], path=path))  # fmt: skip
         try:
             self._parse(path, text, service, kind, level, via)
         except _Abort as exc:
-            return f"libpam stops reading {path}: {exc}"
+            return msg("`libpam` stops reading {path}: {problem}", path=path, problem=exc.message)
         return None
 
     def _parse(
@@ -491,14 +504,19 @@ class _Loader:
             if words and words[0][0].lower() == "@include":
                 target = words[1][0] if len(words) > 1 else None
                 if target is None:
-                    raise _Refused(f"{source}: @include without a file (libpam 1.5.2 crashes)")
+                    raise _Refused(msg("{where}: `@include` without a file (`libpam` 1.5.2 "
+                                       "crashes)", where=source))  # fmt: skip
                 failed = self._include(target, this_service, kind, level, (*via, source))
                 if failed is None:
                     continue
                 if kind is None:
-                    raise _Abort(f"{source}: @include {failed}")
+                    raise _Abort(msg("{where}: `@include` {problem}", where=source, problem=failed))
                 actions = tuple(last or [UNSET] * len(RETURNS))
-                why = f"@include {failed}" + ("" if last else "; its control is undefined")
+                why = (
+                    msg("`@include` {problem}", problem=failed)
+                    if last
+                    else msg("`@include` {problem}; its control is undefined", problem=failed)
+                )
                 broken = PamRule(kind, words[0][1], "", (), source, actions, level, via, why)
                 self._add(other, broken)
                 continue
@@ -516,7 +534,7 @@ class _Loader:
         via: tuple[str, ...],
     ) -> list[Action] | None:
         """One rule line; returns libpam's actions array after it (None: left untouched)."""
-        broken: str | None = None
+        broken: str | Message | None = None  # libpam's words; netwatch's in a message
         silent = False
         type_word = words[0][0] if words else None
         if type_word is None:
@@ -552,8 +570,8 @@ class _Loader:
             if failed is None:
                 return actions
             actions = ["bad" if a == UNDEF else a for a in actions]
-            rule = PamRule(kind, shown, "", (), source, tuple(actions), level, via,
-                           f"{include} {failed}")  # fmt: skip
+            why = msg("{include} {problem}", include=include, problem=failed)
+            rule = PamRule(kind, shown, "", (), source, tuple(actions), level, via, why)
             self._add_checked(other, rule)
             return actions
         if target is None:
@@ -576,7 +594,8 @@ class _Loader:
     def _add_checked(self, other: bool, rule: PamRule) -> None:
         """``_pam_add_handler``: a module name libpam cannot make stops the file."""
         if rule.path and module_name(rule.path) is None:
-            raise _Abort(f"{rule.source}: module name {rule.path!r} is empty or '?'")
+            raise _Abort(msg("{where}: module name {module} is empty or '?'",
+                             where=rule.source, module=repr(rule.path)))  # fmt: skip
         self._add(other, rule)
 
     def _add(self, other: bool, rule: PamRule) -> None:
