@@ -1,6 +1,7 @@
 """``python -m netwatch.devtools regen``: rewrite every document generated from the code.
 
-- the metrics table in README.md (between ``<!-- metrics:start -->`` and ``-end``);
+- the metrics table in README.md (between ``<!-- metrics:start -->`` and ``-end``) and its
+  Vietnamese version, docs/metrics.vi.md;
 - docs/probes.md and docs/posture.md;
 - the published JSON Schemas of the audit reports in docs/.
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from netwatch.audit.schema import SCHEMA_FILES, schema_text
 from netwatch.collectors.catalogue import render_markdown
-from netwatch.devtools import probe_docs
+from netwatch.devtools import metrics_docs, probe_docs
 from netwatch.posture import docs as posture_docs
 
 METRICS_SECTION = re.compile(r"(<!-- metrics:start -->\n)(.*?)(<!-- metrics:end -->)", re.S)
@@ -33,6 +34,7 @@ def generated(root: Path) -> dict[Path, Callable[[str], str]]:
     """Each generated file and how to make its new text from its current text."""
     files: dict[Path, Callable[[str], str]] = {
         root / "README.md": _readme,
+        root / "docs" / "metrics.vi.md": lambda _: metrics_docs.render(),
         root / "docs" / "probes.md": lambda _: probe_docs.render(),
         root / "docs" / "posture.md": lambda _: posture_docs.render(),
     }

@@ -1,4 +1,5 @@
-"""The README's metrics reference and the metrics the agent really emits agree."""
+"""The metrics references (README, docs/metrics.vi.md) and the metrics the agent really emits
+agree."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import pytest
 from netwatch.agent import build_collectors
 from netwatch.collectors.catalogue import catalogue, render_markdown
 from netwatch.collectors.registry import builtin_specs
+from netwatch.devtools import metrics_docs
 from netwatch.engine import Engine
 from netwatch.hostaccess import HostAccess
 from tests.conftest import offline_config
 from tests.probes.ntp_servers import NtpResponder
 
 README = Path(__file__).parents[2] / "README.md"
+VIETNAMESE = Path(__file__).parents[2] / "docs" / "metrics.vi.md"
 
 
 def test_readme_reference_is_generated_from_code() -> None:
@@ -25,6 +28,12 @@ def test_readme_reference_is_generated_from_code() -> None:
     assert match, "README lacks the metrics markers"
     assert match.group(1) == render_markdown(), (
         "README metrics table is stale: run python -m netwatch.devtools regen"
+    )
+
+
+def test_vietnamese_reference_is_generated_from_code() -> None:
+    assert VIETNAMESE.read_text(encoding="utf-8") == metrics_docs.render(), (
+        "docs/metrics.vi.md is stale: run python -m netwatch.devtools regen"
     )
 
 
