@@ -23,7 +23,12 @@ from netwatch.hostaccess import FileReader, HostAccess
 from netwatch.i18n import Message, render
 from netwatch.posture.checks._filemodes import stat_argv
 from netwatch.posture.checks.common.backup import BackupParams, backup_recent
-from netwatch.posture.checks.linux.accounts import default_umask, extra_uid0, password_policy
+from netwatch.posture.checks.linux.accounts import (
+    default_umask,
+    extra_uid0,
+    password_policy,
+    sudo_nopasswd,
+)
 from netwatch.posture.checks.linux.files import CRITICAL_FILES, critical_permissions
 from netwatch.posture.checks.linux.logging import time_sync
 from netwatch.posture.checks.linux.network import firewall_default_deny
@@ -267,3 +272,20 @@ def test_an_unset_login_defs_item_reads_in_vietnamese(tmp_path: Path) -> None:
     files = {"/etc/pam.d/common-session": "session optional pam_umask.so\n"}
     outcome = default_umask(tree(tmp_path, files))
     assert_vietnamese("linux.accounts.default_umask", outcome, "`UMASK` chưa được đặt")
+
+
+def test_a_sudoers_sudo_refuses_reads_in_vietnamese(tmp_path: Path) -> None:
+    context = tree(tmp_path, {"/etc/sudoers": "root ALL=(ALL) ALL\n"})
+    (tmp_path / "etc/sudoers").chmod(0o666)
+    outcome = sudo_nopasswd(context)
+    assert outcome.status is Status.error
+    assert_vietnamese("linux.accounts.sudo_nopasswd", outcome, "sudo không chạy cho ai cả")
+
+
+def test_sudoers_lines_sudo_skips_read_in_vietnamese(tmp_path: Path) -> None:
+    sudoers = "root ALL=(ALL) ALL\nthis is not sudoers\n@includedir /etc/sudoers.d\n"
+    context = tree(tmp_path, {"/etc/sudoers": sudoers, "/etc/sudoers.d/extra": "bob ALL=ALL\n"})
+    (tmp_path / "etc/sudoers.d/extra").chmod(0o666)
+    outcome = sudo_nopasswd(context)
+    wanted = ("lỗi cú pháp, sudo bỏ qua dòng", "ai cũng ghi được: sudo bỏ qua tệp này")
+    assert_vietnamese("linux.accounts.sudo_nopasswd", outcome, *wanted)

@@ -56,6 +56,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 
 SUDOERS = "/etc/sudoers"
 MAX_FILES = 256
@@ -138,7 +139,7 @@ class Refusal:
     """A file or line sudo ignores and visudo -c refuses, and why."""
 
     source: str
-    reason: str
+    reason: Message
     sudo_reads: bool = False
     """True when only visudo -c objects and sudo uses the file anyway (its mode)."""
 
@@ -334,21 +335,21 @@ def load_sudoers(files: Files, hostname: str | None) -> Sudoers:
     reason = _unsafe(files, SUDOERS)
     if reason is not None:
         policy.usable = False
-        policy.refused.append(Refusal(SUDOERS, f"{reason}: sudo runs for nobody"))
+        policy.refused.append(Refusal(SUDOERS, msg("{why}: sudo runs for nobody", why=reason)))
         return policy
     _read_file(files, SUDOERS, policy, 0)
     return policy
 
 
-def _unsafe(files: Files, path: str) -> str | None:
+def _unsafe(files: Files, path: str) -> Message | None:
     """Why sudo would not read ``path`` (owner and mode), or None."""
     info = files.stat(path)
     if info.st_uid != 0:
-        return f"owned by uid {info.st_uid}, sudo wants 0"
+        return msg("owned by uid {uid}, sudo wants 0", uid=str(info.st_uid))
     if info.st_mode & 0o002:
-        return "world-writable"
+        return msg("world-writable")
     if info.st_mode & 0o020 and info.st_gid != 0:
-        return f"group-writable with gid {info.st_gid}"
+        return msg("group-writable with gid {gid}", gid=str(info.st_gid))
     return None
 
 
@@ -362,8 +363,12 @@ def _read_file(files: Files, path: str, policy: Sudoers, depth: int) -> None:
     policy.files.append(path)
     info = files.stat(path)
     if info.st_mode & 0o7777 != 0o440 or info.st_gid != 0:
-        reason = f"visudo -c wants mode 0440 and gid 0, not {info.st_mode & 0o7777:04o} and gid"
-        policy.refused.append(Refusal(path, f"{reason} {info.st_gid}", sudo_reads=True))
+        reason = msg(
+            "`visudo -c` wants mode 0440 and gid 0, not {mode} and gid {gid}",
+            mode=f"{info.st_mode & 0o7777:04o}",
+            gid=str(info.st_gid),
+        )
+        policy.refused.append(Refusal(path, reason, sudo_reads=True))
     for number, raw in _logical_lines(text):
         source = f"{path}:{number}"
         include = _INCLUDE.match(raw.strip())
@@ -373,7 +378,8 @@ def _read_file(files: Files, path: str, policy: Sudoers, depth: int) -> None:
         found = _COMMENT.search(raw)
         code = " ".join((raw[: found.start()] if found else raw).split())
         if code and not _parse_line(code, source, policy):
-            policy.refused.append(Refusal(source, f"syntax error, sudo skips the line: {code}"))
+            skipped = msg("syntax error, sudo skips the line: {line}", line=code)
+            policy.refused.append(Refusal(source, skipped))
 
 
 def _include(
@@ -398,7 +404,8 @@ def _include(
         except OSError:
             continue
         if reason is not None:
-            policy.refused.append(Refusal(item, f"{reason}: sudo ignores the file"))
+            ignored = msg("{why}: sudo ignores the file", why=reason)
+            policy.refused.append(Refusal(item, ignored))
         else:
             _read_file(files, item, policy, depth + 1)
 
