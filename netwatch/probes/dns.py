@@ -153,7 +153,7 @@ async def _ask(
             try:
                 return await _udp(query, address, port)
             except dns.message.Truncated:
-                result.info["dns_transport"] = "tcp (udp answer truncated)"
+                result.describe("dns_transport", msg("tcp (udp answer truncated)"))
         return await dns.asyncquery.tcp(query, address, port=port)
     except dns.query.BadResponse as exc:
         raise ProbeFailure(

@@ -591,7 +591,7 @@ async def probe(target: str, params: HttpParams, result: ProbeResult) -> None:
         extra = _extra_headers(params, authorization, url.origin == origin)
         _note_request(url, method, extra, params)
         if url.scheme == "http" and any(name.lower() == "authorization" for name in extra):
-            result.info["warning"] = "credentials were sent unencrypted over http://"
+            result.describe("warning", msg("credentials were sent unencrypted over http://"))
         request = _request(url, method, body, extra)
         response = await _hop(url, request, method, params, result)
         note(f"response: {response.version} {response.status}, {len(response.body)} body bytes")
@@ -613,7 +613,8 @@ async def probe(target: str, params: HttpParams, result: ProbeResult) -> None:
         result.values["http_redirects"] += 1
         note(f"redirect {result.values['http_redirects']:.0f} to {url.display}")
     if response.truncated:
-        result.info["body_truncated"] = f"read only the first {len(response.body)} bytes"
+        read = msg("read only the first {count} bytes", count=len(response.body))
+        result.describe("body_truncated", read)
     _check_status(response.status, params.valid_status_codes)
     _check_body(response, params)
 

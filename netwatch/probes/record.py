@@ -36,8 +36,9 @@ def as_record(job: ProbeJob, result: ProbeResult, now: float) -> dict[str, Any]:
     """One result as a JSON-ready record (no secrets: targets are shown without credentials).
 
     ``duration_seconds`` is the sum of ``phases``; ``rtt_seconds`` is the mean echo
-    round trip of an ICMP probe. ``warnings`` lists ``{"kind", "detail"}`` (and
-    ``detail_message`` for a translatable detail) with kinds
+    round trip of an ICMP probe. ``info`` holds text facts in English and ``info_messages``
+    (when there are any) the templates of those written in words. ``warnings`` lists
+    ``{"kind", "detail"}`` (and ``detail_message`` for a translatable detail) with kinds
     from :data:`netwatch.probes.result.WARNING_KINDS`; ``cert_expiring`` is true when
     the certificate expires within ``cert_warning_days`` (None without a certificate).
     """
@@ -58,6 +59,11 @@ def as_record(job: ProbeJob, result: ProbeResult, now: float) -> dict[str, Any]:
         "phases": {k: round(v, 6) for k, v in sorted(result.phases.items())},
         "values": result.values,
         "info": {k: v for k, v in result.info.items()},
+        **(
+            {"info_messages": {k: m.to_record() for k, m in result.info_messages.items()}}
+            if result.info_messages
+            else {}
+        ),
         "cert_days_left": None if days is None else round(days, 2),
         "cert_warning_days": None if threshold is None else float(threshold),
         "cert_expiring": None if days is None else "cert_expiring" in result.warnings,

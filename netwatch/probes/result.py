@@ -67,8 +67,10 @@ class ProbeResult:
 
     ``values`` holds numeric facts exported as metrics (e.g. ``http_status_code``,
     ``tls_expiry_timestamp``), ``info`` holds short text facts for people (issuer,
-    HTTP version); neither may contain secrets. ``warnings`` maps a kind from
-    :data:`WARNING_KINDS` to a one-line detail; a probe may succeed with warnings.
+    HTTP version), in English; neither may contain secrets. ``info_messages`` holds, for
+    a fact written in words rather than read, its message (see :meth:`describe`).
+    ``warnings`` maps a kind from :data:`WARNING_KINDS` to a one-line detail; a probe may
+    succeed with warnings.
     """
 
     success: bool = False
@@ -78,6 +80,7 @@ class ProbeResult:
     phases: dict[str, float] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
     info: dict[str, str] = field(default_factory=dict)
+    info_messages: dict[str, Message] = field(default_factory=dict)
     warnings: dict[str, str | Message] = field(default_factory=dict)
     detail_message: Message | None = None  # the detail for readers of other languages
 
@@ -93,6 +96,12 @@ class ProbeResult:
     def total(self) -> float:
         """The probe's duration: the sum of its network phases."""
         return sum(self.phases.values())
+
+    def describe(self, key: str, text: Message) -> None:
+        """Set a text fact written in words: ``info`` keeps its English (logs, /probe),
+        ``info_messages`` the message for readers of other languages."""
+        self.info[key] = str(text)
+        self.info_messages[key] = text
 
     def warn(self, kind: str, detail: str | Message) -> None:
         """Add a warning of a kind from :data:`WARNING_KINDS` (a message for other languages)."""

@@ -20,17 +20,19 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from netwatch.i18n import Message, msg
+
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Checked in this order: the first range an address falls in names the rule.
-DENIED_RANGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("cloud metadata", ("169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32")),
-    ("loopback", ("127.0.0.0/8", "::1/128")),
-    ("link-local", ("169.254.0.0/16", "fe80::/10")),
-    ("unspecified", ("0.0.0.0/8", "::/128")),
-    ("multicast", ("224.0.0.0/4", "ff00::/8")),
-    ("broadcast and reserved", ("240.0.0.0/4",)),
+DENIED_RANGES: tuple[tuple[Message, tuple[str, ...]], ...] = (
+    (msg("cloud metadata"), ("169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32")),
+    (msg("loopback"), ("127.0.0.0/8", "::1/128")),
+    (msg("link-local"), ("169.254.0.0/16", "fe80::/10")),
+    (msg("unspecified"), ("0.0.0.0/8", "::/128")),
+    (msg("multicast"), ("224.0.0.0/4", "ff00::/8")),
+    (msg("broadcast and reserved"), ("240.0.0.0/4",)),
 )
 _DENIED = tuple(
     (rule, cidrs, tuple(ipaddress.ip_network(cidr) for cidr in cidrs))
@@ -38,10 +40,17 @@ _DENIED = tuple(
 )
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 _NUMERIC_LABEL = re.compile(r"\d+|0x[0-9a-f]*", re.IGNORECASE)
+NON_CANONICAL = msg("a numeric address in a non-canonical form (write IPv4 as a.b.c.d)")
+INVALID_NAME = msg("not a valid host name")
 
 
 class TargetDenied(Exception):
-    """The target is refused; the message names the rule."""
+    """The target is refused, naming the rule: ``message`` for readers (a message in their
+    language), ``str()`` its English text, for logs."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def _address(text: str) -> IpAddress | None:
@@ -62,18 +71,18 @@ def _inet_aton_form(host: str) -> bool:
     return True
 
 
-def host_name_problem(host: str) -> str | None:
+def host_name_problem(host: str) -> Message | None:
     """Why ``host`` is no canonical IP address nor DNS name, or None when it is one."""
     if _address(host) is not None:
         return None
     if _inet_aton_form(host):
-        return "a numeric address in a non-canonical form (write IPv4 as a.b.c.d)"
+        return NON_CANONICAL
     name = host[:-1] if host.endswith(".") else host
     labels = name.split(".")
     if not name or len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
-        return "not a valid host name"
+        return INVALID_NAME
     if _NUMERIC_LABEL.fullmatch(labels[-1]):
-        return "a numeric address in a non-canonical form (write IPv4 as a.b.c.d)"
+        return NON_CANONICAL
     return None
 
 
@@ -86,7 +95,7 @@ def _plain(address: IpAddress) -> IpAddress:
     return address
 
 
-def denied_rule(address: IpAddress) -> tuple[str, tuple[str, ...], IpNetwork] | None:
+def denied_rule(address: IpAddress) -> tuple[Message, tuple[str, ...], IpNetwork] | None:
     """The default rule refusing ``address``: its name, its ranges and the one matched."""
     plain = _plain(address)
     for rule, cidrs, networks in _DENIED:
@@ -145,10 +154,12 @@ class TargetRules:
         """Refuse a host before resolving it: bad syntax, or a name no entry can allow."""
         problem = host_name_problem(host)
         if problem is not None:
-            raise TargetDenied(f"target host {host!r} is refused: {problem}")
+            why = msg("target host {host} is refused: {problem}", host=repr(host), problem=problem)
+            raise TargetDenied(why)
         unlisted = self.listed and not self.networks and not self._name_listed(host)
         if unlisted and _address(host) is None:
-            raise TargetDenied(f"target host {host!r} is not in {self.where}")
+            why = msg("target host {host} is not in {where}", host=repr(host), where=self.where)
+            raise TargetDenied(why)
 
     def check_addresses(self, host: str, addresses: Sequence[str]) -> None:
         """Refuse unless every address ``host`` resolved to may be reached."""
@@ -156,17 +167,39 @@ class TargetRules:
         if self.listed and not self._name_listed(host):
             outside = [str(a) for a in parsed if not self._covered(a)]
             if outside:
-                shown = "" if outside == [host] else f" (resolves to {', '.join(outside)})"
-                raise TargetDenied(f"target {host}{shown} is not in {self.where}")
+                raise TargetDenied(self._not_listed(host, outside))
         for address in parsed:
             found = denied_rule(address)
             if found is not None and not self._covered(address, within=found[2]):
                 rule, cidrs, _ = found
-                via = "" if str(address) == host else f" resolves to {address}"
-                raise TargetDenied(
-                    f"target {host}{via}: {rule} addresses ({', '.join(cidrs)}) are refused "
-                    f"unless {self.where} lists them"
-                )
+                raise TargetDenied(self._in_denied_range(host, str(address), rule, cidrs))
+
+    def _not_listed(self, host: str, outside: list[str]) -> Message:
+        """Why ``host``, resolved to the ``outside`` addresses, is refused by the list."""
+        if outside == [host]:
+            return msg("target {host} is not in {where}", host=host, where=self.where)
+        return msg(
+            "target {host} (resolves to {addresses}) is not in {where}",
+            host=host,
+            addresses=", ".join(outside),
+            where=self.where,
+        )
+
+    def _in_denied_range(
+        self, host: str, address: str, rule: Message, cidrs: tuple[str, ...]
+    ) -> Message:
+        """Why ``host``, resolved to ``address`` in a denied range, is refused."""
+        ranges = ", ".join(cidrs)
+        if address == host:
+            return msg(
+                "target {host}: {rule} addresses ({ranges}) are refused unless {where} lists them",
+                host=host, rule=rule, ranges=ranges, where=self.where,
+            )  # fmt: skip
+        return msg(
+            "target {host} resolves to {address}: {rule} addresses ({ranges}) are refused "
+            "unless {where} lists them",
+            host=host, address=address, rule=rule, ranges=ranges, where=self.where,
+        )  # fmt: skip
 
 
 def parse_entry(entry: str) -> tuple[str, str]:

@@ -54,11 +54,13 @@ def note(text: str) -> None:
 
 
 def _denied(scope: ProbeScope, error: TargetDenied) -> ProbeFailure:
+    """The failure for a refused host: English in the trail and ``target_denied``, the
+    message for readers (kept as masked English when masking changed it)."""
     message = mask_text(str(error))
     if scope.passed == 0:
         scope.target_denied = message
     note(f"refused: {message}")
-    return ProbeFailure("denied", message)
+    return ProbeFailure("denied", error.message if message == str(error) else message)
 
 
 def check_host(host: str) -> None:

@@ -7,11 +7,12 @@ import asyncio
 import pytest
 from pydantic import ValidationError
 
+from netwatch.i18n import render
 from netwatch.probes.config import module_model
 from netwatch.probes.netutil import resolve
 from netwatch.probes.result import ProbeFailure, ProbeResult
 from netwatch.probes.rules import TargetDenied, TargetRules, host_name_problem
-from netwatch.probes.scope import ProbeScope, probe_scope
+from netwatch.probes.scope import ProbeScope, check_addresses, probe_scope
 
 DEFAULT = TargetRules.parse(None, "probe_modules.m.allowed_targets")
 
@@ -21,7 +22,7 @@ NUMERIC_TRICKS = ["2130706433", "0x7f.1", "017700000001", "127.1", "0x7f000001",
 
 @pytest.mark.parametrize("host", NUMERIC_TRICKS)
 def test_numeric_host_tricks_are_refused(host: str) -> None:
-    assert "non-canonical" in (host_name_problem(host) or "")
+    assert "non-canonical" in str(host_name_problem(host))
     with pytest.raises(TargetDenied, match="non-canonical"):
         DEFAULT.check_host(host)
 
@@ -34,7 +35,7 @@ def test_canonical_hosts_pass_the_syntax_check(host: str) -> None:
 
 @pytest.mark.parametrize("host", ["bad host", "-lead.example", "a..b", "x" * 64 + ".org", ""])
 def test_malformed_names_are_refused(host: str) -> None:
-    assert host_name_problem(host) == "not a valid host name"
+    assert str(host_name_problem(host)) == "not a valid host name"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,21 @@ def test_default_rules_deny_local_and_metadata_addresses(address: str, rule: str
 def test_default_rules_allow_lan_and_public_addresses(address: str) -> None:
     DEFAULT.check_host(address)
     DEFAULT.check_addresses(address, [address])
+
+
+def test_a_denial_reads_in_the_readers_language() -> None:
+    with pytest.raises(TargetDenied) as caught:
+        DEFAULT.check_addresses("intranet", ["127.0.0.1"])
+    assert str(caught.value) == caught.value.message.render("en")
+    assert caught.value.message.render("vi") == (
+        "đích intranet phân giải thành 127.0.0.1: địa chỉ vòng lặp nội bộ (loopback) "
+        "(127.0.0.0/8, ::1/128) bị từ chối trừ khi `probe_modules.m.allowed_targets` liệt kê chúng"
+    )
+    with probe_scope(ProbeScope(DEFAULT)), pytest.raises(ProbeFailure) as failure:
+        check_addresses("127.0.0.1", ["127.0.0.1"])
+    assert failure.value.detail == "target 127.0.0.1: loopback addresses (127.0.0.0/8, ::1/128) " \
+        "are refused unless probe_modules.m.allowed_targets lists them"  # fmt: skip
+    assert "bị từ chối" in render(failure.value.message, "vi")
 
 
 def test_every_resolved_address_is_checked() -> None:
