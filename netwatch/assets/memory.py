@@ -15,14 +15,11 @@ metrics.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import time
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from netwatch.assets.fingerprint import (
     ChangeKind,
@@ -32,8 +29,8 @@ from netwatch.assets.fingerprint import (
     remembered,
 )
 from netwatch.assets.model import Hardware, Usage
-from netwatch.core.atomic import atomic_write
 from netwatch.core.paths import state_file
+from netwatch.core.statefile import StateKind, StateStore
 from netwatch.times import utc_iso
 
 log = logging.getLogger("netwatch.assets")
@@ -134,138 +131,33 @@ def usage(memory: HardwareMemory, last_user: str | None) -> Usage:
 
 # The file.
 
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _parse(raw: bytes) -> HardwareMemory | str:
-    """The memory in ``raw``, or why it is not one this version can use."""
-    if len(raw) > MAX_MEMORY_BYTES:
-        return f"larger than {MAX_MEMORY_BYTES // (1024 * 1024)} MiB"
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
-    except RecursionError:
-        return "not valid JSON: nested too deeply"
-    except ValueError as exc:  # JSONDecodeError, NaN, integers too long to convert
-        return f"not valid JSON: {exc}"
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return f"holds text that is not valid Unicode ({exc.reason})"
-    version = data.get("schema_version") if isinstance(data, dict) else None
-    if version != SCHEMA_VERSION:
-        return f"schema_version {version!r} is not {SCHEMA_VERSION}"
-    try:
-        return HardwareMemory.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        return f"{where}: {first['msg']}"
-
-
-def _aside_path(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    candidate = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while candidate.exists():
-        counter += 1
-        candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
-    return candidate
-
-
-def _set_aside(path: Path, reason: str) -> HardwareMemory:
-    """Move the unusable file aside (never delete it), say so once, and start afresh."""
-    try:
-        aside = _aside_path(path)
-        os.replace(path, aside)
-    except OSError as exc:
-        log.warning(
-            "hardware memory file %s is unreadable (%s) and cannot be moved aside (%s): "
-            "started afresh; the next save replaces the file",
-            path, reason, exc.strerror or exc,
-        )  # fmt: skip
-    else:
-        log.warning(
-            "hardware memory file %s is unreadable (%s): moved it to %s and started afresh; "
-            "the next collection is the new baseline for hardware changes",
-            path, reason, aside,
-        )  # fmt: skip
-    return HardwareMemory()
+MEMORY = StateKind(
+    model=HardwareMemory,
+    version=SCHEMA_VERSION,
+    max_bytes=MAX_MEMORY_BYTES,
+    name="hardware memory file",
+    afresh="the next collection is the new baseline for hardware changes",
+    until="the next collection",
+    logger=log.name,
+)
 
 
 def load_memory(path: Path) -> HardwareMemory:
     """The memory in ``path``; a fresh one when it is missing or unreadable (moved aside).
-
-    Errors reading the file (e.g. permissions) are raised.
-    """
-    try:
-        raw = path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return HardwareMemory()
-    parsed = _parse(raw)
-    return parsed if isinstance(parsed, HardwareMemory) else _set_aside(path, parsed)
+    Errors reading the file (e.g. permissions) are raised."""
+    return MEMORY.load(path)
 
 
 def memory_bytes(memory: HardwareMemory) -> bytes:
     """The file content; ValueError when JSON or UTF-8 cannot encode it."""
-    document = memory.model_dump()
-    try:
-        text = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(
-            f"the memory holds text that is not valid Unicode ({exc.reason})"
-        ) from None
-    except ValueError as exc:
-        raise ValueError(f"the memory cannot be written as JSON ({exc})") from None
+    return MEMORY.encode(memory)
 
 
 def save_memory(memory: HardwareMemory, path: Path) -> None:
-    """Write ``memory`` to ``path`` atomically (a crash leaves the old file or the new one),
-    readable by its owner only. OSError when the file cannot be written, ValueError when the
-    memory cannot be encoded."""
-    atomic_write(path, memory_bytes(memory), mode=0o600)
+    """Write ``memory`` to ``path`` atomically, readable by its owner only."""
+    MEMORY.save(memory, path)
 
 
-class MemoryStore:
-    """A collector's hardware memory: read from its file once, kept, saved after each run.
-
-    Nothing here raises: an unreadable file is moved aside and the memory starts afresh; a
-    save that fails is logged once per reason and retried after the next run.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._memory: HardwareMemory | None = None
-        self._save_problem: str | None = None
-
-    def load(self) -> HardwareMemory:
-        """The memory: read from the file on the first call, from memory after."""
-        if self._memory is None:
-            try:
-                self._memory = load_memory(self.path)
-            except OSError as exc:
-                self._memory = _set_aside(self.path, f"cannot read it: {exc.strerror or exc}")
-        return self._memory
-
-    def save(self) -> bool:
-        """Write the memory to its file; False (and one warning per reason) when that fails."""
-        try:
-            save_memory(self.load(), self.path)
-        except (OSError, ValueError) as exc:
-            problem = getattr(exc, "strerror", None) or str(exc)
-            if problem != self._save_problem:
-                log.warning(
-                    "hardware memory file %s cannot be saved (%s): the memory is kept and "
-                    "saved again after the next collection",
-                    self.path, problem,
-                )  # fmt: skip
-            self._save_problem = problem
-            return False
-        if self._save_problem is not None:
-            log.info("hardware memory file %s saved again", self.path)
-        self._save_problem = None
-        return True
+def memory_store(path: Path) -> StateStore[HardwareMemory]:
+    """The hardware collector's memory, kept across collections (netwatch.core.statefile)."""
+    return StateStore(MEMORY, path)

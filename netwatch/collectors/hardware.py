@@ -22,8 +22,8 @@ from netwatch.assets.collect import read_hardware
 from netwatch.assets.fingerprint import POSSIBLE_CHANGES, HardwareChange, unread
 from netwatch.assets.memory import (
     HardwareMemory,
-    MemoryStore,
     default_memory_file,
+    memory_store,
     record_hardware,
     record_users,
 )
@@ -253,7 +253,7 @@ class HardwareCollector:
         self._read = read
         self._users = users
         self._clock = clock
-        self._store = MemoryStore(Path(settings.memory_file))
+        self._store = memory_store(Path(settings.memory_file))
 
     def collect(self) -> list[Metric]:
         hardware = self._read()

@@ -25,7 +25,7 @@ from netwatch.core.yamlfile import ConfigError
 from netwatch.hostaccess import HostAccess
 from netwatch.lan.model import Event, SweepResult
 from netwatch.lan.settings import SweepSettings
-from netwatch.lan.state import EVENT_KINDS, StateStore, default_state_file
+from netwatch.lan.state import EVENT_KINDS, default_state_file, state_store
 
 if TYPE_CHECKING:
     from netwatch.lan.devices import DeviceRegistry, Vendors
@@ -263,7 +263,7 @@ class LanCollector:
         self._vendor_lookup: Vendors | None = None
         self._sd = sd_json([])
         self._last_error: str | None = None
-        self._store = StateStore(Path(settings.state_file))
+        self._store = state_store(Path(settings.state_file))
 
     def sd_document(self) -> bytes:
         """The http_sd JSON of agents found by the latest completed sweep."""

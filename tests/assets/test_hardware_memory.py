@@ -14,9 +14,9 @@ from netwatch.assets.memory import (
     MAX_HISTORY,
     MAX_USERS,
     HardwareMemory,
-    MemoryStore,
     frequent_user,
     load_memory,
+    memory_store,
     record_hardware,
     record_users,
     save_memory,
@@ -81,7 +81,7 @@ def test_the_most_frequent_user_and_since_when() -> None:
 
 def test_the_memory_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "state" / "hardware-memory.json"
-    store = MemoryStore(path)
+    store = memory_store(path)
     memory = store.load()
     record_hardware(memory, desktop(), 1000.0)
     record_hardware(memory, desktop(memory_modules=[DIMM_A]), 2000.0)
@@ -90,7 +90,7 @@ def test_the_memory_survives_a_restart(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file left"
 
-    again = MemoryStore(path).load()
+    again = memory_store(path).load()
     assert again == memory
     # The restarted agent compares with what it remembered: the module is still gone.
     assert record_hardware(again, desktop(memory_modules=[DIMM_A]), 3000.0) == []
@@ -119,7 +119,7 @@ def test_an_unusable_file_is_moved_aside_once_and_a_fresh_memory_starts(
 ) -> None:
     path = tmp_path / "hardware-memory.json"
     path.write_bytes(content)
-    store = MemoryStore(path)
+    store = memory_store(path)
     assert store.load() == HardwareMemory()
     assert store.load() == HardwareMemory()
     [warning] = warnings_of(caplog)
@@ -143,7 +143,7 @@ def test_a_failing_save_is_logged_once_and_retried(
 ) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the state directory should be")
-    store = MemoryStore(blocker / "hardware-memory.json")
+    store = memory_store(blocker / "hardware-memory.json")
     record_hardware(store.load(), desktop(), 1.0)
     assert not store.save() and not store.save()
     [warning] = warnings_of(caplog)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from netwatch.lan.state import LanState, StateStore, state_bytes
+from netwatch.lan.state import LanState, state_bytes, state_store
 from tests.fuzz.strategies import DEEP_JSON, HUGE_NUMBER_JSON, json_texts
 
 VALID = {
@@ -89,7 +89,7 @@ def test_loading_never_raises_and_a_bad_file_is_set_aside(directory: Path, raw: 
     _clear(directory)
     path = directory / "lan-state.json"
     path.write_bytes(raw)
-    store = StateStore(path)
+    store = state_store(path)
     logger = logging.getLogger("netwatch.lan")
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.WARNING)
@@ -110,5 +110,5 @@ def test_loading_never_raises_and_a_bad_file_is_set_aside(directory: Path, raw: 
         assert not asides and path.read_bytes() == raw
         assert isinstance(state, LanState)
     assert store.save()
-    assert StateStore(path).load() == state
+    assert state_store(path).load() == state
     assert state_bytes(state) == path.read_bytes()

@@ -253,7 +253,7 @@ def test_a_corrupted_state_is_moved_aside_and_said_so(
     [record] = caplog.records
     message = record.getMessage()
     assert str(path) in message and str(aside) in message and reason in message
-    assert "started a fresh state" in message
+    assert "started afresh" in message
     # A second corruption in the same second gets its own name.
     path.write_bytes(content)
     load_state(path)

@@ -133,7 +133,7 @@ def test_a_corrupted_state_is_set_aside_with_one_warning(lab: Lab, tmp_path: Pat
     assert done.returncode == 1
     [warning] = done.stderr.strip().splitlines()
     [aside] = tmp_path.glob("lan-state.json.corrupt-*")
-    assert f"moved it to {aside} and started a fresh state" in warning
+    assert f"moved it to {aside} and started afresh" in warning
     report = json.loads(done.stdout)
     assert all(r["flags"] == ["new"] for r in report["devices"])
     assert load_state(state).devices.keys() == {r["mac"] for r in report["devices"]}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from netwatch.lan.state import LanState, StateStore
+from netwatch.lan.state import LanState, state_store
 from tests.conftest import netwatch_argv
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "crashers"
@@ -88,7 +88,7 @@ def test_a_broken_state_is_set_aside_and_the_store_starts_fresh(
 ) -> None:
     path = tmp_path / "lan-state.json"
     shutil.copyfile(CORPUS / name, path)
-    store = StateStore(path)
+    store = state_store(path)
     with caplog.at_level(logging.WARNING, logger="netwatch.lan"):
         assert store.load() == LanState()
         assert store.save()

@@ -13,7 +13,7 @@ import pytest
 
 from netwatch.collectors.lan import LanCollector, LanSettings
 from netwatch.lan.model import Observation, SweepResult
-from netwatch.lan.state import DeviceRecord, LanState, StateStore, load_state, save_state
+from netwatch.lan.state import DeviceRecord, LanState, load_state, save_state, state_store
 
 MAC = "02:00:c6:12:00:0a"
 DEVICE = f'"{MAC}": {{"first_seen": 1000.0, "last_seen": 2000.0}}'
@@ -94,7 +94,7 @@ def test_a_store_moves_an_unreadable_path_aside(
     path.mkdir()  # read_bytes raises IsADirectoryError
     with pytest.raises(IsADirectoryError):
         load_state(path)  # netwatch scan --state reports it itself
-    store = StateStore(path)
+    store = state_store(path)
     with caplog.at_level(logging.WARNING, logger="netwatch.lan"):
         assert store.load() == LanState()
         assert store.save()
@@ -109,7 +109,7 @@ def test_a_failing_save_keeps_the_state_in_memory_and_warns_once_per_reason(
     blocker = tmp_path / "state"
     blocker.write_text("a file where the state directory should be")
     path = blocker / "lan-state.json"
-    store = StateStore(path)
+    store = state_store(path)
     state = store.load()
     state.devices[MAC] = DeviceRecord(first_seen=1000.0, last_seen=2000.0)
     with caplog.at_level(logging.INFO, logger="netwatch.lan"):
@@ -120,7 +120,7 @@ def test_a_failing_save_keeps_the_state_in_memory_and_warns_once_per_reason(
         assert store.save()
     messages = [r.getMessage() for r in caplog.records]
     assert messages == [
-        f"LAN state file {path} cannot be saved (File exists): the state is kept in memory "
+        f"LAN state file {path} cannot be saved (File exists): it is kept in memory "
         "and saved again after the next sweep",
         f"LAN state file {path} saved again",
     ]
@@ -133,7 +133,7 @@ def test_a_read_only_directory_or_unencodable_text_fails_the_save_not_the_caller
     path = tmp_path / "lan-state.json"
     save_state(LanState(), path)
     before = path.read_bytes()
-    store = StateStore(path)
+    store = state_store(path)
     store.load().devices["\ud800"] = DeviceRecord(first_seen=1.0, last_seen=2.0)
     with pytest.raises(ValueError, match="not valid Unicode"):
         save_state(store.load(), path)
@@ -143,10 +143,10 @@ def test_a_read_only_directory_or_unencodable_text_fails_the_save_not_the_caller
         with immutable(tmp_path):
             assert not store.save()
     assert warnings_of(caplog) == [
-        f"LAN state file {path} cannot be saved (the state holds text that is not valid Unicode "
-        "(surrogates not allowed)): the state is kept in memory and saved again after the next "
+        f"LAN state file {path} cannot be saved (it holds text that is not valid Unicode "
+        "(surrogates not allowed)): it is kept in memory and saved again after the next "
         "sweep",
-        f"LAN state file {path} cannot be saved (Operation not permitted): the state is kept in "
+        f"LAN state file {path} cannot be saved (Operation not permitted): it is kept in "
         "memory and saved again after the next sweep",
     ]
     assert path.read_bytes() == before
