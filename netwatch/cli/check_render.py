@@ -86,7 +86,8 @@ def print_table(
             cert = f"[red]{cert} ({word['expiring']})[/]"
         detail = render(result.detail_message or result.detail, lang)
         warned = [render(text, lang) for text in result.warnings.values()]
-        notes = [detail or result.info.get("http_version", ""), *warned]
+        facts = [render(text, lang) for text in result.info_messages.values()]
+        notes = [detail or result.info.get("http_version", ""), *warned, *facts]
         rows.append([escape(job.service), job.kind, escape(display_target(job.target)), label,
                      _milliseconds(result, lang), cert,
                      escape("; ".join(n for n in notes if n))])  # fmt: skip

@@ -192,3 +192,15 @@ def test_details_show_remediation_and_every_evidence_item() -> None:
     posture("vi", plain)
     assert "Khuyến nghị khắc phục" not in plain_buffer.getvalue()
     assert "/etc/ssh/sshd_config.d/60-baseline.conf:4" not in plain_buffer.getvalue()
+
+
+def test_check_shows_worded_facts_in_the_readers_language() -> None:
+    """A fact a probe wrote in words (a truncated body) is a note in the check table."""
+    settings = load_config(None)
+    jobs = build_jobs(select_services(settings, [], ["http://10.20.1.15/"], []),
+                      settings.collectors.services)  # fmt: skip
+    result = ProbeResult(True, duration=0.002)
+    result.describe("body_truncated", msg("read only the first {limit} bytes", limit=1000))
+    out, buffer = console(120)
+    print_checks(list(zip(jobs, [result], strict=True)), "vi", out, now=NOW)
+    assert "chỉ đọc 1000 byte đầu tiên" in buffer.getvalue()
