@@ -200,7 +200,7 @@ def test_check_shows_worded_facts_in_the_readers_language() -> None:
     jobs = build_jobs(select_services(settings, [], ["http://10.20.1.15/"], []),
                       settings.collectors.services)  # fmt: skip
     result = ProbeResult(True, duration=0.002)
-    result.describe("body_truncated", msg("read only the first {limit} bytes", limit=1000))
+    result.describe("body_truncated", msg("read only the first {count} bytes", count=1000))
     out, buffer = console(120)
     print_checks(list(zip(jobs, [result], strict=True)), "vi", out, now=NOW)
     assert "chỉ đọc 1000 byte đầu tiên" in buffer.getvalue()
