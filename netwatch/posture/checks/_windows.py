@@ -64,6 +64,15 @@ class WindowsDataError(Exception):
         self.evidence = evidence
 
 
+class UnreadableValue(ValueError):
+    """A value in Windows' answer that cannot be read (a date, an ACE); ``message`` says
+    which, for readers; ``str()`` is its English."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
 def joined(parts: Sequence[str | Message], separator: str = "; ") -> str | Message:
     """``parts`` one after another, ``"; "`` or ``", "`` between, each translated on its own."""
     if not parts:
@@ -196,7 +205,7 @@ def parse_date(value: Any) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValueError(f"not a date: {value!r}")
+        raise UnreadableValue(msg("not a date: {value}", value=repr(value)))
     text = value.strip()
     try:
         match = _MS_DATE.match(text)
@@ -211,7 +220,7 @@ def parse_date(value: Any) -> dt.datetime | None:
             return parsed.replace(tzinfo=dt.timezone.utc)
         return parsed.astimezone(dt.timezone.utc)
     except (ValueError, OverflowError, OSError):  # malformed, or beyond the years 1-9999
-        raise ValueError(f"not a date: {value[:80]!r}") from None
+        raise UnreadableValue(msg("not a date: {value}", value=repr(value[:80]))) from None
 
 
 def day_text(moment: dt.datetime) -> str:
@@ -367,7 +376,7 @@ def windows_check(
             try:
                 return function(ctx)
             except CommandError as exc:
-                return error(str(exc))
+                return error(exc.message)
             except WindowsDataError as exc:
                 return error(exc.message, *exc.evidence)
 

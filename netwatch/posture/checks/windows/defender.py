@@ -15,6 +15,7 @@ from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powers
 from netwatch.posture.checks._windows import (
     SECONDS_PER_DAY,
     SecurityProduct,
+    UnreadableValue,
     WindowsDataError,
     as_object,
     command_source,
@@ -136,9 +137,9 @@ def _defender_age(ctx: CheckContext, status: dict[str, Any]) -> tuple[int | None
     raw_age = status.get("AntivirusSignatureAge")
     try:
         updated = parse_date(status.get("AntivirusSignatureLastUpdated"))
-    except ValueError as exc:
+    except UnreadableValue as exc:
         raise WindowsDataError(
-            msg("{what}: {problem}", what="AntivirusSignatureLastUpdated", problem=str(exc))
+            msg("{what}: {problem}", what="AntivirusSignatureLastUpdated", problem=exc.message)
         ) from None
     updated_text = (
         msg("last updated {day}", day=day_text(updated)) if updated else msg("never updated")

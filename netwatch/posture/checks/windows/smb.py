@@ -15,6 +15,7 @@ from netwatch.posture.checks._windows import (
     POLICIES,
     SERVICES,
     START_DISABLED,
+    UnreadableValue,
     WindowsDataError,
     as_list,
     command_source,
@@ -251,13 +252,16 @@ class ShareParams(StrictModel):
 
 def _rights(text: str) -> int:
     """An ACE's access mask: hexadecimal, decimal, or concatenated two-letter codes."""
+    unknown = UnreadableValue(msg("unknown access rights {rights}", rights=repr(text)))
     if text.lower().startswith("0x"):
+        if not re.fullmatch(r"0[xX][0-9A-Fa-f]+", text):
+            raise unknown
         return int(text, 16)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     codes = [text[i : i + 2] for i in range(0, len(text), 2)]
     if len(text) % 2 or any(code not in RIGHT_CODES for code in codes):
-        raise ValueError(f"unknown access rights {text!r}")
+        raise unknown
     mask = 0
     for code in codes:
         mask |= RIGHT_CODES[code]
@@ -290,7 +294,7 @@ def share_grants(sddl: str) -> dict[str, int]:
     for ace in re.findall(r"\(([^()]*)\)", dacl):
         fields = ace.split(";")
         if len(fields) < 6:
-            raise ValueError(f"malformed ACE ({ace})")
+            raise UnreadableValue(msg("malformed ACE ({ace})", ace=ace))
         kind, rights, who = fields[0].upper(), fields[2], fields[5].upper()
         sid = SDDL_ALIASES.get(who, who)
         table = allowed if kind in ("A", "XA") else denied if kind == "D" else None
@@ -348,9 +352,9 @@ def smb_everyone_writable_shares(ctx: CheckContext) -> Outcome:
             )
         try:
             grants = share_grants(sddl.strip())
-        except ValueError as exc:
+        except UnreadableValue as exc:
             raise WindowsDataError(
-                msg("share {name}: {problem}", name=name, problem=str(exc)),
+                msg("share {name}: {problem}", name=name, problem=exc.message),
                 Evidence(f"{source} [{name}]", sddl[:200], "SDDL"),
             ) from None
         broad = [

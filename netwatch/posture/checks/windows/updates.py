@@ -16,6 +16,7 @@ from netwatch.posture.checks._powershell import POWERSHELL_CHECK_TIMEOUT, powers
 from netwatch.posture.checks._windows import (
     SECONDS_PER_DAY,
     START_DISABLED,
+    UnreadableValue,
     WindowsDataError,
     as_list,
     as_object,
@@ -125,9 +126,9 @@ def updates_last_patch_age(ctx: CheckContext) -> Outcome:
             for fix in as_list(answer.get("HotFixes"))
             if (when := parse_date(fix.get("InstalledOn"))) is not None
         ]
-    except ValueError as exc:
+    except UnreadableValue as exc:
         raise WindowsDataError(
-            msg("{what}: {problem}", what="Win32_QuickFixEngineering", problem=str(exc))
+            msg("{what}: {problem}", what="Win32_QuickFixEngineering", problem=exc.message)
         ) from None
     if now is None:
         raise WindowsDataError(
