@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netwatch.hostaccess import Files
+from netwatch.hostaccess.confine import os_problem
 from netwatch.i18n import Message, msg
 
 
@@ -28,7 +29,7 @@ def read_optional(files: Files, path: str) -> str | None:
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except OSError as exc:
-        why = msg("cannot read {path}: {error}", path=path, error=exc.strerror or str(exc))
+        why = msg("cannot read {path}: {error}", path=path, error=os_problem(exc))
         raise UnreadableFile(why) from exc
 
 
@@ -37,5 +38,5 @@ def list_dir(files: Files, path: str) -> list[str]:
     try:
         return list(files.list_dir(path))
     except OSError as exc:
-        why = msg("cannot list {path}: {error}", path=path, error=exc.strerror or str(exc))
+        why = msg("cannot list {path}: {error}", path=path, error=os_problem(exc))
         raise UnreadableFile(why) from exc

@@ -84,7 +84,7 @@ def read_listeners(commands: Commands) -> list[Listener]:
     try:
         result = commands.run(list(SS_ARGV), timeout=SS_TIMEOUT)
     except CommandError as exc:
-        raise ListeningError(str(exc)) from None
+        raise ListeningError(exc.message) from None
     if result.returncode != 0:
         detail = result.stderr.strip().splitlines()[0] if result.stderr.strip() else ""
         why = detail or msg("exit code {code}", code=result.returncode)

@@ -139,7 +139,7 @@ def query_rpm(access: HostAccess, timeout: float) -> list[Package]:
     try:
         result = access.commands.run(argv, timeout=timeout)
     except CommandError as exc:
-        raise PackageQueryError(str(exc)) from exc
+        raise PackageQueryError(exc.message) from exc
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         why = lines[0] if lines else msg("exit code {code}", code=result.returncode)

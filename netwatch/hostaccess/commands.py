@@ -17,6 +17,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from netwatch.i18n import Message, msg
+
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 # After the tree is killed: how long to wait for the pipes to close and the child to end.
 REAP_TIMEOUT = 5.0
@@ -26,7 +28,12 @@ _running_lock = threading.Lock()
 
 
 class CommandError(Exception):
-    """A command could not run or did not finish; the message says which and why."""
+    """A command could not run or did not finish: ``message`` says which and why, for
+    readers; ``str()`` is its English, for logs."""
+
+    def __init__(self, message: str | Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -64,17 +71,19 @@ class CommandRunner:
     def run(self, argv: list[str] | tuple[str, ...], timeout: float | None = None) -> CommandResult:
         """Run ``argv``; raise :class:`CommandError` when missing, failing to start or too slow."""
         if not argv:
-            raise CommandError("empty command")
+            raise CommandError(msg("empty command"))
         limit = timeout if timeout is not None else self.default_timeout
         env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
         try:
             completed = run_tree(argv, limit, env)
         except FileNotFoundError as exc:
-            raise CommandError(f"{argv[0]}: command not found") from exc
+            raise CommandError(msg("{command}: command not found", command=argv[0])) from exc
         except PermissionError as exc:
-            raise CommandError(f"{argv[0]}: permission denied") from exc
+            raise CommandError(msg("{command}: permission denied", command=argv[0])) from exc
         except subprocess.TimeoutExpired as exc:
-            raise CommandError(f"{argv[0]}: no answer within {limit:g}s") from exc
+            within = msg("{command}: no answer within {seconds}s", command=argv[0],
+                         seconds=f"{limit:g}")  # fmt: skip
+            raise CommandError(within) from exc
         return CommandResult(
             argv=tuple(argv),
             returncode=completed.returncode,

@@ -23,11 +23,20 @@ import errno
 import os
 import stat
 
+from netwatch.i18n import Message, msg
+
 MAX_SYMLINK_HOPS = 40  # the Linux kernel's limit (MAXSYMLINKS) on links followed in one lookup
 
 
 class UnsafeFileError(OSError):
-    """A file the reader refuses: a symlink loop in its path, or not a regular file."""
+    """A file the reader refuses: a symlink loop in its path, or not a regular file.
+
+    ``message`` says why, for readers; ``strerror`` (and ``str()``) is its English.
+    """
+
+    def __init__(self, code: int, message: Message, filename: str) -> None:
+        super().__init__(code, str(message), filename)
+        self.message = message
 
 
 def _components(path: str) -> list[str]:
@@ -66,12 +75,14 @@ def resolve_in_root(root: str, system_path: str) -> str:
         hops += 1
         if hops > MAX_SYMLINK_HOPS:
             link = "/" + "/".join([*resolved, name])
-            raise UnsafeFileError(
-                errno.ELOOP,
-                f"symbolic link loop or chain of more than {MAX_SYMLINK_HOPS} links "
-                f"at {link} resolving {system_path} inside the image",
-                system_path,
+            loop = msg(
+                "symbolic link loop or chain of more than {hops} links at {link} resolving "
+                "{path} inside the image",
+                hops=str(MAX_SYMLINK_HOPS),
+                link=link,
+                path=system_path,
             )
+            raise UnsafeFileError(errno.ELOOP, loop, system_path)
         target = os.readlink(candidate)
         if os.path.isabs(target) or target.startswith("/"):
             resolved = []  # absolute: from the image's root
@@ -83,3 +94,11 @@ def is_filesystem_root(path: str) -> bool:
     """True when ``path`` resolves to the root of the host's filesystem (``/``, ``C:\\``)."""
     real = os.path.realpath(path)
     return os.path.dirname(real) == real
+
+
+def os_problem(exc: OSError) -> str | Message:
+    """Why a file could not be read, for readers: netwatch's reason for a file it refuses
+    (:class:`UnsafeFileError`), else the system's own words (``Permission denied``)."""
+    if isinstance(exc, UnsafeFileError):
+        return exc.message
+    return exc.strerror or str(exc)

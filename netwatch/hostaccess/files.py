@@ -18,16 +18,17 @@ from pathlib import Path
 from typing import Protocol
 
 from netwatch.hostaccess.confine import UnsafeFileError, is_filesystem_root, resolve_in_root
+from netwatch.i18n import msg
 
 MAX_READ_BYTES = 16 * 1024 * 1024
 # Never block on a FIFO; never follow a link the resolver did not (absent on Windows).
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _KINDS = {
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
+    stat.S_IFIFO: msg("a FIFO"),
+    stat.S_IFCHR: msg("a character device"),
+    stat.S_IFBLK: msg("a block device"),
+    stat.S_IFSOCK: msg("a socket"),
 }
 
 
@@ -113,10 +114,9 @@ class FileReader:
             if stat.S_ISDIR(mode):
                 raise IsADirectoryError(errno.EISDIR, "is a directory", system_path)
             if not stat.S_ISREG(mode):
-                kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
-                raise UnsafeFileError(
-                    errno.EINVAL, f"{system_path} is {kind}, not a regular file", system_path
-                )
+                kind = _KINDS.get(stat.S_IFMT(mode), msg("not a regular file"))
+                why = msg("{path} is {kind}, not a regular file", path=system_path, kind=kind)
+                raise UnsafeFileError(errno.EINVAL, why, system_path)
             return stream.read(limit).decode("utf-8", errors="replace")
 
     def read_text_or_none(self, system_path: str) -> str | None:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from netwatch.audit.i18n import evidence_source
@@ -20,8 +21,11 @@ from netwatch.audit.model import CheckRecord, EvidenceItem
 from netwatch.audit.render_markdown import render_host_markdown
 from netwatch.cli.posture_cmd import print_results
 from netwatch.hostaccess import FileReader, HostAccess
+from netwatch.hostaccess.commands import CommandResult, CommandRunner
 from netwatch.i18n import Message, render
 from netwatch.posture.checks._filemodes import stat_argv
+from netwatch.posture.checks._linux_host import OutputError
+from netwatch.posture.checks._windows import UnreadableValue, parse_date
 from netwatch.posture.checks.common.backup import BackupParams, backup_recent
 from netwatch.posture.checks.linux.accounts import (
     default_umask,
@@ -29,11 +33,17 @@ from netwatch.posture.checks.linux.accounts import (
     password_policy,
     sudo_nopasswd,
 )
-from netwatch.posture.checks.linux.files import CRITICAL_FILES, critical_permissions
+from netwatch.posture.checks.linux.files import CRITICAL_FILES, critical_permissions, world_writable
 from netwatch.posture.checks.linux.logging import time_sync
 from netwatch.posture.checks.linux.network import firewall_default_deny
 from netwatch.posture.checks.linux.ssh import ssh_root_login
-from netwatch.posture.checks.linux.updates import os_supported
+from netwatch.posture.checks.linux.updates import (
+    _apt_pending,
+    _dnf_pending,
+    os_supported,
+    security_sources,
+)
+from netwatch.posture.checks.windows.smb import share_grants
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import CheckResult, Outcome, Status
 from netwatch.posture.registry import all_checks
@@ -289,3 +299,73 @@ def test_sudoers_lines_sudo_skips_read_in_vietnamese(tmp_path: Path) -> None:
     outcome = sudo_nopasswd(context)
     wanted = ("lỗi cú pháp, sudo bỏ qua dòng", "ai cũng ghi được: sudo bỏ qua tệp này")
     assert_vietnamese("linux.accounts.sudo_nopasswd", outcome, *wanted)
+
+
+APT_LISTS = {  # the file, what is in it, and what the reader sees (the report shows two items)
+    "/etc/apt/sources.list": ("deb\nfoo http://h/debian bookworm main\n", "không hợp lệ"),
+    "/etc/apt/sources.list.d/a.list": ("deb [arch=amd64 http://x y\n", "không được đóng bằng"),
+    "/etc/apt/sources.list.d/b.list": ("deb http://h/debian bookworm\n", "thiếu thành phần"),
+    "/etc/apt/sources.list.d/c.sources": ("Types: deb\nURIs: http://h/debian\n", "khối khai báo"),
+    "/etc/apt/sources.list.d/d.sources": ("Types: rpm\nURIs: u\nSuites: s\n", "loại không hợp lệ"),
+}
+
+
+@pytest.mark.parametrize("path", list(APT_LISTS))
+def test_apt_lists_apt_refuses_read_in_vietnamese(tmp_path: Path, path: str) -> None:
+    release = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
+    text, wanted = APT_LISTS[path]
+    outcome = security_sources(tree(tmp_path, {"/etc/os-release": release, path: text}))
+    assert outcome.status is Status.failed
+    assert_vietnamese("linux.updates.security_sources", outcome, wanted)
+
+
+def test_unreadable_pending_updates_read_in_vietnamese() -> None:
+    for parse, output in ((_apt_pending, "Reading package lists...\n"), (_dnf_pending, "odd\n")):
+        try:
+            parse(output)
+        except OutputError as exc:
+            shown = without_data(render(exc.message, "vi"), set(message_values(exc.message)))
+            assert english_words(shown, allowed_words()) == [], shown
+        else:
+            raise AssertionError(f"{parse.__name__} read {output!r}")
+
+
+class MissingCommands:
+    """Commands found on ``PATH`` that then cannot start: the runner's own error."""
+
+    def which(self, program: str) -> str | None:
+        return f"/usr/bin/{program}"
+
+    def run(self, argv: list[str] | tuple[str, ...], timeout: float | None = None) -> CommandResult:
+        return CommandRunner().run([f"/nonexistent-netwatch/{argv[0]}", *argv[1:]], timeout)
+
+
+def test_a_command_that_cannot_start_reads_in_vietnamese() -> None:
+    access = HostAccess(FileReader(POSTURE_FIXTURES / "empty-root"), MissingCommands(), None)  # type: ignore[arg-type]
+    outcome = world_writable(CheckContext(access, "linux"))
+    assert outcome.status is Status.error
+    assert_vietnamese("linux.files.world_writable", outcome, "không tìm thấy lệnh")
+
+
+def test_a_symlink_loop_reads_in_vietnamese(tmp_path: Path) -> None:
+    context = tree(tmp_path, {"/usr/sbin/sshd": ""})
+    (tmp_path / "etc/ssh").mkdir(parents=True)
+    os.symlink("/etc/ssh/sshd_config", tmp_path / "etc/ssh/sshd_config")
+    outcome = ssh_root_login(context)
+    assert outcome.status is Status.error
+    assert_vietnamese("linux.ssh.root_login", outcome, "vòng lặp liên kết tượng trưng")
+
+
+def test_unreadable_windows_values_read_in_vietnamese() -> None:
+    for read, value in (
+        (parse_date, "hôm qua"),
+        (share_grants, "D:(A;;FA)"),
+        (share_grants, "D:(A;;ZZ;;;WD)"),
+    ):
+        try:
+            read(value)
+        except UnreadableValue as exc:
+            shown = without_data(render(exc.message, "vi"), set(message_values(exc.message)))
+            assert english_words(shown, allowed_words()) == [], shown
+        else:
+            raise AssertionError(f"{read.__name__} read {value!r}")

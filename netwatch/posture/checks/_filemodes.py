@@ -130,7 +130,7 @@ def file_modes(ctx: CheckContext, paths: list[str]) -> dict[str, FileMode]:
     try:
         result = ctx.access.commands.run(stat_argv(ctx, paths), timeout=TIMEOUT)
     except CommandError as exc:
-        raise FileModeError(str(exc)) from None
+        raise FileModeError(exc.message) from None
     asked = {system_path(ctx, command_path(ctx, p)): p for p in paths}  # resolved -> asked
     found = [replace(m, path=asked.get(m.path, m.path)) for m in _parse(ctx, result.stdout, "stat")]
     modes = {m.path: m for m in found}
@@ -165,7 +165,7 @@ def host_key_modes(ctx: CheckContext) -> list[FileMode]:
     try:
         result = ctx.access.commands.run(host_key_argv(ctx), timeout=TIMEOUT)
     except CommandError as exc:
-        raise FileModeError(str(exc)) from None
+        raise FileModeError(exc.message) from None
     if result.returncode != 0:
         if "No such file or directory" in result.stderr:
             return []

@@ -14,6 +14,15 @@ OFFLINE_NOTE = msg("read from configuration on an offline image")
 COMMAND_TIMEOUT = 10.0
 
 
+class OutputError(ValueError):
+    """A command printed what a check cannot read; ``message`` says what, for readers
+    (``str()`` its English), or another reader's words (data)."""
+
+    def __init__(self, message: str | Message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
 def first_line(text: str) -> str:
     lines = text.strip().splitlines()
     return lines[0] if lines else ""

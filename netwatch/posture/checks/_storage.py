@@ -8,6 +8,8 @@ from typing import Any
 
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.jsontext import load_json
+from netwatch.i18n import msg
+from netwatch.posture.checks._linux_host import OutputError
 
 FSTAB = "/etc/fstab"
 CRYPTTAB = "/etc/crypttab"
@@ -84,25 +86,29 @@ def crypt_source(files: Files, device: str, crypt: dict[str, str]) -> str | None
 def lsblk_chains(stdout: str) -> dict[str, list[Chain]]:
     """Mount point -> device chains, from ``lsblk -J -o NAME,TYPE,MOUNTPOINT,...`` output.
 
-    Raises ValueError when the output is not lsblk JSON.
+    Raises :class:`OutputError` (a ValueError) when the output is not lsblk JSON.
     """
-    data = load_json(stdout)
+    try:
+        data = load_json(stdout)
+    except ValueError as exc:
+        raise OutputError(str(exc)) from None  # the JSON reader's words, data
     found: dict[str, list[Chain]] = {}
 
     def walk(devices: Any, chain: Chain) -> None:
         if not isinstance(devices, list):
-            raise ValueError("a list of devices was expected")
+            raise OutputError(msg("a list of devices was expected"))
         if len(chain) >= MAX_DEVICE_DEPTH:
-            raise ValueError(f"devices nested more than {MAX_DEVICE_DEPTH} deep")
+            deep = msg("devices nested more than {depth} deep", depth=str(MAX_DEVICE_DEPTH))
+            raise OutputError(deep)
         for device in devices:
             if not isinstance(device, dict) or not isinstance(device.get("name"), str):
-                raise ValueError("a device without a name")
+                raise OutputError(msg("a device without a name"))
             link = (*chain, (device["name"], str(device.get("type"))))
             if isinstance(device.get("mountpoint"), str):
                 found.setdefault(device["mountpoint"], []).append(link)
             walk(device.get("children", []), link)
 
     if not isinstance(data, dict) or "blockdevices" not in data:
-        raise ValueError("no blockdevices key")
+        raise OutputError(msg("no {key} key", key="blockdevices"))
     walk(data["blockdevices"], ())
     return found

@@ -56,7 +56,8 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 class AptSyntaxError(Exception):
-    """A file APT refuses: the message is apt's ``FILE:LINE: reason``."""
+    """A file APT refuses: the message is apt's ``FILE:LINE: reason``, in apt's own words
+    (data for readers, as apt prints it)."""
 
 
 @dataclass
@@ -212,7 +213,7 @@ def _read_dir(config: AptConfig, files: Files, path: str, depth: int, missing_ok
     except OSError as exc:
         if missing_ok:
             return
-        raise AptSyntaxError(f"cannot list {directory}: {exc.strerror or exc}") from exc
+        raise AptSyntaxError(f"Unable to read {directory}: {exc.strerror or exc}") from exc
     for name in names:
         part = f"{directory.rstrip('/')}/{name}"
         if accepted_part(name) and _is_regular(files, part):

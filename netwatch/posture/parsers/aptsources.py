@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from netwatch.hostaccess import Files
+from netwatch.i18n import Message, msg
 from netwatch.posture.parsers.apt import AptConfig
 
 ETC_DEFAULT = "/etc/apt/"
@@ -49,12 +50,20 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A line or stanza APT refuses (``path:line``), and why."""
+
+    source: str
+    why: Message
+
+
+@dataclass(frozen=True)
 class SourceList:
     """Every source entry, and the problems that make APT refuse a file."""
 
     sources: tuple[Source, ...]
     files: tuple[str, ...]
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
 def _location(config: AptConfig | None, name: str, default: str) -> str:
@@ -82,7 +91,7 @@ def read_sources(files: Files, config: AptConfig | None) -> SourceList:
     """Every entry of the lists APT reads; OSError when a list exists but cannot be read."""
     main, parts = list_files(files, config)
     sources: list[Source] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     read: list[str] = []
     for path in (main, *parts):
         try:
@@ -97,10 +106,10 @@ def read_sources(files: Files, config: AptConfig | None) -> SourceList:
     return SourceList(tuple(sources), tuple(read), tuple(problems))
 
 
-def parse_one_line(text: str, path: str) -> tuple[list[Source], list[str]]:
+def parse_one_line(text: str, path: str) -> tuple[list[Source], list[Problem]]:
     """Entries of a one-line ``.list`` file, and its malformed lines."""
     sources: list[Source] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -109,21 +118,22 @@ def parse_one_line(text: str, path: str) -> tuple[list[Source], list[str]]:
         kind, _, rest = line.partition(" ")
         rest = rest.strip()
         if kind not in TYPES:
-            problems.append(f"{where}: type '{kind}' is not known")
+            problems.append(Problem(where, msg("type '{type}' is not known", type=kind)))
             continue
         if rest.startswith("["):
             close = rest.find("]")
             if close < 0:
-                problems.append(f"{where}: options not closed with ]")
+                problems.append(Problem(where, msg("options not closed with `]`")))
                 continue
             rest = rest[close + 1 :]
         words = rest.split()
         if len(words) < 2:
-            problems.append(f"{where}: no URI and suite")
+            problems.append(Problem(where, msg("no URI and suite")))
             continue
         uri, suite, components = words[0], words[1], tuple(words[2:])
         if not suite.endswith("/") and not components:
-            problems.append(f"{where}: no components after suite {suite}")
+            why = msg("no components after suite {suite}", suite=suite)
+            problems.append(Problem(where, why))
             continue
         sources.append(Source(kind, uri, suite, components, where))
     return sources, problems
@@ -157,19 +167,21 @@ def _stanzas(text: str) -> list[tuple[int, dict[str, str]]]:
     return stanzas
 
 
-def parse_deb822(text: str, path: str) -> tuple[list[Source], list[str]]:
+def parse_deb822(text: str, path: str) -> tuple[list[Source], list[Problem]]:
     """Entries of a deb822 ``.sources`` file, and its incomplete stanzas."""
     sources: list[Source] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for number, fields in _stanzas(text):
         where = f"{path}:{number}"
         types, uris, suites = (fields.get(k, "").split() for k in ("types", "uris", "suites"))
         components = tuple(fields.get("components", "").split())
         if not types or not uris or not suites:
-            problems.append(f"{where}: a stanza needs Types, URIs and Suites")
+            why = msg("a stanza needs `Types`, `URIs` and `Suites`")
+            problems.append(Problem(where, why))
             continue
         if any(kind not in TYPES for kind in types):
-            problems.append(f"{where}: unknown type in 'Types: {' '.join(types)}'")
+            why = msg("unknown type in '{field}'", field=f"Types: {' '.join(types)}")
+            problems.append(Problem(where, why))
             continue
         enabled = fields.get("enabled", "yes").lower() not in ("no", "false", "0")
         sources += [

@@ -94,6 +94,7 @@ import socket
 from dataclasses import dataclass, field
 
 from netwatch.hostaccess import Files
+from netwatch.hostaccess.confine import os_problem
 from netwatch.i18n import Message, msg
 from netwatch.posture.parsers.pathglob import MAGIC, expand
 
@@ -526,7 +527,7 @@ def _read(files: Files, path: str) -> str | None:
     except IsADirectoryError:
         return ""  # sshd reads a directory as an empty file
     except OSError as exc:
-        why = msg("cannot read {path}: {error}", path=path, error=exc.strerror or str(exc))
+        why = msg("cannot read {path}: {error}", path=path, error=os_problem(exc))
         raise UnreadableSshdFile(why) from exc
 
 
@@ -936,7 +937,7 @@ def _glob(files: Files, pattern: str) -> list[str]:
     try:
         candidates = expand(files, pattern)
     except OSError as exc:
-        why = msg("cannot list {path}: {error}", path=pattern, error=exc.strerror or str(exc))
+        why = msg("cannot list {path}: {error}", path=pattern, error=os_problem(exc))
         raise UnreadableSshdFile(why) from exc
     if MAGIC.search(pattern.rsplit("/", 1)[-1]):
         return candidates  # names read from the directory, dangling symlinks included

@@ -14,6 +14,7 @@ from netwatch.core.settings import StrictModel
 from netwatch.facts.accounts import ShadowEntry
 from netwatch.facts.files import UnreadableFile, list_dir, read_optional
 from netwatch.hostaccess import Files
+from netwatch.hostaccess.confine import os_problem
 from netwatch.i18n import Message, msg
 from netwatch.posture.checks._keyvalue import Setting, parse_settings
 from netwatch.posture.context import CheckContext
@@ -382,7 +383,7 @@ def sudo_nopasswd(ctx: CheckContext) -> Outcome:
     except UnreadableFile as exc:
         return error(exc.message)
     except OSError as exc:
-        return error(msg("cannot read sudoers: {problem}", problem=exc.strerror or str(exc)))
+        return error(msg("cannot read sudoers: {problem}", problem=os_problem(exc)))
     if not policy.files and policy.usable:
         return not_applicable(msg("sudo is not installed (no {path})", path=SUDOERS))
     if not policy.usable:
@@ -526,7 +527,7 @@ def pam_nullok(ctx: CheckContext) -> Outcome:
                 msg(
                     "cannot read the PAM stack of {service}: {problem}",
                     service=service,
-                    problem=str(exc.strerror or exc),
+                    problem=os_problem(exc),
                 )
             )
         if stack.refused:

@@ -10,6 +10,7 @@ from netwatch.hostaccess.commands import CommandError
 from netwatch.i18n import Message, msg
 from netwatch.posture.checks._linux_host import (
     OFFLINE_NOTE,
+    OutputError,
     first_line,
     run_command,
 )
@@ -90,7 +91,7 @@ def _lsblk(ctx: CheckContext) -> dict[str, list[Chain]] | Outcome:
     try:
         result = run_command(ctx, LSBLK)
     except CommandError as exc:
-        return error(str(exc))
+        return error(exc.message)
     if result.returncode != 0:
         return error(
             msg(
@@ -102,13 +103,9 @@ def _lsblk(ctx: CheckContext) -> dict[str, list[Chain]] | Outcome:
         )
     try:
         return lsblk_chains(result.stdout)
-    except ValueError as exc:
+    except OutputError as exc:
         return error(
-            msg(
-                "{command}: unexpected output: {detail}",
-                command="lsblk",
-                detail=first_line(str(exc)),
-            )
+            msg("{command}: unexpected output: {detail}", command="lsblk", detail=exc.message)
         )
 
 

@@ -14,6 +14,7 @@ from netwatch.core.settings import StrictModel
 from netwatch.facts.files import UnreadableFile
 from netwatch.facts.packages import DPKG_STATUS, RPM_DATABASE, Package, PackageQueryError
 from netwatch.hostaccess.commands import CommandError
+from netwatch.hostaccess.confine import os_problem
 from netwatch.i18n import Message, msg
 from netwatch.posture.checks._filemodes import (
     FileMode,
@@ -181,7 +182,7 @@ def world_writable(ctx: CheckContext) -> Outcome:
     try:
         result = ctx.access.commands.run(argv, timeout=FIND_TIMEOUT)
     except CommandError as exc:
-        return error(str(exc))
+        return error(exc.message)
     missing, problems = _find_problems(result.stderr, start_dirs)
     if len(set(missing)) == len(set(start_dirs)):
         return not_applicable(msg("none of {paths} exists", paths=", ".join(params.paths)))
@@ -350,7 +351,7 @@ def home_permissions(ctx: CheckContext) -> Outcome:
     except UnreadableFile as exc:
         return error(exc.message)
     except OSError as exc:
-        return error(msg("cannot read the accounts: {problem}", problem=str(exc.strerror or exc)))
+        return error(msg("cannot read the accounts: {problem}", problem=os_problem(exc)))
     new_mode = home_mode(defs)
     source = LOGIN_DEFS_FILE
     for name in ("HOME_MODE", "UMASK"):

@@ -23,6 +23,7 @@ from netwatch.posture.checks._filemodes import (
 from netwatch.posture.checks._linux_host import (
     OFFLINE_NOTE,
     UNIT_FILES,
+    OutputError,
     first_line,
     run_command,
     unit_cited,
@@ -150,7 +151,7 @@ def time_sync(ctx: CheckContext) -> Outcome:
         try:
             found = probe(ctx)
         except CommandError as exc:
-            return error(str(exc))
+            return error(exc.message)
         if isinstance(found, Outcome):
             return found
         if isinstance(found, Evidence):
@@ -210,7 +211,7 @@ _RULE_PREFIXES = ("-a ", "-A ", "-w ")
 
 def _auditd_live(ctx: CheckContext) -> tuple[bool, list[Evidence]] | Message:
     """``systemctl is-active``/``is-enabled auditd``: running and enabled, with evidence;
-    a str when systemctl cannot answer (no systemd running). ValueError on odd output.
+    a message when systemctl cannot answer (no systemd running). OutputError on odd output.
     """
     states: list[str] = []
     evidence: list[Evidence] = []
@@ -230,7 +231,9 @@ def _auditd_live(ctx: CheckContext) -> tuple[bool, list[Evidence]] | Message:
                 )
             state = "not-found"  # is-enabled explains a missing unit on stderr only
         if state not in known:
-            raise ValueError(f"systemctl {verb}: unexpected output {state[:80]!r}")
+            command, output = f"systemctl {verb}", repr(state[:80])
+            odd = msg("{command}: unexpected output {output}", command=command, output=output)
+            raise OutputError(odd)
         states.append(state)
         observed = f"{state} ({detail})" if detail else state
         evidence.append(Evidence(f"command: {' '.join(argv)}", observed, wanted))
@@ -297,8 +300,8 @@ def auditd(ctx: CheckContext) -> Outcome:
         if ctx.access.commands.which("systemctl") is not None:
             try:
                 state = _auditd_live(ctx)
-            except (CommandError, ValueError) as exc:
-                return error(str(exc))
+            except (CommandError, OutputError) as exc:
+                return error(exc.message)
     if isinstance(state, Message):
         note = state if not ctx.live else _from_config(state)
         state = _auditd_from_config(ctx, note)
@@ -603,7 +606,7 @@ def audit_rules(ctx: CheckContext) -> Outcome:
     try:
         live = _live_audit_rules(ctx) if ctx.live else None
     except CommandError as exc:
-        return error(str(exc))
+        return error(exc.message)
     if live is not None:
         lines, enabled = live
         enabled_source = f"command: {' '.join(AUDITCTL_STATUS)}"
@@ -962,7 +965,7 @@ def log_permissions(ctx: CheckContext) -> Outcome:
     try:
         result = ctx.access.commands.run(argv, timeout=LOG_FIND_TIMEOUT)
     except CommandError as exc:
-        return error(str(exc))
+        return error(exc.message)
     if (
         result.returncode != 0
         and "No such file or directory" in result.stderr

@@ -65,7 +65,7 @@ def _run(ctx: CheckContext, argv: list[str]) -> CommandResult:
     try:
         return ctx.access.commands.run(argv, timeout=TIMEOUT)
     except CommandError as exc:
-        raise _QueryError(str(exc)) from None
+        raise _QueryError(exc.message) from None
 
 
 def _failure(result: CommandResult) -> _QueryError:

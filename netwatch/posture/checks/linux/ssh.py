@@ -19,7 +19,7 @@ from fnmatch import fnmatchcase
 from pydantic import Field
 
 from netwatch.core.settings import StrictModel
-from netwatch.hostaccess.confine import UnsafeFileError
+from netwatch.hostaccess.confine import UnsafeFileError, os_problem
 from netwatch.i18n import Message, msg
 from netwatch.posture.context import CheckContext
 from netwatch.posture.model import (
@@ -100,7 +100,7 @@ def _load(ctx: CheckContext) -> SshdConfig | Outcome:
     except UnreadableSshdFile as exc:
         return error(exc.message)
     except UnsafeFileError as exc:
-        return error(str(exc))
+        return error(exc.message)
     if not sshd.installed:
         return not_applicable(
             msg("no SSH server installed (no sshd in /usr/sbin, /usr/bin or /sbin)")
@@ -500,7 +500,7 @@ def _banner_problem(ctx: CheckContext, path: str) -> Message | None:
     except FileNotFoundError:
         return msg("the file does not exist: sshd shows no banner")
     except OSError as exc:
-        return msg("the file cannot be read: {problem}", problem=str(exc.strerror or exc))
+        return msg("the file cannot be read: {problem}", problem=os_problem(exc))
     if not stat.S_ISREG(info.st_mode):
         return msg("not a regular file: sshd shows no banner")
     if info.st_size == 0 or info.st_size > BANNER_MAX_BYTES:
@@ -511,7 +511,7 @@ def _banner_problem(ctx: CheckContext, path: str) -> Message | None:
     try:
         text = files.read_text(path)
     except OSError as exc:
-        return msg("the file cannot be read: {problem}", problem=str(exc.strerror or exc))
+        return msg("the file cannot be read: {problem}", problem=os_problem(exc))
     if not text.strip():
         return msg("only blank space: the notice is empty")
     return None

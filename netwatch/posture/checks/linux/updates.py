@@ -14,9 +14,11 @@ from netwatch.facts.os_release import OsRelease
 from netwatch.facts.packages import DpkgStatus
 from netwatch.hostaccess import Files
 from netwatch.hostaccess.commands import CommandError
+from netwatch.hostaccess.confine import os_problem
 from netwatch.i18n import Message, msg
 from netwatch.posture.checks._eol import EOL_TABLE, eol_table
 from netwatch.posture.checks._linux_host import (
+    OutputError,
     first_line,
     run_command,
     unit_cited,
@@ -186,9 +188,9 @@ class _Pending:
 
 
 def _apt_pending(stdout: str) -> _Pending:
-    """Security and other upgrades in ``apt-get -s upgrade`` output; ValueError if odd."""
+    """Security and other upgrades in ``apt-get -s upgrade`` output; OutputError if odd."""
     if not _APT_SUMMARY.search(stdout):
-        raise ValueError("no upgrade summary line in the output")
+        raise OutputError(msg("no upgrade summary line in the output"))
     security: list[str] = []
     other = 0
     for line in stdout.splitlines():
@@ -196,7 +198,7 @@ def _apt_pending(stdout: str) -> _Pending:
             continue
         match = _APT_INST.match(line)
         if match is None:
-            raise ValueError(f"unexpected line {line[:120]!r}")
+            raise OutputError(msg("unexpected line {line}", line=repr(line[:120])))
         if "-security" in match["origins"].lower():
             old = f"{match['old']} -> " if match["old"] else ""
             security.append(f"{match['name']} {old}{match['new']}")
@@ -206,14 +208,14 @@ def _apt_pending(stdout: str) -> _Pending:
 
 
 def _dnf_pending(stdout: str) -> _Pending:
-    """Packages in ``dnf -q updateinfo list --security`` output; ValueError if odd."""
+    """Packages in ``dnf -q updateinfo list --security`` output; OutputError if odd."""
     packages: list[str] = []
     for line in stdout.splitlines():
         parts = line.split()
         if not parts:
             continue
         if len(parts) != 3 or "sec." not in parts[1].lower():
-            raise ValueError(f"unexpected line {line[:120]!r}")
+            raise OutputError(msg("unexpected line {line}", line=repr(line[:120])))
         if parts[2] not in packages:
             packages.append(parts[2])
     return _Pending(packages, 0)
@@ -254,7 +256,7 @@ def pending_security_updates(ctx: CheckContext) -> Outcome:
     try:
         result = run_command(ctx, argv, timeout=UPDATES_TIMEOUT)
     except CommandError as exc:
-        return error(f"{command}: {exc}")
+        return error(msg("{command}: {problem}", command=command, problem=exc.message))
     if result.returncode != 0:
         detail = first_line(result.stderr) or msg("no message")
         return error(
@@ -267,9 +269,9 @@ def pending_security_updates(ctx: CheckContext) -> Outcome:
         )
     try:
         pending = parse(result.stdout)
-    except ValueError as exc:
+    except OutputError as exc:
         return error(
-            msg("{command}: unexpected output: {detail}", command=command, detail=str(exc))
+            msg("{command}: unexpected output: {detail}", command=command, detail=exc.message)
         )
     limit = ctx.params_as(PendingSecurityParams).max_pending
     count = len(pending.security)
@@ -407,13 +409,10 @@ def security_sources(ctx: CheckContext) -> Outcome:
     try:
         lists = read_sources(files, None if config.refused else config)
     except OSError as exc:
-        return error(
-            msg("cannot read the APT sources: {problem}", problem=str(exc.strerror or exc))
-        )
+        return error(msg("cannot read the APT sources: {problem}", problem=os_problem(exc)))
     expected = msg("{line} from {where}", line=f"deb ... {suite}", where=where)
     accepted = msg("a line APT accepts")
-    problems = [Evidence(p.split(": ", 1)[0], p.split(": ", 1)[1], accepted)
-                for p in lists.problems]  # fmt: skip
+    problems = [Evidence(p.source, p.why, accepted) for p in lists.problems]
     matches = [s for s in lists.sources if s.type == "deb" and s.suite.rstrip("/") == suite]
     good = [s for s in matches if s.enabled and _serves_security(release, s)]
     if good and not problems:
