@@ -441,6 +441,7 @@ def expectations(agent: Agent, selector: str) -> list[tuple[str, str]]:
             f"count(netwatch_probe_success{{{labels}}}) == {len(agent.services)}",
         ),
         ("clock measured", f"netwatch_clock_offset_seconds{{{labels}}}"),
+        ("hardware read", f"netwatch_hardware_collection_timestamp_seconds{{{labels}}}"),
         (
             f"{len(agent.services)} services recorded in the last minute",
             f"count(count_over_time(netwatch:probe_success:target{{{labels}}}[1m]))"
@@ -670,6 +671,8 @@ def _build(stack: contextlib.ExitStack, folder: Path) -> OfficeLab:
             "software": {"enabled": False},
             "clock": {"server": clocks[plan.clock_shift].target, "interval": "1h"},
             "posture": {"enabled": posture.enabled, "interval": "1h", "concurrency": 1},
+            # each agent remembers its own hardware: no two agents write one memory file
+            "hardware": {"memory_file": str(agent_dir / "hardware-memory.json")},
         }
         if plan.posture == NEVER_FINISHES:
             # far too short for the child process to start: every run times out

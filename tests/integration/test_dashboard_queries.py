@@ -11,6 +11,7 @@ without an entry in ``EXPECTED`` fails ``test_every_panel_query_has_an_expectati
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import platform
@@ -28,6 +29,11 @@ import pytest
 from dashboards.generate import BUILDERS
 from dashboards.interpolate import PanelQuery, queries, resolve
 from netwatch import __version__
+from netwatch.assets.collect import read_hardware
+from netwatch.assets.fingerprint import Component, unread
+from netwatch.assets.model import Hardware
+from netwatch.facts.host import host_facts
+from netwatch.hostaccess import HostAccess
 from tests.conftest import http_get, wait_until
 from tests.helpers.office_lab import Agent, LabFacts, OfficeLab, lab_fixture
 
@@ -311,6 +317,70 @@ def count_of(fn: Callable[[View], Iterable[Any]]) -> Check:
     return number(lambda view: len(set(fn(view))))
 
 
+@functools.cache
+def machine() -> Hardware:
+    """This machine's hardware as netwatch reads it: the lab's agents read the same /sys."""
+    return read_hardware(host_facts(HostAccess()))
+
+
+Reading = dict[tuple[str, ...], float]
+
+
+def identity(hardware: Hardware) -> Reading:
+    """The hardware_info row: maker, model, chassis, firmware; none when nothing is known."""
+    system, firmware = hardware.system, hardware.firmware
+    labels = (
+        (system and system.manufacturer) or "",
+        (system and system.model) or "",
+        (system and system.chassis) or "",
+        (firmware and firmware.vendor) or "",
+        (firmware and firmware.version) or "",
+    )
+    return {labels: 1.0} if any(labels) else {}
+
+
+def secure_boot(hardware: Hardware) -> Reading:
+    enabled = hardware.firmware.secure_boot if hardware.firmware else None
+    return {} if enabled is None else {(): float(enabled)}
+
+
+def tpm(hardware: Hardware) -> Reading:
+    """TPM present (0 or 1) with its version where the host has one; none when unread."""
+    if hardware.tpm is None or hardware.tpm.present is None:
+        return {}
+    version = (hardware.tpm.present and hardware.tpm.version) or ""
+    return {(version,): float(hardware.tpm.present)}
+
+
+def windows_activation(hardware: Hardware) -> Reading:
+    licence = hardware.windows_licence
+    if licence is None or licence.status == "unknown":
+        return {}
+    return {(licence.channel,): float(licence.status == "licensed")}
+
+
+def office_activation(hardware: Hardware) -> Reading:
+    """Per Office product: activated when any of its licences is."""
+    products: Reading = {}
+    for licence in hardware.office_licences:
+        if licence.status != "unknown":
+            key = (licence.product or "",)
+            products[key] = max(products.get(key, 0.0), float(licence.status == "licensed"))
+    return products
+
+
+def parts(
+    component: Component, items: Callable[[Hardware], list[Any]]
+) -> Callable[[Hardware], Reading]:
+    """How many parts of ``component`` were read; none when the list could not be read."""
+    return lambda h: {} if unread(h, component) else {(): float(len(items(h)))}
+
+
+def ram_installed(hardware: Hardware) -> Reading:
+    sizes = [m.size for m in hardware.memory_modules if m.size is not None]
+    return {} if unread(hardware, "memory") or not sizes else {(): float(sum(sizes))}
+
+
 # --- What each panel target must answer ------------------------------------------------
 
 SERVICE_ROW = ("office", "instance", "service", "kind", "target")
@@ -477,6 +547,15 @@ def host() -> dict[tuple[str, str], Check]:
             [view.host.posture.policy] if view.host.posture.ran else []
         )
 
+    def as_read(names: tuple[str, ...], expected: Callable[[Hardware], Reading]) -> Check:
+        """The host's rows keyed by ``names``, exactly as ``expected`` of this machine."""
+
+        def check(view: View, samples: list[Sample]) -> None:
+            got = {sample.key(names): sample.value for sample in samples}
+            assert len(got) == len(samples) and got == expected(machine()), (samples, machine())
+
+        return nothing_when_down(check)
+
     def collectors(view: View, samples: list[Sample], column: str) -> None:
         names = {s.labels["collector"] for s in samples}
         assert {"host", "cpu", "memory", "filesystem", "network", "services", "clock"} <= names
@@ -531,6 +610,22 @@ def host() -> dict[tuple[str, str], Check]:
         ),
         **{("Bộ thu thập", ref): nothing_when_down(lambda v, s, ref=ref: collectors(v, s, ref))
            for ref in "ABC"},
+        ("Định danh phần cứng", "A"): as_read(
+            ("manufacturer", "model", "chassis", "firmware_vendor", "firmware_version"), identity
+        ),
+        ("Secure Boot và TPM", "A"): as_read((), secure_boot),
+        ("Secure Boot và TPM", "B"): as_read(("version",), tpm),
+        ("Kích hoạt bản quyền", "A"): as_read(("channel",), windows_activation),
+        ("Kích hoạt bản quyền", "B"): as_read(("product",), office_activation),
+        ("Bộ phận", "A"): as_read((), parts("memory", lambda h: h.memory_modules)),
+        ("Bộ phận", "B"): as_read((), parts("disk", lambda h: h.disks)),
+        ("Bộ phận", "C"): as_read((), parts("monitor", lambda h: h.monitors)),
+        ("Bộ phận", "D"): as_read((), parts("printer", lambda h: h.printers)),
+        ("RAM lắp đặt", "A"): as_read((), ram_installed),
+        ("Thu thập và thay đổi", "A"): me(NOW_SECONDS),
+        # each agent's first reading is its baseline: nothing has changed yet
+        ("Thu thập và thay đổi", "B"): holds(lambda v, s: s == []),
+        ("Thay đổi phần cứng gần đây", "A"): holds(lambda v, s: s == []),
     }  # fmt: skip
 
 
