@@ -16,6 +16,7 @@ from netwatch.posture.checks._powershell import batch_argv, declared_queries
 from netwatch.posture.registry import all_checks
 
 all_checks()  # importing the check packs declares every PowerShell query
+import netwatch.assets.windows  # noqa: E402, F401 (and the hardware's: the batch is whole)
 
 Parts = dict[str, dict[str, Any]]
 
