@@ -158,6 +158,18 @@ def save_memory(memory: HardwareMemory, path: Path) -> None:
     MEMORY.save(memory, path)
 
 
+def remembered_usage(path: Path, last_user: str | None) -> Usage | None:
+    """What the agent's memory at ``path`` knows of who uses the machine, read only: None when
+    there is no usable memory (the file is the agent's; it is never moved aside from here)."""
+    try:
+        parsed = MEMORY.parse(path.read_bytes())
+    except OSError:
+        return None
+    if not isinstance(parsed, HardwareMemory) or not parsed.users:
+        return None
+    return usage(parsed, last_user)
+
+
 def memory_store(path: Path) -> StateStore[HardwareMemory]:
     """The hardware collector's memory, kept across collections (netwatch.core.statefile)."""
     return StateStore(MEMORY, path)

@@ -101,6 +101,7 @@ def host_inventory(source: Source, root: Path | None, settings: Any) -> Inventor
         exclude_mountpoints=settings.collectors.filesystem.exclude_mountpoints,
         exclude_interfaces=settings.collectors.network.exclude_interfaces,
         assignment=settings.asset.assignment(),
+        memory_file=Path(settings.collectors.hardware.memory_file),
     )
     return inventory_of(document)
 

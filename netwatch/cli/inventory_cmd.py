@@ -38,6 +38,8 @@ def inventory(
 ) -> None:
     """Show the host inventory: OS, CPU, memory, disks, NICs, sessions and installed software."""
     with friendly_errors(cli_state(ctx).debug):
+        from pathlib import Path
+
         from netwatch.config.loader import load_config
         from netwatch.hostaccess import HostAccess
         from netwatch.inventory.snapshot import gather_inventory
@@ -50,6 +52,7 @@ def inventory(
             exclude_interfaces=settings.collectors.network.exclude_interfaces,
             software_timeout=settings.collectors.software.timeout,
             assignment=settings.asset.assignment(),
+            memory_file=Path(settings.collectors.hardware.memory_file),
         )
         data = software_view(data, software)
         if output_format is OutputFormat.json:

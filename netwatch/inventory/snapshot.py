@@ -6,6 +6,7 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psutil
@@ -61,6 +62,7 @@ def gather_inventory(
     exclude_interfaces: str = DEFAULT_EXCLUDED_INTERFACES,
     software_timeout: float = 60.0,
     assignment: Assignment | None = None,
+    memory_file: Path | None = None,
 ) -> dict[str, Any]:
     """Everything netwatch knows about this host, including the installed software list.
 
@@ -89,7 +91,9 @@ def gather_inventory(
         "sessions": items.get("sessions", lambda: [asdict(s) for s in gather_sessions()], []),
         "software": [package_record(p) for p in packages],
         "hardware": items.get(
-            "hardware", lambda: read_hardware(facts, assignment).model_dump(mode="json"), None
+            "hardware",
+            lambda: read_hardware(facts, assignment, memory_file).model_dump(mode="json"),
+            None,
         ),
         "errors": items.errors,
     }

@@ -19,6 +19,7 @@ from netwatch.assets.memory import (
     memory_store,
     record_hardware,
     record_users,
+    remembered_usage,
     save_memory,
     usage,
 )
@@ -164,3 +165,20 @@ def test_a_save_that_cannot_encode_leaves_the_old_file(tmp_path: Path) -> None:
         save_memory(memory, path)
     assert path.read_bytes() == before
     assert json.loads(before)["schema_version"] == memory_module.SCHEMA_VERSION
+
+
+def test_the_inventory_reads_the_most_frequent_user_from_the_agents_memory(
+    tmp_path: Path,
+) -> None:
+    """`netwatch inventory` and the audit show who uses the machine most, as the agent saw it;
+    no memory (or an unusable one) leaves usage as read, and the file is never touched."""
+    path = tmp_path / "hardware-memory.json"
+    memory = HardwareMemory()
+    record_users(memory, {"hoa.tran"}, 1_700_000_000.0)
+    record_users(memory, {"hoa.tran", "binh.le"}, 1_700_086_400.0)
+    save_memory(memory, path)
+    known = remembered_usage(path, "binh.le")
+    assert known is not None and (known.frequent_user, known.last_user) == ("hoa.tran", "binh.le")
+    assert remembered_usage(tmp_path / "none.json", None) is None
+    path.write_bytes(b"not json")
+    assert remembered_usage(path, None) is None and path.read_bytes() == b"not json"
