@@ -30,6 +30,7 @@ from collections.abc import Iterable
 
 from netwatch.assets.cups import parse_printers_conf
 from netwatch.assets.edid import parse_edid
+from netwatch.assets.linux_accounts import local_accounts
 from netwatch.assets.model import (
     DiskKind,
     Firmware,
@@ -41,6 +42,7 @@ from netwatch.assets.model import (
     Printer,
     SystemIdentity,
     Tpm,
+    Usage,
 )
 from netwatch.assets.smbios import memory_devices
 from netwatch.hostaccess.files import Files
@@ -497,9 +499,16 @@ def linux_hardware(files: Files) -> Hardware:
     """The hardware identity of the Linux host (or image) ``files`` reads."""
     reader = SysReader(files)
     found_printers = printers(reader)
+    accounts, last_user = local_accounts(files, reader.needs_privilege)
+    usage = Usage(last_user=last_user) if last_user else None
     if not files.exists("/sys/devices"):
-        return Hardware(printers=found_printers, needs_privilege=sorted(reader.needs_privilege))
+        return Hardware(
+            printers=found_printers, local_accounts=accounts, usage=usage,
+            needs_privilege=sorted(reader.needs_privilege),
+        )  # fmt: skip
     return Hardware(
+        local_accounts=accounts,
+        usage=usage,
         system=system_identity(reader) if files.exists(DMI) else None,
         firmware=firmware(reader),
         tpm=tpm(reader),
