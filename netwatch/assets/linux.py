@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from netwatch.assets.cups import parse_printers_conf
 from netwatch.assets.edid import parse_edid
-from netwatch.assets.linux_accounts import local_accounts
+from netwatch.assets.linux_accounts import local_accounts, membership
 from netwatch.assets.model import (
     DiskKind,
     Firmware,
@@ -501,14 +501,16 @@ def linux_hardware(files: Files) -> Hardware:
     found_printers = printers(reader)
     accounts, last_user = local_accounts(files, reader.needs_privilege)
     usage = Usage(last_user=last_user) if last_user else None
+    member = membership(files, reader.needs_privilege)
     if not files.exists("/sys/devices"):
         return Hardware(
-            printers=found_printers, local_accounts=accounts, usage=usage,
+            printers=found_printers, local_accounts=accounts, usage=usage, membership=member,
             needs_privilege=sorted(reader.needs_privilege),
         )  # fmt: skip
     return Hardware(
         local_accounts=accounts,
         usage=usage,
+        membership=member,
         system=system_identity(reader) if files.exists(DMI) else None,
         firmware=firmware(reader),
         tpm=tpm(reader),

@@ -1,11 +1,13 @@
-"""Who uses a Linux machine: its local accounts and their last login, read-only.
+"""Who uses a Linux machine and where it belongs: local accounts, last login, domain or
+workgroup, read-only.
 
 Sources, all through the host's :class:`~netwatch.hostaccess.files.Files`: ``/etc/passwd``
 (root and the people's accounts, UID 1000 and up, as ``login.defs``' default ``UID_MIN``),
 ``/etc/group`` (administrators: members of sudo, wheel or admin), ``/etc/shadow`` (a locked
 password, ``!``: the account is disabled; root only) and ``/var/log/lastlog`` (one 292-byte
 record per UID, glibc's ``struct lastlog`` on Linux: a 32-bit time, the terminal, the host).
-The last user is the account with the latest login there.
+The last user is the account with the latest login there. Membership: SSSD's domains
+(``/etc/sssd/sssd.conf``, root only), Kerberos' default realm, or Samba's workgroup.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import datetime as dt
 import os
 import struct
 
-from netwatch.assets.model import LocalAccount
+from netwatch.assets.model import LocalAccount, Membership
 from netwatch.facts.accounts import parse_group, parse_passwd, parse_shadow
 from netwatch.hostaccess.files import Files
 
@@ -89,3 +91,33 @@ def local_accounts(files: Files, denied: set[str]) -> tuple[list[LocalAccount], 
     ]
     latest = max(((logins[e.uid], e.name) for e in people if e.uid in logins), default=None)
     return accounts, latest[1] if latest else None
+
+
+def _setting(text: str, section: str, key: str) -> str | None:
+    """``key = value`` of an INI-style ``[section]`` (case-insensitive; comments skipped)."""
+    current = ""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].split(";", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip().lower()
+        elif current == section and "=" in line:
+            name, value = (part.strip() for part in line.split("=", 1))
+            if name.lower() == key and value:
+                return value
+    return None
+
+
+def membership(files: Files, denied: set[str]) -> Membership | None:
+    """A domain the machine is joined to (SSSD's first domain, else Kerberos' default realm),
+    or its SMB workgroup; None when it shows neither."""
+    sssd = _text(files, "/etc/sssd/sssd.conf", denied, "membership")
+    domains = _setting(sssd, "sssd", "domains") if sssd else None
+    if domains:
+        return Membership(domain=domains.split(",")[0].strip(), joined=True)
+    krb5 = _text(files, "/etc/krb5.conf", denied, "membership")
+    realm = _setting(krb5, "libdefaults", "default_realm") if krb5 else None
+    if realm:
+        return Membership(domain=realm, joined=True)
+    samba = _text(files, "/etc/samba/smb.conf", denied, "membership")
+    workgroup = _setting(samba, "global", "workgroup") if samba else None
+    return Membership(workgroup=workgroup, joined=False) if workgroup else None

@@ -73,3 +73,22 @@ def test_no_lastlog_or_a_short_one_is_no_login(tmp_path: Path) -> None:
     found = linux_hardware(FileReader(root))
     assert [a.last_logon for a in found.local_accounts] == [None, None, None]
     assert found.usage is None
+
+
+def test_domain_realm_or_workgroup(tmp_path: Path) -> None:
+    root = machine(tmp_path)
+    (root / "etc/samba").mkdir()
+    (root / "etc/samba/smb.conf").write_text("[global]\n   workgroup = UBND-XA ; office\n")
+    found = linux_hardware(FileReader(root)).membership
+    assert found is not None and (found.workgroup, found.joined) == ("UBND-XA", False)
+    (root / "etc/krb5.conf").write_text("[libdefaults]\n  default_realm = UBND.LOCAL\n")
+    found = linux_hardware(FileReader(root)).membership
+    assert found is not None and (found.domain, found.joined) == ("UBND.LOCAL", True)
+    (root / "etc/sssd").mkdir()
+    (root / "etc/sssd/sssd.conf").write_text("[sssd]\n# x\ndomains = ubnd.local, other\n")
+    found = linux_hardware(FileReader(root)).membership
+    assert found is not None and found.domain == "ubnd.local"
+
+
+def test_no_membership_file_no_membership(tmp_path: Path) -> None:
+    assert linux_hardware(FileReader(machine(tmp_path))).membership is None
