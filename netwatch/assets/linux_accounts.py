@@ -49,7 +49,8 @@ def _last_logins(files: Files, uids: list[int], denied: set[str]) -> dict[int, s
         return found
     try:
         for uid in uids:
-            record = os.pread(handle, LASTLOG_RECORD.size, uid * LASTLOG_RECORD.size)
+            os.lseek(handle, uid * LASTLOG_RECORD.size, os.SEEK_SET)
+            record = os.read(handle, LASTLOG_RECORD.size)
             if len(record) < LASTLOG_RECORD.size:
                 continue
             seconds = LASTLOG_RECORD.unpack(record)[0]
