@@ -45,11 +45,7 @@ from netwatch.assets.model import (
     Usage,
 )
 from netwatch.assets.smbios import memory_devices
-from netwatch.hostaccess.files import Files
-
-# Non-blocking (a FIFO planted in an image never hangs the read), not inherited; the
-# flags are POSIX (this reader only runs on Linux).
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+from netwatch.hostaccess.files import READ_FLAGS, Files
 
 DMI = "/sys/class/dmi/id"
 DMI_TABLE = "/sys/firmware/dmi/tables/DMI"
@@ -172,7 +168,7 @@ class SysReader:
     def data(self, path: str, field: str | None = None) -> bytes | None:
         """The bytes of the regular file ``path`` (an EDID, the SMBIOS table), or None."""
         try:
-            handle = os.open(self.files.path(path), _READ_FLAGS)
+            handle = os.open(self.files.path(path), READ_FLAGS)
             with os.fdopen(handle, "rb") as stream:
                 if not stat.S_ISREG(os.fstat(handle).st_mode):
                     return None

@@ -18,13 +18,12 @@ import struct
 
 from netwatch.assets.model import LocalAccount, Membership
 from netwatch.facts.accounts import parse_group, parse_passwd, parse_shadow
-from netwatch.hostaccess.files import Files
+from netwatch.hostaccess.files import READ_FLAGS, Files
 
 PASSWD, GROUP, SHADOW, LASTLOG = "/etc/passwd", "/etc/group", "/etc/shadow", "/var/log/lastlog"
 FIRST_PERSON_UID, NOBODY_UID = 1000, 65534
 ADMIN_GROUPS = frozenset({"sudo", "wheel", "admin"})
 LASTLOG_RECORD = struct.Struct("=i32s256s")
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _text(files: Files, path: str, denied: set[str], field: str) -> str | None:
@@ -41,7 +40,7 @@ def _last_logins(files: Files, uids: list[int], denied: set[str]) -> dict[int, s
     """ISO 8601 UTC time of each UID's last login in lastlog (absent: never, or no file)."""
     found: dict[int, str] = {}
     try:
-        handle = os.open(files.path(LASTLOG), _READ_FLAGS)
+        handle = os.open(files.path(LASTLOG), READ_FLAGS)
     except PermissionError:
         denied.add("local_accounts.last_logon")
         return found

@@ -22,7 +22,8 @@ from netwatch.i18n import msg
 
 MAX_READ_BYTES = 16 * 1024 * 1024
 # Never block on a FIFO; never follow a link the resolver did not (absent on Windows).
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+# Reading a file below a root: never blocked by a FIFO, never inherited by a child.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _KINDS = {
     stat.S_IFIFO: msg("a FIFO"),
@@ -107,7 +108,7 @@ class FileReader:
 
         Raises :class:`UnsafeFileError` for a FIFO, device or socket (never blocks on one).
         """
-        flags = _OPEN_FLAGS | (_NOFOLLOW if self._confined else 0)
+        flags = READ_FLAGS | (_NOFOLLOW if self._confined else 0)
         handle = os.open(self.path(system_path), flags)
         with os.fdopen(handle, "rb") as stream:
             mode = os.fstat(handle).st_mode
