@@ -33,6 +33,5 @@ def test_a_bad_log_format_is_a_usage_error() -> None:
     assert done.returncode == 2
     message = " ".join(done.stderr.replace("│", " ").split())  # the box typer draws
     assert (
-        "Invalid value for '--log-format': 'xml' is not allowed; use one of: text, json"
-        in message
+        "Invalid value for '--log-format': 'xml' is not allowed; use one of: text, json" in message
     )

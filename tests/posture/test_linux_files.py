@@ -125,7 +125,9 @@ def test_critical_permissions_errors_when_stat_is_missing_or_fails() -> None:
     denied = "stat: cannot statx '/etc/shadow': Permission denied\n"
     failing = critical_permissions(live({STAT_KEY: result("", 1, denied)}))
     assert failing.status is Status.error
-    assert str(failing.reason) == "`stat` failed: stat: cannot statx '/etc/shadow': Permission denied"
+    assert (
+        str(failing.reason) == "`stat` failed: stat: cannot statx '/etc/shadow': Permission denied"
+    )
 
 
 def test_critical_permissions_errors_on_malformed_stat_output() -> None:
